@@ -1,0 +1,1 @@
+"""Calendar backends: idempotent remote effects keyed by a deterministic iCalUID."""

@@ -1,0 +1,1 @@
+"""The `organizer` command line: thin Typer apps over the library."""

@@ -1,0 +1,27 @@
+"""Helpers every command module shares: settings from the context, DB opening."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import typer
+
+from organizer.config import Settings, load_settings
+from organizer.db.connect import open_db
+from organizer.logs import setup_logging
+
+
+def settings_from(ctx: typer.Context) -> Settings:
+    obj = ctx.find_root().obj or {}
+    return load_settings(env_file=obj.get("env_file"))
+
+
+def setup_service_logging(settings: Settings) -> None:
+    setup_logging(
+        settings.log_level,
+        secrets=(settings.telegram_bot_token, settings.api_token, settings.caldav_password),
+    )
+
+
+def open_readonly(settings: Settings) -> sqlite3.Connection:
+    return open_db(settings.db_path, readonly=True)

@@ -1,0 +1,133 @@
+"""`organizer diag …`: the operator's read-only view of the database."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated
+
+import typer
+
+from organizer.cli.common import open_readonly, settings_from
+from organizer.cli.render import render
+from organizer.model import utcnow
+
+diag_app = typer.Typer(
+    help="Inspect the queue, items, calendar sync, database and services.", no_args_is_help=True
+)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, help="Most rows to show.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(diag_app, name="diag")
+
+
+@diag_app.command()
+def queue(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None, typer.Option(help="List rows with this status (NEW, CLAIMED, DONE, FAILED).")
+    ] = None,
+    limit: LimitOpt = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """Counts by status, oldest waiting age, attempts; --status lists the rows."""
+    from organizer.db import diag
+
+    conn = open_readonly(settings_from(ctx))
+    now = utcnow()
+    if status:
+        render(
+            diag.queue_rows(conn, now, status=status, limit=limit),
+            title=f"inbox rows with status {status.upper()}",
+            as_json=as_json,
+        )
+    else:
+        render(diag.queue_summary(conn, now), title="inbox queue", as_json=as_json)
+
+
+@diag_app.command()
+def claimed(ctx: typer.Context, limit: LimitOpt = 50, as_json: JsonOpt = False) -> None:
+    """Rows in hand of a worker, with lease time left; expired leases are flagged."""
+    from organizer.db import diag
+
+    conn = open_readonly(settings_from(ctx))
+    render(
+        diag.claimed(conn, utcnow(), limit=limit),
+        title="claimed rows",
+        as_json=as_json,
+        empty="no claimed rows",
+    )
+
+
+@diag_app.command()
+def items(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="DRAFT, OPEN, DONE or CANCELLED.")] = None,
+    type_: Annotated[str | None, typer.Option("--type", help="task, meeting or note.")] = None,
+    chat: Annotated[int | None, typer.Option(help="Only this chat id.")] = None,
+    limit: LimitOpt = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """The latest items."""
+    from organizer.db import diag
+
+    conn = open_readonly(settings_from(ctx))
+    render(
+        diag.items(conn, limit=limit, status=status, type_=type_, chat_id=chat),
+        title="items (newest first)",
+        as_json=as_json,
+    )
+
+
+@diag_app.command()
+def calendar(
+    ctx: typer.Context,
+    state: Annotated[
+        str | None, typer.Option(help="Only this sync state (PENDING, FAILED, SYNCED, LOCAL).")
+    ] = None,
+    limit: LimitOpt = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """Items whose calendar sync is pending or failed, with the last error."""
+    from organizer.db import diag
+
+    conn = open_readonly(settings_from(ctx))
+    render(
+        diag.calendar(conn, utcnow(), limit=limit, state_=state),
+        title="calendar sync",
+        as_json=as_json,
+        empty="nothing pending or failed",
+    )
+
+
+@diag_app.command()
+def db(
+    ctx: typer.Context,
+    as_json: JsonOpt = False,
+    quick: Annotated[bool, typer.Option(help="Skip the integrity check.")] = False,
+) -> None:
+    """Path, size, schema version, pending migrations, instance id, integrity, WAL size."""
+    from organizer.db import diag
+
+    settings = settings_from(ctx)
+    conn = open_readonly(settings)
+    info = diag.db_info(conn, settings.db_path, integrity=not quick)
+    render(dataclasses.asdict(info), title="database", as_json=as_json)
+    if info.pending or info.integrity not in ("ok", "skipped"):
+        raise typer.Exit(1)
+
+
+@diag_app.command()
+def health(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Each service's last heartbeat."""
+    from organizer.db import diag
+
+    conn = open_readonly(settings_from(ctx))
+    render(
+        diag.health(conn, utcnow()),
+        title="service heartbeats",
+        as_json=as_json,
+        empty="no service has reported yet",
+    )

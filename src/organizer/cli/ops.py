@@ -1,0 +1,82 @@
+"""Operator commands: migrate, config, doctor."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from organizer.cli.common import settings_from
+from organizer.cli.render import console, render
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def migrate(
+        ctx: typer.Context,
+        check: Annotated[
+            bool,
+            typer.Option("--check", help="Change nothing; exit 1 when migrations are pending."),
+        ] = False,
+    ) -> None:
+        """Create or upgrade the database schema at DB_PATH."""
+        from organizer.db.connect import open_db
+        from organizer.db.migrate import migrate as apply
+        from organizer.db.migrate import state
+
+        settings = settings_from(ctx)
+        path = settings.db_path
+        if check:
+            if not path.exists():
+                typer.echo(f"{path}: no database yet; `organizer migrate` would create it")
+                raise typer.Exit(1)
+            conn = open_db(path, readonly=True)
+            st = state(conn)
+            if st.pending:
+                names = ", ".join(f"{m.version:04d}_{m.name}" for m in st.pending)
+                typer.echo(f"{path}: schema {st.version}, pending: {names}")
+                raise typer.Exit(1)
+            typer.echo(f"{path}: schema {st.version} is current")
+            return
+        conn = open_db(path, create=True)
+        applied = apply(conn)
+        st = state(conn)
+        for m in applied:
+            typer.echo(f"applied {m.version:04d}_{m.name}")
+        typer.echo(
+            f"{path}: schema {st.version}, instance {st.instance_id}"
+            + ("" if applied else " (already current)")
+        )
+
+    @app.command("config")
+    def config_cmd(
+        ctx: typer.Context,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """Print the resolved settings and where each came from (secrets masked)."""
+        settings = settings_from(ctx)
+        rows = [{"name": n, "value": v, "source": s} for n, v, s in settings.public_items()]
+        render(
+            rows,
+            title=f"organizer config (env file: {settings.env_file or 'none'})",
+            as_json=as_json,
+        )
+
+    @app.command()
+    def doctor(
+        ctx: typer.Context,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """Check configuration, files, database and services; exit 1 on any FAIL."""
+        from organizer.doctor import run_checks
+
+        obj = ctx.find_root().obj or {}
+        results = run_checks(env_file=obj.get("env_file"))
+        rows = [{"check": r.name, "result": r.status, "detail": r.detail} for r in results]
+        render(rows, title="organizer doctor", as_json=as_json)
+        if any(r.status == "FAIL" for r in results):
+            if not as_json:
+                console(stderr=True).print(
+                    f"{sum(r.status == 'FAIL' for r in results)} check(s) failed"
+                )
+            raise typer.Exit(1)

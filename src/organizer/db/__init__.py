@@ -1,0 +1,1 @@
+"""All the SQL of organizer lives in this package, as plain functions."""

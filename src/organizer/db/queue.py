@@ -1,0 +1,250 @@
+"""The inbox queue: enqueue once, claim with a lease, complete, fail with backoff, reap.
+
+Rows of one chat are handed out one at a time and in order, so the answer to a
+clarifying question is never processed beside the question's own message.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from organizer.db.connect import transaction
+from organizer.errors import NotFound
+from organizer.model import InboxRow, to_db
+
+BACKOFF_BASE_S = 2.0
+BACKOFF_MAX_S = 300.0
+
+
+def backoff_s(attempts: int, base_s: float = BACKOFF_BASE_S, max_s: float = BACKOFF_MAX_S) -> float:
+    """Exponential: base, 2·base, 4·base … capped."""
+    return min(max_s, base_s * (2 ** max(0, attempts - 1)))
+
+
+def _row(r: sqlite3.Row | None) -> InboxRow | None:
+    return None if r is None else InboxRow(**dict(r))
+
+
+def enqueue(
+    conn: sqlite3.Connection,
+    *,
+    message_key: str,
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any] | str,
+    now: datetime,
+    user_id: int | None = None,
+    source: str = "telegram",
+    max_attempts: int = 5,
+) -> tuple[int, bool]:
+    """Insert a message; (id, True) when new, (existing id, False) when re-delivered."""
+    body = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+    ts = to_db(now)
+    with transaction(conn):
+        cur = conn.execute(
+            "INSERT INTO inbox_queue (source, chat_id, user_id, message_key, kind, payload,"
+            " max_attempts, next_attempt_at, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (message_key) DO NOTHING",
+            (source, chat_id, user_id, message_key, kind, body, max_attempts, ts, ts, ts),
+        )
+        if cur.rowcount == 1:
+            return int(cur.lastrowid or 0), True
+        row = conn.execute(
+            "SELECT id FROM inbox_queue WHERE message_key = ?", (message_key,)
+        ).fetchone()
+        return int(row[0]), False
+
+
+def claim(
+    conn: sqlite3.Connection, worker_id: str, now: datetime, lease_s: float
+) -> InboxRow | None:
+    """Take the oldest ready row whose chat has nothing else in hand."""
+    ts = to_db(now)
+    with transaction(conn):
+        r = conn.execute(
+            "UPDATE inbox_queue SET status = 'CLAIMED', claimed_by = ?, lease_until = ?,"
+            " attempts = attempts + 1, updated_at = ?"
+            " WHERE id = ("
+            "   SELECT q.id FROM inbox_queue q"
+            "   WHERE q.status = 'NEW' AND q.next_attempt_at <= ?"
+            "     AND NOT EXISTS (SELECT 1 FROM inbox_queue c"
+            "                     WHERE c.chat_id = q.chat_id AND c.status = 'CLAIMED')"
+            "     AND NOT EXISTS (SELECT 1 FROM inbox_queue e"
+            "                     WHERE e.chat_id = q.chat_id AND e.status = 'NEW'"
+            "                       AND e.id < q.id)"
+            "   ORDER BY q.next_attempt_at, q.id LIMIT 1)"
+            " RETURNING *",
+            (worker_id, to_db(now + timedelta(seconds=lease_s)), ts, ts),
+        ).fetchone()
+        return _row(r)
+
+
+def extend_lease(
+    conn: sqlite3.Connection, row_id: int, worker_id: str, now: datetime, lease_s: float
+) -> bool:
+    with transaction(conn):
+        cur = conn.execute(
+            "UPDATE inbox_queue SET lease_until = ?, updated_at = ?"
+            " WHERE id = ? AND status = 'CLAIMED' AND claimed_by = ?",
+            (to_db(now + timedelta(seconds=lease_s)), to_db(now), row_id, worker_id),
+        )
+        return cur.rowcount == 1
+
+
+def complete(conn: sqlite3.Connection, row_id: int, worker_id: str, now: datetime) -> bool:
+    """CLAIMED -> DONE, only for the holder of the lease."""
+    ts = to_db(now)
+    with transaction(conn):
+        cur = conn.execute(
+            "UPDATE inbox_queue SET status = 'DONE', done_at = ?, updated_at = ?,"
+            " lease_until = NULL, last_error = NULL"
+            " WHERE id = ? AND status = 'CLAIMED' AND claimed_by = ?",
+            (ts, ts, row_id, worker_id),
+        )
+        return cur.rowcount == 1
+
+
+def fail(
+    conn: sqlite3.Connection,
+    row_id: int,
+    worker_id: str,
+    now: datetime,
+    error: str,
+    *,
+    retry: bool = True,
+) -> str | None:
+    """Back to NEW after a backoff, or FAILED once attempts are spent (or retry=False).
+
+    Returns the new status, or None when this worker no longer holds the row.
+    """
+    ts = to_db(now)
+    with transaction(conn):
+        r = conn.execute(
+            "SELECT attempts, max_attempts FROM inbox_queue"
+            " WHERE id = ? AND status = 'CLAIMED' AND claimed_by = ?",
+            (row_id, worker_id),
+        ).fetchone()
+        if r is None:
+            return None
+        attempts, max_attempts = int(r[0]), int(r[1])
+        final = not retry or attempts >= max_attempts
+        status = "FAILED" if final else "NEW"
+        conn.execute(
+            "UPDATE inbox_queue SET status = ?, last_error = ?, claimed_by = NULL,"
+            " lease_until = NULL, next_attempt_at = ?, updated_at = ? WHERE id = ?",
+            (
+                status,
+                error[:2000],
+                to_db(now + timedelta(seconds=backoff_s(attempts))) if not final else ts,
+                ts,
+                row_id,
+            ),
+        )
+        return status
+
+
+def release(conn: sqlite3.Connection, row_id: int, worker_id: str, now: datetime) -> bool:
+    """Give a claimed row back untouched (on shutdown): the attempt is not counted."""
+    ts = to_db(now)
+    with transaction(conn):
+        cur = conn.execute(
+            "UPDATE inbox_queue SET status = 'NEW', claimed_by = NULL, lease_until = NULL,"
+            " attempts = MAX(0, attempts - 1), next_attempt_at = ?, updated_at = ?"
+            " WHERE id = ? AND status = 'CLAIMED' AND claimed_by = ?",
+            (ts, ts, row_id, worker_id),
+        )
+        return cur.rowcount == 1
+
+
+def reap_expired(conn: sqlite3.Connection, now: datetime) -> int:
+    """Expired leases go back to NEW, or to FAILED when their attempts are spent."""
+    ts = to_db(now)
+    with transaction(conn):
+        failed = conn.execute(
+            "UPDATE inbox_queue SET status = 'FAILED', claimed_by = NULL, lease_until = NULL,"
+            " last_error = COALESCE(last_error || ' | ', '') || 'lease expired (worker died?)',"
+            " updated_at = ?"
+            " WHERE status = 'CLAIMED' AND lease_until < ? AND attempts >= max_attempts",
+            (ts, ts),
+        ).rowcount
+        back = conn.execute(
+            "UPDATE inbox_queue SET status = 'NEW', claimed_by = NULL, lease_until = NULL,"
+            " next_attempt_at = ?, updated_at = ?"
+            " WHERE status = 'CLAIMED' AND lease_until < ?",
+            (ts, ts, ts),
+        ).rowcount
+        return failed + back
+
+
+def retry(conn: sqlite3.Connection, row_id: int, now: datetime) -> InboxRow:
+    """Operator repair: a FAILED (or backing-off NEW) row becomes ready now."""
+    ts = to_db(now)
+    with transaction(conn):
+        r = conn.execute("SELECT status FROM inbox_queue WHERE id = ?", (row_id,)).fetchone()
+        if r is None:
+            raise NotFound(f"inbox row {row_id} does not exist", "see `organizer diag queue`")
+        if r[0] in ("CLAIMED", "DONE"):
+            raise NotFound(
+                f"inbox row {row_id} is {r[0]}, not FAILED or NEW",
+                "only failed or waiting rows can be retried",
+            )
+        row = conn.execute(
+            "UPDATE inbox_queue SET status = 'NEW', attempts = 0, next_attempt_at = ?,"
+            " updated_at = ? WHERE id = ? RETURNING *",
+            (ts, ts, row_id),
+        ).fetchone()
+        return InboxRow(**dict(row))
+
+
+def retry_failed(conn: sqlite3.Connection, now: datetime) -> int:
+    ts = to_db(now)
+    with transaction(conn):
+        return conn.execute(
+            "UPDATE inbox_queue SET status = 'NEW', attempts = 0, next_attempt_at = ?,"
+            " updated_at = ? WHERE status = 'FAILED'",
+            (ts, ts),
+        ).rowcount
+
+
+def get(conn: sqlite3.Connection, row_id: int) -> InboxRow | None:
+    return _row(conn.execute("SELECT * FROM inbox_queue WHERE id = ?", (row_id,)).fetchone())
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    by_status: dict[str, int]
+    oldest_new_at: str | None
+    max_attempts_seen: int
+    expired_leases: int
+
+
+def counts(conn: sqlite3.Connection, now: datetime) -> QueueCounts:
+    by = {s: 0 for s in ("NEW", "CLAIMED", "DONE", "FAILED")}
+    for status, n in conn.execute("SELECT status, COUNT(*) FROM inbox_queue GROUP BY status"):
+        by[status] = n
+    oldest = conn.execute("SELECT MIN(created_at) FROM inbox_queue WHERE status = 'NEW'").fetchone()
+    worst = conn.execute(
+        "SELECT COALESCE(MAX(attempts), 0) FROM inbox_queue WHERE status IN ('NEW', 'CLAIMED')"
+    ).fetchone()
+    expired = conn.execute(
+        "SELECT COUNT(*) FROM inbox_queue WHERE status = 'CLAIMED' AND lease_until < ?",
+        (to_db(now),),
+    ).fetchone()
+    return QueueCounts(by, oldest[0], int(worst[0]), int(expired[0]))
+
+
+def list_rows(
+    conn: sqlite3.Connection, *, status: str | None = None, limit: int = 20
+) -> list[InboxRow]:
+    if status:
+        rows = conn.execute(
+            "SELECT * FROM inbox_queue WHERE status = ? ORDER BY id DESC LIMIT ?", (status, limit)
+        )
+    else:
+        rows = conn.execute("SELECT * FROM inbox_queue ORDER BY id DESC LIMIT ?", (limit,))
+    return [InboxRow(**dict(r)) for r in rows]

@@ -1,0 +1,150 @@
+"""What every long-running service shares: start-up checks, signals, the loop, heartbeats."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from organizer import __version__
+from organizer.config import Settings
+from organizer.db import heartbeats
+from organizer.db.connect import open_db
+from organizer.db.migrate import SchemaState, require_current
+from organizer.model import utcnow
+from organizer.systemd import Notifier
+
+log = logging.getLogger(__name__)
+
+
+def open_service_db(settings: Settings, service: str) -> tuple[sqlite3.Connection, SchemaState]:
+    """Open DB_PATH, refuse a missing or old schema, and log what was opened.
+
+    The log line is the guard against "migrated one file, the service reads another".
+    """
+    conn = open_db(settings.db_path)
+    st = require_current(conn, settings.db_path)
+    log.info(
+        "%s %s starting: db=%s schema=%d instance=%s pid=%d",
+        service,
+        __version__,
+        settings.db_path,
+        st.version,
+        st.instance_id,
+        os.getpid(),
+    )
+    return conn, st
+
+
+def install_signal_handlers(stop: threading.Event) -> None:
+    """SIGTERM/SIGINT only set the flag; the loop notices and winds down."""
+
+    def handler(signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
+class Backoff:
+    """Idle wait that grows while there is nothing to do, reset by work."""
+
+    def __init__(self, start_s: float = 0.05, max_s: float = 1.0) -> None:
+        self.start_s, self.max_s, self.current = start_s, max_s, start_s
+
+    def reset(self) -> None:
+        self.current = self.start_s
+
+    def next(self) -> float:
+        value = self.current
+        self.current = min(self.max_s, self.current * 2)
+        return value
+
+
+def run_loop(
+    step: Callable[[datetime], bool],
+    stop: threading.Event,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    backoff: Backoff | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
+) -> None:
+    """`while not stop: stop.wait(0 if step(now) else backoff)`. A failing step never ends it."""
+    backoff = backoff or Backoff()
+    while not stop.is_set():
+        try:
+            busy = step(clock())
+        except Exception as e:  # one bad step must not stop the service
+            log.exception("loop step failed")
+            if on_error:
+                on_error(e)
+            busy = False
+        if busy:
+            backoff.reset()
+        else:
+            stop.wait(backoff.next())
+
+
+@dataclass
+class Periodic:
+    """Run `fn(now)` at most every `every_s` seconds from inside a loop step."""
+
+    name: str
+    every_s: float
+    fn: Callable[[datetime], object]
+    last: datetime | None = field(default=None)
+
+    def due(self, now: datetime) -> bool:
+        return self.last is None or (now - self.last).total_seconds() >= self.every_s
+
+    def maybe_run(self, now: datetime) -> object:
+        if not self.due(now):
+            return None
+        self.last = now
+        try:
+            return self.fn(now)
+        except Exception:
+            log.exception("periodic task %s failed", self.name)
+            return None
+
+
+class Heart:
+    """Heartbeat row + systemd WATCHDOG/STATUS, both beaten from the loop itself."""
+
+    def __init__(self, conn: sqlite3.Connection, service: str, notifier: Notifier) -> None:
+        self.conn = conn
+        self.service = service
+        self.notifier = notifier
+        self.pid = os.getpid()
+        self.host = socket.gethostname()
+        self.service_id = f"{service}@{self.host}:{self.pid}"
+        self.started_at = utcnow()
+
+    def beat(self, now: datetime, status: str) -> None:
+        heartbeats.beat(
+            self.conn,
+            service_id=self.service_id,
+            service=self.service,
+            pid=self.pid,
+            host=self.host,
+            version=__version__,
+            status=status,
+            started_at=self.started_at,
+            now=now,
+        )
+        self.notifier.watchdog()
+        self.notifier.status(status)
+
+    def stopped(self) -> None:
+        try:
+            heartbeats.stopped(self.conn, self.service_id, utcnow())
+        except sqlite3.Error:
+            log.warning("could not record the stop in heartbeats")

@@ -1,0 +1,167 @@
+"""`organizer worker`: claim → dispatch by kind → complete/fail, plus timers.
+
+What a message *means* lives in the handlers (organizer.handlers); this module only
+guarantees the queue contract: every claimed row ends DONE, back in NEW, or FAILED
+with a reason, and SIGTERM never strands one.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from organizer.config import Settings
+from organizer.db import queue
+from organizer.model import InboxRow, utcnow
+from organizer.runtime import (
+    Heart,
+    Periodic,
+    install_signal_handlers,
+    open_service_db,
+    run_loop,
+)
+from organizer.systemd import Notifier
+
+log = logging.getLogger(__name__)
+
+
+class PermanentError(Exception):
+    """The message can never succeed (bad payload): fail it now, no retries."""
+
+
+@dataclass
+class Context:
+    """What a handler gets besides the row."""
+
+    conn: sqlite3.Connection
+    settings: Settings
+    now: datetime
+    worker_id: str
+    stop: threading.Event
+
+
+class Handler(Protocol):
+    def __call__(self, ctx: Context, row: InboxRow) -> None: ...
+
+
+@dataclass
+class Plugins:
+    """Handlers by inbox kind, and periodic jobs (calendar sync, reminders …)."""
+
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    periodic: list[Periodic] = field(default_factory=list)
+
+
+class Worker:
+    def __init__(
+        self,
+        settings: Settings,
+        conn: sqlite3.Connection,
+        plugins: Plugins,
+        *,
+        worker_id: str | None = None,
+        stop: threading.Event | None = None,
+        heart: Heart | None = None,
+    ) -> None:
+        self.settings = settings
+        self.conn = conn
+        self.plugins = plugins
+        self.worker_id = worker_id or f"{socket.gethostname()}:{threading.get_native_id()}"
+        self.stop = stop or threading.Event()
+        self.heart = heart
+        self.processed = 0
+        self.timers = [
+            Periodic("reaper", 5.0, self._reap),
+            Periodic("heartbeat", 5.0, self._beat),
+            *plugins.periodic,
+        ]
+
+    def _reap(self, now: datetime) -> None:
+        n = queue.reap_expired(self.conn, now)
+        if n:
+            log.warning("reaper returned %d expired lease(s) to the queue", n)
+
+    def _beat(self, now: datetime) -> None:
+        if self.heart is None:
+            return
+        c = queue.counts(self.conn, now).by_status
+        self.heart.beat(
+            now,
+            f"new={c['NEW']} claimed={c['CLAIMED']} failed={c['FAILED']} "
+            f"processed={self.processed}",
+        )
+
+    def step(self, now: datetime) -> bool:
+        """One turn: timers, then at most one message. True when a message was handled."""
+        for timer in self.timers:
+            timer.maybe_run(now)
+        row = queue.claim(self.conn, self.worker_id, now, self.settings.worker_lease_sec)
+        if row is None:
+            return False
+        self.handle(row, now)
+        return True
+
+    def handle(self, row: InboxRow, now: datetime) -> None:
+        handler = self.plugins.handlers.get(row.kind)
+        if handler is None:
+            error = f"no handler for message kind {row.kind!r}"
+            log.error("inbox id=%d %s; marked FAILED", row.id, error)
+            queue.fail(self.conn, row.id, self.worker_id, utcnow(), error, retry=False)
+            return
+        ctx = Context(self.conn, self.settings, now, self.worker_id, self.stop)
+        try:
+            handler(ctx, row)
+        except PermanentError as e:
+            log.error("inbox id=%d failed permanently: %s", row.id, e)
+            queue.fail(self.conn, row.id, self.worker_id, utcnow(), str(e), retry=False)
+            return
+        except Exception as e:
+            log.exception("inbox id=%d kind=%s failed (attempt %d)", row.id, row.kind, row.attempts)
+            status = queue.fail(
+                self.conn, row.id, self.worker_id, utcnow(), f"{type(e).__name__}: {e}"
+            )
+            log.info("inbox id=%d -> %s", row.id, status)
+            return
+        if not queue.complete(self.conn, row.id, self.worker_id, utcnow()):
+            log.warning("inbox id=%d: lease lost before completion (reaped?)", row.id)
+        self.processed += 1
+
+
+def load_plugins(settings: Settings, conn: sqlite3.Connection) -> Plugins:
+    from organizer.handlers import build_plugins
+
+    return build_plugins(settings, conn)
+
+
+def run(settings: Settings, *, plugins_factory: Callable[..., Plugins] = load_plugins) -> int:
+    """The `organizer worker` process; returns the exit code."""
+    stop = threading.Event()
+    install_signal_handlers(stop)
+    notifier = Notifier()
+    conn, _ = open_service_db(settings, "worker")
+    heart = Heart(conn, "worker", notifier)
+    worker = Worker(
+        settings,
+        conn,
+        plugins_factory(settings, conn),
+        worker_id=f"{heart.host}:{heart.pid}",
+        stop=stop,
+        heart=heart,
+    )
+    heart.beat(utcnow(), "starting")
+    notifier.ready()
+    log.info("worker %s ready", worker.worker_id)
+    try:
+        run_loop(worker.step, stop)
+    finally:
+        notifier.stopping()
+        log.info("worker %s stopping after %d message(s)", worker.worker_id, worker.processed)
+        heart.stopped()
+        conn.close()
+    return 0
