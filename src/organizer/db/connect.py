@@ -51,6 +51,7 @@ def open_db(path: Path, *, readonly: bool = False, create: bool = False) -> sqli
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # fails early on non-DBs
     except sqlite3.DatabaseError as e:
         raise _explain(path, e) from None
     return conn

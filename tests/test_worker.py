@@ -1,0 +1,90 @@
+"""The worker loop as a real process and in-process: dispatch, failures, SIGTERM, heartbeats."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from conftest import ORGANIZER, make_env, wait_until
+from organizer.config import Settings
+from organizer.db import queue
+from organizer.model import InboxRow
+from organizer.worker import Context, Plugins, Worker
+
+T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def test_unknown_kind_fails_with_a_clear_error(conn: sqlite3.Connection, settings: Settings) -> None:
+    rid, _ = queue.enqueue(conn, message_key="k", chat_id=1, kind="hologram", payload={}, now=T0)
+    w = Worker(settings, conn, Plugins())
+    assert w.step(T0)
+    row = queue.get(conn, rid)
+    assert row and row.status == "FAILED"
+    assert "no handler for message kind 'hologram'" in (row.last_error or "")
+
+
+def test_handler_error_is_retried_and_the_loop_goes_on(
+    conn: sqlite3.Connection, settings: Settings
+) -> None:
+    calls: list[int] = []
+
+    def flaky(ctx: Context, row: InboxRow) -> None:
+        calls.append(row.id)
+        if json.loads(row.payload).get("bad"):
+            raise RuntimeError("remote said no")
+
+    bad, _ = queue.enqueue(conn, message_key="a", chat_id=1, kind="text", payload={"bad": 1},
+                           now=T0)
+    good, _ = queue.enqueue(conn, message_key="b", chat_id=2, kind="text", payload={}, now=T0)
+    w = Worker(settings, conn, Plugins(handlers={"text": flaky}))
+    assert w.step(T0) and w.step(T0)
+    assert queue.get(conn, good).status == "DONE"  # type: ignore[union-attr]
+    row = queue.get(conn, bad)
+    assert row and row.status == "NEW" and "RuntimeError: remote said no" in (row.last_error or "")
+    assert calls == [bad, good]
+
+
+def _start_worker(db_path: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [ORGANIZER, "worker"], env=make_env(db_path, LOG_LEVEL="INFO"),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+
+
+def test_worker_process_logs_db_and_stops_on_sigterm(db_path: Path, conn: sqlite3.Connection) -> None:
+    proc = _start_worker(db_path)
+    try:
+        wait_until(
+            lambda: conn.execute("SELECT COUNT(*) FROM heartbeats WHERE service = 'worker'"
+                                 " AND stopped_at IS NULL").fetchone()[0],
+            timeout=15,
+        )
+        queue.enqueue(conn, message_key="z", chat_id=9, kind="nonsense", payload={},
+                      now=datetime.now(UTC))
+        wait_until(lambda: conn.execute("SELECT status FROM inbox_queue").fetchone()[0] == "FAILED",
+                   timeout=10)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=5) == 0
+        assert time.monotonic() - started < 5
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    assert f"db={db_path}" in out and "schema=" in out and "instance=" in out
+    assert conn.execute("SELECT stopped_at FROM heartbeats").fetchone()[0] is not None
+
+
+def test_worker_refuses_a_database_without_schema(tmp_path: Path) -> None:
+    path = tmp_path / "blank.db"
+    sqlite3.connect(path).close()
+    res = subprocess.run([ORGANIZER, "worker"], env=make_env(path), capture_output=True,
+                         text=True, timeout=30)
+    assert res.returncode == 1
+    assert "no organizer schema" in res.stderr and "organizer migrate" in res.stderr
+    assert "Traceback" not in res.stderr
