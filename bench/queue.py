@@ -56,8 +56,9 @@ def cycles(processes: int, n: int) -> float:
         fill(path, n)
         start = time.perf_counter()
         procs = [
-            subprocess.Popen([sys.executable, "-c", CYCLE, str(path), f"w{i}"],
-                             stdout=subprocess.PIPE, text=True)
+            subprocess.Popen(
+                [sys.executable, "-c", CYCLE, str(path), f"w{i}"], stdout=subprocess.PIPE, text=True
+            )
             for i in range(processes)
         ]
         total = sum(int(p.communicate()[0]) for p in procs)
@@ -90,8 +91,9 @@ def main() -> None:
         fill(path, 1000)
         env = {**os.environ, "DB_PATH": str(path), "ORGANIZER_ENV_FILE": ""}
         print(f"organizer --help: {wall([organizer, '--help'], env):.0f} ms (median of 7)")
-        print(f"organizer diag queue: {wall([organizer, 'diag', 'queue'], env):.0f} ms "
-              "(median of 7)")
+        print(
+            f"organizer diag queue: {wall([organizer, 'diag', 'queue'], env):.0f} ms (median of 7)"
+        )
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ from organizer.db import queue
 
 
 def run(args: list[str], env: dict[str, str], **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([ORGANIZER, *args], env=env, capture_output=True, text=True,
-                          timeout=60, **kw)  # type: ignore[call-overload]
+    return subprocess.run(
+        [ORGANIZER, *args], env=env, capture_output=True, text=True, timeout=60, **kw
+    )  # type: ignore[call-overload]
 
 
 def assert_one_line_error(res: subprocess.CompletedProcess[str], needle: str) -> None:
@@ -97,8 +98,9 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
 
 def test_diag_json_and_repair(db_path: Path, conn: sqlite3.Connection) -> None:
     now = datetime.now(UTC)
-    rid, _ = queue.enqueue(conn, message_key="k", chat_id=1, kind="text", payload={}, now=now,
-                           max_attempts=1)
+    rid, _ = queue.enqueue(
+        conn, message_key="k", chat_id=1, kind="text", payload={}, now=now, max_attempts=1
+    )
     queue.claim(conn, "w", now, 60)
     queue.fail(conn, rid, "w", now, "it broke")
     env = make_env(db_path)
@@ -109,8 +111,13 @@ def test_diag_json_and_repair(db_path: Path, conn: sqlite3.Connection) -> None:
     res = run(["queue", "retry", str(rid)], env)
     assert res.returncode == 0 and "NEW again" in res.stdout
     assert_one_line_error(run(["queue", "retry", "999"], env), "does not exist")
-    for cmd in (["diag", "claimed"], ["diag", "items"], ["diag", "calendar"], ["diag", "db"],
-                ["diag", "health"]):
+    for cmd in (
+        ["diag", "claimed"],
+        ["diag", "items"],
+        ["diag", "calendar"],
+        ["diag", "db"],
+        ["diag", "health"],
+    ):
         res = run([*cmd, "--json"], env)
         assert res.returncode == 0, res.stderr
         json.loads(res.stdout)

@@ -25,7 +25,9 @@ def test_default_db_path_depends_on_systemd() -> None:
 
 def test_environment_beats_env_file(tmp_path: Path) -> None:
     f = tmp_path / "o.env"
-    f.write_text("# comment\nORGANIZER_TZ=Europe/Berlin\nASR_PORT='9001'\n\nexport LOG_LEVEL=DEBUG\n")
+    f.write_text(
+        "# comment\nORGANIZER_TZ=Europe/Berlin\nASR_PORT='9001'\n\nexport LOG_LEVEL=DEBUG\n"
+    )
     s = load_settings({"ORGANIZER_ENV_FILE": str(f), "ASR_PORT": "9002"})
     assert s.organizer_tz == "Europe/Berlin"
     assert s.asr_port == 9002

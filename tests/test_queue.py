@@ -24,10 +24,12 @@ def put(conn: sqlite3.Connection, key: str, chat: int = 1, now: datetime = T0) -
 
 
 def test_redelivered_message_is_a_noop(conn: sqlite3.Connection) -> None:
-    a, new_a = queue.enqueue(conn, message_key="tg:msg:1:5", chat_id=1, kind="text",
-                             payload={"text": "hi"}, now=T0)
-    b, new_b = queue.enqueue(conn, message_key="tg:msg:1:5", chat_id=1, kind="text",
-                             payload={"text": "changed"}, now=T0)
+    a, new_a = queue.enqueue(
+        conn, message_key="tg:msg:1:5", chat_id=1, kind="text", payload={"text": "hi"}, now=T0
+    )
+    b, new_b = queue.enqueue(
+        conn, message_key="tg:msg:1:5", chat_id=1, kind="text", payload={"text": "changed"}, now=T0
+    )
     assert (new_a, new_b) == (True, False) and a == b
     assert conn.execute("SELECT COUNT(*) FROM inbox_queue").fetchone()[0] == 1
     assert "hi" in conn.execute("SELECT payload FROM inbox_queue").fetchone()[0]
@@ -55,8 +57,9 @@ def test_one_row_per_chat_in_order(conn: sqlite3.Connection) -> None:
 
 
 def test_fail_backs_off_then_fails_for_good(conn: sqlite3.Connection) -> None:
-    rid, _ = queue.enqueue(conn, message_key="x", chat_id=1, kind="text", payload={},
-                           now=T0, max_attempts=3)
+    rid, _ = queue.enqueue(
+        conn, message_key="x", chat_id=1, kind="text", payload={}, now=T0, max_attempts=3
+    )
     now = T0
     statuses = []
     for _ in range(3):
@@ -87,8 +90,9 @@ def test_reaper_returns_expired_leases(conn: sqlite3.Connection) -> None:
 
 
 def test_reaper_fails_rows_out_of_attempts(conn: sqlite3.Connection) -> None:
-    rid, _ = queue.enqueue(conn, message_key="x", chat_id=1, kind="text", payload={},
-                           now=T0, max_attempts=1)
+    rid, _ = queue.enqueue(
+        conn, message_key="x", chat_id=1, kind="text", payload={}, now=T0, max_attempts=1
+    )
     assert queue.claim(conn, "w", T0, 1)
     queue.reap_expired(conn, T0 + timedelta(seconds=2))
     row = queue.get(conn, rid)
@@ -104,8 +108,9 @@ def test_release_does_not_spend_an_attempt(conn: sqlite3.Connection) -> None:
 
 
 def test_operator_retry(conn: sqlite3.Connection) -> None:
-    rid, _ = queue.enqueue(conn, message_key="x", chat_id=1, kind="text", payload={},
-                           now=T0, max_attempts=1)
+    rid, _ = queue.enqueue(
+        conn, message_key="x", chat_id=1, kind="text", payload={}, now=T0, max_attempts=1
+    )
     queue.claim(conn, "w", T0, 30)
     queue.fail(conn, rid, "w", T0, "bad")
     assert queue.retry(conn, rid, T0).status == "NEW"
@@ -138,7 +143,9 @@ WORKER_SCRIPT = textwrap.dedent(
 
 
 @pytest.mark.slow
-def test_four_processes_process_each_message_exactly_once(db_path: Path, conn: sqlite3.Connection) -> None:
+def test_four_processes_process_each_message_exactly_once(
+    db_path: Path, conn: sqlite3.Connection
+) -> None:
     conn.execute("CREATE TABLE seen (inbox_id INTEGER NOT NULL, worker TEXT NOT NULL)")
     n = 2000
     conn.execute("BEGIN")
@@ -146,8 +153,13 @@ def test_four_processes_process_each_message_exactly_once(db_path: Path, conn: s
         conn.execute(
             "INSERT INTO inbox_queue (chat_id, message_key, kind, payload, next_attempt_at,"
             " created_at, updated_at) VALUES (?, ?, 'text', '{}', ?, ?, ?)",
-            (i % 50, f"k{i}", "2000-01-01T00:00:00.000000Z", "2000-01-01T00:00:00.000000Z",
-             "2000-01-01T00:00:00.000000Z"),
+            (
+                i % 50,
+                f"k{i}",
+                "2000-01-01T00:00:00.000000Z",
+                "2000-01-01T00:00:00.000000Z",
+                "2000-01-01T00:00:00.000000Z",
+            ),
         )
     conn.execute("COMMIT")
     procs = [

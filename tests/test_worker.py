@@ -19,7 +19,9 @@ from organizer.worker import Context, Plugins, Worker
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
-def test_unknown_kind_fails_with_a_clear_error(conn: sqlite3.Connection, settings: Settings) -> None:
+def test_unknown_kind_fails_with_a_clear_error(
+    conn: sqlite3.Connection, settings: Settings
+) -> None:
     rid, _ = queue.enqueue(conn, message_key="k", chat_id=1, kind="hologram", payload={}, now=T0)
     w = Worker(settings, conn, Plugins())
     assert w.step(T0)
@@ -38,8 +40,9 @@ def test_handler_error_is_retried_and_the_loop_goes_on(
         if json.loads(row.payload).get("bad"):
             raise RuntimeError("remote said no")
 
-    bad, _ = queue.enqueue(conn, message_key="a", chat_id=1, kind="text", payload={"bad": 1},
-                           now=T0)
+    bad, _ = queue.enqueue(
+        conn, message_key="a", chat_id=1, kind="text", payload={"bad": 1}, now=T0
+    )
     good, _ = queue.enqueue(conn, message_key="b", chat_id=2, kind="text", payload={}, now=T0)
     w = Worker(settings, conn, Plugins(handlers={"text": flaky}))
     assert w.step(T0) and w.step(T0)
@@ -51,23 +54,31 @@ def test_handler_error_is_retried_and_the_loop_goes_on(
 
 def _start_worker(db_path: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [ORGANIZER, "worker"], env=make_env(db_path, LOG_LEVEL="INFO"),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [ORGANIZER, "worker"],
+        env=make_env(db_path, LOG_LEVEL="INFO"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
 
 
-def test_worker_process_logs_db_and_stops_on_sigterm(db_path: Path, conn: sqlite3.Connection) -> None:
+def test_worker_process_logs_db_and_stops_on_sigterm(
+    db_path: Path, conn: sqlite3.Connection
+) -> None:
     proc = _start_worker(db_path)
     try:
         wait_until(
-            lambda: conn.execute("SELECT COUNT(*) FROM heartbeats WHERE service = 'worker'"
-                                 " AND stopped_at IS NULL").fetchone()[0],
+            lambda: conn.execute(
+                "SELECT COUNT(*) FROM heartbeats WHERE service = 'worker' AND stopped_at IS NULL"
+            ).fetchone()[0],
             timeout=15,
         )
-        queue.enqueue(conn, message_key="z", chat_id=9, kind="nonsense", payload={},
-                      now=datetime.now(UTC))
-        wait_until(lambda: conn.execute("SELECT status FROM inbox_queue").fetchone()[0] == "FAILED",
-                   timeout=10)
+        queue.enqueue(
+            conn, message_key="z", chat_id=9, kind="nonsense", payload={}, now=datetime.now(UTC)
+        )
+        wait_until(
+            lambda: conn.execute("SELECT status FROM inbox_queue").fetchone()[0] == "FAILED",
+            timeout=10,
+        )
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=5) == 0
@@ -83,8 +94,9 @@ def test_worker_process_logs_db_and_stops_on_sigterm(db_path: Path, conn: sqlite
 def test_worker_refuses_a_database_without_schema(tmp_path: Path) -> None:
     path = tmp_path / "blank.db"
     sqlite3.connect(path).close()
-    res = subprocess.run([ORGANIZER, "worker"], env=make_env(path), capture_output=True,
-                         text=True, timeout=30)
+    res = subprocess.run(
+        [ORGANIZER, "worker"], env=make_env(path), capture_output=True, text=True, timeout=30
+    )
     assert res.returncode == 1
     assert "no organizer schema" in res.stderr and "organizer migrate" in res.stderr
     assert "Traceback" not in res.stderr
