@@ -1,0 +1,245 @@
+"""Items: tasks, meetings, notes — all the SQL the pipeline needs for them.
+
+Every function that writes runs inside the caller's transaction (the pipeline wraps one
+inbox row's effects and its outbox reply in one `transaction(conn)`), so an item change
+and the reply about it commit together or not at all.
+
+Calendar request fields follow the contract in docs/HELPERS.md: a complete meeting
+(created or rescheduled) gets `cal_state='PENDING', cal_op='upsert'` (or `LOCAL` with
+CALENDAR_BACKEND=none); cancelling a meeting the calendar knows of asks for a delete.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from organizer.ical import event_uid
+from organizer.model import from_db, to_db
+
+OPEN_STATUSES = ("DRAFT", "OPEN")
+CALENDAR_KNOWN = ("PENDING", "SYNCED", "FAILED")
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    chat_id: int
+    inbox_id: int | None
+    type: str
+    title: str | None
+    status: str
+    start_at: datetime | None
+    end_at: datetime | None
+    all_day: bool
+    rrule: str | None
+    tz: str
+    source_text: str | None
+    cal_state: str
+    cal_op: str | None
+    cal_uid: str | None
+    cal_event_id: str | None
+    lang: str | None
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+_COLUMNS = (
+    "id, chat_id, inbox_id, type, title, status, start_at, end_at, all_day, rrule, tz,"
+    " source_text, cal_state, cal_op, cal_uid, cal_event_id, lang, created_at, updated_at"
+)
+
+
+def _item(r: sqlite3.Row | None) -> Item | None:
+    if r is None:
+        return None
+    d = dict(r)
+    for key in ("start_at", "end_at", "created_at", "updated_at"):
+        d[key] = from_db(d[key])
+    d["all_day"] = bool(d["all_day"])
+    return Item(**d)
+
+
+def get(conn: sqlite3.Connection, item_id: int) -> Item | None:
+    return _item(conn.execute(f"SELECT {_COLUMNS} FROM items WHERE id = ?", (item_id,)).fetchone())
+
+
+def by_inbox(conn: sqlite3.Connection, inbox_id: int) -> Item | None:
+    return _item(
+        conn.execute(f"SELECT {_COLUMNS} FROM items WHERE inbox_id = ?", (inbox_id,)).fetchone()
+    )
+
+
+def instance_id(conn: sqlite3.Connection) -> str:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'instance_id'").fetchone()
+    return row[0] if row else "unknown"
+
+
+def insert(
+    conn: sqlite3.Connection,
+    *,
+    chat_id: int,
+    inbox_id: int | None,
+    type: str,
+    title: str | None,
+    status: str,
+    start: datetime | None,
+    end: datetime | None,
+    all_day: bool,
+    rrule: str | None,
+    tz: str,
+    source_text: str | None,
+    lang: str | None,
+    now: datetime,
+) -> tuple[int, bool]:
+    """(id, True) for a new item; (existing id, False) when this inbox row made one already."""
+    ts = to_db(now)
+    cur = conn.execute(
+        "INSERT INTO items (chat_id, inbox_id, type, title, status, start_at, end_at, all_day,"
+        " rrule, tz, source_text, lang, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (inbox_id) DO NOTHING",
+        (
+            chat_id,
+            inbox_id,
+            type,
+            title,
+            status,
+            to_db(start),
+            to_db(end),
+            int(all_day),
+            rrule,
+            tz,
+            source_text,
+            lang,
+            ts,
+            ts,
+        ),
+    )
+    if cur.rowcount == 1:
+        return int(cur.lastrowid or 0), True
+    row = conn.execute("SELECT id FROM items WHERE inbox_id = ?", (inbox_id,)).fetchone()
+    return int(row[0]), False
+
+
+_UPDATABLE = frozenset(
+    {"type", "title", "status", "start_at", "end_at", "all_day", "rrule", "source_text", "lang"}
+)
+
+
+def update(conn: sqlite3.Connection, item_id: int, now: datetime, **fields: Any) -> None:
+    """Set the given columns (datetimes converted, booleans as 0/1) and updated_at."""
+    unknown = set(fields) - _UPDATABLE
+    if unknown:
+        raise ValueError(f"cannot update items columns {sorted(unknown)}")
+    sets, values = [], []
+    for key, value in fields.items():
+        if isinstance(value, datetime):
+            value = to_db(value)
+        elif isinstance(value, bool):
+            value = int(value)
+        sets.append(f"{key} = ?")
+        values.append(value)
+    sets.append("updated_at = ?")
+    values.append(to_db(now))
+    conn.execute(f"UPDATE items SET {', '.join(sets)} WHERE id = ?", (*values, item_id))
+
+
+def request_upsert(
+    conn: sqlite3.Connection, item_id: int, *, backend: str, now: datetime
+) -> None:
+    """A complete meeting (new or moved): ask the sync job to create/update its event."""
+    if backend == "none":
+        conn.execute(
+            "UPDATE items SET cal_state = 'LOCAL', cal_op = NULL, updated_at = ? WHERE id = ?",
+            (to_db(now), item_id),
+        )
+        return
+    conn.execute(
+        "UPDATE items SET cal_state = 'PENDING', cal_op = 'upsert', attempts = 0,"
+        " next_attempt_at = ?, last_error = NULL, cal_uid = ?, updated_at = ? WHERE id = ?",
+        (to_db(now), event_uid(instance_id(conn), item_id), to_db(now), item_id),
+    )
+
+
+def request_delete(conn: sqlite3.Connection, item_id: int, *, now: datetime) -> None:
+    """A cancelled meeting the calendar may know of: ask the sync job to remove its event."""
+    conn.execute(
+        "UPDATE items SET cal_state = 'PENDING', cal_op = 'delete', attempts = 0,"
+        " next_attempt_at = ?, last_error = NULL, updated_at = ?"
+        " WHERE id = ? AND cal_state IN ('PENDING', 'SYNCED', 'FAILED')",
+        (to_db(now), to_db(now), item_id),
+    )
+
+
+def open_items(conn: sqlite3.Connection, chat_id: int, *, limit: int = 500) -> list[Item]:
+    """The chat's OPEN items, newest first (what cancel/complete/reschedule search)."""
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM items WHERE chat_id = ? AND status = 'OPEN'"
+        " ORDER BY id DESC LIMIT ?",
+        (chat_id, limit),
+    )
+    return [i for i in map(_item, rows) if i is not None]
+
+
+def in_range(
+    conn: sqlite3.Connection, chat_id: int, start: datetime, end: datetime
+) -> list[Item]:
+    """OPEN items that start in [start, end) or (multi-day) span into it, by start."""
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM items WHERE chat_id = ? AND status = 'OPEN'"
+        " AND start_at IS NOT NULL AND start_at < ?"
+        " AND (start_at >= ? OR (end_at IS NOT NULL AND end_at > ?))"
+        " ORDER BY start_at, id",
+        (chat_id, to_db(end), to_db(start), to_db(start)),
+    )
+    return [i for i in map(_item, rows) if i is not None]
+
+
+def overdue_tasks(conn: sqlite3.Connection, chat_id: int, before: datetime) -> list[Item]:
+    """OPEN tasks whose due moment is before `before`."""
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM items WHERE chat_id = ? AND status = 'OPEN' AND type = 'task'"
+        " AND start_at IS NOT NULL AND start_at < ? ORDER BY start_at, id",
+        (chat_id, to_db(before)),
+    )
+    return [i for i in map(_item, rows) if i is not None]
+
+
+def undated_tasks(conn: sqlite3.Connection, chat_id: int, *, limit: int = 50) -> list[Item]:
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM items WHERE chat_id = ? AND status = 'OPEN' AND type = 'task'"
+        " AND start_at IS NULL ORDER BY id LIMIT ?",
+        (chat_id, limit),
+    )
+    return [i for i in map(_item, rows) if i is not None]
+
+
+def open_tasks(conn: sqlite3.Connection, chat_id: int, *, limit: int = 100) -> list[Item]:
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM items WHERE chat_id = ? AND status = 'OPEN' AND type = 'task'"
+        " ORDER BY start_at IS NULL, start_at, id LIMIT ?",
+        (chat_id, limit),
+    )
+    return [i for i in map(_item, rows) if i is not None]
+
+
+def count_by_chat(conn: sqlite3.Connection, chat_id: int) -> int:
+    return int(conn.execute("SELECT COUNT(*) FROM items WHERE chat_id = ?", (chat_id,)).fetchone()[0])
+
+
+def answered(conn: sqlite3.Connection, inbox_id: int) -> bool:
+    """True when an outbox row for this inbox row exists: its work is already committed.
+
+    The pipeline writes every effect of a message and its reply in one transaction, so a
+    reply means "done" — a row processed again after a crash is answered once, acted once.
+    """
+    row = conn.execute("SELECT 1 FROM outbox WHERE inbox_id = ? LIMIT 1", (inbox_id,)).fetchone()
+    return row is not None
+
+
+def ids(items: Sequence[Item]) -> list[int]:
+    return [i.id for i in items]
