@@ -100,3 +100,24 @@ def test_worker_refuses_a_database_without_schema(tmp_path: Path) -> None:
     assert res.returncode == 1
     assert "no organizer schema" in res.stderr and "organizer migrate" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_stop_releases_a_row_whose_handler_hangs(
+    conn: sqlite3.Connection, settings: Settings
+) -> None:
+    import threading
+
+    started = threading.Event()
+
+    def hang(ctx: Context, row: InboxRow) -> None:
+        started.set()
+        time.sleep(30)  # a remote call that will not answer in time
+
+    rid, _ = queue.enqueue(conn, message_key="slow", chat_id=1, kind="voice", payload={}, now=T0)
+    w = Worker(settings, conn, Plugins(handlers={"voice": hang}))
+    threading.Thread(target=lambda: (started.wait(5), w.stop.set()), daemon=True).start()
+    t = time.monotonic()
+    assert w.step(T0)
+    assert time.monotonic() - t < 5
+    row = queue.get(conn, rid)
+    assert row and row.status == "NEW" and row.attempts == 0

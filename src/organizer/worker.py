@@ -26,9 +26,11 @@ from organizer.runtime import (
     open_service_db,
     run_loop,
 )
-from organizer.systemd import Notifier
+from organizer.systemd import Notifier, watchdog_period_s
 
 log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE_S = 3.0
 
 
 class PermanentError(Exception):
@@ -78,7 +80,7 @@ class Worker:
         self.processed = 0
         self.timers = [
             Periodic("reaper", 5.0, self._reap),
-            Periodic("heartbeat", 5.0, self._beat),
+            Periodic("heartbeat", min(5.0, watchdog_period_s() or 5.0), self._beat),
             *plugins.periodic,
         ]
 
@@ -116,7 +118,8 @@ class Worker:
             return
         ctx = Context(self.conn, self.settings, now, self.worker_id, self.stop)
         try:
-            handler(ctx, row)
+            if not self._run_bounded(handler, ctx, row):
+                return
         except PermanentError as e:
             log.error("inbox id=%d failed permanently: %s", row.id, e)
             queue.fail(self.conn, row.id, self.worker_id, utcnow(), str(e), retry=False)
@@ -131,6 +134,48 @@ class Worker:
         if not queue.complete(self.conn, row.id, self.worker_id, utcnow()):
             log.warning("inbox id=%d: lease lost before completion (reaped?)", row.id)
         self.processed += 1
+
+
+    def _run_bounded(self, handler: Handler, ctx: Context, row: InboxRow) -> bool:
+        """Run the handler; on SIGTERM give it SHUTDOWN_GRACE_S, then release the row.
+
+        The handler runs in a daemon thread so that a slow remote call (ASR, calendar)
+        cannot hold the process past systemd's stop timeout. A released row is simply
+        processed again later: handlers are idempotent (items are keyed by inbox row).
+        Returns False when the row was released; re-raises the handler's exception.
+        """
+        outcome: list[BaseException] = []
+
+        def target() -> None:
+            try:
+                handler(ctx, row)
+            except BaseException as e:
+                outcome.append(e)
+
+        thread = threading.Thread(target=target, name=f"inbox-{row.id}", daemon=True)
+        thread.start()
+        while thread.is_alive():
+            thread.join(timeout=0.1)
+            if self.stop.is_set() and thread.is_alive():
+                thread.join(timeout=SHUTDOWN_GRACE_S)
+                if thread.is_alive():
+                    self._release_abandoned(row)
+                    return False
+        if outcome:
+            raise outcome[0]
+        return True
+
+    def _release_abandoned(self, row: InboxRow) -> None:
+        # The handler thread may be inside a transaction on self.conn: use a fresh one.
+        from organizer.db.connect import open_db
+
+        other = open_db(self.settings.db_path)
+        try:
+            released = queue.release(other, row.id, self.worker_id, utcnow())
+        finally:
+            other.close()
+        log.warning("inbox id=%d still running at shutdown; %s", row.id,
+                    "released to the queue" if released else "lease already lost")
 
 
 def load_plugins(settings: Settings, conn: sqlite3.Connection) -> Plugins:
