@@ -1,8 +1,65 @@
-"""Deterministic calendar identity: the same item always maps to the same iCalUID."""
+"""Deterministic calendar identity and the iCalendar text of an event.
+
+Pure: no clock, no I/O. `event_uid` maps the same item to the same iCalUID forever;
+`vevent` renders an EventSpec as a VCALENDAR for CalDAV servers.
+"""
 
 from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from organizer.calendars.base import EventSpec
+
+PRODID = "-//organizer//organizer calendar sync//EN"
 
 
 def event_uid(instance_id: str, item_id: int) -> str:
     """iCalUID of an item's event: stable across restarts, unique per database."""
     return f"organizer-{instance_id}-{item_id}@organizer.local"
+
+
+def local_span(spec: EventSpec) -> tuple[datetime | date, datetime | date]:
+    """(start, end) as the calendar should show them.
+
+    Timed events: aware datetimes in the spec's zone (end defaults to one hour).
+    All-day events: dates, the end exclusive (the day after the last day).
+    """
+    zone = ZoneInfo(spec.tz)
+    start = spec.start.astimezone(zone)
+    if spec.all_day:
+        first = start.date()
+        last = spec.end.astimezone(zone).date() if spec.end is not None else first
+        if last <= first:
+            last = first + timedelta(days=1)
+        return first, last
+    end = spec.end.astimezone(zone) if spec.end is not None else start + timedelta(hours=1)
+    if end <= start:
+        end = start + timedelta(hours=1)
+    return start, end
+
+
+def vevent(spec: EventSpec, stamp: datetime) -> str:
+    """A VCALENDAR holding one VEVENT (with VTIMEZONE) for `spec`; `stamp` is DTSTAMP."""
+    import icalendar
+
+    start, end = local_span(spec)
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    ev = icalendar.Event()
+    ev.add("uid", spec.uid)
+    ev.add("dtstamp", stamp)
+    ev.add("summary", spec.title)
+    ev.add("dtstart", start)  # a date gets VALUE=DATE, a zoned datetime gets TZID
+    ev.add("dtend", end)
+    if spec.rrule:
+        ev.add("rrule", icalendar.vRecur.from_ical(spec.rrule.removeprefix("RRULE:")))
+    if spec.description:
+        ev.add("description", spec.description)
+    cal.add_component(ev)
+    if not spec.all_day:
+        cal.add_missing_timezones()
+    return cal.to_ical().decode("utf-8")

@@ -1,12 +1,185 @@
-"""Calendar sync as a periodic worker job (filled in by the calendar work)."""
+"""Calendar sync: the worker's periodic job that executes PENDING calendar requests.
+
+The pipeline writes the request (`cal_state='PENDING'`, `cal_op` upsert|delete) in the
+same transaction as the item change; this job executes it against the backend and
+records the outcome. Exactly-once comes from the backend's idempotency by iCalUID
+(look up before create, the uid fixed in every create), never from the local write
+surviving — so a `kill -9` between the remote create and `mark_synced` is harmless:
+the next run finds the event and reuses it. See docs/CALENDAR.md.
+"""
 
 from __future__ import annotations
 
+import logging
+import random
 import sqlite3
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
+from organizer.calendars.base import SKIP, Calendar, CalendarError, EventSpec, Outcome
 from organizer.config import Settings
+from organizer.db import calsync
+from organizer.db.calsync import CalRow
+from organizer.model import from_db, utcnow
 from organizer.runtime import Periodic
+
+log = logging.getLogger(__name__)
+
+EVERY_S = 1.0  # how often the worker looks for due items
+BATCH = 10  # items per run; the rest wait for the next run
+BUDGET_S = 5.0  # stop a run after this long so the inbox is not starved
+BASE_S = 5.0  # first retry delay; doubles per attempt
+MAX_S = 3600.0  # longest retry delay
+
+
+def backoff_s(attempts: int, base_s: float, max_s: float, retry_after_s: float | None) -> float:
+    """Delay before attempt `attempts + 1`: exponential with jitter, at least Retry-After."""
+    delay = min(max_s, base_s * (2 ** max(0, attempts - 1)))
+    delay *= random.uniform(0.8, 1.2)
+    if retry_after_s is not None:
+        delay = max(delay, retry_after_s)
+    return delay
+
+
+def spec_for(row: CalRow) -> EventSpec | None:
+    """The event an item asks for, or None when it has no time to show."""
+    start = from_db(row.start_at)
+    if start is None:
+        return None
+    return EventSpec(
+        uid=row.cal_uid or "",
+        title=row.title or "(untitled)",
+        start=start,
+        end=from_db(row.end_at),
+        all_day=row.all_day,
+        tz=row.tz,
+        rrule=row.rrule or None,
+        description="Created by organizer",
+    )
+
+
+class Syncer:
+    """Executes due PENDING items, one short transaction per state change."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        calendar_factory: Callable[[], Calendar | None],
+        *,
+        backend: str,
+        max_attempts: int,
+        batch: int = BATCH,
+        budget_s: float = BUDGET_S,
+        base_s: float = BASE_S,
+        max_s: float = MAX_S,
+    ) -> None:
+        self.conn = conn
+        self.factory = calendar_factory
+        self.backend = backend
+        self.max_attempts = max_attempts
+        self.batch, self.budget_s = batch, budget_s
+        self.base_s, self.max_s = base_s, max_s
+        self._calendar: Calendar | None = None
+
+    def calendar(self) -> Calendar | None:
+        """The backend, built on first use (building may read files or fail)."""
+        if self._calendar is None and self.backend != "none":
+            self._calendar = self.factory()
+        return self._calendar
+
+    def run(self, now: datetime) -> int:
+        """One pass over due items; returns how many were handled."""
+        started = time.monotonic()
+        handled = 0
+        for row in calsync.due(self.conn, now, self.batch):
+            self.one(row, now)
+            handled += 1
+            if time.monotonic() - started > self.budget_s:
+                break
+        return handled
+
+    def one(self, row: CalRow, now: datetime) -> None:
+        if self.backend == "none":
+            if calsync.mark_local(self.conn, row):
+                log.info("calendar item=%d state=LOCAL (skip)", row.id)
+            return
+        try:
+            cal = self.calendar()
+            assert cal is not None
+            outcome = self._execute(cal, row)
+        except CalendarError as e:
+            self._failed(row, e, now)
+            return
+        except Exception as e:  # a bug or an unexpected library error: retry, bounded
+            log.exception("calendar item=%d unexpected error", row.id)
+            self._failed(row, CalendarError(f"{type(e).__name__}: {e}", retryable=True), now)
+            return
+        if calsync.mark_synced(self.conn, row, outcome.event_id):
+            log.info(
+                "calendar item=%d state=SYNCED event=%s (%s)",
+                row.id,
+                outcome.event_id or "-",
+                outcome.action,
+            )
+        else:
+            log.info(
+                "calendar item=%d state=PENDING event=%s (%s; item changed meanwhile, again)",
+                row.id,
+                outcome.event_id or "-",
+                outcome.action,
+            )
+
+    def _execute(self, cal: Calendar, row: CalRow) -> Outcome:
+        if not row.cal_uid:
+            raise CalendarError("item has no cal_uid", retryable=False)
+        if row.cal_op == "delete":
+            return cal.delete(row.cal_uid, row.cal_event_id)
+        spec = spec_for(row)
+        if spec is None or row.type != "meeting":
+            # Nothing to show: make sure no stale event stays behind.
+            out = cal.delete(row.cal_uid, row.cal_event_id)
+            return Outcome(None, SKIP if out.action == SKIP else out.action)
+        return cal.upsert(spec, row.cal_event_id)
+
+    def _failed(self, row: CalRow, e: CalendarError, now: datetime) -> None:
+        error = str(e) or type(e).__name__
+        attempts = row.attempts + 1
+        if not e.retryable or attempts >= self.max_attempts:
+            if calsync.mark_failed(self.conn, row, error):
+                log.warning(
+                    "calendar item=%d state=FAILED attempts=%d error=%s", row.id, attempts, error
+                )
+            return
+        delay = backoff_s(attempts, self.base_s, self.max_s, e.retry_after_s)
+        if calsync.mark_retry(self.conn, row, error, now + timedelta(seconds=delay)):
+            log.info(
+                "calendar item=%d state=PENDING attempts=%d retry_in=%.1fs error=%s",
+                row.id,
+                attempts,
+                delay,
+                error,
+            )
+
+
+def make_syncer(settings: Settings, conn: sqlite3.Connection, **tuning: float) -> Syncer:
+    from organizer.calendars import make_calendar
+
+    return Syncer(
+        conn,
+        lambda: make_calendar(settings),
+        backend=settings.calendar_backend,
+        max_attempts=settings.calendar_max_attempts,
+        **tuning,  # type: ignore[arg-type]
+    )
 
 
 def make_periodic(settings: Settings, conn: sqlite3.Connection) -> Periodic | None:
-    return None
+    """The worker's calendar job (runs for `none` too: it marks stray PENDING items LOCAL)."""
+    syncer = make_syncer(settings, conn)
+    return Periodic("calendar", EVERY_S, syncer.run)
+
+
+def run_once(settings: Settings, conn: sqlite3.Connection, now: datetime | None = None) -> int:
+    """One pass outside the worker (tests, the repair CLI)."""
+    return make_syncer(settings, conn).run(now or utcnow())

@@ -1,10 +1,19 @@
-"""The contract every calendar backend keeps (google, caldav, none)."""
+"""The contract every calendar backend keeps (google, caldav, none).
+
+A backend is a thin, idempotent adapter: every method may be called again after a
+crash or a lost response and still leaves exactly one event per iCalUID. The sync
+state machine (organizer.sync) decides *when* to call it; the backend decides only
+*how* to talk to its server and how to classify a failure (`CalendarError.retryable`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+
+# What a call did, as logged by organizer.sync: `calendar item=42 state=SYNCED event=abc (created)`.
+CREATED, REUSED, UPDATED, DELETED, SKIP = "created", "reused", "updated", "deleted", "skip"
 
 
 @dataclass(frozen=True)
@@ -21,6 +30,14 @@ class EventSpec:
     description: str | None = None
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one backend call: the event id now in the calendar, and the action."""
+
+    event_id: str | None
+    action: str  # CREATED | REUSED | UPDATED | DELETED | SKIP
+
+
 class CalendarError(Exception):
     """A remote failure. `retryable` decides between backoff and FAILED."""
 
@@ -34,13 +51,19 @@ class Calendar(Protocol):
     name: str
 
     def find(self, uid: str) -> str | None:
-        """The event id of the event with this iCalUID, or None."""
+        """The event id of the (not deleted) event with this iCalUID, or None."""
 
-    def upsert(self, spec: EventSpec, event_id: str | None) -> str:
-        """Create or update idempotently (look up by uid before creating); returns event id."""
+    def upsert(self, spec: EventSpec, event_id: str | None) -> Outcome:
+        """Make the calendar hold exactly one event for `spec.uid`, matching `spec`.
 
-    def delete(self, uid: str, event_id: str | None) -> None:
-        """Remove the event; an event already gone is success."""
+        With a known `event_id` the event is updated in place; without one (or when it
+        has vanished) the uid is looked up first and an existing event is reused, and
+        only then created — with the uid fixed in the request, so a create that is
+        re-sent after a lost response is refused by the server instead of duplicated.
+        """
+
+    def delete(self, uid: str, event_id: str | None) -> Outcome:
+        """Remove the event; an event already gone is success (action SKIP)."""
 
     def check(self) -> str:
         """Reachability for `organizer doctor`: a short description, or raise CalendarError."""

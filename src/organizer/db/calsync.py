@@ -1,0 +1,215 @@
+"""All the SQL of the calendar sync state machine (see docs/CALENDAR.md).
+
+States of `items.cal_state`: NONE (not a calendar item), LOCAL (CALENDAR_BACKEND=none),
+PENDING (to push; `cal_op` says upsert or delete), SYNCED, FAILED.
+
+Every write here is one short transaction and is *conditional* on the row still being
+the version the sync job read (`CalRow.version`): when the pipeline reschedules or
+cancels an item while its previous version is on the wire, the new request is never
+overwritten — only the event id learnt from the server is kept.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from organizer.db.connect import transaction
+from organizer.errors import NotFound, OrganizerError
+from organizer.model import to_db
+
+# Columns whose change means "a newer request than the one being executed".
+_VERSION = ("cal_op", "cal_uid", "title", "start_at", "end_at", "all_day", "rrule", "tz",
+            "status", "updated_at")
+
+
+@dataclass(frozen=True)
+class CalRow:
+    """One item as the sync job sees it."""
+
+    id: int
+    type: str
+    status: str
+    title: str | None
+    start_at: str | None
+    end_at: str | None
+    all_day: bool
+    rrule: str | None
+    tz: str
+    cal_state: str
+    cal_op: str | None
+    cal_uid: str | None
+    cal_event_id: str | None
+    attempts: int
+    next_attempt_at: str | None
+    last_error: str | None
+    updated_at: str
+
+    @property
+    def version(self) -> tuple[object, ...]:
+        return tuple(
+            int(self.all_day) if name == "all_day" else getattr(self, name) for name in _VERSION
+        )
+
+
+_COLUMNS = (
+    "id, type, status, title, start_at, end_at, all_day, rrule, tz, cal_state, cal_op, "
+    "cal_uid, cal_event_id, attempts, next_attempt_at, last_error, updated_at"
+)
+
+
+def _row(r: sqlite3.Row) -> CalRow:
+    d = dict(r)
+    d["all_day"] = bool(d["all_day"])
+    return CalRow(**d)
+
+
+def get(conn: sqlite3.Connection, item_id: int) -> CalRow | None:
+    r = conn.execute(f"SELECT {_COLUMNS} FROM items WHERE id = ?", (item_id,)).fetchone()
+    return _row(r) if r else None
+
+
+def due(conn: sqlite3.Connection, now: datetime, limit: int) -> list[CalRow]:
+    """PENDING items whose next attempt is due, oldest first."""
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM items WHERE cal_state = 'PENDING' "
+        "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
+        "ORDER BY next_attempt_at, id LIMIT ?",
+        (to_db(now), limit),
+    ).fetchall()
+    return [_row(r) for r in rows]
+
+
+def next_due_at(conn: sqlite3.Connection) -> str | None:
+    r = conn.execute(
+        "SELECT MIN(next_attempt_at) FROM items WHERE cal_state = 'PENDING'"
+    ).fetchone()
+    return r[0] if r else None
+
+
+def _same_version(row: CalRow) -> tuple[str, tuple[object, ...]]:
+    where = " AND ".join(f"{name} IS ?" for name in _VERSION)
+    return f"id = ? AND cal_state = 'PENDING' AND {where}", (row.id, *row.version)
+
+
+def _keep_event_id(conn: sqlite3.Connection, row: CalRow, event_id: str | None) -> None:
+    """The row moved on: remember what the server told us, leave the new request alone."""
+    conn.execute(
+        "UPDATE items SET cal_event_id = ? WHERE id = ? AND cal_uid IS ?",
+        (event_id, row.id, row.cal_uid),
+    )
+
+
+def mark_synced(conn: sqlite3.Connection, row: CalRow, event_id: str | None) -> bool:
+    """PENDING -> SYNCED with the event id (NULL after a delete). False: row moved on."""
+    where, args = _same_version(row)
+    with transaction(conn):
+        cur = conn.execute(
+            "UPDATE items SET cal_state = 'SYNCED', cal_event_id = ?, attempts = 0, "
+            f"next_attempt_at = NULL, last_error = NULL WHERE {where}",
+            (event_id, *args),
+        )
+        if cur.rowcount:
+            return True
+        _keep_event_id(conn, row, event_id)
+        return False
+
+
+def mark_retry(
+    conn: sqlite3.Connection,
+    row: CalRow,
+    error: str,
+    next_at: datetime,
+    event_id: str | None = None,
+) -> bool:
+    """Stay PENDING, attempts + 1, next try at `next_at`. False: row moved on."""
+    where, args = _same_version(row)
+    with transaction(conn):
+        cur = conn.execute(
+            "UPDATE items SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, "
+            f"cal_event_id = COALESCE(?, cal_event_id) WHERE {where}",
+            (to_db(next_at), error[:1000], event_id, *args),
+        )
+        return bool(cur.rowcount)
+
+
+def mark_failed(conn: sqlite3.Connection, row: CalRow, error: str) -> bool:
+    """PENDING -> FAILED with last_error (retry budget spent or a permanent error)."""
+    where, args = _same_version(row)
+    with transaction(conn):
+        cur = conn.execute(
+            "UPDATE items SET cal_state = 'FAILED', attempts = attempts + 1, "
+            f"next_attempt_at = NULL, last_error = ? WHERE {where}",
+            (error[:1000], *args),
+        )
+        return bool(cur.rowcount)
+
+
+def mark_local(conn: sqlite3.Connection, row: CalRow) -> bool:
+    """CALENDAR_BACKEND=none: the meeting is kept locally, nothing is retried."""
+    where, args = _same_version(row)
+    with transaction(conn):
+        cur = conn.execute(
+            "UPDATE items SET cal_state = 'LOCAL', attempts = 0, next_attempt_at = NULL, "
+            f"last_error = NULL WHERE {where}",
+            args,
+        )
+        return bool(cur.rowcount)
+
+
+def _instance_id(conn: sqlite3.Connection) -> str:
+    r = conn.execute("SELECT value FROM meta WHERE key = 'instance_id'").fetchone()
+    if r is None:
+        raise OrganizerError("the database has no instance id", "run `organizer migrate`")
+    return str(r[0])
+
+
+def request(conn: sqlite3.Connection, item_id: int, op: str | None, now: datetime) -> CalRow:
+    """Repair: (re)queue an item's calendar sync, attempts reset.
+
+    `op` None keeps the item's own operation: upsert for a live meeting, delete for a
+    cancelled one. Tasks and notes are refused.
+    """
+    if op not in (None, "upsert", "delete"):
+        raise OrganizerError(f"unknown calendar operation {op!r}", "use upsert or delete")
+    from organizer.ical import event_uid
+
+    with transaction(conn):
+        r = conn.execute(f"SELECT {_COLUMNS} FROM items WHERE id = ?", (item_id,)).fetchone()
+        if r is None:
+            raise NotFound(f"item {item_id} does not exist", "see `organizer diag calendar`")
+        row = _row(r)
+        if row.type != "meeting" or row.start_at is None:
+            raise OrganizerError(
+                f"item {item_id} is a {row.type} without a calendar event",
+                "only meetings with a time are synced to the calendar",
+            )
+        if op is None:
+            op = "delete" if row.status == "CANCELLED" else (row.cal_op or "upsert")
+        uid = row.cal_uid or event_uid(_instance_id(conn), item_id)
+        conn.execute(
+            "UPDATE items SET cal_state = 'PENDING', cal_op = ?, cal_uid = ?, attempts = 0, "
+            "next_attempt_at = ?, last_error = NULL WHERE id = ?",
+            (op, uid, to_db(now), item_id),
+        )
+    got = get(conn, item_id)
+    assert got is not None
+    return got
+
+
+def retry_failed(conn: sqlite3.Connection, now: datetime) -> int:
+    """Repair: every FAILED item back to PENDING with its attempts reset."""
+    with transaction(conn):
+        cur = conn.execute(
+            "UPDATE items SET cal_state = 'PENDING', attempts = 0, next_attempt_at = ?, "
+            "last_error = NULL WHERE cal_state = 'FAILED'",
+            (to_db(now),),
+        )
+        return cur.rowcount
+
+
+def counts(conn: sqlite3.Connection) -> dict[str, int]:
+    return {
+        r[0]: r[1] for r in conn.execute("SELECT cal_state, COUNT(*) FROM items GROUP BY cal_state")
+    }
