@@ -1,0 +1,144 @@
+"""Find the item a cancel / reschedule / complete message talks about. PURE.
+
+Titles are compared as sets of word stems (case-folded, ё = е, Russian endings and
+English plural -s cut), so "встречу с Петей" finds "Встреча с Петей". A query word
+counts when an item word has the same stem, starts with it (4+ letters), or is a close
+spelling. The score is mostly how much of the query the item covers, a little how
+much of the item the query covers. Generic words ("встречу", "задачу", "meeting")
+match the item's type as well as its title. A date in the query keeps only the items
+on that local day.
+
+Outcome: `one` clear match (acts), `several` (ask with `sel:` buttons), or `none`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from difflib import SequenceMatcher
+from zoneinfo import ZoneInfo
+
+from organizer.pipeline.replies import ItemLike
+
+THRESHOLD = 0.5
+CLEAR_GAP = 0.3
+MAX_CHOICES = 5
+
+_ENDINGS_TEXT = (
+    "иями ями ами ого его ому ему ыми ими ией ой ей ий ый ая яя ое ее ую юю ом ем "
+    "ам ям ах ях ов ев ью ия ие ию а я о е у ю ы и ь й"
+)
+_RU_ENDINGS = tuple(sorted(_ENDINGS_TEXT.split(), key=len, reverse=True))
+_TOKEN = re.compile(r"[^\W\d_]+")
+_STOP_TEXT = (
+    "с со и в во на к ко по за у о об от до для из мой моя моё мое мои my the a an to with "
+    "for of on at in and my our this that это эту этот эта"
+)
+_STOP = frozenset(_STOP_TEXT.split())
+# stem -> item type it also stands for
+_GENERIC = {
+    "встреч": "meeting", "meeting": "meeting", "событи": "meeting", "event": "meeting",
+    "задач": "task", "task": "task", "дел": "task", "todo": "task",
+    "заметк": "note", "note": "note",
+}  # fmt: skip
+
+
+def stem(word: str) -> str:
+    w = word.casefold().replace("ё", "е")
+    if re.search(r"[а-я]", w):
+        for end in _RU_ENDINGS:
+            if w.endswith(end) and len(w) - len(end) >= 3:
+                return w[: -len(end)]
+        return w
+    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        return w[:-1]
+    return w
+
+
+def stems(text: str | None) -> list[str]:
+    if not text:
+        return []
+    out = []
+    for tok in _TOKEN.findall(text.casefold().replace("ё", "е")):
+        if tok in _STOP:
+            continue
+        s = stem(tok)
+        if s and s not in out:
+            out.append(s)
+    return out
+
+
+def _same(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)):
+        return True
+    return min(len(a), len(b)) >= 5 and SequenceMatcher(None, a, b).ratio() >= 0.8
+
+
+def score(query: Sequence[str], item: ItemLike) -> float:
+    """0..1: how well the query words name this item."""
+    if not query:
+        return 0.0
+    words = stems(item.title)
+    hit_q = 0
+    for q in query:
+        if any(_same(q, w) for w in words) or _GENERIC.get(q) == item.type:
+            hit_q += 1
+    hit_i = sum(1 for w in words if any(_same(q, w) for q in query))
+    cover_q = hit_q / len(query)
+    cover_i = hit_i / len(words) if words else 0.0
+    return 0.75 * cover_q + 0.25 * cover_i
+
+
+@dataclass(frozen=True)
+class Match:
+    outcome: str  # 'one' | 'several' | 'none'
+    items: tuple[ItemLike, ...]
+
+
+def on_day(item: ItemLike, day: date, tz: str) -> bool:
+    if item.start_at is None:
+        return False
+    zone = ZoneInfo(tz)
+    s = item.start_at.astimezone(zone).date()
+    if item.end_at is not None and item.all_day:
+        end = item.end_at.astimezone(zone).date()  # exclusive
+        return s <= day < end or s == day
+    return s == day
+
+
+def find(
+    title: str | None,
+    candidates: Sequence[ItemLike],
+    *,
+    day: date | None = None,
+    at: datetime | None = None,
+    tz: str = "UTC",
+) -> Match:
+    """Match a title (and optionally a day, or an exact time) against open items."""
+    pool = list(candidates)
+    if day is not None:
+        pool = [i for i in pool if on_day(i, day, tz)]
+    if at is not None:
+        exact = [i for i in pool if i.start_at is not None and i.start_at == at]
+        if exact:
+            pool = exact
+    query = stems(title)
+    if not query:
+        if day is None and at is None:
+            return Match("none", ())
+        if len(pool) == 1:
+            return Match("one", (pool[0],))
+        return Match("several" if pool else "none", tuple(pool[:MAX_CHOICES]))
+    scored = sorted(
+        ((score(query, i), i) for i in pool), key=lambda p: p[0], reverse=True
+    )
+    good = [(s, i) for s, i in scored if s >= THRESHOLD]
+    if not good:
+        return Match("none", ())
+    if len(good) == 1 or good[0][0] - good[1][0] >= CLEAR_GAP:
+        return Match("one", (good[0][1],))
+    return Match("several", tuple(i for _, i in good[:MAX_CHOICES]))
