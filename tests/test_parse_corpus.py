@@ -136,6 +136,8 @@ def test_judge_identical_and_field_names() -> None:
         ("Созвон", "Созвон завтра в 16"),  # date/time words and numbers are ignored
         ("Сдать отчёт", "сдать отчёт к 5 марта"),
         ("Call mom", "call mom at 6pm"),
+        ("Standup", "tomorrow's standup"),
+        ("Mom's birthday", "moms birthday"),
     ],
 )
 def test_title_fuzzy_matches(expected: str, got: str) -> None:

@@ -42,6 +42,7 @@ _RU_ENDINGS = tuple(
 )
 _CYRILLIC = re.compile(r"[а-я]")
 _TOKEN = re.compile(r"\w+")
+_POSSESSIVE = re.compile(r"['’]s\b")  # "mom's" is compared as "mom"
 
 # Date/time words (any inflected form reduces to the same stem) and number words.
 _TIME_WORDS_RU = """
@@ -107,7 +108,7 @@ _TIME_PREPOSITIONS = frozenset(_PREPOSITIONS.split())
 
 def title_tokens(title: str) -> frozenset[str]:
     """The token set a title is compared by."""
-    raws = _TOKEN.findall(_norm(title))
+    raws = _TOKEN.findall(_POSSESSIVE.sub("", _norm(title)))
     ignored = [
         any(ch.isdigit() for ch in raw) or raw == "_" or raw in _IGNORED or _stem(raw) in _IGNORED
         for raw in raws
