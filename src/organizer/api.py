@@ -1,0 +1,572 @@
+"""`organizer api`: /health, /metrics, and the token-protected /items and /inbox.
+
+FastAPI and uvicorn are imported inside `create_app`/`run` only, so the CLI starts
+fast. Every request opens its own short-lived SQLite connection (read-only for the
+read routes); the service's own connection is used only for its heartbeat.
+
+Health (`GET /health`) is 200 when the DB opens, its schema is current and the
+worker's heartbeat is fresh, and 503 otherwise with the reasons in `problems`.
+"""
+
+import asyncio
+import hmac
+import logging
+import sqlite3
+import threading
+import uuid
+from contextlib import asynccontextmanager, closing
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from organizer import __version__
+from organizer.config import Settings
+from organizer.db.connect import open_db
+from organizer.errors import OrganizerError
+from organizer.model import from_db, utcnow
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_EVERY_S = 5.0
+# Ids are limited to the integers a JSON double holds exactly (Telegram's chat ids are
+# far inside), so a client sending 9.2e18 as a float cannot slip past the bound.
+INT64_MIN, INT64_MAX = -(2**53 - 1), 2**53 - 1
+LATENCY_BUCKETS_S = (0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600)
+
+
+def worker_stale_after_s(settings: Settings) -> float:
+    """A worker beats every 5 s, but one step may wait on ASR for its whole read timeout."""
+    return max(60.0, settings.asr_http_read_timeout + 30.0)
+
+
+# ---------------------------------------------------------------- pure-ish queries
+
+
+@dataclass(frozen=True)
+class ServiceBeat:
+    service: str
+    service_id: str
+    status: str | None
+    beat_age_s: float | None
+    stopped: bool
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    ok: bool
+    db_path: str
+    schema_version: int | None
+    schema_latest: int | None
+    instance_id: str | None
+    queue: dict[str, int]
+    oldest_new_age_s: float | None
+    services: list[ServiceBeat]
+    worker_beat_age_s: float | None
+    problems: list[str]
+
+
+def _age(now: datetime, text: str | None) -> float | None:
+    dt = from_db(text)
+    return None if dt is None else round((now - dt).total_seconds(), 1)
+
+
+def latest_beats(conn: sqlite3.Connection, now: datetime) -> list[ServiceBeat]:
+    """The newest heartbeat row of each service (older pids are history)."""
+    rows = conn.execute(
+        "SELECT h.* FROM heartbeats h WHERE h.beat_at = ("
+        " SELECT MAX(beat_at) FROM heartbeats WHERE service = h.service) ORDER BY service"
+    ).fetchall()
+    return [
+        ServiceBeat(
+            r["service"],
+            r["service_id"],
+            r["status"],
+            _age(now, r["beat_at"]),
+            r["stopped_at"] is not None,
+        )
+        for r in rows
+    ]
+
+
+def health_report(settings: Settings, now: datetime) -> HealthReport:
+    """Everything /health says; never raises for a broken DB (that is a problem line)."""
+    from organizer.db.migrate import state
+
+    problems: list[str] = []
+    path = str(settings.db_path)
+    try:
+        conn = open_db(settings.db_path, readonly=True)
+    except OrganizerError as e:
+        return HealthReport(False, path, None, None, None, {}, None, [], None, [e.message])
+    with closing(conn):
+        try:
+            st = state(conn)
+            queue: dict[str, int] = {s: 0 for s in ("NEW", "CLAIMED", "DONE", "FAILED")}
+            for status, n in conn.execute(
+                "SELECT status, COUNT(*) FROM inbox_queue GROUP BY status"
+            ):
+                queue[status] = n
+            oldest = conn.execute(
+                "SELECT MIN(created_at) FROM inbox_queue WHERE status = 'NEW'"
+            ).fetchone()[0]
+            beats = latest_beats(conn, now)
+        except (OrganizerError, sqlite3.Error) as e:
+            msg = e.message if isinstance(e, OrganizerError) else f"database error: {e}"
+            return HealthReport(False, path, None, None, None, {}, None, [], None, [msg])
+    if st.version == 0:
+        problems.append("no organizer schema: run `organizer migrate`")
+    elif st.pending:
+        problems.append(f"schema {st.version} is behind the code ({st.latest}): run migrate")
+    worker = next((b for b in beats if b.service == "worker"), None)
+    limit = worker_stale_after_s(settings)
+    if worker is None:
+        problems.append("the worker has never reported a heartbeat")
+    elif worker.stopped:
+        problems.append("the worker is stopped")
+    elif worker.beat_age_s is None or worker.beat_age_s > limit:
+        problems.append(f"the worker's heartbeat is {worker.beat_age_s}s old (limit {limit:g}s)")
+    return HealthReport(
+        ok=not problems,
+        db_path=path,
+        schema_version=st.version,
+        schema_latest=st.latest,
+        instance_id=st.instance_id,
+        queue=queue,
+        oldest_new_age_s=_age(now, oldest),
+        services=beats,
+        worker_beat_age_s=worker.beat_age_s if worker else None,
+        problems=problems,
+    )
+
+
+def _esc(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _histogram(
+    out: list[str], name: str, help_: str, conn: sqlite3.Connection, sql_seconds: str, where: str
+) -> None:
+    """A Prometheus histogram computed in SQL from start→end timestamps."""
+    cases = ", ".join(
+        f"COALESCE(SUM(CASE WHEN s <= {b} THEN 1 ELSE 0 END), 0)" for b in LATENCY_BUCKETS_S
+    )
+    row = conn.execute(
+        f"SELECT {cases}, COUNT(*), COALESCE(SUM(s), 0) FROM (SELECT {sql_seconds} AS s {where})"
+    ).fetchone()
+    out.append(f"# HELP {name} {help_}")
+    out.append(f"# TYPE {name} histogram")
+    for b, n in zip(LATENCY_BUCKETS_S, row, strict=False):
+        out.append(f'{name}_bucket{{le="{b:g}"}} {n}')
+    count, total = row[len(LATENCY_BUCKETS_S)], row[len(LATENCY_BUCKETS_S) + 1]
+    out.append(f'{name}_bucket{{le="+Inf"}} {count}')
+    out.append(f"{name}_sum {float(total):.3f}")
+    out.append(f"{name}_count {count}")
+
+
+def _seconds(a: str, b: str) -> str:
+    return f"(julianday({b}) - julianday({a})) * 86400.0"
+
+
+def metrics_text(settings: Settings, now: datetime) -> str:
+    """Prometheus text exposition format 0.0.4."""
+    out: list[str] = []
+
+    def gauge(name: str, help_: str, samples: list[tuple[dict[str, str], float | int]]) -> None:
+        out.append(f"# HELP {name} {help_}")
+        out.append(f"# TYPE {name} gauge")
+        for labels, value in samples:
+            lab = ",".join(f'{k}="{_esc(v)}"' for k, v in labels.items())
+            out.append(f"{name}{{{lab}}} {value}" if lab else f"{name} {value}")
+
+    report = health_report(settings, now)
+    gauge("organizer_up", "1 when /health would answer 200", [({}, int(report.ok))])
+    try:
+        conn = open_db(settings.db_path, readonly=True)
+    except OrganizerError:
+        gauge("organizer_db_readable", "1 when the database opens", [({}, 0)])
+        return "\n".join(out) + "\n"
+    with closing(conn):
+        gauge("organizer_db_readable", "1 when the database opens", [({}, 1)])
+        if report.schema_version is not None:
+            gauge(
+                "organizer_schema_version", "applied schema version", [({}, report.schema_version)]
+            )
+        gauge(
+            "organizer_inbox_queue",
+            "inbox rows by status",
+            [({"status": k}, v) for k, v in report.queue.items()],
+        )
+        gauge(
+            "organizer_inbox_oldest_new_age_seconds",
+            "age of the oldest waiting inbox row (0 when none)",
+            [({}, report.oldest_new_age_s or 0)],
+        )
+        states = {s: 0 for s in ("NONE", "LOCAL", "PENDING", "SYNCED", "FAILED")}
+        for st, n in conn.execute("SELECT cal_state, COUNT(*) FROM items GROUP BY cal_state"):
+            states[st] = n
+        gauge(
+            "organizer_items_calendar_state",
+            "items by calendar sync state",
+            [({"cal_state": k}, v) for k, v in states.items()],
+        )
+        by_status = {s: 0 for s in ("DRAFT", "OPEN", "DONE", "CANCELLED")}
+        for st, n in conn.execute("SELECT status, COUNT(*) FROM items GROUP BY status"):
+            by_status[st] = n
+        gauge(
+            "organizer_items",
+            "items by status",
+            [({"status": k}, v) for k, v in by_status.items()],
+        )
+        _histogram(
+            out,
+            "organizer_processing_latency_seconds",
+            "inbox row created -> DONE",
+            conn,
+            _seconds("created_at", "done_at"),
+            "FROM inbox_queue WHERE status = 'DONE' AND done_at IS NOT NULL",
+        )
+        _histogram(
+            out,
+            "organizer_voice_processing_latency_seconds",
+            "voice note created -> DONE (download, ASR and parsing together)",
+            conn,
+            _seconds("created_at", "done_at"),
+            "FROM inbox_queue WHERE kind = 'voice' AND status = 'DONE' AND done_at IS NOT NULL",
+        )
+        _histogram(
+            out,
+            "organizer_outbox_delivery_latency_seconds",
+            "outbox row created -> sent to Telegram",
+            conn,
+            _seconds("created_at", "sent_at"),
+            "FROM outbox WHERE status = 'SENT' AND sent_at IS NOT NULL",
+        )
+        ob = {s: 0 for s in ("PENDING", "SENDING", "SENT", "FAILED")}
+        for st, n in conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status"):
+            ob[st] = n
+        gauge(
+            "organizer_outbox", "outbox rows by status", [({"status": k}, v) for k, v in ob.items()]
+        )
+        oldest = conn.execute(
+            "SELECT MIN(created_at) FROM outbox WHERE status IN ('PENDING', 'SENDING')"
+        ).fetchone()[0]
+        gauge(
+            "organizer_outbox_lag_seconds",
+            "age of the oldest undelivered reply (0 when none)",
+            [({}, _age(now, oldest) or 0)],
+        )
+        gauge(
+            "organizer_service_heartbeat_age_seconds",
+            "seconds since each service's newest heartbeat",
+            [({"service": b.service}, b.beat_age_s or 0) for b in report.services],
+        )
+        gauge(
+            "organizer_service_running",
+            "1 when the service's newest heartbeat is not a clean stop",
+            [({"service": b.service}, int(not b.stopped)) for b in report.services],
+        )
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------- the app
+
+
+def create_app(
+    settings: Settings,
+    *,
+    heart: Any = None,
+    notifier: Any = None,
+    is_serving: Any = None,
+) -> Any:
+    """The FastAPI application. `heart`, `notifier`, `is_serving` are given by `run` only.
+
+    READY=1 goes out once `is_serving()` says the socket is bound.
+    """
+    from typing import Annotated, Literal
+
+    from fastapi import Depends, FastAPI, Header, HTTPException, Query, Response
+    from fastapi.responses import JSONResponse, PlainTextResponse
+    from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+    from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+    class ServiceOut(BaseModel):
+        service: str
+        service_id: str
+        status: str | None
+        beat_age_s: float | None
+        stopped: bool
+
+    class HealthOut(BaseModel):
+        status: Literal["ok", "fail"]
+        version: str
+        db_path: str
+        schema_version: int | None
+        schema_latest: int | None
+        instance_id: str | None
+        queue: dict[str, int]
+        oldest_new_age_s: float | None
+        worker_beat_age_s: float | None
+        services: list[ServiceOut]
+        problems: list[str]
+
+    class ItemOut(BaseModel):
+        id: int
+        chat_id: int
+        type: str
+        status: str
+        title: str | None
+        start_at: str | None
+        end_at: str | None
+        all_day: bool
+        rrule: str | None
+        tz: str
+        cal_state: str
+        inbox_id: int | None
+        created_at: str
+
+    def _no_bool(value: Any) -> Any:
+        # JSON Schema's integer excludes true/false; pydantic's lax int would take them.
+        if isinstance(value, bool):
+            raise ValueError("expected an integer, not a boolean")
+        return value
+
+    Id = Annotated[int, BeforeValidator(_no_bool), Field(ge=INT64_MIN, le=INT64_MAX)]
+
+    class InboxIn(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+        text: str = Field(min_length=1, max_length=4096, description="the message text")
+        chat_id: Id = Field(description="chat it comes from (a Telegram chat id)")
+        user_id: Id | None = None
+        lang: str | None = Field(default=None, max_length=16, description="e.g. ru or en")
+        idempotency_key: str | None = Field(
+            default=None,
+            pattern=r"^[A-Za-z0-9._:-]{1,128}$",
+            description="the same key twice enqueues once (also the Idempotency-Key header)",
+        )
+
+    class InboxOut(BaseModel):
+        inbox_id: int
+        message_key: str
+        created: bool
+
+    class ErrorOut(BaseModel):
+        detail: str
+
+    bearer = HTTPBearer(auto_error=False, description="API_TOKEN")
+
+    def require_token(
+        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> None:
+        if not settings.api_token:
+            raise HTTPException(404, "API_TOKEN is not set, so this route is off")
+        if creds is None or not hmac.compare_digest(
+            creds.credentials.encode("utf-8"), settings.api_token.encode("utf-8")
+        ):
+            raise HTTPException(
+                401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"}
+            )
+
+    @asynccontextmanager
+    async def lifespan(_app: Any):  # type: ignore[no-untyped-def]
+        task = asyncio.create_task(_beats()) if heart is not None else None
+        try:
+            yield
+        finally:
+            if notifier is not None:
+                notifier.stopping()
+            if task is not None:
+                task.cancel()
+
+    async def _beats() -> None:
+        # From the event loop itself, so a hung loop misses the watchdog.
+        ready = False
+        while True:
+            try:
+                heart.beat(utcnow(), f"serving on {settings.api_host}:{settings.api_port}")
+            except Exception:
+                log.exception("heartbeat failed")
+            for _ in range(int(HEARTBEAT_EVERY_S / 0.1)):
+                if not ready and notifier is not None and (is_serving is None or is_serving()):
+                    notifier.ready()
+                    ready = True
+                await asyncio.sleep(0.1)
+
+    app = FastAPI(
+        title="organizer API",
+        version=__version__,
+        description="Health, metrics, items and message submission for one organizer "
+        "database. /items and /inbox need `Authorization: Bearer <API_TOKEN>`.",
+        lifespan=lifespan,
+    )
+    auth_responses: dict[int | str, dict[str, Any]] = {
+        401: {"model": ErrorOut, "description": "missing or wrong bearer token"},
+        404: {"model": ErrorOut, "description": "API_TOKEN is empty: route off"},
+    }
+
+    @app.get(
+        "/health",
+        response_model=HealthOut,
+        responses={503: {"model": HealthOut, "description": "not healthy; see problems"}},
+    )
+    def health() -> JSONResponse:
+        """200 when the DB is readable, its schema current and the worker alive."""
+        r = health_report(settings, utcnow())
+        body = HealthOut(
+            status="ok" if r.ok else "fail",
+            version=__version__,
+            db_path=r.db_path,
+            schema_version=r.schema_version,
+            schema_latest=r.schema_latest,
+            instance_id=r.instance_id,
+            queue=r.queue,
+            oldest_new_age_s=r.oldest_new_age_s,
+            worker_beat_age_s=r.worker_beat_age_s,
+            services=[ServiceOut(**b.__dict__) for b in r.services],
+            problems=r.problems,
+        )
+        return JSONResponse(body.model_dump(), status_code=200 if r.ok else 503)
+
+    @app.get(
+        "/metrics",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
+    def metrics() -> Response:
+        """Prometheus text format: queue, items, latencies, outbox lag, heartbeats."""
+        return Response(metrics_text(settings, utcnow()), media_type="text/plain; version=0.0.4")
+
+    @app.get(
+        "/items",
+        response_model=list[ItemOut],
+        dependencies=[Depends(require_token)],
+        responses={**auth_responses, 503: {"model": ErrorOut}},
+    )
+    def list_items(
+        status: Annotated[Literal["DRAFT", "OPEN", "DONE", "CANCELLED"] | None, Query()] = None,
+        type: Annotated[Literal["task", "meeting", "note"] | None, Query()] = None,
+        chat_id: Annotated[int | None, Query(ge=INT64_MIN, le=INT64_MAX)] = None,
+        cal_state: Annotated[
+            Literal["NONE", "LOCAL", "PENDING", "SYNCED", "FAILED"] | None, Query()
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    ) -> Any:
+        """Items, newest first, filtered by status, type, chat and calendar state."""
+        where, args = [], []
+        for col, value in (
+            ("status", status),
+            ("type", type),
+            ("chat_id", chat_id),
+            ("cal_state", cal_state),
+        ):
+            if value is not None:
+                where.append(f"{col} = ?")
+                args.append(value)
+        sql = "SELECT * FROM items" + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY id DESC LIMIT ?"
+        try:
+            with closing(open_db(settings.db_path, readonly=True)) as conn:
+                rows = conn.execute(sql, (*args, limit)).fetchall()
+        except (OrganizerError, sqlite3.Error) as e:
+            return JSONResponse({"detail": f"database unavailable: {e}"}, status_code=503)
+        return [
+            ItemOut(
+                id=r["id"],
+                chat_id=r["chat_id"],
+                type=r["type"],
+                status=r["status"],
+                title=r["title"],
+                start_at=r["start_at"],
+                end_at=r["end_at"],
+                all_day=bool(r["all_day"]),
+                rrule=r["rrule"],
+                tz=r["tz"],
+                cal_state=r["cal_state"],
+                inbox_id=r["inbox_id"],
+                created_at=r["created_at"],
+            )
+            for r in rows
+        ]
+
+    @app.post(
+        "/inbox",
+        response_model=InboxOut,
+        status_code=201,
+        dependencies=[Depends(require_token)],
+        responses={
+            **auth_responses,
+            200: {"model": InboxOut, "description": "already submitted with this key"},
+            503: {"model": ErrorOut},
+        },
+    )
+    def submit(
+        body: InboxIn,
+        idempotency_key: Annotated[str | None, Header(pattern=r"^[A-Za-z0-9._:-]{1,128}$")] = None,
+    ) -> Any:
+        """Put a text into the inbox as if it came from the chat (source `api`)."""
+        from organizer.db import queue
+
+        key = body.idempotency_key or idempotency_key or uuid.uuid4().hex
+        message_key = f"api:{key}"
+        payload = {"text": body.text, "message_id": None, "lang": body.lang}
+        try:
+            with closing(open_db(settings.db_path)) as conn:
+                row_id, created = queue.enqueue(
+                    conn,
+                    message_key=message_key,
+                    chat_id=body.chat_id,
+                    user_id=body.user_id,
+                    kind="text",
+                    payload=payload,
+                    now=utcnow(),
+                    source="api",
+                    max_attempts=settings.worker_max_attempts,
+                )
+        except (OrganizerError, sqlite3.Error) as e:
+            return JSONResponse({"detail": f"database unavailable: {e}"}, status_code=503)
+        out = InboxOut(inbox_id=row_id, message_key=message_key, created=created)
+        return JSONResponse(out.model_dump(), status_code=201 if created else 200)
+
+    return app
+
+
+def run(settings: Settings) -> int:
+    """The `organizer api` process: schema check, then uvicorn until SIGTERM."""
+    import uvicorn
+
+    from organizer.runtime import Heart, install_signal_handlers, open_service_db
+    from organizer.systemd import Notifier
+
+    # uvicorn installs its own SIGTERM handler while serving and re-raises the signal
+    # after a graceful shutdown; with ours underneath, that re-raise is harmless and
+    # the process exits 0 instead of dying by the signal.
+    install_signal_handlers(threading.Event())
+    notifier = Notifier()
+    conn, _ = open_service_db(settings, "api")
+    heart = Heart(conn, "api", notifier)
+    servers: list[Any] = []
+    app = create_app(
+        settings,
+        heart=heart,
+        notifier=notifier,
+        is_serving=lambda: bool(servers and servers[0].started),
+    )
+    if not settings.api_token:
+        log.warning("API_TOKEN is empty: /items and /inbox are off (404)")
+    config = uvicorn.Config(
+        app,
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,  # our logging setup (journald-friendly) stays in charge
+        access_log=False,
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    servers.append(server)
+    log.info("api listening on http://%s:%d", settings.api_host, settings.api_port)
+    try:
+        server.run()  # uvicorn handles SIGTERM/SIGINT: finish requests, then return
+    finally:
+        heart.stopped()
+        conn.close()
+    return 0 if server.started else 1
