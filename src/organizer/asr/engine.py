@@ -115,7 +115,7 @@ class DecodeOptions:
     log_prob_threshold: float = -1.0
     no_speech_threshold: float = 0.6
     condition_on_previous_text: bool = False  # a looping window must not seed the next
-    max_new_tokens: int = 200  # per 30 s window; fast Russian speech needs ~150
+    max_new_tokens: int | None = 200  # per 30 s window; fast Russian speech needs ~150
     repetition_penalty: float = 1.0
     no_repeat_ngram_size: int = 0
     vad_filter: bool = True
