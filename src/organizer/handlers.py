@@ -1,7 +1,8 @@
 """Which handler serves which inbox kind, and the worker's periodic jobs.
 
-Filled in by the pipeline (text, voice, callback, command); calendar sync and
-reminders contribute periodic jobs through their own `make_periodic`.
+The pipeline (organizer.pipeline.handle) serves text, voice, callback and command rows
+and settles expired clarifying questions; calendar sync and reminders contribute
+periodic jobs through their own `make_periodic`.
 """
 
 from __future__ import annotations
@@ -10,11 +11,26 @@ import sqlite3
 
 from organizer import reminders, sync
 from organizer.config import Settings
+from organizer.runtime import Periodic
 from organizer.worker import Plugins
+
+CLARIFY_EXPIRY_EVERY_S = 5.0
 
 
 def build_plugins(settings: Settings, conn: sqlite3.Connection) -> Plugins:
-    plugins = Plugins()
+    from organizer.pipeline import handle
+
+    plugins = Plugins(
+        handlers={
+            "text": handle.handle_text,
+            "voice": handle.handle_voice,
+            "callback": handle.handle_callback,
+            "command": handle.handle_command,
+        }
+    )
+    plugins.periodic.append(
+        Periodic("clarify-expiry", CLARIFY_EXPIRY_EVERY_S, handle.expire_job(settings, conn))
+    )
     for make in (sync.make_periodic, reminders.make_periodic):
         job = make(settings, conn)
         if job is not None:

@@ -147,6 +147,28 @@ Decision = (
 )
 
 
+# Words an answer leads with that do not make a title ("давай в 16", "ok, 4pm then").
+_FILLER_TEXT = (
+    "давай давайте лучше можно тогда пусть ну наверное ладно ок окей хорошо да нет "
+    "ok okay let lets then maybe sure yes no well better"
+)
+FILLERS = frozenset(matching.stem(w) for w in _FILLER_TEXT.split())
+
+
+def clearly_new(p: Parsed) -> bool:
+    """A task/meeting/note that names something itself, not a time said with a filler.
+
+    One remaining word plus a time on a task ("давай в 16" parses as a task «Давай»)
+    is read as an answer, not as a new item.
+    """
+    if p.intent not in CREATABLE or not p.title:
+        return False
+    words = [w for w in matching.stems(p.title) if w not in FILLERS]
+    if not words:
+        return False
+    return not (p.intent == "task" and p.start is not None and len(words) <= 1)
+
+
 def similar_titles(a: str | None, b: str | None) -> bool:
     if not a or not b:
         return False
@@ -172,8 +194,7 @@ def decide(alone: Parsed, question: OpenQuestion | None, combined: Parsed | None
         return Agenda(alone)
     # 3. a clearly new item
     if (
-        alone.intent in CREATABLE
-        and alone.title
+        clearly_new(alone)
         and "title" not in question.missing
         and not similar_titles(alone.title, question.item_title)
     ):
