@@ -1,0 +1,294 @@
+"""Benchmark `organizer asr` on the committed clips (tests/data/audio).
+
+    .venv/bin/python bench/asr.py [--model DIR] [--tiny DIR] [--repeats 3] [--sweep]
+
+Prints, for the base model with the service's own decoding options:
+- per clip: RTF (processing / audio seconds) and p50/p95 latency, through the HTTP
+  service and through the engine called directly in the same run (service overhead);
+- the service's peak RSS, its time to ready and its first request's latency;
+- beam 5 vs beam 1; WER per language per model (base; tiny.en for English);
+- the garbled clip's processing time (hallucination guards);
+- with --sweep, the decoding-option comparison that docs/ASR.md is based on.
+
+Figures on a shared 2-core machine are noisy; run it when the box is quiet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import unicodedata
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+AUDIO = ROOT / "tests" / "data" / "audio"
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "organizer" / "models"
+
+
+def normalize(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text).lower().replace("ё", "е")
+    text = re.sub(r"[^\w\s]", " ", text)
+    return text.split()
+
+
+def wer(ref: str, hyp: str) -> float:
+    r, h = normalize(ref), normalize(hyp)
+    if not r:
+        return 0.0 if not h else 1.0
+    prev = list(range(len(h) + 1))
+    for i, rw in enumerate(r, 1):
+        cur = [i] + [0] * len(h)
+        for j, hw in enumerate(h, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (rw != hw))
+        prev = cur
+    return prev[-1] / len(r)
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    if len(values) == 1:
+        return values[0]
+    k = (len(values) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def load_clips() -> dict[str, dict]:
+    clips = json.loads((AUDIO / "transcripts.json").read_text())["clips"]
+    for name, c in clips.items():
+        c["data"] = (AUDIO / f"{name}.ogg").read_bytes()
+    return clips
+
+
+def quality(clips: dict) -> dict[str, dict]:
+    return {n: c for n, c in clips.items() if c.get("quality", True)}
+
+
+def make_engine(model: str, beam: int = 5, **opts):
+    from organizer.asr.engine import DecodeOptions, Engine, cpu_quota
+
+    eng = Engine(model, cpu_threads=cpu_quota(),
+                 options=replace(DecodeOptions(beam_size=beam), **opts))
+    eng.load()
+    eng.warm()
+    return eng
+
+
+def run_direct(eng, data: bytes, language: str | None) -> tuple[str, float, float]:
+    from organizer.asr.audio import decode
+    from organizer.asr.engine import Job
+
+    t0 = time.perf_counter()
+    audio = decode(data, 600)
+    job = eng.run(Job(audio=audio, language=language, deadline=time.monotonic() + 600))
+    return job.text, time.perf_counter() - t0, job.duration_s
+
+
+def table(title: str, rows: list[list[str]], head: list[str]) -> None:
+    print(f"\n## {title}")
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows, strict=True)]
+    for row in [head, ["-" * w for w in widths], *rows]:
+        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)))
+
+
+def latency_rows(results: dict[str, list[tuple[float, float]]]) -> list[list[str]]:
+    rows = []
+    for name, runs in results.items():
+        lat = [t for t, _ in runs]
+        dur = runs[0][1]
+        rows.append([name, f"{dur:.1f}", f"{statistics.mean(lat) / dur:.3f}",
+                     f"{pct(lat, 0.5):.2f}", f"{pct(lat, 0.95):.2f}"])
+    return rows
+
+
+def bench_direct(eng, clips: dict, repeats: int, language_of) -> dict:
+    out: dict[str, list[tuple[float, float]]] = {}
+    for _ in range(repeats):
+        for name, c in clips.items():
+            _, t, d = run_direct(eng, c["data"], language_of(c))
+            out.setdefault(name, []).append((t, d))
+    return out
+
+
+def rss_peak_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bench_service(model: str, clips: dict, repeats: int) -> tuple[dict, dict]:
+    port = free_port()
+    env = {**os.environ, "ASR_MODEL": model, "ASR_PORT": str(port), "ASR_LANGUAGE": "auto",
+           "DB_PATH": "/nonexistent/organizer.db", "LOG_LEVEL": "WARNING",
+           "ASR_MAX_CONCURRENCY": "1"}
+    exe = Path(sys.executable).with_name("organizer")
+    t_start = time.perf_counter()
+    proc = subprocess.Popen([str(exe), "asr"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    info: dict = {}
+    try:
+        with httpx.Client(base_url=url, timeout=120) as http:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                try:
+                    if http.get("/health").json().get("status") == "ready":
+                        break
+                except (httpx.HTTPError, ValueError):
+                    pass
+                time.sleep(0.05)
+            else:
+                raise SystemExit("service did not become ready in 120 s")
+            info["ready_s"] = time.perf_counter() - t_start
+            first = next(iter(clips.values()))
+            t0 = time.perf_counter()
+            r = http.post("/asr", content=first["data"], params={"language": first["language"]})
+            r.raise_for_status()
+            info["first_request_s"] = time.perf_counter() - t0
+            info["first_clip"] = next(iter(clips))
+            out: dict[str, list[tuple[float, float]]] = {}
+            for _ in range(repeats):
+                for name, c in clips.items():
+                    t0 = time.perf_counter()
+                    r = http.post("/asr", files={"file": (f"{name}.ogg", c["data"])},
+                                  params={"language": c["language"] or "auto"})
+                    r.raise_for_status()
+                    out.setdefault(name, []).append((time.perf_counter() - t0,
+                                                     r.json()["duration_s"]))
+            info["rss_peak_mib"] = rss_peak_mib(proc.pid)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return out, info
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default=os.environ.get("ORGANIZER_TEST_MODEL_DIR",
+                                                      str(CACHE / "base")))
+    ap.add_argument("--tiny", default=str(CACHE / "tiny.en"))
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--sweep", action="store_true", help="compare decoding options too")
+    args = ap.parse_args()
+    from organizer.asr.engine import cpu_quota
+
+    clips = load_clips()
+    good = quality(clips)
+    speech = {n: c for n, c in good.items() if c["language"]}
+    print(f"# organizer asr benchmark: model {args.model}, int8, {cpu_quota()} CPU(s), "
+          f"{len(speech)} clips x {args.repeats}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    import faster_whisper
+
+    print(f"faster-whisper {faster_whisper.__version__}, python {sys.version.split()[0]}")
+
+    # 1. through the service (first: its cold start is part of the story)
+    svc, info = bench_service(args.model, speech, args.repeats)
+    # 2. the engine called directly, same options, same clips, same run
+    eng = make_engine(args.model)
+    direct = bench_direct(eng, speech, args.repeats, lambda c: c["language"])
+    head = ["clip", "audio_s", "RTF", "p50_s", "p95_s"]
+    table("HTTP service (base, beam 5, multipart upload)", latency_rows(svc), head)
+    table("faster-whisper called directly (same options)", latency_rows(direct), head)
+    svc_total = sum(t for runs in svc.values() for t, _ in runs)
+    dir_total = sum(t for runs in direct.values() for t, _ in runs)
+    audio_total = sum(d for runs in svc.values() for _, d in runs)
+    print(f"\nRTF overall: service {svc_total / audio_total:.3f}, direct "
+          f"{dir_total / audio_total:.3f}; service overhead {100 * (svc_total / dir_total - 1):+.1f}%")
+    print(f"service: ready {info['ready_s']:.1f} s after start, first request "
+          f"({info['first_clip']}) {info['first_request_s']:.2f} s, peak RSS "
+          f"{info['rss_peak_mib']:.0f} MiB")
+
+    # 3. beam 5 vs beam 1, and WER per language
+    rows = []
+    texts: dict[tuple[str, str], dict[str, str]] = {}
+    for label, e in (("base beam 5", eng), ("base beam 1", None)):
+        if e is None:
+            e = make_engine(args.model, beam=1)
+        t_sum = a_sum = 0.0
+        for name, c in speech.items():
+            text, t, d = run_direct(e, c["data"], c["language"])
+            texts.setdefault((label, c["language"]), {})[name] = text
+            t_sum, a_sum = t_sum + t, a_sum + d
+        for lang in ("ru", "en"):
+            ws = [wer(speech[n]["text"], h) for n, h in texts[(label, lang)].items()]
+            rows.append([label, lang, f"{statistics.mean(ws):.3f}", f"{t_sum / a_sum:.3f}"])
+    tiny_path = Path(args.tiny)
+    if (tiny_path / "model.bin").is_file():
+        tiny = make_engine(str(tiny_path))
+        t_sum = a_sum = 0.0
+        ws = []
+        for c in (c for c in speech.values() if c["language"] == "en"):
+            text, t, d = run_direct(tiny, c["data"], "en")
+            ws.append(wer(c["text"], text))
+            t_sum, a_sum = t_sum + t, a_sum + d
+        rows.append(["tiny.en beam 5", "en", f"{statistics.mean(ws):.3f}",
+                     f"{t_sum / a_sum:.3f} (en clips)"])
+    table("WER per language and model (direct; RTF over all its clips)", rows,
+          ["model", "lang", "WER", "RTF"])
+    for (label, _lang), hyp in texts.items():
+        if label == "base beam 5":
+            for name, text in hyp.items():
+                print(f"  {name}: {text}")
+
+    # 4. the garbled clip, with language forced and detected
+    robot = clips["ru_robot"]
+    for lang in ("ru", None):
+        text, t, d = run_direct(eng, robot["data"], lang)
+        print(f"\ngarbled ru_robot ({d:.1f} s, language {lang or 'auto'}): {t:.2f} s, "
+              f"RTF {t / d:.2f}, {len(text)} chars")
+
+    if args.sweep:
+        sweep(args.model, speech, robot)
+
+
+def sweep(model: str, speech: dict, robot: dict) -> None:
+    """The comparison behind DecodeOptions' defaults (docs/ASR.md)."""
+    variants = {
+        "whisper defaults (6 temps, cond. on prev.)": {
+            "temperature": (0.0, 0.2, 0.4, 0.6, 0.8, 1.0), "condition_on_previous_text": True,
+            "max_new_tokens": None},
+        "ours: 3 temps, no cond., 200 tokens": {},
+        "ours + no VAD": {"vad_filter": False},
+        "ours + repetition_penalty 1.1": {"repetition_penalty": 1.1},
+        "ours, single temperature 0": {"temperature": (0.0,)},
+    }
+    rows = []
+    for label, opts in variants.items():
+        e = make_engine(model, **opts)
+        t_sum = a_sum = 0.0
+        per = {"ru": [], "en": []}
+        for c in speech.values():
+            text, t, d = run_direct(e, c["data"], c["language"])
+            per[c["language"]].append(wer(c["text"], text))
+            t_sum, a_sum = t_sum + t, a_sum + d
+        _, rt, _ = run_direct(e, robot["data"], "ru")
+        rows.append([label, f"{statistics.mean(per['ru']):.3f}",
+                     f"{statistics.mean(per['en']):.3f}", f"{t_sum / a_sum:.3f}",
+                     f"{rt:.2f}"])
+    table("decoding options (base, beam 5, direct)", rows,
+          ["variant", "WER ru", "WER en", "RTF", "garbled s"])
+
+
+if __name__ == "__main__":
+    main()
