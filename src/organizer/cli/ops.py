@@ -1,7 +1,8 @@
-"""Operator commands: migrate, config, doctor."""
+"""Operator commands: migrate, config, doctor, backup, restore."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -80,3 +81,52 @@ def register(app: typer.Typer) -> None:
                     f"{sum(r.status == 'FAIL' for r in results)} check(s) failed"
                 )
             raise typer.Exit(1)
+
+    @app.command()
+    def backup(
+        ctx: typer.Context,
+        to: Annotated[
+            Path | None,
+            typer.Option(
+                "--to",
+                help="Folder for the copy (default: BACKUP_DIR, or backups/ beside the database).",
+            ),
+        ] = None,
+        keep: Annotated[
+            int | None,
+            typer.Option(
+                "--keep", min=1, help="Keep this many newest backups (default: BACKUP_KEEP)."
+            ),
+        ] = None,
+    ) -> None:
+        """Copy the database online (services may run), verify the copy, rotate old ones."""
+        from organizer.backup import backup as take
+
+        r = take(settings_from(ctx), to=to, keep=keep)
+        typer.echo(
+            f"{r.path} {r.size_bytes} bytes, integrity {r.integrity}, schema "
+            f"{r.schema_version}, instance {r.instance_id}"
+        )
+        for p in r.removed:
+            typer.echo(f"removed old backup {p}")
+
+    @app.command()
+    def restore(
+        ctx: typer.Context,
+        file: Annotated[Path, typer.Argument(help="A backup file written by `organizer backup`.")],
+        force: Annotated[
+            bool,
+            typer.Option("--force", help="Restore even while services report heartbeats."),
+        ] = False,
+    ) -> None:
+        """Replace the database with a backup, after a safety copy of the current file."""
+        from organizer.backup import restore as put_back
+
+        r = put_back(settings_from(ctx), file, force=force)
+        if r.safety_copy:
+            typer.echo(f"safety copy of the old database: {r.safety_copy}")
+        typer.echo(
+            f"restored {r.source} -> {r.restored} (schema {r.schema_version}, "
+            f"instance {r.instance_id})"
+        )
+        typer.echo("start the services again: sudo systemctl start organizer.target")

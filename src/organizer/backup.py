@@ -1,0 +1,240 @@
+"""`organizer backup` and `organizer restore`: online copies with SQLite's backup API.
+
+A backup is taken while the services run: the backup API copies a consistent
+snapshot (in WAL mode the writers go on meanwhile), the copy is switched to a
+single self-contained file (journal_mode=DELETE), `PRAGMA integrity_check`ed, and
+only then renamed to its final name `organizer-YYYYmmddTHHMMSSffffffZ.db`, so a
+crash never leaves a half-written file that looks like a backup. The newest
+`keep` backups are kept.
+
+A restore checks the file is an organizer database, refuses while a service is
+running against the current file (unless forced), makes a safety copy of the
+current file, removes the current file's WAL and shared-memory files (they
+belong to the old database and would be replayed into the new one) and renames
+the restored copy into place.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from organizer.config import Settings
+from organizer.db.connect import open_db
+from organizer.errors import OrganizerError
+from organizer.model import from_db, utcnow
+
+PREFIX = "organizer-"
+SAFETY_PREFIX = "pre-restore-"
+_NAME = re.compile(r"^organizer-(\d{8}T\d{12}Z)\.db$")
+LIVE_BEAT_S = 60.0
+
+
+class BackupError(OrganizerError):
+    """A backup or restore could not be made safely."""
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    path: Path
+    size_bytes: int
+    integrity: str
+    schema_version: int
+    instance_id: str | None
+    removed: list[Path]
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    path: Path
+    size_bytes: int
+    taken_at: datetime
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    restored: Path
+    source: Path
+    safety_copy: Path | None
+    schema_version: int
+    instance_id: str | None
+
+
+def _stamp(now: datetime) -> str:
+    return now.strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _copy_online(src: Path, dest: Path) -> None:
+    """Consistent copy of `src` into a new file `dest` (single file, fsynced, mode 0600)."""
+    dest.unlink(missing_ok=True)
+    fd = os.open(dest, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    with closing(open_db(src, readonly=True)) as source, closing(sqlite3.connect(dest)) as out:
+        # pages=-1: the whole database in one step, under one read transaction. A
+        # step-wise copy restarts whenever another connection writes, and under a
+        # steady write load it would never finish.
+        source.backup(out, pages=-1)
+        out.execute("PRAGMA journal_mode = DELETE")
+    with open(dest, "rb+") as f:
+        os.fsync(f.fileno())
+
+
+def _verify(path: Path) -> tuple[str, int, str | None]:
+    """(integrity_check result, schema version, instance id) of a copy."""
+    from organizer.db.migrate import state
+
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+            st = state(conn)
+    except sqlite3.DatabaseError as e:
+        raise BackupError(
+            f"{path} is not a usable SQLite database: {e}",
+            "choose another backup file (`ls` the backup folder)",
+        ) from None
+    return result, st.version, st.instance_id
+
+
+def list_backups(folder: Path) -> list[BackupFile]:
+    """Finished backups in `folder`, newest first."""
+    out = []
+    if not folder.is_dir():
+        return out
+    for p in folder.iterdir():
+        m = _NAME.match(p.name)
+        if not m or not p.is_file():
+            continue
+        taken = datetime.strptime(m.group(1), "%Y%m%dT%H%M%S%fZ").replace(tzinfo=utcnow().tzinfo)
+        out.append(BackupFile(p, p.stat().st_size, taken))
+    out.sort(key=lambda b: b.taken_at, reverse=True)
+    return out
+
+
+def rotate(folder: Path, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` backups; returns what was removed."""
+    removed = []
+    for b in list_backups(folder)[keep:]:
+        b.path.unlink(missing_ok=True)
+        removed.append(b.path)
+    return removed
+
+
+def backup(
+    settings: Settings,
+    *,
+    to: Path | None = None,
+    keep: int | None = None,
+    now: datetime | None = None,
+) -> BackupResult:
+    now = now or utcnow()
+    folder = (to or settings.backups).absolute()
+    keep = settings.backup_keep if keep is None else keep
+    if keep < 1:
+        raise BackupError(f"keep={keep} would delete every backup", "use --keep 1 or more")
+    if not settings.db_path.exists():
+        raise BackupError(
+            f"database {settings.db_path} does not exist", "check DB_PATH (`organizer config`)"
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as e:
+        raise BackupError(
+            f"cannot create backup folder {folder}: {e.strerror}",
+            "set BACKUP_DIR (or --to) to a folder the service user can write",
+        ) from None
+    final = folder / f"{PREFIX}{_stamp(now)}.db"
+    partial = folder / f".{final.name}.partial"
+    try:
+        _copy_online(settings.db_path, partial)
+        integrity, version, instance = _verify(partial)
+        if integrity != "ok":
+            raise BackupError(
+                f"integrity_check of the copy says: {integrity}",
+                "the live database may be damaged: run `organizer diag db`",
+            )
+        os.replace(partial, final)
+        _fsync_dir(folder)
+    except OSError as e:
+        raise BackupError(
+            f"backup to {folder} failed: {e.strerror or e}", "check free space and permissions"
+        ) from None
+    finally:
+        partial.unlink(missing_ok=True)
+    removed = rotate(folder, keep)
+    return BackupResult(final, final.stat().st_size, integrity, version, instance, removed)
+
+
+def live_services(db_path: Path, now: datetime, within_s: float = LIVE_BEAT_S) -> list[str]:
+    """Services whose newest heartbeat in this file is recent and not a clean stop."""
+    if not db_path.exists():
+        return []
+    try:
+        with closing(open_db(db_path, readonly=True)) as conn:
+            rows = conn.execute(
+                "SELECT service_id, beat_at FROM heartbeats WHERE stopped_at IS NULL"
+            ).fetchall()
+    except (OrganizerError, sqlite3.Error):
+        return []
+    cutoff = now - timedelta(seconds=within_s)
+    return [r[0] for r in rows if (from_db(r[1]) or cutoff) > cutoff]
+
+
+def restore(
+    settings: Settings, source: Path, *, force: bool = False, now: datetime | None = None
+) -> RestoreResult:
+    now = now or utcnow()
+    source = source.absolute()
+    target = settings.db_path
+    if not source.is_file():
+        raise BackupError(f"{source} does not exist", "pass a file from the backup folder")
+    if source.resolve() == (target.resolve() if target.exists() else target):
+        raise BackupError(f"{source} is the live database itself", "pass a backup file")
+    integrity, version, instance = _verify(source)
+    if integrity != "ok":
+        raise BackupError(f"{source} fails integrity_check: {integrity}", "choose an older backup")
+    if version == 0 or instance is None:
+        raise BackupError(
+            f"{source} is an SQLite file but not an organizer database (no schema/instance id)",
+            "choose a file written by `organizer backup`",
+        )
+    live = live_services(target, now)
+    if live and not force:
+        raise BackupError(
+            f"services are running on {target}: {', '.join(live)}",
+            "stop them first (`sudo systemctl stop organizer.target`), or pass --force",
+        )
+    safety = None
+    if target.exists():
+        safety = settings.backups / f"{SAFETY_PREFIX}{_stamp(now)}.db"
+        safety.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _copy_online(target, safety)
+    staged = target.parent / f".{target.name}.restoring"
+    try:
+        _copy_online(source, staged)
+        if target.exists() and os.geteuid() == 0:
+            st = target.stat()  # keep the service user's ownership when run as root
+            os.chown(staged, st.st_uid, st.st_gid)
+        # The old file's WAL and shm would be replayed into the new one: remove first.
+        for suffix in ("-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        os.replace(staged, target)
+        _fsync_dir(target.parent)
+    finally:
+        staged.unlink(missing_ok=True)
+    return RestoreResult(target, source, safety, version, instance)
