@@ -1,0 +1,492 @@
+"""`parse(text, now, tz)`: one message -> intent, title, start, end, all_day, rrule, needs.
+
+The rules are those of shared/nlu/CONVENTIONS.md (restated in docs/PARSING.md). All date
+arithmetic is done on local dates in the user's zone; instants are built with zoneinfo
+and normalised through UTC, so nonexistent or repeated wall times (DST) come out right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from organizer.parsing.dates import (
+    last_day,
+    next_day_of_month,
+    next_week_day,
+    next_weekday,
+    resolve_dm,
+    safe_date,
+)
+from organizer.parsing.durations import minutes_of
+from organizer.parsing.intent import Hit, find_hits
+from organizer.parsing.mention import Clock, Mention, resolve_hour
+from organizer.parsing.recurrence import first_day, merge, rrule_text
+from organizer.parsing.scan import scan
+from organizer.parsing.title import build_title
+from organizer.parsing.tokens import Tok, language, stem, tokenize
+
+if TYPE_CHECKING:
+    from organizer.canon import Canon
+
+MAX_CHARS = 500  # only the start of a long message is analysed (bounded time)
+INTENTS = ("task", "meeting", "note", "cancel", "reschedule", "complete", "agenda", "unknown")
+_COMMANDS = ("cancel", "reschedule", "complete")
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    intent: str
+    title: str | None
+    start: datetime | None
+    end: datetime | None
+    all_day: bool
+    rrule: str | None
+    needs: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "intent": self.intent,
+            "title": self.title,
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "all_day": self.all_day,
+            "rrule": self.rrule,
+            "needs": list(self.needs),
+        }
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return None if dt is None else dt.isoformat(timespec="seconds")
+
+
+UNKNOWN = ParseResult("unknown", None, None, None, False, None, ())
+
+
+def parse(text: str, now: datetime, tz: str, canon: Canon | None = None) -> ParseResult:
+    """Understand one message. Never raises on any `text`; `tz` must be an IANA zone
+    name (ValueError otherwise); a naive `now` is taken as wall time in `tz`."""
+    zone = _zone(tz)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=zone)
+    if canon is None:
+        from organizer.canon import load_canon
+
+        canon = load_canon()
+    if not isinstance(text, str):
+        return UNKNOWN
+    try:
+        return analyse(text, now.astimezone(zone), zone, canon)
+    except Exception:  # pragma: no cover - a bug must not take the worker down
+        return UNKNOWN
+
+
+def _zone(tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz)
+    except Exception as e:
+        raise ValueError(f"{tz!r} is not an IANA time zone") from e
+
+
+# ------------------------------------------------------------------ time helpers
+
+
+def local(d: date, h: int, m: int, zone: ZoneInfo) -> datetime:
+    """Wall time d h:m in zone, normalised (a time in a DST gap moves forward)."""
+    dt = datetime.combine(d, time(h, m), tzinfo=zone)
+    return dt.astimezone(UTC).astimezone(zone)
+
+
+def midnight(d: date, zone: ZoneInfo) -> datetime:
+    return local(d, 0, 0, zone)
+
+
+def plus_elapsed(dt: datetime, minutes: float, zone: ZoneInfo) -> datetime:
+    return (dt.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(zone)
+
+
+def add_months(d: date, months: int) -> date:
+    y, m = divmod(d.month - 1 + months, 12)
+    y += d.year
+    m += 1
+    if not 1 <= y <= 9998:
+        return d
+    return date(y, m, min(d.day, last_day(y, m)))
+
+
+# ------------------------------------------------------------------ analysis
+
+
+@dataclass
+class Found:
+    """Everything the grammar found, sorted by kind."""
+
+    dates: list[tuple[Mention, date | None]]
+    times: list[Mention]
+    tranges: list[Mention]
+    drange: tuple[date, date] | None
+    rels: list[Mention]
+    durs: list[Mention]
+    weeks: list[Mention]
+    recs: list[Mention]
+    pods: list[Mention]
+    allday: bool
+
+
+def _resolve_date(m: Mention, today: date) -> date | None:
+    d = m.data
+    if "rel" in d:
+        return today + timedelta(days=d["rel"])
+    if "wd" in d:
+        if d.get("next") or d.get("after_next"):
+            return next_week_day(today, d["wd"])
+        return next_weekday(today, d["wd"])
+    if "this_week_wd" in d:
+        return today - timedelta(days=today.weekday()) + timedelta(days=d["this_week_wd"])
+    if "dm" in d:
+        return resolve_dm(today, d)
+    if "dom" in d:
+        if d.get("month_of") == "next":
+            first = add_months(today.replace(day=1), 1)
+            return safe_date(first.year, first.month, d["dom"])
+        if d.get("month_of") == "this":
+            return safe_date(today.year, today.month, d["dom"])
+        return next_day_of_month(today, d["dom"])
+    return None
+
+
+def _collect(mentions: list[Mention], today: date) -> Found:
+    f = Found([], [], [], None, [], [], [], [], [], False)
+    for m in mentions:
+        k = m.kind
+        if k == "date":
+            f.dates.append((m, _resolve_date(m, today)))
+            if m["pod"]:
+                f.pods.append(Mention("pod", m.i, m.j, {"pod": m["pod"]}))
+        elif k == "time":
+            f.times.append(m)
+        elif k == "trange":
+            f.tranges.append(m)
+        elif k == "drange" and f.drange is None:
+            a = resolve_dm(today, m["a"]) if "dm" in m["a"] else next_weekday(today, m["a"]["wd"])
+            if "dm" in m["b"]:
+                b = resolve_dm(today, m["b"]) if m["b"].get("year") or a is None else \
+                    _on_or_after(a, m["b"]["dm"])
+            else:
+                b = a + timedelta(days=(m["b"]["wd"] - a.weekday()) % 7) if a else None
+            if a is not None and b is not None and b >= a:
+                f.drange = (a, b)
+        elif k == "rel":
+            f.rels.append(m)
+        elif k == "dur":
+            f.durs.append(m)
+        elif k in ("week", "weekend"):
+            f.weeks.append(m)
+        elif k == "rec":
+            f.recs.append(m)
+        elif k == "pod":
+            f.pods.append(m)
+        elif k == "allday":
+            f.allday = True
+    return f
+
+
+def _on_or_after(a: date, dm: tuple[int, int]) -> date | None:
+    day, month = dm
+    for y in (a.year, a.year + 1):
+        d = safe_date(y, month, day)
+        if d is not None and d >= a:
+            return d
+    return None
+
+
+def _week_range(m: Mention, today: date) -> tuple[date, date]:
+    monday = today - timedelta(days=today.weekday())
+    if m["which"] == "next":
+        monday += timedelta(days=7)
+    if m.kind == "weekend":
+        return monday + timedelta(days=5), monday + timedelta(days=7)
+    return monday, monday + timedelta(days=7)
+
+
+def _pick(items: list, reschedule: bool, prep_of: Any) -> Any:
+    """The mention that carries the item's time: the first, or for a reschedule the one
+    after на/to (the new time), else the last."""
+    if not items:
+        return None
+    if reschedule:
+        for it in items:
+            if prep_of(it) in ("на", "to", "for", "until", "till"):
+                return it
+        return items[-1]
+    return items[0]
+
+
+def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_time: bool
+              ) -> tuple[str, bool, list[Hit]]:
+    """(intent, is_reminder, command hits to drop from the title)."""
+    n = len(toks)
+    words = [i for i, t in enumerate(toks) if t.kind != "p"]
+    if not words:
+        return "unknown", False, []
+    covered = set()
+    for m in mentions:
+        covered.update(range(m.i, m.j))
+    free = [h for h in hits if h.i not in covered or (h.intent in ("agenda", "meeting")
+            and h.group == "" and toks[h.i].t in ("весь", "all"))]
+    first_word = words[0]
+    # note: a note word leads the message
+    for h in free:
+        if h.intent == "note" and h.i <= first_word + 1 and (
+            h.i == first_word or toks[first_word].t in ("а", "и", "so", "ok", "ок")
+        ):
+            return "note", False, [h]
+    # agenda: a question about plans near the start
+    for h in free:
+        if h.intent == "agenda" and h.i <= first_word + 2:
+            return "agenda", False, [h]
+    reminder = [h for h in free if h.intent == "task" and h.group == "reminder"]
+    commands = [h for h in free if h.intent in _COMMANDS]
+    # "mark ... as done": "mark"/"отметь" alone is not enough
+    if commands:
+        strong = [h for h in commands
+                  if not (h.intent == "complete" and toks[h.i].t in ("mark", "отметь", "отметить")
+                          and h.j - h.i == 1)]
+        marks = [h for h in commands if h not in strong]
+        if marks and any(h.intent == "complete" for h in strong):
+            strong = strong + marks
+        commands = sorted(strong, key=lambda h: h.i)
+    if commands and not (reminder and reminder[0].i < commands[0].i):
+        intent = commands[0].intent
+        return intent, False, [h for h in commands if h.intent == intent]
+    if reminder:
+        return "task", True, [reminder[0]]
+    actions = [h for h in free if h.intent == "task" and h.group == ""]
+    events = [h for h in free if h.intent == "meeting" and h.group == ""]
+    first_action = min((h.i for h in actions), default=n)
+    first_event = min((h.i for h in events), default=n)
+    if events and first_event <= first_action:
+        if first_event == first_action:
+            la = max(h.j for h in actions if h.i == first_action)
+            le = max(h.j for h in events if h.i == first_event)
+            if la > le:
+                return "task", False, []
+        return "meeting", False, []
+    if actions:
+        return "task", False, []
+    if any(m.kind == "allday" for m in mentions):
+        return "meeting", False, []
+    if any(h.intent == "unknown" for h in free):
+        # small talk, unless something else is said too
+        content = [i for i in words if i not in covered and not any(
+            h.i <= i < h.j for h in free if h.intent == "unknown")]
+        if not content or not has_time:
+            return "unknown", False, []
+    if has_time:
+        return "task", False, []
+    first = toks[first_word].t
+    if toks[first_word].kind == "w" and len(first) > 3 and first.endswith(
+        ("ть", "ться", "чь", "ти")
+    ):
+        return "task", False, []
+    return "unknown", False, []
+
+
+def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon) -> ParseResult:
+    text = text[:MAX_CHARS]
+    toks = tokenize(text)
+    if not toks:
+        return UNKNOWN
+    en = language(text) == "en"
+    stems = [stem(t.t) for t in toks]
+    hits = find_hits(toks, stems, canon)
+    mentions = scan(toks, en)
+    has_time = any(m.kind not in ("pod",) for m in mentions)
+    intent, reminder, cmd_hits = _classify(toks, hits, mentions, has_time)
+    if intent == "unknown":
+        return UNKNOWN
+    if intent == "note":
+        title = build_title(text, toks, [], cmd_hits, note=True)
+        return ParseResult("note", title, None, None, False, None,
+                           () if title else ("title",))
+    today = now.date()
+    f = _collect(mentions, today)
+    reschedule = intent == "reschedule"
+
+    # ---- recurrence
+    rec = merge(f.recs) if f.recs else None
+    pod = None
+    if f.pods:
+        pod = f.pods[0]["pod"]
+    if rec is not None and rec["pod"] and pod is None:
+        pod = rec["pod"]
+
+    # ---- which date / time mentions count
+    dated = [(m, d) for m, d in f.dates]
+    if rec is not None:
+        # weekdays and days of month said with a repetition are its BY-parts
+        rest = []
+        for m, d in dated:
+            if "wd" in m.data and not m["next"]:
+                rec["byday"] = rec["byday"] | {m["wd"]}
+                if rec["freq"] in ("DAILY", None) or rec["freq"] == "WEEKLY":
+                    rec["freq"] = "WEEKLY"
+            elif "dom" in m.data and rec["freq"] in ("MONTHLY", None):
+                rec["monthday"] = m["dom"]
+                rec["freq"] = "MONTHLY"
+            else:
+                rest.append((m, d))
+        dated = rest
+    date_m = _pick(dated, reschedule, lambda it: it[0]["prep"])
+    day: date | None = date_m[1] if date_m else None
+    date_invalid = date_m is not None and day is None
+    time_m = _pick(f.tranges or f.times, reschedule, lambda m: m["prep"])
+    start: datetime | None = None
+    end: datetime | None = None
+    timed = False
+    end_said = False
+    whole_range: tuple[date, date] | None = None
+
+    clock: tuple[int, int] | None = None
+    end_clock: tuple[int, int] | None = None
+    if time_m is not None:
+        if time_m.kind == "trange":
+            clock = resolve_hour(time_m["start"], pod)
+            end_clock = resolve_hour(time_m["end"], pod)
+        else:
+            c: Clock = time_m["clock"]
+            clock = resolve_hour(c, pod)
+    rel_instant = None
+    rel_m = _pick(f.rels, reschedule, lambda m: None)
+    if rel_m is not None:
+        amt = rel_m["amount"]
+        if set(amt) <= {"minutes", "hours", "seconds"}:
+            rel_instant = plus_elapsed(now, minutes_of(amt), zone)
+        elif day is None:
+            d = today
+            d += timedelta(days=int(amt.get("days", 0)) + 7 * int(amt.get("weeks", 0))
+                           + 14 * int(amt.get("fortnight", 0)))
+            months = int(amt.get("months", 0)) + 12 * int(amt.get("years", 0))
+            if months:
+                d = add_months(d, months)
+            frac = amt.get("days", 0) % 1 or amt.get("weeks", 0) % 1
+            if frac:
+                d += timedelta(days=round(frac * (7 if "weeks" in amt else 1)))
+            day = d
+
+    if f.drange is not None:
+        whole_range = f.drange
+        if day is None:
+            day = f.drange[0]
+        end_said = True
+
+    week_m = f.weeks[0] if f.weeks else None
+
+    if intent == "agenda":
+        rng: tuple[date, date] | None = None
+        if f.drange is not None:
+            rng = (f.drange[0], f.drange[1] + timedelta(days=1))
+        elif day is not None:
+            rng = (day, day + timedelta(days=1))
+        elif week_m is not None:
+            rng = _week_range(week_m, today)
+        elif rel_instant is not None:
+            rng = (rel_instant.date(), rel_instant.date() + timedelta(days=1))
+        if rng is None:
+            return ParseResult("agenda", None, None, None, False, None, ())
+        return ParseResult("agenda", None, midnight(rng[0], zone), midnight(rng[1], zone),
+                           True, None, ())
+
+    whole_day_kind = any(h.intent == "meeting" and h.group == "whole_day" for h in hits)
+    if week_m is not None and day is None and rec is None:
+        a, b = _week_range(week_m, today)
+        if week_m.kind == "weekend":
+            if a < today:
+                a = today
+            if intent == "meeting":
+                whole_range = (a, b - timedelta(days=1))
+            day = a
+        elif week_m["which"] == "next":
+            day = a
+
+    rrule = None
+    if rec is not None and rec["freq"] is not None:
+        anchor = day
+        if rec["freq"] == "YEARLY" and anchor is None:
+            anchor = None
+        timed_rec = clock is not None
+        d0 = first_day(rec, today, include_today=timed_rec, anchor=anchor)
+        if timed_rec:
+            assert clock is not None
+            if local(d0, clock[0], clock[1], zone) <= now:
+                nxt_anchor = None
+                if anchor is not None and rec["freq"] == "YEARLY":
+                    nxt_anchor = safe_date(anchor.year + 1, anchor.month, anchor.day)
+                d0 = first_day(rec, d0 + timedelta(days=1), include_today=True,
+                               anchor=nxt_anchor)
+        day = d0
+        rrule = rrule_text(rec)
+        rel_instant = None
+
+    if rel_instant is not None and clock is None:
+        start = rel_instant
+        timed = True
+    elif clock is not None:
+        h, mnt = clock
+        if day is None:
+            cand = local(today, h, mnt, zone)
+            if cand <= now:
+                cand = local(today + timedelta(days=1), h, mnt, zone)
+            start = cand
+        else:
+            is_midnight = time_m is not None and time_m.kind == "time" and (
+                time_m["clock"].mark in ("fixed", "night") and h == 0
+                and time_m["clock"].h in (0, 12, 24)
+            )
+            start = local(day + timedelta(days=1) if is_midnight else day, h, mnt, zone)
+        timed = True
+        if end_clock is not None:
+            eh, em = end_clock
+            e = local(start.date(), eh, em, zone)
+            if e <= start:
+                e = local(start.date() + timedelta(days=1), eh, em, zone)
+            end = e
+            end_said = True
+    elif day is not None:
+        start = midnight(day, zone)
+
+    if timed and start is not None and f.durs and end is None:
+        end = plus_elapsed(start, minutes_of(f.durs[0]["amount"]), zone)
+        end_said = True
+
+    # ---- whole-day events and default durations
+    whole_day = f.allday or whole_range is not None or whole_day_kind
+    if intent == "meeting":
+        if timed and end is None and start is not None:
+            end = plus_elapsed(start, 60, zone)
+        elif not timed and start is not None and whole_day:
+            last = whole_range[1] if whole_range is not None else start.date()
+            end = midnight(last + timedelta(days=1), zone)
+    elif not timed and whole_range is not None and start is not None:
+        end = midnight(whole_range[1] + timedelta(days=1), zone)
+    if not timed and end is not None and not end_said and intent != "meeting":
+        end = None
+
+    # ---- title and needs
+    title = build_title(text, toks, mentions, cmd_hits, note=False,
+                        drop_reminder=reminder)
+    needs = []
+    required = set(canon.needs(intent)) if intent in canon.intents else set()
+    if reminder:
+        required.add("date")
+    if "title" in required and not title:
+        needs.append("title")
+    if "date" in required and start is None:
+        needs.append("date")
+    if intent == "meeting" and "time" in required and not timed and not whole_day:
+        needs.append("time")
+    del date_invalid
+    return ParseResult(intent, title, start, end, start is not None and not timed, rrule,
+                       tuple(needs))

@@ -1,0 +1,445 @@
+"""Dates: relative days, weekdays, explicit dates, days of month, weeks, weekends and
+date ranges. Each matcher returns a Mention whose meaning is computed against `today`
+(the user's local date) by the caller's Context."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from organizer.parsing.lexicon import MONTHS, WEAK_WEEKDAYS, WEEKDAYS
+from organizer.parsing.mention import Mention
+from organizer.parsing.numbers import day_number
+from organizer.parsing.tokens import Tok
+
+DATE_PREPS = frozenset({"на", "к", "ко", "до", "by", "on", "for", "until", "till", "с", "со",
+                        "по", "from", "после", "after", "before", "перед", "от", "of",
+                        "в", "во", "this", "starting", "начиная"})
+_REL_DAYS = {
+    "сегодня": 0, "today": 0, "tonight": 0, "сегодняшний": 0,
+    "завтра": 1, "tomorrow": 1, "tomorrows": 1, "завтрашний": 1,
+    "послезавтра": 2, "послепослезавтра": 3, "послезавтрашний": 2,
+}
+_REL_ADJ = {"сегодняшн": 0, "завтрашн": 1, "послезавтрашн": 2}
+_NEXT = frozenset({"следующий", "следующую", "следующая", "следующее", "следующей",
+                   "следующем", "следующего", "след", "next", "coming", "ближайший",
+                   "ближайшую", "ближайшая", "ближайшее", "ближайшей", "ближайшем",
+                   "upcoming"})
+_THIS = frozenset({"этот", "эту", "это", "эта", "этой", "этом", "this", "эти", "этих",
+                   "текущей", "текущую", "current"})
+_WEEKEND = frozenset({"выходные", "выходных", "выходным", "weekend", "week-end"})
+
+
+def last_day(year: int, month: int) -> int:
+    if month == 12:
+        return 31
+    return (date(year, month + 1, 1) - timedelta(days=1)).day
+
+
+def safe_date(y: int, m: int, d: int) -> date | None:
+    if not (1 <= m <= 12 and 1 <= d <= 31 and 1 <= y <= 9998):
+        return None
+    if d > last_day(y, m):
+        return None
+    return date(y, m, d)
+
+
+def next_day_month(today: date, month: int, day: int) -> date | None:
+    """The nearest `day`.`month` that is today or later (29 February waits for a leap
+    year); None when the date never exists."""
+    for y in range(today.year, today.year + 9):
+        d = safe_date(y, month, day)
+        if d is not None and d >= today:
+            return d
+    return None
+
+
+def next_day_of_month(today: date, day: int) -> date | None:
+    """The nearest day-of-month `day` that is today or later."""
+    y, m = today.year, today.month
+    for _ in range(13):
+        d = safe_date(y, m, day)
+        if d is not None and d >= today:
+            return d
+        m += 1
+        if m == 13:
+            y, m = y + 1, 1
+    return None
+
+
+def next_weekday(today: date, wd: int) -> date:
+    """The next `wd` strictly after today (1..7 days ahead)."""
+    return today + timedelta(days=(wd - today.weekday() - 1) % 7 + 1)
+
+
+def next_week_day(today: date, wd: int) -> date:
+    """Day `wd` of the next calendar week (weeks start on Monday)."""
+    monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+    return monday + timedelta(days=wd)
+
+
+def _year_at(toks: list[Tok], j: int) -> tuple[int | None, int]:
+    n = len(toks)
+    k = j
+    if k < n and toks[k].t == ",":
+        k += 1
+    if k < n and toks[k].kind == "d" and len(toks[k].t) == 4:
+        y = int(toks[k].t)
+        if 1900 <= y <= 2200:
+            k += 1
+            if k < n and toks[k].t in ("года", "год", "г", "году", "year"):
+                k += 1
+                if k < n and toks[k].t == "." and toks[k].glued:
+                    k += 1
+            return y, k
+    return None, j
+
+
+def _weekday_token(toks: list[Tok], k: int, strong_ctx: bool) -> tuple[int, int] | None:
+    if k >= len(toks):
+        return None
+    t = toks[k].t
+    wd = WEEKDAYS.get(t)
+    if wd is None:
+        return None
+    # "sat" / "вс" need company: a preposition or a following date/time/comma/dot.
+    if t in WEAK_WEEKDAYS and not strong_ctx and (
+        k + 1 >= len(toks) or (toks[k + 1].kind == "w" and toks[k + 1].t not in ("at", "в", "во"))
+    ):
+        return None
+    j = k + 1
+    if j < len(toks) and toks[j].t == "." and toks[j].glued:
+        j += 1
+    return wd, j
+
+
+def match_weekday(toks: list[Tok], i: int) -> Mention | None:
+    """[в|on|this|next|в следующий] weekday [на следующей неделе|next week|after next]."""
+    n = len(toks)
+    k = i
+    prep = None
+    nxt = False
+    if toks[k].t in DATE_PREPS:
+        prep = toks[k].t
+        k += 1
+        if k < n and toks[k].t == "the":
+            k += 1
+    if k < n and toks[k].t in _NEXT:
+        nxt = toks[k].t not in ("ближайший", "ближайшую", "ближайшая", "ближайшее",
+                                "ближайшей", "ближайшем", "coming", "upcoming")
+        k += 1
+    elif k < n and toks[k].t in _THIS:
+        k += 1
+        prep = prep or "this"
+    wdr = _weekday_token(toks, k, strong_ctx=prep is not None or nxt)
+    if wdr is None:
+        return None
+    wd, j = wdr
+    after_next = False
+    # "вторник на следующей неделе", "wednesday next week", "of next week", "after next"
+    if j < n:
+        t = toks[j].t
+        k2 = j
+        if t in ("на", "of", "this", "the", "in") and j + 1 < n:
+            k2 = j + 1
+            if toks[k2].t == "the" and k2 + 1 < n:
+                k2 += 1
+        if toks[k2].t in _NEXT and k2 + 1 < n and toks[k2 + 1].t in ("неделе", "week"):
+            nxt = True
+            j = k2 + 2
+        elif toks[k2].t in _THIS and k2 + 1 < n and toks[k2 + 1].t in ("неделе", "week",
+                                                                      "недели"):
+            j = k2 + 2
+            return Mention("date", i, j, {"this_week_wd": wd, "prep": prep})
+        elif t == "after" and j + 1 < n and toks[j + 1].t == "next":
+            after_next = True
+            j += 2
+    if after_next:
+        return Mention("date", i, j, {"wd": wd, "after_next": True, "prep": prep})
+    return Mention("date", i, j, {"wd": wd, "next": nxt, "prep": prep})
+
+
+def match_relative_day(toks: list[Tok], i: int) -> Mention | None:
+    n = len(toks)
+    k = i
+    prep = None
+    if toks[k].t in DATE_PREPS and k + 1 < n:
+        prep = toks[k].t
+        k += 1
+    t = toks[k].t
+    if t in ("the", "day") and k + 3 < n + 1:
+        # "the day after tomorrow", "day after tomorrow"
+        k2 = k + 1 if t == "the" else k
+        if k2 + 2 < n + 0 and toks[k2].t == "day" and toks[k2 + 1].t == "after" \
+                and toks[k2 + 2].t in ("tomorrow", "tomorrows"):
+            return Mention("date", i, k2 + 3, {"rel": 2, "prep": prep})
+        return None
+    off = _REL_DAYS.get(t)
+    if off is None:
+        for stem_, v in _REL_ADJ.items():
+            if t.startswith(stem_):
+                off = v
+                break
+    if off is None:
+        return None
+    data = {"rel": off, "prep": prep}
+    if t == "tonight":
+        data["pod"] = "pm"
+    return Mention("date", i, k + 1, data)
+
+
+def _month_at(toks: list[Tok], k: int) -> tuple[int, int] | None:
+    if k >= len(toks) or toks[k].kind != "w":
+        return None
+    mo = MONTHS.get(toks[k].t)
+    if mo is None:
+        return None
+    j = k + 1
+    if j < len(toks) and toks[j].t == "." and toks[j].glued:
+        j += 1
+    return mo, j
+
+
+def _explicit(toks: list[Tok], k: int, en: bool) -> tuple[dict, int] | None:
+    """Day+month forms, numeric forms. Returns ({'dm': (day, month), 'year': y}, j)."""
+    n = len(toks)
+    if k >= n:
+        return None
+    tok = toks[k]
+    # ISO 2027-01-05 / 2027.01.05
+    if tok.kind == "d" and len(tok.t) == 4 and k + 4 < n and toks[k + 1].t in ("-", ".", "/") \
+            and toks[k + 2].kind == "d" and toks[k + 3].t == toks[k + 1].t \
+            and toks[k + 4].kind == "d" and toks[k + 2].glued and toks[k + 4].glued:
+        return {"dm": (int(toks[k + 4].t), int(toks[k + 2].t)), "year": int(tok.t)}, k + 5
+    # numeric d.m[.y] (or m/d[/y] in English)
+    if tok.kind == "d" and len(tok.t) <= 2 and k + 2 < n and toks[k + 1].t in (".", "/") \
+            and toks[k + 1].glued and toks[k + 2].kind == "d" and toks[k + 2].glued \
+            and len(toks[k + 2].t) <= 2:
+        a, b = int(tok.t), int(toks[k + 2].t)
+        sep = toks[k + 1].t
+        j = k + 3
+        year = None
+        if j + 1 < n and toks[j].t == sep and toks[j].glued and toks[j + 1].kind == "d" \
+                and toks[j + 1].glued and len(toks[j + 1].t) in (2, 4):
+            y = int(toks[j + 1].t)
+            year = y + 2000 if y < 100 else y
+            j += 2
+        elif j < n and toks[j].t == "." and toks[j].glued:
+            j += 1
+        day, month = (b, a) if (sep == "/" and en) else (a, b)
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            return None
+        return {"dm": (day, month), "year": year}, j
+    # day month [year]: 15 марта, 15-го марта, пятнадцатое марта, 15th of march, 14april
+    dn = day_number(toks, k)
+    if dn is not None:
+        j = dn.j
+        if j < n and toks[j].t == "of":
+            j += 1
+        mo = _month_at(toks, j)
+        if mo is not None:
+            y, j2 = _year_at(toks, mo[1])
+            return {"dm": (dn.value, mo[0]), "year": y}, j2
+        return None
+    # month day: March 15, march 3rd 2015, march first, february the 15th
+    mo = _month_at(toks, k)
+    if mo is not None:
+        j = mo[1]
+        if j < n and toks[j].t == "the":
+            j += 1
+        dn = day_number(toks, j)
+        if dn is None:
+            return None
+        if not dn.digits and dn.j == j:  # pragma: no cover
+            return None
+        y, j2 = _year_at(toks, dn.j)
+        return {"dm": (dn.value, mo[0]), "year": y}, j2
+    return None
+
+
+def match_explicit_date(toks: list[Tok], i: int, en: bool) -> Mention | None:
+    """[prep] [weekday,] date."""
+    n = len(toks)
+    k = i
+    prep = None
+    if toks[k].t in DATE_PREPS and k + 1 < n:
+        prep = toks[k].t
+        k += 1
+        if k < n and toks[k].t == "the":
+            k += 1
+    elif toks[k].t == "the":
+        k += 1
+    # a weekday before the date: "понедельник, 18 февраля", "Fri, Jul 18"
+    wd = None
+    wdr = _weekday_token(toks, k, strong_ctx=True) if k < n else None
+    if wdr is not None:
+        k2 = wdr[1]
+        if k2 < n and toks[k2].t == ",":
+            k2 += 1
+        r = _explicit(toks, k2, en)
+        if r is not None:
+            r[0]["prep"] = prep
+            return Mention("date", i, r[1], r[0])
+    r = _explicit(toks, k, en)
+    if r is None:
+        return None
+    data, j = r
+    # a weekday after: "Jul 18, Fri"
+    if j + 1 < n and toks[j].t == "," and WEEKDAYS.get(toks[j + 1].t) is not None:
+        j += 2
+    data["prep"] = prep
+    del wd
+    return Mention("date", i, j, data)
+
+
+def match_day_of_month(toks: list[Tok], i: int) -> Mention | None:
+    """"15 числа", "первого числа", "the 15th", "on the 1st"."""
+    n = len(toks)
+    k = i
+    prep = None
+    if toks[k].t in DATE_PREPS and k + 1 < n:
+        prep = toks[k].t
+        k += 1
+    the = False
+    if k < n and toks[k].t == "the":
+        the = True
+        k += 1
+    dn = day_number(toks, k)
+    if dn is None:
+        return None
+    j = dn.j
+    if j < n and toks[j].t in ("числа", "число", "числу", "числом"):
+        return Mention("date", i, j + 1, {"dom": dn.value, "prep": prep})
+    # "15-го", "1st", English "the 15th" (ordinal only)
+    if (dn.digits and j > k + 1) or (the and toks[k].kind == "w"):
+        if j + 1 < n and toks[j].t == "of" and toks[j + 1].t in ("next", "this", "the",
+                                                                   "current"):
+            k3 = j + 2
+            if toks[j + 1].t == "the" and k3 < n and toks[k3].t in ("next", "current"):
+                k3 += 1
+            if k3 < n and toks[k3].t == "month":
+                which = "next" if toks[k3 - 1].t == "next" else "this"
+                return Mention("date", i, k3 + 1, {"dom": dn.value, "month_of": which,
+                                                    "prep": prep})
+        return Mention("date", i, j, {"dom": dn.value, "prep": prep})
+    return None
+
+
+def match_week(toks: list[Tok], i: int) -> Mention | None:
+    """на этой неделе, на следующей неделе, this week, next week, на выходных,
+    в эти выходные, this weekend, next weekend, на неделю."""
+    n = len(toks)
+    k = i
+    if toks[k].t in ("на", "в", "во", "this", "next", "on", "for", "over", "до", "к", "by",
+                     "the", "in", "of", "at", "по", "за"):
+        k += 1
+        if k < n and toks[k].t == "the" and toks[k - 1].t != "the":
+            k += 1
+    which = "this"
+    if k < n and toks[k].t in _NEXT:
+        which = "next"
+        k += 1
+    elif k < n and toks[k].t in _THIS:
+        k += 1
+    elif i < k and toks[k - 1].t == "next":
+        which = "next"
+    if k >= n:
+        return None
+    t = toks[k].t
+    if t in _WEEKEND:
+        return Mention("weekend", i, k + 1, {"which": which})
+    if t == "week" and k + 1 < n and toks[k + 1].t == "end":
+        return Mention("weekend", i, k + 2, {"which": which})
+    if t in ("неделе", "неделю", "week", "недели", "неделька"):
+        if k == i:
+            return None  # a bare "неделю" is a duration word, not a range
+        if toks[k - 1].t in ("в", "во") and t == "неделю":
+            return None  # "раз в неделю"
+        if toks[i].t == "of" and which == "this":
+            return None
+        return Mention("week", i, k + 1, {"which": which})
+    return None
+
+
+def day_parts(toks: list[Tok], k: int, en: bool) -> tuple[dict, int] | None:
+    """One end of a date range: a full date or a bare day number ("с 3 по 5 мая")."""
+    r = _explicit(toks, k, en)
+    if r is not None:
+        return r
+    wdr = _weekday_token(toks, k, strong_ctx=True)
+    if wdr is not None:
+        return {"wd": wdr[0]}, wdr[1]
+    if k < len(toks) and toks[k].t == "the":
+        k += 1
+    dn = day_number(toks, k)
+    if dn is not None:
+        return {"day": dn.value}, dn.j
+    return None
+
+
+_RANGE_SEPS = frozenset({"по", "до", "-", "–", "—", "to", "through", "thru", "till", "until",
+                         "/"})
+
+
+def match_date_range(toks: list[Tok], i: int, en: bool) -> Mention | None:
+    """с 3 по 5 мая, 13 - 15 июля, from 13 to 15 July, July 13-15, с понедельника по среду."""
+    n = len(toks)
+    k = i
+    opened = toks[k].t in ("с", "со", "from", "between", "от")
+    if opened:
+        k += 1
+        if k < n and toks[k].t == "the":
+            k += 1
+    # "July 13-15"
+    mo = _month_at(toks, k)
+    if mo is not None:
+        dn1 = day_number(toks, mo[1])
+        if dn1 is not None and dn1.j < n and toks[dn1.j].t in _RANGE_SEPS:
+            dn2 = day_number(toks, dn1.j + 1)
+            if dn2 is not None:
+                y, j = _year_at(toks, dn2.j)
+                return Mention("drange", i, j, {"a": {"dm": (dn1.value, mo[0]), "year": y},
+                                                "b": {"dm": (dn2.value, mo[0]), "year": y}})
+    a = day_parts(toks, k, en)
+    if a is None:
+        return None
+    pa, j = a
+    if j < n and toks[j].t == "." and "day" in pa:
+        j += 1  # "14. - 15.10."
+    if j >= n or toks[j].t not in _RANGE_SEPS:
+        return None
+    sep = toks[j].t
+    if sep in ("до", "по") and not opened and "day" in pa:
+        return None
+    j += 1
+    if j < n and toks[j].t == "the":
+        j += 1
+    b = day_parts(toks, j, en)
+    if b is None:
+        return None
+    pb, j2 = b
+    if ("wd" in pa) != ("wd" in pb):
+        return None
+    if "day" in pa and "day" in pb:
+        return None
+    if "wd" in pa and not opened:
+        return None
+    # "13 - 15 июля": fill the month from the other end
+    if "day" in pa:
+        if "dm" not in pb:
+            return None
+        pa = {"dm": (pa["day"], pb["dm"][1]), "year": pb.get("year")}
+    if "day" in pb:
+        if "dm" not in pa:
+            return None
+        pb = {"dm": (pb["day"], pa["dm"][1]), "year": pa.get("year")}
+        # "from 13th to the 15th of July"
+    return Mention("drange", i, j2, {"a": pa, "b": pb})
+
+
+def resolve_dm(today: date, d: dict) -> date | None:
+    """A {'dm': (day, month), 'year': y} part to a date."""
+    day, month = d["dm"]
+    y = d.get("year")
+    if y is not None:
+        return safe_date(y, month, day)
+    return next_day_month(today, month, day)

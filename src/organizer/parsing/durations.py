@@ -1,0 +1,174 @@
+"""Amounts of time: durations ("на полчаса", "for 45 minutes") and relative moments
+("через 20 минут", "in 2 hours", "через неделю", "in 3 days")."""
+
+from __future__ import annotations
+
+from organizer.parsing.lexicon import (
+    DAY_WORDS,
+    HOUR_WORDS,
+    MINUTE_WORDS,
+    MONTH_WORDS,
+    SECOND_WORDS,
+    WEEK_WORDS,
+    YEAR_WORDS,
+)
+from organizer.parsing.mention import Mention
+from organizer.parsing.numbers import card
+from organizer.parsing.tokens import Tok
+
+_HALF_HOUR = frozenset({"полчаса", "получаса", "полчасика"})
+_HOUR_AND_HALF = frozenset({"полтора", "полторы", "полутора"})
+
+
+def _unit(t: str) -> str | None:
+    if t in MINUTE_WORDS and t != "м":
+        return "minutes"
+    if t in HOUR_WORDS and t not in ("h", "ч"):
+        return "hours"
+    if t in SECOND_WORDS:
+        return "seconds"
+    if t in DAY_WORDS:
+        return "days"
+    if t in WEEK_WORDS:
+        return "weeks"
+    if t in MONTH_WORDS:
+        return "months"
+    if t in YEAR_WORDS:
+        return "years"
+    if t in ("fortnight", "fortnights"):
+        return "fortnight"
+    return None
+
+
+def amount(toks: list[Tok], k: int) -> tuple[dict[str, float], int] | None:
+    """An amount of time at k: "20 минут", "полтора часа", "2 часа 30 минут", "an hour and a
+    half", "half an hour", "неделю", "1,5 часа". Returns ({unit: count}, next index)."""
+    n = len(toks)
+    if k >= n:
+        return None
+    t = toks[k].t
+    if t in _HALF_HOUR:
+        out: dict[str, float] = {"minutes": 30}
+        j = k + 1
+    elif t == "half" and k + 2 < n and toks[k + 1].t in ("an", "a") and \
+            toks[k + 2].t in ("hour",):
+        out, j = {"minutes": 30}, k + 3
+    elif t in ("пол",) and k + 1 < n and _unit(toks[k + 1].t) == "hours":
+        out, j = {"minutes": 30}, k + 2
+    elif t in _HOUR_AND_HALF and k + 1 < n:
+        u = _unit(toks[k + 1].t)
+        if u is None:
+            return None
+        out, j = {u: 1.5}, k + 2
+    else:
+        num = card(toks, k, weak=True)
+        count: float
+        if num is None:
+            u = _unit(t)
+            if u is None or toks[k].kind != "w":
+                return None
+            # a bare unit: "через час", "через неделю", "in a week" (handled above)
+            if t in ("m", "h", "min", "mins", "hr", "hrs", "sec", "secs", "сек", "мин"):
+                return None
+            out, j = {u: 1}, k + 1
+        else:
+            count = num.value
+            j = num.j
+            # 1,5 / 1.5
+            if j + 1 < n and toks[j].t in (",", ".") and toks[j].glued and \
+                    toks[j + 1].kind == "d" and toks[j + 1].glued and len(toks[j + 1].t) == 1:
+                count += int(toks[j + 1].t) / 10
+                j += 2
+            if j < n and toks[j].t in ("с", "and") and j + 2 < n and \
+                    toks[j + 1].t in ("половиной", "a", "half"):
+                # "2 с половиной часа", "two and a half hours"
+                if toks[j + 1].t == "половиной":
+                    count += 0.5
+                    j += 2
+                elif toks[j + 1].t == "a" and toks[j + 2].t == "half":
+                    count += 0.5
+                    j += 3
+            if j < n and toks[j].t in ("-", "") and False:  # pragma: no cover
+                j += 1
+            if j >= n:
+                return None
+            u = _unit(toks[j].t)
+            if u is None:
+                return None
+            out = {u: count}
+            j += 1
+    # "2 часа 30 минут", "час и 15 минут", "an hour and a half"
+    if j < n:
+        k2 = j + 1 if toks[j].t in ("и", "and") else j
+        if k2 + 1 < n and toks[k2].t == "a" and toks[k2 + 1].t == "half" and \
+                "hours" in out:
+            out["hours"] += 0.5
+            j = k2 + 2
+        else:
+            num = card(toks, k2)
+            if num is not None and num.j < n and _unit(toks[num.j].t) in ("minutes",
+                                                                          "seconds"):
+                u2 = _unit(toks[num.j].t)
+                if u2 not in out:
+                    out[u2] = num.value
+                    j = num.j + 1
+    return out, j
+
+
+def _is_clock_like(out: dict[str, float]) -> bool:
+    return set(out) <= {"minutes", "hours", "seconds"}
+
+
+def match_relative(toks: list[Tok], i: int) -> Mention | None:
+    """через 20 минут, через неделю, in 2 hours, in 3 days, 3 days from now."""
+    n = len(toks)
+    t = toks[i].t
+    if t in ("через", "спустя", "in", "within") and i + 1 < n:
+        k = i + 1
+        if t == "in" and toks[k].t == "about":
+            k += 1
+        r = amount(toks, k)
+        if r is None:
+            return None
+        out, j = r
+        if t == "in" and j < n and toks[j].t == "time":
+            return None
+        return Mention("rel", i, j, {"amount": out})
+    r = amount(toks, i)
+    if r is not None:
+        out, j = r
+        if j + 1 < n and toks[j].t == "from" and toks[j + 1].t in ("now", "today"):
+            return Mention("rel", i, j + 2, {"amount": out})
+        if j < n and toks[j].t in ("later", "спустя"):
+            return Mention("rel", i, j + 1, {"amount": out})
+    return None
+
+
+def match_duration(toks: list[Tok], i: int) -> Mention | None:
+    """на полчаса, на 2 часа, for 45 minutes, в течение часа, длительностью 90 минут."""
+    n = len(toks)
+    t = toks[i].t
+    k = i + 1
+    if t in ("на", "for", "длительностью", "продолжительностью", "lasting"):
+        pass
+    elif t == "в" and i + 1 < n and toks[i + 1].t == "течение":
+        k = i + 2
+    else:
+        r = amount(toks, i)
+        if r is not None and _is_clock_like(r[0]) and r[1] < n and \
+                toks[r[1]].t in ("long",):
+            return Mention("dur", i, r[1] + 1, {"amount": r[0]})
+        return None
+    if k < n and toks[k].t in ("the", "about", "around", "примерно", "около"):
+        k += 1
+    r = amount(toks, k)
+    if r is None:
+        return None
+    out, j = r
+    if not _is_clock_like(out):
+        return None
+    return Mention("dur", i, j, {"amount": out})
+
+
+def minutes_of(out: dict[str, float]) -> float:
+    return out.get("hours", 0) * 60 + out.get("minutes", 0) + out.get("seconds", 0) / 60

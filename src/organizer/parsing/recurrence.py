@@ -1,0 +1,259 @@
+"""Repetition: каждый понедельник, по будням, раз в две недели, every other Friday,
+каждое 1-е число, ежедневно, daily … -> a Mention('rec', freq, interval, byday, …)
+and the first occurrence of a series."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from organizer.parsing.lexicon import (
+    BYDAY,
+    DAY_WORDS,
+    MONTH_WORDS,
+    MONTHS,
+    WEEK_WORDS,
+    WEEKDAYS,
+    WEEKDAYS_PLURAL,
+    YEAR_WORDS,
+)
+from organizer.parsing.mention import Mention
+from organizer.parsing.numbers import card, day_number
+from organizer.parsing.tokens import Tok
+
+_EVERY = frozenset({"каждый", "каждую", "каждое", "каждые", "каждого", "каждой", "каждым",
+                    "каждом", "every", "each"})
+_ADVERBS = {
+    "ежедневно": "DAILY", "ежедневный": "DAILY", "ежедневная": "DAILY",
+    "ежедневную": "DAILY", "daily": "DAILY",
+    "еженедельно": "WEEKLY", "еженедельный": "WEEKLY", "еженедельная": "WEEKLY",
+    "еженедельную": "WEEKLY", "weekly": "WEEKLY",
+    "ежемесячно": "MONTHLY", "ежемесячный": "MONTHLY", "ежемесячная": "MONTHLY",
+    "ежемесячную": "MONTHLY", "monthly": "MONTHLY",
+    "ежегодно": "YEARLY", "ежегодный": "YEARLY", "ежегодная": "YEARLY",
+    "ежегодную": "YEARLY", "yearly": "YEARLY", "annually": "YEARLY", "annual": "YEARLY",
+}
+_WORKDAYS = frozenset({0, 1, 2, 3, 4})
+_WEEKEND_DAYS = frozenset({5, 6})
+_POD = {"утро": "am", "утрам": "am", "morning": "am", "mornings": "am",
+        "вечер": "pm", "вечерам": "pm", "evening": "pm", "evenings": "pm",
+        "night": "pm", "nights": "pm", "ночь": "night", "ночам": "night",
+        "день": None, "дням": None, "afternoon": "day", "afternoons": "day"}
+
+
+def _unit_freq(t: str) -> str | None:
+    if t in DAY_WORDS:
+        return "DAILY"
+    if t in WEEK_WORDS:
+        return "WEEKLY"
+    if t in MONTH_WORDS:
+        return "MONTHLY"
+    if t in YEAR_WORDS:
+        return "YEARLY"
+    return None
+
+
+def _weekday_list(toks: list[Tok], k: int, plural_ok: bool) -> tuple[set[int], int] | None:
+    """weekday [(и|,|and) weekday]* -> set of weekdays."""
+    n = len(toks)
+    days: set[int] = set()
+    j = k
+    while j < n:
+        t = toks[j].t
+        wd = WEEKDAYS.get(t)
+        if wd is None and plural_ok:
+            wd = WEEKDAYS_PLURAL.get(t)
+        if wd is None:
+            break
+        days.add(wd)
+        j += 1
+        if j + 1 < n and toks[j].t in ("и", ",", "and", "&", "or", "или") and (
+            WEEKDAYS.get(toks[j + 1].t) is not None
+            or WEEKDAYS_PLURAL.get(toks[j + 1].t) is not None
+            or (toks[j + 1].t in ("по", "on") and j + 2 < n
+                and WEEKDAYS_PLURAL.get(toks[j + 2].t) is not None)
+        ):
+            j += 1
+            if toks[j].t in ("по", "on"):
+                j += 1
+            continue
+        break
+    if not days:
+        return None
+    return days, j
+
+
+def _rec(i: int, j: int, freq: str, interval: int = 1, byday: set[int] | None = None,
+         monthday: int | None = None, pod: str | None = None) -> Mention:
+    return Mention("rec", i, j, {"freq": freq, "interval": interval,
+                                 "byday": frozenset(byday or ()), "monthday": monthday,
+                                 "pod": pod})
+
+
+def match_recurrence(toks: list[Tok], i: int) -> Mention | None:
+    n = len(toks)
+    t = toks[i].t
+    k = i
+    if t == "of" and i + 1 < n and toks[i + 1].t in _EVERY:
+        k = i + 1
+        t = toks[k].t
+    if t in _ADVERBS:
+        return _rec(i, k + 1, _ADVERBS[t])
+    if t in ("biweekly", "fortnightly"):
+        return _rec(i, k + 1, "WEEKLY", 2)
+    if t in _EVERY and k + 1 < n:
+        j = k + 1
+        interval = 1
+        if toks[j].t in ("other", "второй", "вторую", "второе", "second"):
+            interval, j = 2, j + 1
+        else:
+            num = card(toks, j)
+            if num is not None and num.j < n and 2 <= num.value <= 99 and (
+                _unit_freq(toks[num.j].t) or toks[num.j].t in WEEKDAYS_PLURAL
+                or toks[num.j].t in WEEKDAYS
+            ):
+                interval, j = num.value, num.j
+        if j >= n:
+            return None
+        w = toks[j].t
+        # каждый будний день / every weekday / каждый рабочий день
+        if w in ("будний", "рабочий", "будние", "рабочие", "weekday", "workday",
+                 "business") and j + 1 < n and toks[j + 1].t in ("день", "дни", "day"):
+            return _rec(i, j + 2, "WEEKLY", interval, _WORKDAYS)
+        if w in ("weekday", "weekdays", "workday", "workdays"):
+            return _rec(i, j + 1, "WEEKLY", interval, _WORKDAYS)
+        if w in ("выходные", "weekend", "weekends"):
+            return _rec(i, j + 1, "WEEKLY", interval, _WEEKEND_DAYS)
+        wl = _weekday_list(toks, j, plural_ok=True)
+        if wl is not None:
+            return _rec(i, wl[1], "WEEKLY", interval, wl[0])
+        f = _unit_freq(w)
+        if f is not None:
+            if w in ("день", "day") and j + 1 < n and toks[j + 1].t == "рождения":
+                return None
+            return _rec(i, j + 1, f, interval)
+        if w in _POD and _POD[w] is not None:
+            return _rec(i, j + 1, "DAILY", interval, pod=_POD[w])
+        # каждое 1-е число, каждое первое число, каждого 15 числа
+        dn = day_number(toks, j)
+        if dn is not None:
+            if dn.j < n and toks[dn.j].t in ("число", "числа"):
+                return _rec(i, dn.j + 1, "MONTHLY", interval, monthday=dn.value)
+            if dn.j < n and toks[dn.j].t in MONTHS:
+                # каждое 5 мая: yearly; the date itself is read by the date grammar
+                return _rec(i, j, "YEARLY", interval)
+            if not dn.digits or dn.j > j + 1:
+                return _rec(i, dn.j, "MONTHLY", interval, monthday=dn.value)
+        return None
+    if t == "по" and k + 1 < n:
+        w = toks[k + 1].t
+        if w in ("будням", "будним"):
+            j = k + 2
+            if j < n and toks[j].t in ("дням",):
+                j += 1
+            return _rec(i, j, "WEEKLY", 1, _WORKDAYS)
+        if w == "рабочим" and k + 2 < n and toks[k + 2].t == "дням":
+            return _rec(i, k + 3, "WEEKLY", 1, _WORKDAYS)
+        if w in ("выходным",):
+            j = k + 2
+            if j < n and toks[j].t == "дням":
+                j += 1
+            return _rec(i, j, "WEEKLY", 1, _WEEKEND_DAYS)
+        if w in ("утрам", "вечерам", "ночам"):
+            return _rec(i, k + 2, "DAILY", 1, pod=_POD[w])
+        wl = _weekday_list(toks, k + 1, plural_ok=True)
+        if wl is not None and toks[k + 1].t in WEEKDAYS_PLURAL:
+            return _rec(i, wl[1], "WEEKLY", 1, wl[0])
+        return None
+    if t in ("в", "on") and k + 1 < n and toks[k + 1].t in ("будни", "weekdays"):
+        return _rec(i, k + 2, "WEEKLY", 1, _WORKDAYS)
+    if t == "on" and k + 1 < n and toks[k + 1].t in ("weekends",):
+        return _rec(i, k + 2, "WEEKLY", 1, _WEEKEND_DAYS)
+    if t in ("weekdays",):
+        return _rec(i, k + 1, "WEEKLY", 1, _WORKDAYS)
+    if t == "on" and k + 1 < n and toks[k + 1].t in WEEKDAYS_PLURAL and \
+            toks[k + 1].t.endswith("s"):
+        wl = _weekday_list(toks, k + 1, plural_ok=True)
+        if wl is not None:
+            return _rec(i, wl[1], "WEEKLY", 1, wl[0])
+    if t in WEEKDAYS_PLURAL and t.endswith("s"):
+        wl = _weekday_list(toks, k, plural_ok=True)
+        if wl is not None:
+            return _rec(i, wl[1], "WEEKLY", 1, wl[0])
+    # раз в две недели, раз в неделю, once a week, once every two weeks
+    if t in ("раз", "once") and k + 1 < n:
+        j = k + 1
+        if toks[j].t in ("в", "a", "per", "every", "each"):
+            j += 1
+        else:
+            return None
+        interval = 1
+        num = card(toks, j)
+        if num is not None and num.j < n and _unit_freq(toks[num.j].t):
+            interval, j = num.value, num.j
+        elif j < n and toks[j].t == "other":
+            interval, j = 2, j + 1
+        if j < n and _unit_freq(toks[j].t):
+            return _rec(i, j + 1, _unit_freq(toks[j].t) or "WEEKLY", interval)
+    return None
+
+
+def merge(recs: list[Mention]) -> dict:
+    """Combine several repetition phrases ("раз в две недели" + "по пятницам")."""
+    order = {"DAILY": 0, "WEEKLY": 1, "MONTHLY": 2, "YEARLY": 3}
+    out = {"freq": None, "interval": 1, "byday": frozenset(), "monthday": None, "pod": None}
+    for r in recs:
+        f = r["freq"]
+        if r["byday"]:
+            out["byday"] = out["byday"] | r["byday"]
+        if out["freq"] is None or (order[f] > order[out["freq"]] and not out["byday"]) or (
+            out["freq"] == "DAILY" and f == "WEEKLY"
+        ):
+            out["freq"] = f
+        if r["interval"] > out["interval"]:
+            out["interval"] = r["interval"]
+        if r["monthday"]:
+            out["monthday"] = r["monthday"]
+        if r["pod"]:
+            out["pod"] = r["pod"]
+    if out["byday"] and out["freq"] in ("DAILY", None):
+        out["freq"] = "WEEKLY"
+    return out
+
+
+def rrule_text(rec: dict) -> str:
+    parts = [f"FREQ={rec['freq']}"]
+    if rec["interval"] and rec["interval"] > 1:
+        parts.append(f"INTERVAL={rec['interval']}")
+    if rec["byday"] and rec["freq"] == "WEEKLY":
+        parts.append("BYDAY=" + ",".join(BYDAY[d] for d in sorted(rec["byday"])))
+    if rec["monthday"] and rec["freq"] == "MONTHLY":
+        parts.append(f"BYMONTHDAY={rec['monthday']}")
+    return ";".join(parts)
+
+
+def first_day(rec: dict, today: date, include_today: bool, anchor: date | None) -> date:
+    """The first day of the series: `anchor` (a date said with it) when it fits, else
+    the first day from today (or tomorrow) on that matches BYDAY / BYMONTHDAY."""
+    start = today if include_today else today + timedelta(days=1)
+    if anchor is not None:
+        if rec["freq"] == "YEARLY" or not rec["byday"]:
+            if anchor >= start:
+                return anchor
+            if rec["freq"] == "YEARLY":
+                try:
+                    return anchor.replace(year=anchor.year + 1)
+                except ValueError:
+                    return anchor.replace(year=anchor.year + 4)
+        else:
+            start = max(start, anchor)
+    d = start
+    for _ in range(400):
+        if rec["byday"] and rec["freq"] in ("WEEKLY", "DAILY") and d.weekday() not in \
+                rec["byday"]:
+            d += timedelta(days=1)
+            continue
+        if rec["monthday"] and rec["freq"] == "MONTHLY" and d.day != rec["monthday"]:
+            d += timedelta(days=1)
+            continue
+        return d
+    return start

@@ -1,0 +1,100 @@
+"""Run every matcher over the tokens, left to right, longest match first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from organizer.parsing.dates import (
+    match_date_range,
+    match_day_of_month,
+    match_explicit_date,
+    match_relative_day,
+    match_week,
+    match_weekday,
+)
+from organizer.parsing.durations import match_duration, match_relative
+from organizer.parsing.mention import Mention
+from organizer.parsing.recurrence import match_recurrence
+from organizer.parsing.times import match_time, match_time_range
+from organizer.parsing.tokens import Tok
+
+_POD_WORDS = {
+    "утром": "am", "днем": "day", "вечером": "pm", "ночью": "night",
+    "morning": "am", "afternoon": "day", "evening": "pm", "tonight": "pm",
+}
+
+
+def match_pod(toks: list[Tok], i: int) -> Mention | None:
+    """A part of day on its own: утром, вечером, in the morning, this evening."""
+    n = len(toks)
+    t = toks[i].t
+    if t in _POD_WORDS:
+        return Mention("pod", i, i + 1, {"pod": _POD_WORDS[t]})
+    if t in ("in", "this", "tomorrow", "at") and i + 1 < n:
+        k = i + 1
+        if toks[k].t == "the" and k + 1 < n:
+            k += 1
+        w = toks[k].t
+        if w in ("morning", "afternoon", "evening") or (w == "night" and t == "at"):
+            return Mention("pod", i, k + 1, {"pod": _POD_WORDS.get(w, "night")})
+    return None
+
+
+def match_all_day(toks: list[Tok], i: int) -> Mention | None:
+    """весь день, целый день, на весь день, all day, the whole day."""
+    n = len(toks)
+    k = i
+    if toks[k].t in ("на", "for", "the") and k + 1 < n:
+        k += 1
+        if toks[k].t == "the" and k + 1 < n:
+            k += 1
+    t = toks[k].t
+    if t in ("весь", "целый", "whole", "full", "entire") and k + 1 < n and \
+            toks[k + 1].t in ("день", "day"):
+        return Mention("allday", i, k + 2)
+    if t == "all" and k + 1 < n:
+        if toks[k + 1].t == "day":
+            return Mention("allday", i, k + 2)
+        if toks[k + 1].t == "-" and k + 2 < n and toks[k + 2].t == "day":
+            return Mention("allday", i, k + 3)
+    if t == "allday":
+        return Mention("allday", i, k + 1)
+    return None
+
+
+def scan(toks: list[Tok], en: bool) -> list[Mention]:
+    """Non-overlapping mentions, greedy by start, longest first; ties go to the earlier
+    matcher in the list."""
+    matchers: tuple[Callable[[list[Tok], int], Mention | None], ...] = (
+        match_recurrence,
+        lambda t, i: match_date_range(t, i, en),
+        match_time_range,
+        lambda t, i: match_explicit_date(t, i, en),
+        match_day_of_month,
+        match_relative,
+        match_duration,
+        match_weekday,
+        match_relative_day,
+        match_week,
+        match_all_day,
+        match_time,
+        match_pod,
+    )
+    out: list[Mention] = []
+    i = 0
+    n = len(toks)
+    while i < n:
+        if toks[i].kind == "p" and toks[i].t not in ("@",):
+            i += 1
+            continue
+        best: Mention | None = None
+        for m in matchers:
+            r = m(toks, i)
+            if r is not None and r.j > i and (best is None or r.j > best.j):
+                best = r
+        if best is None:
+            i += 1
+            continue
+        out.append(best)
+        i = best.j
+    return out

@@ -1,0 +1,411 @@
+"""Clock times and time intervals, Russian and English, digits or words.
+
+Forms: 15:00, 15.30, 15ч, 17ч10, 16h00, 3pm, 3 p.m., 3 часа дня, 9 часов 45 минут,
+пятнадцать тридцать, пятнадцать ноль ноль, three thirty pm, полтретьего, в половине
+четвёртого, четверть седьмого, без четверти пять, без десяти шесть, half past four,
+quarter to five, ten past six, полдень, полночь, noon, midnight; ranges "с 14 до 15:30",
+"from 2 to 4pm", "9:30-11:00", "between 3 and 5".
+"""
+
+from __future__ import annotations
+
+from organizer.parsing.lexicon import (
+    CARD,
+    DAY_WORDS,
+    MINUTE_WORDS,
+    MONTH_WORDS,
+    MONTHS,
+    ORD_GEN,
+    TENS,
+    WEEK_WORDS,
+    YEAR_WORDS,
+)
+from organizer.parsing.mention import Clock, Mention
+from organizer.parsing.numbers import card
+from organizer.parsing.tokens import Tok
+
+NOON = frozenset({"полдень", "полудня", "полуднем", "noon", "midday"})
+MIDNIGHT = frozenset({"полночь", "полуночи", "полночью", "midnight"})
+# A preposition that makes a bare number a clock time: "в 5", "at 5", "к 18", "до 9".
+LOOSE_PREPS = frozenset({"в", "во", "к", "ко", "до", "около", "at", "@", "around", "by",
+                         "until", "till", "til", "approximately", "about"})
+# Prepositions allowed before a time that is unambiguous on its own ("на 15:00").
+STRONG_PREPS = LOOSE_PREPS | frozenset({"на", "for", "from", "с", "со", "после", "after",
+                                        "before", "перед"})
+DEADLINE_PREPS = frozenset({"к", "ко", "до", "by", "until", "till", "til", "before"})
+HOUR_NOUNS = frozenset({"час", "часа", "часов", "ч", "oclock", "hours", "hour", "часам"})
+# Words after a bare number that show it is not a clock time ("в 2 раза", "at 5 stores").
+_NOT_CLOCK_AFTER = (
+    MINUTE_WORDS | DAY_WORDS | WEEK_WORDS | MONTH_WORDS | YEAR_WORDS | frozenset(MONTHS)
+    | frozenset({"раз", "раза", "человек", "рублей", "руб", "р", "%", "числа", "число",
+                 "этаж", "этаже", "кабинете", "times", "people", "percent", "-", "/",
+                 "$", "€", "₽", "x", "х", "класс", "классе", "лет", "st", "nd", "rd", "th",
+                 "е", "го", "ого", "ое", "ой", "шт", "kg", "кг", "км", "km", "items"})
+)
+_RANGE_SEPS = frozenset({"до", "по", "-", "–", "—", "to", "till", "until", "til", "through",
+                         "thru", "and", "и", "/"})
+_RANGE_OPEN = frozenset({"с", "со", "from", "between", "от"})
+
+
+def marker(toks: list[Tok], j: int) -> tuple[str | None, int]:
+    """A part-of-day mark after a clock: утра, вечера, дня, ночи, am, pm, in the morning…"""
+    n = len(toks)
+    if j >= n:
+        return None, j
+    t = toks[j].t
+    if t in ("утра", "утром"):
+        return "am", j + 1
+    if t in ("дня", "днем", "пополудни"):
+        return "day", j + 1
+    if t in ("вечера", "вечером"):
+        return "pm", j + 1
+    if t in ("ночи", "ночью"):
+        return "night", j + 1
+    if t == "после" and j + 1 < n and toks[j + 1].t in ("полудня", "обеда"):
+        return "day", j + 2
+    if t in ("am", "pm"):
+        k = j + 1
+        if k < n and toks[k].t == "." and toks[k].glued:
+            k += 1
+        return t, k
+    if t in ("a", "p") and toks[j].glued:
+        return ("am" if t == "a" else "pm"), j + 1
+    if t == "tonight":
+        return "pm", j + 1
+    if t in ("in", "at", "this") and j + 1 < n:
+        k = j + 1
+        if toks[k].t == "the" and k + 1 < n:
+            k += 1
+        w = toks[k].t
+        if w == "morning":
+            return "am", k + 1
+        if w == "afternoon":
+            return "day", k + 1
+        if w == "evening":
+            return "pm", k + 1
+        if w == "night" and t == "at":
+            return "night", k + 1
+        if w == "pm" or w == "am":
+            return w, k + 1
+    return None, j
+
+
+def _minutes_word(toks: list[Tok], k: int) -> tuple[int, int] | None:
+    """Minutes spoken after an hour: "тридцать", "сорок пять", "ноль ноль", "ноль пять",
+    "oh five", "fifteen"; returns (minutes, next index)."""
+    n = len(toks)
+    if k >= n or toks[k].kind != "w":
+        return None
+    t = toks[k].t
+    if t in ("ноль", "нуль", "oh", "o", "zero"):
+        if k + 1 < n:
+            u = CARD.get(toks[k + 1].t)
+            if u is not None and 0 <= u <= 9 and toks[k + 1].kind == "w":
+                return u, k + 2
+            if toks[k + 1].kind == "d" and len(toks[k + 1].t) == 1:
+                return int(toks[k + 1].t), k + 2
+        return None
+    v = CARD.get(t)
+    if v is None or v < 10 or v > 59:
+        return None
+    if v in TENS and k + 1 < n:
+        k2 = k + 2 if (toks[k + 1].t == "-" and k + 2 < n) else k + 1
+        u = CARD.get(toks[k2].t)
+        if u is not None and 1 <= u <= 9 and toks[k2].kind == "w":
+            return v + u, k2 + 1
+    return v, k + 1
+
+
+def _hour_value(toks: list[Tok], k: int) -> tuple[int, int] | None:
+    """An hour 0..24 as a number or as the word "час" (one o'clock)."""
+    if k < len(toks) and toks[k].t == "час":
+        return 1, k + 1
+    num = card(toks, k)
+    if num is None or not 0 <= num.value <= 24:
+        return None
+    return num.value, num.j
+
+
+def clock(toks: list[Tok], k: int, loose: bool) -> tuple[Clock, int, bool] | None:
+    """A clock time starting at token k. Returns (clock, next index, strong) where strong
+    means the form is a clock by itself (not just a number after "в"/"at")."""
+    n = len(toks)
+    if k >= n:
+        return None
+    tok = toks[k]
+    t = tok.t
+    if tok.kind == "w":
+        if t in NOON:
+            return Clock(12, 0, "fixed"), k + 1, True
+        if t in MIDNIGHT:
+            return Clock(0, 0, "fixed"), k + 1, True
+        if t == "mid" and k + 1 < n and toks[k + 1].t == "day":
+            return Clock(12, 0, "fixed"), k + 2, True
+        # полтретьего, пол третьего, пол-третьего, в половине третьего
+        if t.startswith("пол") and t[3:] in ORD_GEN:
+            h = ORD_GEN[t[3:]] - 1 or 12
+            return _strong(_with_mark(toks, Clock(h, 30), k + 1))
+        if t in ("пол", "половина", "половине", "половину"):
+            k2 = k + 1
+            if k2 < n and toks[k2].t == "-":
+                k2 += 1
+            if k2 < n and toks[k2].t in ORD_GEN:
+                h = ORD_GEN[toks[k2].t] - 1 or 12
+                return _strong(_with_mark(toks, Clock(h, 30), k2 + 1))
+            return None
+        # четверть седьмого (6:15); десять минут седьмого (6:10)
+        if t == "четверть" and k + 1 < n and toks[k + 1].t in ORD_GEN:
+            h = ORD_GEN[toks[k + 1].t] - 1 or 12
+            return _strong(_with_mark(toks, Clock(h, 15), k + 2))
+        # без четверти пять (4:45), без десяти шесть (5:50), без 5 минут 12
+        if t == "без":
+            k2 = k + 1
+            if k2 < n and toks[k2].t == "четверти":
+                mins, k2 = 15, k2 + 1
+            else:
+                num = card(toks, k2)
+                if num is None or not 1 <= num.value <= 30:
+                    return None
+                mins, k2 = num.value, num.j
+                if k2 < n and toks[k2].t in MINUTE_WORDS:
+                    k2 += 1
+            hv = _hour_value(toks, k2)
+            if hv is None or not 1 <= hv[0] <= 24:
+                return None
+            h = hv[0] - 1
+            if h == 0 and hv[0] == 1:
+                h = 12  # "без четверти час" = 12:45
+            c, j, _ = _with_mark(toks, Clock(h, 60 - mins), hv[1])
+            if j < n and toks[j].t in HOUR_NOUNS:
+                j += 1
+            return c, j, True
+        # half past four, quarter to five, ten past six, 20 minutes to 2
+        if t in ("half", "quarter") or (t in CARD and k + 1 < n):
+            r = _english_relative_clock(toks, k)
+            if r is not None:
+                return r
+    # numeric or spoken hour
+    if tok.kind == "w" and (t not in CARD or t in ("a", "an", "o", "oh", "couple", "пару",
+                                                    "пара")):
+        if t == "час" and loose:
+            c, j, strong = _with_mark(toks, Clock(1, 0), k + 1)
+            return c, j, strong
+        return None
+    if tok.kind not in ("w", "d"):
+        return None
+    num = card(toks, k)
+    if num is None:
+        return None
+    j = num.j
+    h = num.value
+    # military "1030" after at/around
+    if num.digits and len(num.raw) in (3, 4):
+        if not loose or (j < n and toks[j].t in (":", ".")):
+            return None
+        h, m = divmod(h, 100)
+        if h > 23 or m > 59:
+            return None
+        c, j2, _ = _with_mark(toks, Clock(h, m, "fixed" if len(num.raw) == 4 else None), j)
+        return c, j2, True
+    if h > 24:
+        return None
+    padded = num.digits and len(num.raw) == 2 and num.raw.startswith("0")
+    m = 0
+    strong = False
+    # 15:30, 15.30
+    if j + 1 < n and toks[j].t in (":", ".") and toks[j].glued and toks[j + 1].kind == "d" \
+            and toks[j + 1].glued and len(toks[j + 1].t) == 2:
+        mm = int(toks[j + 1].t)
+        if mm > 59:
+            return None
+        if toks[j].t == "." and not loose and mm <= 12:
+            return None  # "1.12" is a date
+        if j + 3 < n and toks[j + 2].t in (".", "/") and toks[j + 2].glued and \
+                toks[j + 3].kind == "d" and toks[j + 3].glued:
+            return None  # 10.12.2026
+        m = mm
+        j += 2
+        strong = True
+        # seconds "15:00:00"
+        if j + 1 < n and toks[j].t == ":" and toks[j].glued and toks[j + 1].kind == "d":
+            j += 2
+    elif j < n and toks[j].t in ("h", "ч") and toks[j].glued and num.digits:
+        # 16h00, 16h, 17ч10, 15ч
+        j += 1
+        strong = True
+        if j < n and toks[j].kind == "d" and toks[j].glued and len(toks[j].t) == 2:
+            mm = int(toks[j].t)
+            if mm > 59:
+                return None
+            m = mm
+            j += 1
+    elif j < n and toks[j].t in HOUR_NOUNS and toks[j].t not in ("hours", "hour") and \
+            not (toks[j].t == "ч" and not num.digits):
+        # 3 часа, 15 часов, 9 часов 45 минут, 3 oclock
+        j += 1
+        strong = True
+        mn = card(toks, j)
+        if mn is not None and 0 <= mn.value <= 59 and mn.j < n and \
+                toks[mn.j].t in MINUTE_WORDS:
+            m = mn.value
+            j = mn.j + 1
+        else:
+            mw = _minutes_word(toks, j)
+            if mw is not None and mw[1] < n and toks[mw[1]].t in MINUTE_WORDS:
+                m, j = mw[0], mw[1] + 1
+    else:
+        # spoken minutes: "пятнадцать тридцать", "three thirty", "в 3 30"?
+        mw = _minutes_word(toks, j)
+        if mw is not None and h <= 23 and (not num.digits or loose):
+            m, j = mw
+            strong = not num.digits
+            if j < n and toks[j].t in MINUTE_WORDS:
+                j += 1
+    c, j, marked = _with_mark(toks, Clock(h, m, "fixed" if padded else None), j)
+    if marked:
+        strong = True
+    if not strong:
+        if not loose or h > 24:
+            return None
+        if j < n and toks[j].t in _NOT_CLOCK_AFTER:
+            return None
+        if j < n and toks[j].t in (".", ",") and toks[j].glued and j + 1 < n \
+                and toks[j + 1].kind == "d" and toks[j + 1].glued:
+            return None  # 1,5 / 1.5
+    return c, j, strong
+
+
+def _strong(r: tuple[Clock, int, bool]) -> tuple[Clock, int, bool]:
+    return r[0], r[1], True
+
+
+def _with_mark(toks: list[Tok], c: Clock, j: int) -> tuple[Clock, int, bool]:
+    mark, j2 = marker(toks, j)
+    if mark is None:
+        return c, j, False
+    if c.h > 12 and mark in ("am", "pm", "day"):
+        return c, j2, True  # "15:00 дня" -> literal
+    if c.mark == "fixed" and c.h <= 12:
+        return Clock(c.h, c.m, mark), j2, True
+    return Clock(c.h, c.m, mark), j2, True
+
+
+def _english_relative_clock(toks: list[Tok], k: int) -> tuple[Clock, int, bool] | None:
+    n = len(toks)
+    t = toks[k].t
+    j = k
+    if t == "half":
+        mins = 30
+        j += 1
+    elif t == "quarter":
+        mins = 15
+        j += 1
+    elif toks[k].t == "a" and k + 1 < n and toks[k + 1].t == "quarter":
+        mins = 15
+        j += 2
+    else:
+        num = card(toks, k)
+        if num is None or not 1 <= num.value <= 30:
+            return None
+        mins = num.value
+        j = num.j
+        if j < n and toks[j].t in MINUTE_WORDS:
+            j += 1
+        elif mins not in (5, 10, 20, 25):
+            return None
+    if j >= n:
+        return None
+    rel = toks[j].t
+    if rel not in ("past", "after", "to", "till", "before", "of"):
+        return None
+    if rel in ("after", "before") and mins == 30:
+        return None
+    hv = _hour_value(toks, j + 1)
+    if hv is None or not 1 <= hv[0] <= 24:
+        return None
+    h = hv[0]
+    if rel in ("past", "after"):
+        c = Clock(h, mins)
+    else:
+        h -= 1
+        if h == 0:
+            h = 12
+        c = Clock(h, 60 - mins)
+    c2, j2, _ = _with_mark(toks, c, hv[1])
+    if j2 < n and toks[j2].t in ("oclock",):
+        j2 += 1
+    return c2, j2, True
+
+
+def match_time(toks: list[Tok], i: int) -> Mention | None:
+    """[preposition] clock -> Mention('time', clock=Clock, prep=...)."""
+    n = len(toks)
+    t = toks[i].t
+    prep = None
+    k = i
+    if t in STRONG_PREPS and i + 1 < n:
+        prep = t
+        k = i + 1
+        if t in ("в", "во") and k < n and toks[k].t == "районе":
+            k += 1
+    elif t in ("ровно", "exactly", "примерно", "приблизительно"):
+        prep = "в"
+        k = i + 1
+    r = clock(toks, k, loose=prep in LOOSE_PREPS)
+    if r is None:
+        if prep is not None:
+            return None
+        return None
+    c, j, strong = r
+    if prep is not None and not strong and prep not in LOOSE_PREPS:
+        return None
+    # "в 15:00 ровно"
+    if j < n and toks[j].t in ("ровно", "sharp"):
+        j += 1
+    return Mention("time", i, j, {"clock": c, "prep": prep,
+                                   "deadline": prep in DEADLINE_PREPS})
+
+
+def match_time_range(toks: list[Tok], i: int) -> Mention | None:
+    """[с|from|between] clock (до|-|to|and) clock."""
+    n = len(toks)
+    t = toks[i].t
+    k = i
+    opened = t in _RANGE_OPEN
+    if opened:
+        k += 1
+    elif t in ("в", "at") and i + 1 < n:
+        k += 1  # "в 10-11"
+    r1 = clock(toks, k, loose=opened)
+    if r1 is None:
+        return None
+    c1, j, s1 = r1
+    if j >= n or toks[j].t not in _RANGE_SEPS:
+        return None
+    sep = toks[j].t
+    if sep in ("and", "и") and t != "between":
+        return None
+    if sep == "/" and not s1:
+        return None
+    j += 1
+    if j < n and toks[j].t in ("в", "at") and sep not in ("-", "–", "—"):
+        j += 1
+    r2 = clock(toks, j, loose=True)
+    if r2 is None:
+        return None
+    c2, j2, s2 = r2
+    if not opened and not (s1 and s2) and not (sep in ("-", "–", "—", "to") and (s1 or s2)):
+        return None
+    if sep == "по" and not (s1 or s2):
+        return None
+    if j2 < n and toks[j2].t in HOUR_NOUNS:
+        j2 += 1
+    # a mark said once covers both ends: "с 2 до 4 дня", "from 8 to 10 pm", "с 8 вечера до 10"
+    if c2.mark in ("am", "pm", "day", "night") and c1.mark is None and c1.h <= 12 and (
+        c1.h <= (c2.h if c2.h != 12 else 0) or (c2.mark == "am" and c1.h < c2.h)
+    ):
+        c1 = c1.with_mark(c2.mark)
+    if c1.mark in ("pm", "day", "night") and c2.mark is None and c2.h <= 12 \
+            and c1.h < 12 and c2.h > c1.h:
+        c2 = c2.with_mark(c1.mark)
+    return Mention("trange", i, j2, {"start": c1, "end": c2})

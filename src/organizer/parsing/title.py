@@ -1,0 +1,94 @@
+"""The title: the message with date/time words, repetition words and command words
+removed, edges tidied, first letter capitalised."""
+
+from __future__ import annotations
+
+from organizer.parsing.intent import Hit
+from organizer.parsing.mention import Mention
+from organizer.parsing.tokens import Tok
+
+
+def _words(s: str) -> list[str]:
+    return s.split()
+
+
+# Words left dangling at either end once times are cut out.
+_EDGE = frozenset(
+    _words(
+    "в во на к ко с со до по и а или около после перед от за через у "
+    "at on in by to for from and or of until till the around about before after with "
+    "также еще ещё тоже also then потом")
+)
+# Politeness and glue that never belong to a title, anywhere.
+_FILLER = frozenset(_words("пожалуйста плиз please pls plz"))
+# Glue right after a command word: "напомни мне (о том) что …", "remind me to …".
+_AFTER_COMMAND = frozenset(_words(
+    "мне меня нам нас me us to that что чтобы о об про том about of the my мой мою моё мое "
+    "мои моих мой мою my our свою свой свои нужно надо need")
+)
+_PUNCT_EDGE = " \t\n,.;:!?-—–\"'«»()[]{}/\\|*…"
+
+
+def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: list[Hit],
+                note: bool, drop_reminder: bool = False) -> str | None:
+    n = len(toks)
+    keep = [True] * n
+    for m in mentions:
+        for k in range(m.i, min(m.j, n)):
+            keep[k] = False
+    cut_ends: list[int] = []
+    for h in cmd_hits:
+        for k in range(h.i, min(h.j, n)):
+            keep[k] = False
+        cut_ends.append(h.j)
+    for k, tok in enumerate(toks):
+        if tok.t in _FILLER:
+            keep[k] = False
+    # glue after a command word ("напомни мне что", "remind me to", "отмени мою встречу")
+    for j in cut_ends:
+        k = j
+        while k < n and (toks[k].kind == "p" or (toks[k].t in _AFTER_COMMAND and keep[k])):
+            if toks[k].t in ("нужно", "надо", "need") and not note:
+                break
+            keep[k] = False
+            k += 1
+    if note:
+        # a note keeps its words; only the leading trigger and its punctuation go
+        kept = [k for k in range(n) if keep[k]]
+        if not kept:
+            return None
+        out = text[toks[kept[0]].s: toks[kept[-1]].e].strip(_PUNCT_EDGE)
+        return _cap(out)
+    # "выполненным", "as done" already cut; trim dangling edge words and punctuation
+    kept = [k for k in range(n) if keep[k]]
+    while kept and (toks[kept[0]].kind == "p" or toks[kept[0]].t in _EDGE):
+        kept.pop(0)
+    while kept and (toks[kept[-1]].kind == "p" or toks[kept[-1]].t in _EDGE):
+        if toks[kept[-1]].t in (")", "»", '"') and any(toks[k].t in ("(", "«", '"')
+                                                        for k in kept[:-1]):
+            break
+        kept.pop()
+    if not kept:
+        return None
+    parts: list[str] = []
+    seg_start = kept[0]
+    prev = kept[0]
+    for k in kept[1:]:
+        if k != prev + 1:
+            parts.append(text[toks[seg_start].s: toks[prev].e])
+            seg_start = k
+        prev = k
+    parts.append(text[toks[seg_start].s: toks[prev].e])
+    out = " ".join(p.strip() for p in parts if p.strip())
+    out = " ".join(out.split())
+    out = out.strip(_PUNCT_EDGE)
+    if not out or not any(ch.isalnum() for ch in out):
+        return None
+    return _cap(out)
+
+
+def _cap(s: str) -> str | None:
+    s = s.strip()
+    if not s:
+        return None
+    return s[0].upper() + s[1:]

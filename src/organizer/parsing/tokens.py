@@ -1,0 +1,119 @@
+"""Tokens: words, digit runs and single punctuation marks, with their spans.
+
+The parser works on tokens rather than on the raw string, so "15:30", "15ч10", "3pm",
+"18-е" and "p.m." are all short token sequences that the grammar reads the same way
+whatever spacing the writer (or the speech recogniser) used.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Letters of any script, digit runs, or any other single non-space character.
+_TOKEN = re.compile(r"[^\W\d_]+|\d+|[^\w\s]|_", re.UNICODE)
+_CYR = re.compile(r"[а-яё]", re.IGNORECASE)
+_LAT = re.compile(r"[a-z]", re.IGNORECASE)
+_APOSTROPHES = frozenset("'’`ʼ")
+
+
+class Tok:
+    """One token: normalised text `t`, kind ('w' word, 'd' digits, 'p' punctuation),
+    its span [s, e) in the original text, and whether it touches the previous token."""
+
+    __slots__ = ("e", "glued", "kind", "s", "t")
+
+    def __init__(self, t: str, kind: str, s: int, e: int, glued: bool) -> None:
+        self.t = t
+        self.kind = kind
+        self.s = s
+        self.e = e
+        self.glued = glued
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"Tok({self.t!r})"
+
+
+def norm(word: str) -> str:
+    return word.lower().replace("ё", "е")
+
+
+def tokenize(text: str) -> list[Tok]:
+    """Split `text` into tokens; merge "p.m."/"a.m." and words joined by an apostrophe."""
+    out: list[Tok] = []
+    prev_end = -1
+    for m in _TOKEN.finditer(text):
+        raw = m.group()
+        s, e = m.span()
+        if raw.isdigit():
+            kind = "d"
+            # Non-ASCII digits (e.g. Arabic-Indic) become ASCII so int() is safe.
+            t = str(int(raw)) if not raw.isascii() and len(raw) < 10 else raw
+            if not t.isascii():
+                kind, t = "p", "#"
+        elif raw[0].isalpha():
+            kind, t = "w", norm(raw)
+        else:
+            kind, t = "p", raw
+        glued = s == prev_end
+        prev_end = e
+        # "o'clock", "what's", "don't": join word + apostrophe + word.
+        if (
+            kind == "w"
+            and glued
+            and len(out) >= 2
+            and out[-1].t in _APOSTROPHES
+            and out[-1].glued
+            and out[-2].kind == "w"
+        ):
+            out.pop()
+            first = out.pop()
+            out.append(Tok(first.t + t, "w", first.s, e, first.glued))
+            continue
+        # "p.m." / "a.m." -> "pm" / "am"
+        if (
+            kind == "w"
+            and t == "m"
+            and glued
+            and len(out) >= 2
+            and out[-1].t == "."
+            and out[-1].glued
+            and out[-2].t in ("a", "p")
+        ):
+            out.pop()
+            first = out.pop()
+            out.append(Tok(first.t + "m", "w", first.s, e, first.glued))
+            continue
+        out.append(Tok(t, kind, s, e, glued))
+    return out
+
+
+def language(text: str) -> str:
+    """'ru' when the text has more Cyrillic than Latin letters, else 'en'."""
+    cyr = len(_CYR.findall(text))
+    lat = len(_LAT.findall(text))
+    return "ru" if cyr >= lat and cyr > 0 else "en"
+
+
+# A light Russian stemmer (one ending cut, at least three letters left) and English -s.
+_RU_ENDINGS = tuple(
+    sorted(
+        ["иями", "ями", "ами", "ого", "его", "ому", "ему", "ыми", "ими", "ией", "ой", "ей", "ий", "ый", "ая", "яя", "ое", "ее", "ую", "юю", "ом", "ем", "ам", "ям", "ах", "ях", "ов", "ев", "ью", "ия", "ие", "ию", "а", "я", "о", "е", "у", "ю", "ы", "и", "ь", "й"],
+        key=len,
+        reverse=True,
+    )
+)
+
+
+def stem(word: str) -> str:
+    if not word:
+        return word
+    if "а" <= word[0] <= "я" or "а" <= word[-1] <= "я":
+        for ending in _RU_ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= 3:
+                return word[: -len(ending)]
+        return word
+    if len(word) > 3 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
