@@ -2,6 +2,10 @@
 
 Producers call `enqueue`; `dedup_key` (e.g. "reply:<inbox_id>") makes a reply to a
 message that is processed twice a no-op the second time.
+
+The delivery side (the bot only): `ready` → `mark_sending` → Telegram → `mark_sent`,
+`retry_later` or `mark_failed`. `recover_in_flight` decides at start what happens to a
+row that was SENDING when the bot died (see docs/BOT.md, "Delivery semantics").
 """
 
 from __future__ import annotations
@@ -9,9 +13,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from organizer.db.connect import transaction
 from organizer.model import to_db
 
 
@@ -36,6 +41,7 @@ class OutboxRow:
     tg_message_id: int | None
     created_at: str
     sent_at: str | None
+    parts_sent: int = 0  # migration 0004
 
 
 Keyboard = list[list[dict[str, str]]]  # rows of {"text": …, "callback_data": …}
@@ -93,3 +99,143 @@ def enqueue(
 def get(conn: sqlite3.Connection, outbox_id: int) -> OutboxRow | None:
     r = conn.execute("SELECT * FROM outbox WHERE id = ?", (outbox_id,)).fetchone()
     return None if r is None else OutboxRow(**dict(r))
+
+
+# ---------------------------------------------------------------- delivery (the bot)
+
+MAX_ATTEMPTS = 6  # per-row failures (5xx, …) before FAILED; outages and 429 don't count
+IN_FLIGHT_ERROR = "in flight when the bot stopped; delivery unknown, not resent (at-most-once)"
+
+
+def _rows(cur: sqlite3.Cursor) -> list[OutboxRow]:
+    return [OutboxRow(**dict(r)) for r in cur]
+
+
+def ready(conn: sqlite3.Connection, now: datetime, limit: int = 50) -> list[OutboxRow]:
+    """Due PENDING rows that are the oldest undelivered row of their chat, oldest first.
+
+    A later row never overtakes an earlier one of the same chat (so an edit always
+    finds the message it edits already sent, and replies arrive in order).
+    """
+    return _rows(
+        conn.execute(
+            "SELECT * FROM outbox o"
+            " WHERE o.status = 'PENDING' AND o.next_attempt_at <= ?"
+            "   AND NOT EXISTS (SELECT 1 FROM outbox e"
+            "                   WHERE e.chat_id = o.chat_id AND e.status IN ('PENDING', 'SENDING')"
+            "                     AND e.id < o.id)"
+            " ORDER BY o.id LIMIT ?",
+            (to_db(now), limit),
+        )
+    )
+
+
+def mark_sending(conn: sqlite3.Connection, outbox_id: int, now: datetime) -> bool:
+    """PENDING → SENDING (committed before the request goes out)."""
+    with transaction(conn):
+        cur = conn.execute(
+            "UPDATE outbox SET status = 'SENDING', attempts = attempts + 1"
+            " WHERE id = ? AND status = 'PENDING'",
+            (outbox_id,),
+        )
+        return cur.rowcount == 1
+
+
+def mark_part(conn: sqlite3.Connection, outbox_id: int, parts_sent: int, tg_message_id: int) -> None:
+    """One part of a split text went out: remember it, so a retry resumes after it."""
+    with transaction(conn):
+        conn.execute(
+            "UPDATE outbox SET parts_sent = ?, tg_message_id = ? WHERE id = ?",
+            (parts_sent, tg_message_id, outbox_id),
+        )
+
+
+def mark_sent(
+    conn: sqlite3.Connection, outbox_id: int, now: datetime, tg_message_id: int | None
+) -> None:
+    with transaction(conn):
+        conn.execute(
+            "UPDATE outbox SET status = 'SENT', sent_at = ?, last_error = NULL,"
+            " tg_message_id = COALESCE(?, tg_message_id) WHERE id = ?",
+            (to_db(now), tg_message_id, outbox_id),
+        )
+
+
+def mark_failed(conn: sqlite3.Connection, outbox_id: int, now: datetime, error: str) -> None:
+    with transaction(conn):
+        conn.execute(
+            "UPDATE outbox SET status = 'FAILED', last_error = ?, next_attempt_at = ?"
+            " WHERE id = ?",
+            (error[:2000], to_db(now), outbox_id),
+        )
+
+
+def retry_later(
+    conn: sqlite3.Connection,
+    outbox_id: int,
+    now: datetime,
+    delay_s: float,
+    error: str,
+    *,
+    count: bool = True,
+) -> str:
+    """SENDING → PENDING after `delay_s`, or FAILED once MAX_ATTEMPTS are spent.
+
+    `count=False` (Telegram unreachable, 429) gives the attempt back: an outage of any
+    length never fails a row, it waits.
+    """
+    with transaction(conn):
+        r = conn.execute("SELECT attempts FROM outbox WHERE id = ?", (outbox_id,)).fetchone()
+        if r is None:
+            return "GONE"
+        attempts = int(r[0]) if count else max(0, int(r[0]) - 1)
+        status = "FAILED" if count and attempts >= MAX_ATTEMPTS else "PENDING"
+        conn.execute(
+            "UPDATE outbox SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?"
+            " WHERE id = ?",
+            (
+                status,
+                attempts,
+                error[:2000],
+                to_db(now + timedelta(seconds=delay_s)),
+                outbox_id,
+            ),
+        )
+        return status
+
+
+def recover_in_flight(conn: sqlite3.Connection, now: datetime) -> tuple[int, int]:
+    """At start, rows left SENDING by a bot that died mid-request: (failed, retried).
+
+    `send` is at-most-once: Telegram may or may not have it, and it has no
+    idempotency key, so it is marked FAILED with IN_FLIGHT_ERROR rather than risk a
+    duplicate. `edit` and `callback_answer` are idempotent (a repeated edit is "not
+    modified", a repeated answer is refused as too old), so they go back to PENDING.
+    """
+    with transaction(conn):
+        failed = conn.execute(
+            "UPDATE outbox SET status = 'FAILED', last_error = ?"
+            " WHERE status = 'SENDING' AND kind = 'send'",
+            (IN_FLIGHT_ERROR,),
+        ).rowcount
+        retried = conn.execute(
+            "UPDATE outbox SET status = 'PENDING', next_attempt_at = ?"
+            " WHERE status = 'SENDING'",
+            (to_db(now),),
+        ).rowcount
+        return failed, retried
+
+
+def tg_message_id_of(conn: sqlite3.Connection, outbox_id: int) -> int | None:
+    """The Telegram message an earlier (sent) row became; None when it never went out."""
+    r = conn.execute(
+        "SELECT tg_message_id FROM outbox WHERE id = ? AND status = 'SENT'", (outbox_id,)
+    ).fetchone()
+    return None if r is None or r[0] is None else int(r[0])
+
+
+def counts(conn: sqlite3.Connection) -> dict[str, int]:
+    by = {s: 0 for s in ("PENDING", "SENDING", "SENT", "FAILED")}
+    for status, n in conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status"):
+        by[status] = n
+    return by

@@ -1,0 +1,363 @@
+"""The outbox → Telegram: ordered per chat, within Telegram's rates, each row once.
+
+A row is SENDING (committed) before its request leaves and SENT/FAILED/PENDING
+after the answer. How each error is treated:
+
+- 429 RetryAfter: everything pauses retry_after seconds, the same row goes again
+  (PTB does not retry it itself); the attempt is not counted.
+- Telegram unreachable (connect error, connect/pool timeout): the request never left;
+  the row waits (attempt not counted) and delivery pauses with a growing backoff.
+- Lost answer (read timeout, connection dropped mid-request): the message may be
+  there. A `send` is marked FAILED ("delivery unknown") rather than risk a duplicate;
+  an edit or callback answer is idempotent and tried again.
+- 5xx and other server errors: backoff, counted; FAILED after outbox.MAX_ATTEMPTS.
+- 400 "message is not modified": success. "message to edit not found" / "can't be
+  edited": the text is sent as a new message. "can't parse entities": sent again as
+  plain text. Other 400s and 403 (blocked by the user): FAILED, no retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+
+from organizer.bot.limits import (
+    MAX_CALLBACK_TEXT,
+    RateLimiter,
+    cut_text,
+    parse_keyboard,
+    split_text,
+)
+from organizer.db import outbox
+from organizer.db.outbox import OutboxRow
+from organizer.model import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_IN_FLIGHT = 8  # concurrent requests (different chats); Telegram's RTT is ~100 ms
+IDLE_MIN_S, IDLE_MAX_S = 0.05, 0.25  # outbox polling while idle
+RETRY_BASE_S, RETRY_MAX_S = 2.0, 120.0
+OUTAGE_BASE_S, OUTAGE_MAX_S = 1.0, 60.0
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+class Unsent(Exception):
+    """The request never reached Telegram (safe to send again)."""
+
+
+class Ambiguous(Exception):
+    """The request left, its answer didn't: Telegram may or may not have acted."""
+
+
+def retry_after_s(e: RetryAfter) -> float:
+    value: Any = e._retry_after if hasattr(e, "_retry_after") else e.retry_after
+    if isinstance(value, timedelta):
+        return max(0.0, value.total_seconds())
+    return max(0.0, float(value))
+
+
+def classify(e: NetworkError) -> type[Exception] | None:
+    """Unsent, Ambiguous, or None (Telegram answered with an error status)."""
+    cause = e.__cause__
+    if isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
+        return Unsent
+    if isinstance(cause, httpx.HTTPError):
+        return Ambiguous
+    if isinstance(e, TimedOut):
+        return Ambiguous
+    if str(e).startswith("httpx.Connect") or "Unknown error in HTTP" in str(e):
+        return Unsent
+    return None
+
+
+def _markup(row: OutboxRow) -> InlineKeyboardMarkup | None:
+    rows = parse_keyboard(row.reply_markup)
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(**b) for b in r] for r in rows]  # type: ignore[arg-type]
+    )
+
+
+class Link:
+    """Is Telegram reachable? Logs one line per change of state."""
+
+    def __init__(self) -> None:
+        self.up = True
+        self.since = time.monotonic()
+        self.down_since_wall: str | None = None
+        self.failures = 0
+
+    def ok(self, who: str) -> None:
+        if not self.up:
+            log.info(
+                "Telegram reachable again (%s), after %.0f s", who, time.monotonic() - self.since
+            )
+            self.up, self.since, self.down_since_wall = True, time.monotonic(), None
+        self.failures = 0
+
+    def failed(self, who: str, error: BaseException) -> float:
+        """Record a failure; returns the backoff to wait."""
+        self.failures += 1
+        if self.up:
+            log.warning("Telegram unreachable (%s): %s; retrying with backoff", who, error)
+            self.up, self.since = False, time.monotonic()
+            self.down_since_wall = utcnow().strftime("%H:%M:%SZ")
+        return min(OUTAGE_MAX_S, OUTAGE_BASE_S * 2 ** min(self.failures - 1, 10))
+
+
+class Deliverer:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        bot: Bot,
+        limiter: RateLimiter,
+        link: Link,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.conn = conn
+        self.bot = bot
+        self.limiter = limiter
+        self.link = link
+        self.clock = clock
+        self.in_flight: dict[int, asyncio.Task[None]] = {}
+        self.sent = 0
+        self.failed = 0
+        self.last_tick = clock()
+        self.wake = asyncio.Event()
+
+    def alive(self, max_age_s: float) -> bool:
+        return self.clock() - self.last_tick < max_age_s
+
+    # -- the loop
+
+    async def run(self, stop: asyncio.Event) -> None:
+        failed, retried = outbox.recover_in_flight(self.conn, utcnow())
+        if failed or retried:
+            log.warning(
+                "outbox: %d send(s) were in flight when the bot stopped: marked FAILED "
+                "(at-most-once); %d edit/answer(s) will be sent again",
+                failed,
+                retried,
+            )
+        idle = IDLE_MIN_S
+        while not stop.is_set():
+            self.last_tick = self.clock()
+            try:
+                started, wait_s = self.step()
+            except sqlite3.Error:
+                log.exception("outbox: database error; retrying")
+                started, wait_s = 0, 1.0
+            if started:
+                idle = IDLE_MIN_S
+            else:
+                wait_s = min(wait_s, idle)
+                idle = min(IDLE_MAX_S, idle * 2)
+            self.wake.clear()
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
+            await asyncio.wait(waiters, timeout=max(0.0, wait_s), return_when=asyncio.FIRST_COMPLETED)
+            for w in waiters:
+                w.cancel()
+
+    def step(self) -> tuple[int, float]:
+        """Start what may go now; returns (started, seconds until something might)."""
+        if len(self.in_flight) >= MAX_IN_FLIGHT:
+            return 0, IDLE_MAX_S
+        rows = outbox.ready(self.conn, utcnow(), limit=4 * MAX_IN_FLIGHT)
+        started, wait_s = 0, IDLE_MAX_S
+        for row in rows:
+            if row.chat_id in self.in_flight:
+                continue
+            if len(self.in_flight) >= MAX_IN_FLIGHT:
+                break
+            delay = self.limiter.delay(None if row.kind == "callback_answer" else row.chat_id)
+            if delay > 0:
+                wait_s = min(wait_s, delay)
+                continue
+            if not outbox.mark_sending(self.conn, row.id, utcnow()):
+                continue
+            # The first part's slot is taken here, before the next row is looked at.
+            self.limiter.take(None if row.kind == "callback_answer" else row.chat_id)
+            task = asyncio.create_task(self._deliver(row), name=f"outbox-{row.id}")
+            self.in_flight[row.chat_id] = task
+            task.add_done_callback(lambda _t, c=row.chat_id: self._done(c))
+            started += 1
+        return started, wait_s
+
+    def _done(self, chat_id: int) -> None:
+        self.in_flight.pop(chat_id, None)
+        self.wake.set()
+
+    async def drain(self, timeout_s: float) -> int:
+        """On stop: let requests in flight finish (bounded); returns how many were cut off."""
+        tasks = list(self.in_flight.values())
+        if not tasks:
+            return 0
+        _done, pending = await asyncio.wait(tasks, timeout=timeout_s)
+        for t in pending:
+            t.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=1.0)
+        return len(pending)
+
+    # -- one row
+
+    async def _deliver(self, row: OutboxRow) -> None:
+        try:
+            tg_id = await self._send(row)
+        except RetryAfter as e:
+            wait = retry_after_s(e)
+            log.warning("outbox id=%d: 429 from Telegram, waiting %.0f s", row.id, wait)
+            self.limiter.pause(wait)
+            outbox.retry_later(self.conn, row.id, utcnow(), wait, str(e), count=False)
+        except Unsent as e:
+            wait = self.link.failed("delivery", e.__cause__ or e)
+            self.limiter.pause(wait)
+            outbox.retry_later(self.conn, row.id, utcnow(), wait, str(e), count=False)
+        except Ambiguous as e:
+            if row.kind == "send":
+                log.error("outbox id=%d: answer lost (%s); not resent (at-most-once)", row.id, e)
+                outbox.mark_failed(self.conn, row.id, utcnow(), f"delivery unknown: {e}")
+                self.failed += 1
+            else:
+                outbox.retry_later(self.conn, row.id, utcnow(), RETRY_BASE_S, str(e))
+        except Forbidden as e:
+            log.warning("outbox id=%d: chat %d refused it (%s)", row.id, row.chat_id, e)
+            outbox.mark_failed(self.conn, row.id, utcnow(), f"forbidden: {e}")
+            self.failed += 1
+        except BadRequest as e:
+            log.warning("outbox id=%d kind=%s: Telegram refused it: %s", row.id, row.kind, e)
+            outbox.mark_failed(self.conn, row.id, utcnow(), f"bad request: {e}")
+            self.failed += 1
+        except (TelegramError, httpx.HTTPError) as e:
+            wait = min(RETRY_MAX_S, RETRY_BASE_S * 2 ** max(0, row.attempts - 1))
+            status = outbox.retry_later(self.conn, row.id, utcnow(), wait, f"{type(e).__name__}: {e}")
+            log.warning("outbox id=%d: %s; -> %s", row.id, e, status)
+            if status == "FAILED":
+                self.failed += 1
+        except asyncio.CancelledError:
+            raise  # stopping: the row stays SENDING, recover_in_flight decides at start
+        except Exception as e:  # a bug must not stop delivery
+            log.exception("outbox id=%d: unexpected error", row.id)
+            outbox.mark_failed(self.conn, row.id, utcnow(), f"{type(e).__name__}: {e}")
+            self.failed += 1
+        else:
+            self.link.ok("delivery")
+            outbox.mark_sent(self.conn, row.id, utcnow(), tg_id)
+            self.sent += 1
+
+    async def _call(self, coro_fn: Callable[[], Any]) -> Any:
+        try:
+            return await coro_fn()
+        except NetworkError as e:
+            if isinstance(e, (RetryAfter, BadRequest, Forbidden)):
+                raise
+            kind = classify(e)
+            if kind is not None:
+                raise kind(str(e)) from e
+            raise
+
+    async def _wait_slot(self, chat_id: int | None) -> None:
+        while (d := self.limiter.delay(chat_id)) > 0:
+            await asyncio.sleep(d)
+        self.limiter.take(chat_id)
+
+    async def _send(self, row: OutboxRow) -> int | None:
+        if row.kind == "callback_answer":
+            return await self._answer(row)
+        if row.kind == "edit":
+            target = row.target_message_id
+            if target is None and row.target_outbox_id is not None:
+                target = outbox.tg_message_id_of(self.conn, row.target_outbox_id)
+            if target is not None:
+                try:
+                    return await self._edit(row, target)
+                except BadRequest as e:
+                    text = str(e).lower()
+                    if "not modified" in text:
+                        return target
+                    if not ("not found" in text or "can't be edited" in text):
+                        raise
+                    log.info("outbox id=%d: message %d can't be edited (%s); sending anew", row.id, target, e)
+            else:
+                log.info("outbox id=%d: the message to edit was never sent; sending anew", row.id)
+            if not row.text:
+                return None  # a keyboard-only edit of a message that is gone: nothing to do
+            await self._wait_slot(row.chat_id)
+        return await self._send_parts(row)
+
+    async def _send_parts(self, row: OutboxRow) -> int | None:
+        parts = split_text(row.text or "")
+        markup = _markup(row)
+        last_id: int | None = row.tg_message_id
+        for i, part in enumerate(parts):
+            if i < row.parts_sent:
+                continue  # Telegram has it already (a retried row)
+            if i > 0:
+                await self._wait_slot(row.chat_id)
+            is_last = i == len(parts) - 1
+            msg = await self._text_call(
+                lambda pm, p=part, last=is_last: self.bot.send_message(
+                    chat_id=row.chat_id,
+                    text=p,
+                    parse_mode=pm,
+                    reply_markup=markup if last else None,
+                    link_preview_options=NO_PREVIEW,
+                ),
+                row.parse_mode,
+            )
+            last_id = msg.message_id
+            if len(parts) > 1 and not is_last:
+                outbox.mark_part(self.conn, row.id, i + 1, last_id)
+        return last_id
+
+    async def _text_call(self, fn: Callable[[str | None], Any], parse_mode: str | None) -> Message:
+        try:
+            return await self._call(lambda: fn(parse_mode))
+        except BadRequest as e:
+            if parse_mode and "parse entities" in str(e).lower():
+                log.warning("text did not parse as %s (%s); sending it as plain text", parse_mode, e)
+                return await self._call(lambda: fn(None))
+            raise
+
+    async def _edit(self, row: OutboxRow, target: int) -> int:
+        markup = _markup(row)
+        if row.text:
+            text = cut_text(row.text)
+            await self._text_call(
+                lambda pm: self.bot.edit_message_text(
+                    chat_id=row.chat_id,
+                    message_id=target,
+                    text=text,
+                    parse_mode=pm,
+                    reply_markup=markup,
+                    link_preview_options=NO_PREVIEW,
+                ),
+                row.parse_mode,
+            )
+        else:
+            await self._call(
+                lambda: self.bot.edit_message_reply_markup(
+                    chat_id=row.chat_id, message_id=target, reply_markup=markup
+                )
+            )
+        return target
+
+    async def _answer(self, row: OutboxRow) -> None:
+        if not row.callback_query_id:
+            raise BadRequest("callback_answer row without callback_query_id")
+        text = cut_text(row.text, MAX_CALLBACK_TEXT) if row.text else None
+        await self._call(
+            lambda: self.bot.answer_callback_query(callback_query_id=row.callback_query_id, text=text)
+        )
+        return None

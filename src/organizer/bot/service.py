@@ -1,0 +1,393 @@
+"""The `organizer bot` process: connect, poll, deliver, beat; stop cleanly on SIGTERM.
+
+Why not PTB's Updater/run_polling: the Updater moves the getUpdates offset (which
+acknowledges updates to Telegram) as soon as a batch is queued, before any handler
+ran, and it parses a whole batch at once, so one malformed update fails them all.
+We keep PTB's Application for the bot object, its HTTP clients and its lifecycle,
+and run getUpdates ourselves: an update's offset is passed only after its inbox row
+is committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sqlite3
+import time
+import warnings
+from datetime import datetime
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application, ApplicationBuilder
+
+from organizer.bot.delivery import MAX_IN_FLIGHT, Deliverer, Link, retry_after_s
+from organizer.bot.incoming import DownloadError, Incoming, Refusal
+from organizer.bot.limits import RateLimiter
+from organizer.bot.texts import COMMANDS
+from organizer.config import Settings
+from organizer.db import botstate
+from organizer.model import utcnow
+from organizer.runtime import Heart
+from organizer.systemd import Notifier, watchdog_period_s
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+READY_GRACE_S = 20.0  # READY=1 even without Telegram after this, so systemd doesn't restart-loop
+BEAT_EVERY_S = 5.0
+MAX_UPDATE_TRIES = 5  # a voice note that can't be downloaded is given up after this
+DELIVERY_STALL_S = 30.0
+STOP_DRAIN_S = 3.0
+
+
+def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
+    read_s = settings.tg_http_read_timeout
+    return (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.file_base_url)
+        .read_timeout(read_s)
+        .write_timeout(30.0)
+        .connect_timeout(10.0)
+        .pool_timeout(10.0)
+        .connection_pool_size(MAX_IN_FLIGHT + 8)
+        .get_updates_read_timeout(read_s)
+        .get_updates_connect_timeout(10.0)
+        .get_updates_pool_timeout(10.0)
+        .updater(None)  # we poll ourselves, see the module docstring
+        .job_queue(None)
+        .build()
+    )
+
+
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=max(0.0, seconds))
+
+
+class Poller:
+    """getUpdates → Incoming.handle → offset, one update at a time, in order."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        app: Application[Any, Any, Any, Any, Any, Any],
+        incoming: Incoming,
+        link: Link,
+        settings: Settings,
+    ) -> None:
+        self.conn, self.app, self.incoming, self.link = conn, app, incoming, link
+        self.longpoll_s = settings.tg_longpoll_sec
+        self.read_s = settings.tg_http_read_timeout
+        self.last_tick = time.monotonic()
+        self.last_update_at: datetime | None = None
+        self.received = 0
+        self.tries: dict[int, int] = {}
+        self._trouble: str | None = None
+
+    def alive(self) -> bool:
+        """A long poll may legitimately hold the loop for the read timeout, not longer."""
+        return time.monotonic() - self.last_tick < self.read_s + 15
+
+    def _state(self, trouble: str | None, line: str = "", *args: object) -> None:
+        if trouble != self._trouble:
+            if trouble:
+                log.error(line, *args)
+            self._trouble = trouble
+
+    async def run(self, stop: asyncio.Event) -> None:
+        offset = botstate.get_offset(self.conn)
+        while not stop.is_set():
+            self.last_tick = time.monotonic()
+            try:
+                raw = await self.app.bot.do_api_request(
+                    "getUpdates",
+                    api_kwargs={
+                        "offset": offset,
+                        "timeout": self.longpoll_s,
+                        "allowed_updates": ALLOWED_UPDATES,
+                    },
+                    read_timeout=self.read_s,
+                )
+            except RetryAfter as e:
+                await _sleep(stop, retry_after_s(e))
+                continue
+            except Conflict as e:
+                self._state(
+                    "conflict",
+                    "getUpdates conflict (%s): another process polls with this token or a "
+                    "webhook is set; retrying every 10 s",
+                    e,
+                )
+                await _sleep(stop, 10.0)
+                continue
+            except InvalidToken as e:
+                self._state("token", "Telegram rejected the bot token (%s); retrying every 60 s", e)
+                await _sleep(stop, 60.0)
+                continue
+            except (NetworkError, TelegramError) as e:
+                await self._outage(stop, e)
+                continue
+            self._state(None)
+            self.link.ok("polling")
+            if not isinstance(raw, list):
+                log.warning("getUpdates returned %s, not a list; ignored", type(raw).__name__)
+                continue
+            if raw:
+                offset = await self.process(raw, offset, stop)
+
+    async def _outage(self, stop: asyncio.Event, e: BaseException) -> None:
+        wait = self.link.failed("polling", e)
+        end = time.monotonic() + wait
+        while not stop.is_set() and time.monotonic() < end:  # keep the loop visibly alive
+            self.last_tick = time.monotonic()
+            await _sleep(stop, min(5.0, end - time.monotonic()))
+
+    async def process(self, raw: list[Any], offset: int | None, stop: asyncio.Event) -> int | None:
+        """Handle a batch in order; returns the next offset (past every committed update)."""
+        next_offset = offset
+        try:
+            for item in raw:
+                uid = item.get("update_id") if isinstance(item, dict) else None
+                if not isinstance(uid, int):
+                    log.warning("skipped an update without an update_id")
+                    continue
+                if next_offset is not None and uid < next_offset:
+                    continue
+                if not await self._one(uid, item):
+                    await _sleep(stop, 2.0 * self.tries.get(uid, 1))
+                    break
+                next_offset = uid + 1
+        finally:
+            if next_offset is not None and next_offset != offset:
+                botstate.set_offset(self.conn, next_offset, utcnow())
+        return next_offset
+
+    async def _one(self, uid: int, item: dict[str, Any]) -> bool:
+        """True when the update is done with (committed, answered or skipped for good)."""
+        try:
+            update = Update.de_json(item, self.app.bot)
+        except Exception as e:
+            log.warning("malformed update %d skipped: %s: %s", uid, type(e).__name__, e)
+            return True
+        now = utcnow()
+        try:
+            label = await self.incoming.handle(update, now)
+        except DownloadError as e:
+            n = self.tries[uid] = self.tries.get(uid, 0) + 1
+            if n < MAX_UPDATE_TRIES:
+                log.warning("update %d: voice download failed (try %d): %s", uid, n, e)
+                return False
+            self.incoming.give_up(update, now, str(e))
+        except sqlite3.Error:
+            log.exception("update %d: database error; it will be fetched again", uid)
+            self.tries[uid] = self.tries.get(uid, 0) + 1
+            return False
+        except Exception:
+            n = self.tries[uid] = self.tries.get(uid, 0) + 1
+            if n < 3:
+                log.exception("update %d could not be handled (try %d)", uid, n)
+                return False
+            log.exception("update %d could not be handled; skipped after %d tries", uid, n)
+        else:
+            log.debug("update %d: %s", uid, label)
+        self.tries.pop(uid, None)
+        self.received += 1
+        self.last_update_at = now
+        return True
+
+
+class Service:
+    def __init__(self, settings: Settings, conn: sqlite3.Connection, instance_id: str) -> None:
+        self.settings = settings
+        self.conn = conn
+        self.notifier = Notifier()
+        self.heart = Heart(conn, "bot", self.notifier)
+        self.app = build_application(settings)
+        self.link = Link()
+        self.limiter = RateLimiter()
+        self.stop = asyncio.Event()
+        self.background: set[asyncio.Task[Any]] = set()
+        self.incoming = Incoming(
+            conn,
+            self.app.bot,
+            allowed=settings.allowed_user_ids,
+            spool=settings.spool,
+            instance_id=instance_id,
+            refuse=self._refuse,
+        )
+        self.poller = Poller(conn, self.app, self.incoming, self.link, settings)
+        self.deliverer = Deliverer(conn, self.app.bot, self.limiter, self.link)
+        self.ready = False
+        self.username = "?"
+
+    # -- lifecycle
+
+    async def main(self) -> int:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop.set)
+        with contextlib.suppress(AttributeError, ValueError):
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        tasks: list[asyncio.Task[Any]] = []
+        try:
+            if await self._connect():
+                await self._set_commands()
+                tasks = [
+                    asyncio.create_task(self.poller.run(self.stop), name="poller"),
+                    asyncio.create_task(self.deliverer.run(self.stop), name="delivery"),
+                    asyncio.create_task(self._supervise(), name="supervisor"),
+                ]
+                await self.stop.wait()
+        finally:
+            await self._shutdown(tasks)
+        return 0
+
+    async def _connect(self) -> bool:
+        """getMe (Application.initialize) and deleteWebhook, retried until they work."""
+        started = time.monotonic()
+        token_logged = False
+        while not self.stop.is_set():
+            try:
+                await self.app.initialize()
+                await self.app.bot.delete_webhook(drop_pending_updates=False)
+            except InvalidToken as e:
+                if not token_logged:
+                    log.error(
+                        "Telegram rejected TELEGRAM_BOT_TOKEN (%s); check it with BotFather. "
+                        "Retrying every 60 s",
+                        e,
+                    )
+                    token_logged = True
+                wait = 60.0
+                self.link.up = False
+            except RetryAfter as e:
+                wait = retry_after_s(e)
+            except TelegramError as e:
+                wait = self.link.failed("start", e)
+            else:
+                self.link.ok("start")
+                self.username = self.app.bot.username
+                self._ready(f"connected as @{self.username}")
+                log.info(
+                    "bot @%s ready: polling every %d s, %d allowed user(s), spool %s",
+                    self.username,
+                    self.settings.tg_longpoll_sec,
+                    len(self.settings.allowed_user_ids),
+                    self.settings.spool,
+                )
+                if not self.settings.allowed_user_ids:
+                    log.warning(
+                        "TELEGRAM_ALLOWED_USER_IDS is empty: everyone is refused "
+                        "(a stranger's /start tells them their id)"
+                    )
+                return True
+            if not self.ready and time.monotonic() - started >= READY_GRACE_S:
+                self._ready("Telegram unreachable, retrying")
+            self.heart.beat(utcnow(), "connecting to Telegram (getMe failed, retrying)")
+            await _sleep(self.stop, wait)
+        return False
+
+    def _ready(self, why: str) -> None:
+        if not self.ready:
+            self.ready = True
+            self.notifier.ready()
+            self.heart.beat(utcnow(), why)
+
+    async def _set_commands(self) -> None:
+        for lang in (None, "ru", "en"):
+            index = 2 if lang == "en" else 1
+            commands = [BotCommand(c[0], c[index]) for c in COMMANDS]
+            try:
+                await self.app.bot.set_my_commands(commands, language_code=lang)
+            except TelegramError as e:
+                log.warning("setMyCommands (%s) failed: %s; the menu may be stale", lang or "default", e)
+                return
+
+    async def _shutdown(self, tasks: list[asyncio.Task[Any]]) -> None:
+        self.notifier.stopping()
+        self.stop.set()
+        log.info("bot stopping")
+        poller = [t for t in tasks if t.get_name() == "poller"]
+        for t in poller:  # a long poll in flight: nothing of it was committed, drop it
+            t.cancel()
+        cut = await self.deliverer.drain(STOP_DRAIN_S)
+        if cut:
+            log.warning("%d delivery(ies) cut off by the stop; see recover_in_flight at start", cut)
+        for t in [*tasks, *self.background]:
+            t.cancel()
+        if tasks or self.background:
+            await asyncio.wait([*tasks, *self.background], timeout=2.0)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.app.shutdown(), timeout=2.0)
+        log.info(
+            "bot stopped: %d update(s) received, %d message(s) sent, %d failed",
+            self.poller.received,
+            self.deliverer.sent,
+            self.deliverer.failed,
+        )
+        self.heart.stopped()
+
+    # -- health
+
+    def status_line(self) -> str:
+        link = "telegram ok" if self.link.up else f"telegram unreachable since {self.link.down_since_wall}"
+        last = self.poller.last_update_at.strftime("%H:%M:%SZ") if self.poller.last_update_at else "never"
+        pending = self.conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'PENDING'").fetchone()[0]
+        return (
+            f"{link}; last update {last}; received={self.poller.received} "
+            f"sent={self.deliverer.sent} failed={self.deliverer.failed} pending={pending}"
+        )
+
+    async def _supervise(self) -> None:
+        """Heartbeat + WATCHDOG=1 only while both loops keep turning."""
+        every = min(BEAT_EVERY_S, watchdog_period_s() or BEAT_EVERY_S)
+        stalled = False
+        while not self.stop.is_set():
+            ok = self.poller.alive() and self.deliverer.alive(DELIVERY_STALL_S)
+            if ok:
+                if stalled:
+                    log.info("polling and delivery loops are turning again")
+                    stalled = False
+                try:
+                    self.heart.beat(utcnow(), self.status_line())
+                except sqlite3.Error as e:
+                    log.warning("heartbeat not recorded: %s", e)
+            elif not stalled:
+                log.error("a loop is stuck (polling alive=%s); not pinging the watchdog", self.poller.alive())
+                stalled = True
+            await _sleep(self.stop, every)
+
+    # -- strangers
+
+    async def _refuse(self, r: Refusal) -> None:
+        """Sent right away, off the poll loop; best effort (the person can write again tomorrow)."""
+        task = asyncio.create_task(self._send_refusal(r))
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def _send_refusal(self, r: Refusal) -> None:
+        chat = None if r.callback_query_id else r.chat_id
+        for _ in range(20):
+            d = self.limiter.delay(chat)
+            if d <= 0:
+                break
+            await asyncio.sleep(min(d, 1.0))
+        self.limiter.take(chat)
+        try:
+            if r.callback_query_id:
+                await self.app.bot.answer_callback_query(r.callback_query_id, text=r.text, show_alert=True)
+            else:
+                await self.app.bot.send_message(r.chat_id, r.text)
+        except TelegramError as e:
+            log.warning("could not send a refusal: %s", e)
+
+
+def run_service(settings: Settings, conn: sqlite3.Connection, instance_id: str) -> int:
+    warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'")
+    return asyncio.run(Service(settings, conn, instance_id).main())
