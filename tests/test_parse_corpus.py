@@ -29,7 +29,8 @@ FIELDS = {"intent", "title", "start", "end", "all_day", "rrule", "needs"}
 NEEDS = {"date", "time", "title"}
 CATEGORIES = {
     "relative_days", "weekdays", "dates", "clock", "relative_time", "intervals", "all_day",
-    "recurrence", "needs", "intents", "agenda", "unknown", "deadlines", "asr",
+    "recurrence", "needs", "intents", "agenda", "unknown", "deadlines", "asr", "titles", "dst",
+    "tz",
 }
 
 
