@@ -143,7 +143,8 @@ def parse_canon(text: str, path: str) -> Canon:
 
     check = _Checker(path)
     try:
-        root = yaml.compose(text)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        root = yaml.compose(text, Loader=loader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1

@@ -224,6 +224,20 @@ def _pick(items: list, reschedule: bool, prep_of: Any) -> Any:
     return items[0]
 
 
+_NOT_VERBS = frozenset(
+    "мать часть сеть кровать путь власть смерть память зять суть ртуть грусть нить пусть "
+    "есть пять шесть десять двадцать тридцать опять треть четверть печать тетрадь "
+    "площадь мазь связь цепь рать".split()
+)
+
+
+def _infinitive(word: str) -> bool:
+    """A Russian infinitive ("водить", "постричься", "отвезти"): an action leads."""
+    if len(word) <= 3 or word in _NOT_VERBS or word.endswith(("ость", "есть")):
+        return False
+    return word.endswith(("ть", "ться", "чь", "чься", "сти", "зти"))
+
+
 def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_time: bool
               ) -> tuple[str, bool, list[Hit]]:
     """(intent, is_reminder, command hits to drop from the title)."""
@@ -264,6 +278,8 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
     if reminder:
         return "task", True, [reminder[0]]
     actions = [h for h in free if h.intent == "task" and h.group == ""]
+    actions += [Hit("task", "", i, i + 1) for i in words if i not in covered
+                and _infinitive(toks[i].t)]
     events = [h for h in free if h.intent == "meeting" and h.group == ""]
     first_action = min((h.i for h in actions), default=n)
     first_event = min((h.i for h in events), default=n)
@@ -286,11 +302,6 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
             return "unknown", False, []
     if has_time:
         return "task", False, []
-    first = toks[first_word].t
-    if toks[first_word].kind == "w" and len(first) > 3 and first.endswith(
-        ("ть", "ться", "чь", "ти")
-    ):
-        return "task", False, []
     return "unknown", False, []
 
 
@@ -302,7 +313,7 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon) -> ParseResu
     en = language(text) == "en"
     stems = [stem(t.t) for t in toks]
     hits = find_hits(toks, stems, canon)
-    mentions = scan(toks, en)
+    mentions = scan(toks, en, new_time=any(h.intent == "reschedule" for h in hits))
     has_time = any(m.kind not in ("pod",) for m in mentions)
     intent, reminder, cmd_hits = _classify(toks, hits, mentions, has_time)
     if intent == "unknown":

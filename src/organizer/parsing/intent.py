@@ -22,7 +22,11 @@ class Hit:
 def _word_matches(pattern: str, tok: Tok, tok_stem: str) -> bool:
     if pattern.endswith("*"):
         return tok.t.startswith(pattern[:-1])
-    return tok.t == pattern or tok_stem == stem(pattern)
+    if tok.t == pattern:
+        return True
+    # Ending-tolerant match, but only on stems long enough to mean something
+    # ("какие" and "как" share the stem "как").
+    return len(tok_stem) >= 4 and tok_stem == stem(pattern)
 
 
 def find_hits(toks: list[Tok], stems: list[str], canon: Canon) -> list[Hit]:
@@ -50,6 +54,10 @@ def find_hits(toks: list[Tok], stems: list[str], canon: Canon) -> list[Hit]:
                 j += 1
             if ok and best.get((intent, group), 0) < j:
                 best[(intent, group)] = j
+        # small talk wins a tie at the same start ("как дела" is not "какие дела")
+        small = best.get(("unknown", ""), 0)
         for (intent, group), j in best.items():
+            if intent == "agenda" and small >= j:
+                continue
             hits.append(Hit(intent, group, i, j))
     return hits

@@ -62,9 +62,9 @@ def match_all_day(toks: list[Tok], i: int) -> Mention | None:
     return None
 
 
-def scan(toks: list[Tok], en: bool) -> list[Mention]:
+def scan(toks: list[Tok], en: bool, new_time: bool = False) -> list[Mention]:
     """Non-overlapping mentions, greedy by start, longest first; ties go to the earlier
-    matcher in the list."""
+    matcher in the list. `new_time` (a reschedule) lets "на 16" be a clock time."""
     matchers: tuple[Callable[[list[Tok], int], Mention | None], ...] = (
         match_recurrence,
         lambda t, i: match_date_range(t, i, en),
@@ -77,7 +77,7 @@ def scan(toks: list[Tok], en: bool) -> list[Mention]:
         match_relative_day,
         match_week,
         match_all_day,
-        match_time,
+        (lambda t, i: match_time(t, i, loose_na=True)) if new_time else match_time,
         match_pod,
     )
     out: list[Mention] = []

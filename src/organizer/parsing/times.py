@@ -337,7 +337,7 @@ def _english_relative_clock(toks: list[Tok], k: int) -> tuple[Clock, int, bool] 
     return c2, j2, True
 
 
-def match_time(toks: list[Tok], i: int) -> Mention | None:
+def match_time(toks: list[Tok], i: int, loose_na: bool = False) -> Mention | None:
     """[preposition] clock -> Mention('time', clock=Clock, prep=...)."""
     n = len(toks)
     t = toks[i].t
@@ -351,13 +351,12 @@ def match_time(toks: list[Tok], i: int) -> Mention | None:
     elif t in ("ровно", "exactly", "примерно", "приблизительно"):
         prep = "в"
         k = i + 1
-    r = clock(toks, k, loose=prep in LOOSE_PREPS)
+    loose = prep in LOOSE_PREPS or (loose_na and prep in ("на", "to"))
+    r = clock(toks, k, loose=loose)
     if r is None:
-        if prep is not None:
-            return None
         return None
     c, j, strong = r
-    if prep is not None and not strong and prep not in LOOSE_PREPS:
+    if prep is not None and not strong and not loose:
         return None
     # "в 15:00 ровно"
     if j < n and toks[j].t in ("ровно", "sharp"):
