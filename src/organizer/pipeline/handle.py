@@ -382,7 +382,7 @@ def ask_again(t: Turn, q: clarify.Question) -> None:
         text = replies.reschedule_question(item, tz=t.tz, now=t.now, lang=t.lang, again=True)
         day = item.start_at.astimezone(ZoneInfo(t.tz)).date() if item.start_at else None
         times = replies.suggest_times(day, now=t.now, tz=t.tz)
-        t.reply(text, replies.pick_keyboard(item.id, times, tz=t.tz, now=t.now, lang=t.lang))
+        t.reply(text, replies.pick_keyboard(item.id, times, tz=t.tz, now=t.now, lang=t.lang, cancel=False))
         return
     text = replies.question_text(item, q.missing, tz=t.tz, now=t.now, lang=t.lang, again=True)
     t.reply(text, _question_keyboard(t, item, q.missing), item.id)
@@ -578,7 +578,7 @@ def ask_reschedule(t: Turn, item: items.Item) -> None:
     times = replies.suggest_times(day, now=t.now, tz=t.tz)
     t.reply(
         replies.reschedule_question(item, tz=t.tz, now=t.now, lang=t.lang, again=False),
-        replies.pick_keyboard(item.id, times, tz=t.tz, now=t.now, lang=t.lang),
+        replies.pick_keyboard(item.id, times, tz=t.tz, now=t.now, lang=t.lang, cancel=False),
         item.id,
     )
 

@@ -269,6 +269,8 @@ def suggest_times(
         if out:
             return out
     for h in (12, 15, 18):
+        if sum(1 for o in out if o.date() == n.date()) >= 2:
+            break
         if datetime.combine(n.date(), time(h), zone) >= n + timedelta(hours=1):
             add(n.date(), h)
     for h in (10, 15, 18):
@@ -277,11 +279,19 @@ def suggest_times(
 
 
 def pick_keyboard(
-    item_id: int, times: Iterable[datetime], *, tz: str, now: datetime, lang: str
+    item_id: int,
+    times: Iterable[datetime],
+    *,
+    tz: str,
+    now: datetime,
+    lang: str,
+    cancel: bool = True,
 ) -> Keyboard:
+    """Offered times (two per row), and for a draft a Cancel that drops it."""
     row = [button(pick_label(t, tz=tz, now=now, lang=lang), pick_data(item_id, t, tz)) for t in times]
     rows = [row[i : i + 2] for i in range(0, len(row), 2)]
-    rows.append([button(_t(lang, "Отменить", "Cancel"), f"cancel:{item_id}")])
+    if cancel:
+        rows.append([button(_t(lang, "Отменить", "Cancel"), f"cancel:{item_id}")])
     return rows
 
 

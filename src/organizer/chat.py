@@ -1,0 +1,228 @@
+"""`organizer chat`: talk to the organizer in a terminal, through the real pipeline.
+
+Each typed line goes into `inbox_queue` (source `chat`), an in-process Worker with the
+very handlers `organizer worker` runs takes it, and the replies are read back from
+`outbox`, printed, and marked SENT. Buttons are shown as numbered options; typing the
+number presses the button. With stdin not a terminal it reads lines until EOF, so
+scripts and tests can drive it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TextIO
+
+from organizer.config import Settings
+from organizer.db import conversation, queue
+from organizer.db.connect import open_db
+from organizer.db.migrate import migrate, require_current, state
+from organizer.db.outbox import OutboxRow
+from organizer.model import utcnow
+
+log = logging.getLogger(__name__)
+
+ROW_TIMEOUT_S = 30.0
+QUIT = ("/quit", "/exit", "/q")
+
+GREETING = {
+    "ru": (
+        "Пишите как в Telegram: «завтра в 15 встреча с Петей», «купить молоко», "
+        "«что у меня завтра». /help — подсказка, /quit или Ctrl-D — выход."
+    ),
+    "en": (
+        "Write as you would in Telegram: “meeting with Anna tomorrow at 3pm”, “buy milk”, "
+        "“what do I have tomorrow”. /help for more, /quit or Ctrl-D to leave."
+    ),
+}
+
+
+def prepare_db(settings: Settings, say: Callable[[str], None]) -> sqlite3.Connection:
+    """Open DB_PATH, creating and migrating it when needed (a first run has no DB)."""
+    path = settings.db_path
+    created = not path.exists()
+    conn = open_db(path, create=True)
+    pending = state(conn).pending
+    if pending:
+        migrate(conn)
+    if created:
+        say(f"Created a new database at {path}")
+    elif pending:
+        say(f"Upgraded the database at {path} ({len(pending)} migration(s))")
+    require_current(conn, path)
+    return conn
+
+
+@dataclass
+class Session:
+    """One terminal conversation: enqueue, run the worker, show what came out."""
+
+    settings: Settings
+    conn: sqlite3.Connection
+    chat_id: int
+    lang: str | None
+    clock: Callable[[], datetime]
+    out: TextIO
+    worker: object = None
+    buttons: dict[int, tuple[str, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from organizer.handlers import build_plugins
+        from organizer.worker import Worker
+
+        self.worker = Worker(
+            self.settings,
+            self.conn,
+            build_plugins(self.settings, self.conn),
+            worker_id=f"chat:{os.getpid()}",
+        )
+
+    def _key(self) -> str:
+        return f"chat:{self.chat_id}:{time.time_ns()}"
+
+    def send_line(self, line: str) -> None:
+        """A typed line: a pressed button number, a /command, or a message."""
+        text = line.strip()
+        if text.isdigit() and int(text) in self.buttons:
+            data, message_id = self.buttons[int(text)]
+            self._submit(
+                "callback",
+                {"data": data, "message_id": message_id, "callback_query_id": self._key()},
+            )
+        elif text.startswith("/") and len(text) > 1:
+            command, _, args = text[1:].partition(" ")
+            self._submit(
+                "command",
+                {
+                    "command": command.split("@")[0].lower(),
+                    "args": args.strip(),
+                    "message_id": None,
+                    "lang": self.lang,
+                },
+            )
+        else:
+            self._submit("text", {"text": line, "message_id": None, "lang": self.lang})
+
+    def _submit(self, kind: str, payload: dict[str, object]) -> None:
+        row_id, _ = queue.enqueue(
+            self.conn,
+            message_key=self._key(),
+            chat_id=self.chat_id,
+            kind=kind,
+            payload=payload,
+            now=self.clock(),
+            source="chat",
+        )
+        self.run_until_done(row_id)
+        self.deliver()
+
+    def run_until_done(self, row_id: int) -> None:
+        deadline = time.monotonic() + ROW_TIMEOUT_S
+        while time.monotonic() < deadline:
+            status = conversation.row_status(self.conn, row_id)
+            if status in ("DONE", "FAILED", None):
+                if status == "FAILED":
+                    self.print("(this message could not be processed; see `organizer diag queue`)")
+                return
+            if not self.worker.step(self.clock()):  # type: ignore[attr-defined]
+                time.sleep(0.05)
+        self.print("(still working on it…)")
+
+    def idle(self) -> None:
+        """Run the periodic jobs once (expired questions) and show their messages."""
+        self.worker.step(self.clock())  # type: ignore[attr-defined]
+        self.deliver()
+
+    def deliver(self) -> None:
+        rows = conversation.pending_for_chat(self.conn, self.chat_id)
+        if not rows:
+            return
+        visible = {r.inbox_id for r in rows if r.kind != "callback_answer"}
+        numbered: dict[int, tuple[str, int]] = {}
+        for r in rows:
+            if r.kind == "callback_answer":
+                if r.inbox_id not in visible and r.text:
+                    self.print(f"  ({r.text})")
+                continue
+            prefix = "✎ " if r.kind == "edit" else ""
+            self.print(prefix + (r.text or ""))
+            choices = self._buttons(r, numbered)
+            if choices:
+                self.print("  " + "  ".join(choices))
+        if numbered:
+            self.buttons = numbered
+        conversation.mark_sent(self.conn, [r.id for r in rows], utcnow())
+
+    def _buttons(self, r: OutboxRow, numbered: dict[int, tuple[str, int]]) -> list[str]:
+        if not r.reply_markup:
+            return []
+        try:
+            markup = json.loads(r.reply_markup)
+        except ValueError:
+            return []
+        shown = []
+        for line in markup.get("inline_keyboard", []):
+            for b in line:
+                n = len(numbered) + 1
+                numbered[n] = (b["callback_data"], r.id)
+                shown.append(f"[{n}] {b['text']}")
+        return shown
+
+    def print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+
+def run(
+    settings: Settings,
+    *,
+    chat_id: int = 1,
+    lang: str | None = None,
+    now: datetime | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
+    """The `organizer chat` command; returns the exit code."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    say = lambda text: print(text, file=stdout, flush=True)  # noqa: E731
+    conn = prepare_db(settings, say)
+    offset = (now - utcnow()) if now is not None else timedelta(0)
+    session = Session(settings, conn, chat_id, lang, lambda: utcnow() + offset, stdout)
+    tty = stdin.isatty()
+    greeting_lang = lang if lang in ("ru", "en") else "ru"
+    say(f"organizer chat (chat id {chat_id}). " + GREETING[greeting_lang])
+    try:
+        session.idle()
+        for line in _lines(stdin, stdout, tty):
+            if line.strip().lower() in QUIT:
+                break
+            if not line.strip():
+                continue
+            if not tty:
+                say(f"> {line.rstrip()}")
+            session.send_line(line.rstrip("\n"))
+    except KeyboardInterrupt:
+        say("")
+    finally:
+        conn.close()
+    return 0
+
+
+def _lines(stdin: TextIO, stdout: TextIO, tty: bool) -> Iterable[str]:
+    if not tty:
+        yield from stdin
+        return
+    while True:
+        try:
+            line = input("> ")
+        except EOFError:
+            print(file=stdout)
+            return
+        yield line

@@ -1,0 +1,35 @@
+"""SQL for `organizer chat`: the outbox rows of one chat, delivered to the terminal."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+
+from organizer.db.connect import transaction
+from organizer.db.outbox import OutboxRow
+from organizer.model import to_db
+
+
+def pending_for_chat(conn: sqlite3.Connection, chat_id: int) -> list[OutboxRow]:
+    rows = conn.execute(
+        "SELECT * FROM outbox WHERE chat_id = ? AND status = 'PENDING' ORDER BY id",
+        (chat_id,),
+    ).fetchall()
+    return [OutboxRow(**dict(r)) for r in rows]
+
+
+def mark_sent(conn: sqlite3.Connection, ids: Iterable[int], now: datetime) -> None:
+    """The terminal showed them: SENT, with the outbox id standing in for a message id."""
+    with transaction(conn):
+        for outbox_id in ids:
+            conn.execute(
+                "UPDATE outbox SET status = 'SENT', sent_at = ?, tg_message_id = id,"
+                " attempts = attempts + 1 WHERE id = ? AND status = 'PENDING'",
+                (to_db(now), outbox_id),
+            )
+
+
+def row_status(conn: sqlite3.Connection, inbox_id: int) -> str | None:
+    r = conn.execute("SELECT status FROM inbox_queue WHERE id = ?", (inbox_id,)).fetchone()
+    return r[0] if r else None
