@@ -54,6 +54,7 @@ TICK_EVERY_S = 1.0
 BATCH = 200
 # One tick stops taking new batches after this long (a backlog drains over a few ticks).
 TICK_BUDGET_S = 0.5
+MAX_BATCHES = 100
 AGENDA_MAX_BUTTONS = 8
 
 
@@ -197,11 +198,14 @@ def sync_item(conn: sqlite3.Connection, item_id: int, now: datetime) -> int | No
 # --- the daily agenda: scheduling -------------------------------------------------------
 
 
-def ensure_agenda(conn: sqlite3.Connection, chat_id: int, now: datetime) -> int | None:
+def ensure_agenda(
+    conn: sqlite3.Connection, chat_id: int, now: datetime, *, catch_up: bool = False
+) -> int | None:
     """Keep one PENDING agenda row for the chat, at its next agenda moment.
 
     A day whose agenda already went out is skipped (a later agenda time set after
-    today's was sent waits for tomorrow). 'off' cancels it.
+    today's was sent waits for tomorrow). 'off' cancels it. `catch_up` (recovery after
+    downtime) plans today's even when its moment has passed, so it goes out late.
     """
     p = prefs(conn, chat_id)
     pending = db.pending_agenda(conn, chat_id)
@@ -212,6 +216,9 @@ def ensure_agenda(conn: sqlite3.Connection, chat_id: int, now: datetime) -> int 
     try:
         at = schedule.parse_hhmm(p.agenda_time)
         day, moment = schedule.next_agenda(at, p.tz, now)
+        if catch_up:
+            today = schedule.wall(now, schedule.zone(p.tz)).date()
+            day, moment = today, schedule.local_at(today, at, schedule.zone(p.tz))
     except schedule.ScheduleError as e:
         log.warning("chat=%d agenda not planned: %s", chat_id, e)
         return None
@@ -255,13 +262,14 @@ def tick(conn: sqlite3.Connection, now: datetime, *, batch: int = BATCH) -> Tick
     """Send every reminder due at `now`: outbox row + SENT in one transaction per batch."""
     result = TickResult()
     started = _time.monotonic()
-    while db.any_due(conn, now):  # the common case, nothing due, is one index probe
-        with transaction(conn):
-            rows = db.due(conn, now, batch)
-            for r in rows:
-                _deliver(conn, r, now, result)
-        if len(rows) < batch or _time.monotonic() - started > TICK_BUDGET_S:
+    for _ in range(MAX_BATCHES):
+        if not db.any_due(conn, now):  # the common case, nothing due: one index probe
             break
+        with transaction(conn):
+            for r in db.due(conn, now, batch):
+                _deliver(conn, r, now, result)
+        if _time.monotonic() - started > TICK_BUDGET_S:
+            break  # a big backlog drains over the next ticks
     return result
 
 
@@ -311,6 +319,8 @@ def _deliver_agenda(
         db.cancel(conn, r.id, now)
         result.skipped += 1
         log.info("agenda chat=%d day=%s skipped: the day is over", r.chat_id, day)
+        ensure_agenda(conn, r.chat_id, now, catch_up=True)  # today's, late if need be
+        return
     else:
         late = now - r.due_at > schedule.LATE_AFTER
         text, keyboard = agenda_message(conn, r.chat_id, day, p, now, late=late)
