@@ -122,10 +122,22 @@ class CalDavCalendar:
 
     @staticmethod
     def _body(resp: Any) -> str:
-        return str(resp.raw or "")
+        raw = getattr(resp, "_raw", None)
+        if isinstance(raw, bytes):
+            return raw.decode("utf-8", "replace")
+        if raw is None:  # parsed XML: caldav keeps only the tree
+            try:
+                return str(resp.raw or "")
+            except (ValueError, TypeError):
+                return ""
+        return str(raw)
 
     def _fail(self, resp: Any, what: str) -> CalendarError:
-        return CalendarError(f"{what}: HTTP {resp.status}", retryable=False)
+        """An answer we cannot use: a 2xx of the wrong kind is garbage (retry), a 4xx is not."""
+        status = int(resp.status)
+        if status < 300:
+            return CalendarError(f"{what}: unexpected HTTP {status} (garbage)", retryable=True)
+        return CalendarError(f"{what}: HTTP {status}", retryable=False)
 
     # -- operations ------------------------------------------------------------
 
