@@ -31,7 +31,7 @@ import sqlite3
 import time as _time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -55,7 +55,6 @@ BATCH = 200
 # One tick stops taking new batches after this long (a backlog drains over a few ticks).
 TICK_BUDGET_S = 0.5
 MAX_BATCHES = 100
-AGENDA_MAX_BUTTONS = 8
 
 
 # --- defaults ------------------------------------------------------------------------
@@ -483,50 +482,39 @@ def agenda_message(
     conn: sqlite3.Connection, chat_id: int, day: date, p: ChatPrefs, now: datetime,
     *, late: bool = False,
 ) -> tuple[str | None, outbox.Keyboard | None]:  # fmt: skip
-    """The daily agenda's text and Done buttons; (None, None) when the day is empty."""
+    """The daily agenda's text and Done buttons; (None, None) when the day is empty.
+
+    Drawn by the pipeline's shared renderer (organizer.pipeline.agenda), fed with this
+    module's day: recurring items expanded to their occurrence on that day.
+    """
+    from organizer.pipeline import agenda as render
+
     lang, tz = p.lang, p.tz
     meetings, tasks, overdue = agenda_entries(conn, chat_id, day, tz)
     if not (meetings or tasks or overdue):
         return None, None
 
-    def line(e: AgendaEntry, *, with_date: bool = False) -> str:
-        title = e.item.title or _t(lang, "без названия", "untitled")
-        rep = " 🔁" if e.item.rrule else ""
-        if e.start is None:
-            return f"• {title}{rep}"
-        if with_date:
-            d = _day(schedule.wall(e.start, schedule.zone(tz)).date(), lang)
-            return f"• {d} — {title}{rep}"
-        if e.item.all_day:
-            return f"• {_t(lang, 'весь день', 'all day')} — {title}{rep}"
-        span = _hhmm(e.start, tz)
-        if e.item.end_at and e.item.start_at and e.item.type == "meeting":
-            span += f"–{_hhmm(e.item.end_at + (e.start - e.item.start_at), tz)}"
-        return f"• {span} {title}{rep}"
+    def at_occurrence(e: AgendaEntry) -> Item:
+        it = e.item
+        if e.start is None or it.start_at is None or e.start == it.start_at:
+            return it
+        shift = e.start - it.start_at
+        return replace(it, start_at=e.start, end_at=it.end_at + shift if it.end_at else None)
 
-    head = _t(lang, "📅 Сегодня", "📅 Today") + f", {_day(day, lang, weekday=True)}"
+    lo, hi = schedule.local_day_bounds(day, tz)
+    listed = sorted(
+        (at_occurrence(e) for e in meetings + tasks),
+        key=lambda i: (not i.all_day, i.start_at or lo, i.id),
+    )
+    late_items = [e.item for e in overdue]
+    text = render.render_agenda(listed, lo, hi, tz=tz, now=now, lang=lang, overdue=late_items)
     if late:
-        head += " " + late_note(now - schedule.local_at(day, schedule.parse_hhmm(
-            p.agenda_time if p.agenda_time != "off" else _defaults.agenda_time),
-            schedule.zone(tz)), lang)  # fmt: skip
-    parts = [head]
-    if meetings:
-        parts.append(_t(lang, "\nВстречи:", "\nMeetings:"))
-        parts += [line(e) for e in meetings]
-    if tasks:
-        parts.append(_t(lang, "\nЗадачи:", "\nTasks:"))
-        parts += [line(e) for e in tasks]
-    if overdue:
-        parts.append(_t(lang, "\nПросрочено:", "\nOverdue:"))
-        parts += [line(e, with_date=True) for e in overdue]
-    keyboard: outbox.Keyboard = []
-    for e in (tasks + overdue)[:AGENDA_MAX_BUTTONS]:
-        title = (e.item.title or "…")[:24]
-        data = f"done:{e.item.id}"
-        if e.item.rrule and e.start is not None:
-            data += f":{_stamp(e.start, e.item.tz or tz)}"
-        keyboard.append([{"text": f"✅ {title}", "callback_data": data}])
-    return "\n".join(parts), keyboard or None
+        head, _, rest = text.partition("\n")
+        sched = p.agenda_time if p.agenda_time != "off" else _defaults.agenda_time
+        moment = schedule.local_at(day, schedule.parse_hhmm(sched), schedule.zone(tz))
+        text = f"{head} {late_note(now - moment, lang)}" + (f"\n{rest}" if rest else "")
+    keyboard = render.agenda_keyboard([*listed, *late_items], lang)
+    return "📅 " + text, keyboard or None
 
 
 # --- hooks the pipeline calls -------------------------------------------------------------
