@@ -306,7 +306,22 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
     return "unknown", False, []
 
 
-def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon) -> ParseResult:
+def when(text: str, now: datetime, tz: str, canon: Canon | None = None) -> datetime | None:
+    """Only the time expression: the start `parse` would give the text as a task
+    (used to compare the grammar with other libraries on time-only phrases)."""
+    zone = _zone(tz)
+    if canon is None:
+        from organizer.canon import load_canon
+
+        canon = load_canon()
+    try:
+        return analyse(text, now.astimezone(zone), zone, canon, force_intent="task").start
+    except Exception:  # pragma: no cover
+        return None
+
+
+def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
+            force_intent: str | None = None) -> ParseResult:
     text = text[:MAX_CHARS]
     toks = tokenize(text)
     if not toks:
@@ -316,7 +331,10 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon) -> ParseResu
     hits = find_hits(toks, stems, canon)
     mentions = scan(toks, en, new_time=any(h.intent == "reschedule" for h in hits))
     has_time = any(m.kind not in ("pod",) for m in mentions)
-    intent, reminder, cmd_hits = _classify(toks, hits, mentions, has_time)
+    if force_intent is None:
+        intent, reminder, cmd_hits = _classify(toks, hits, mentions, has_time)
+    else:
+        intent, reminder, cmd_hits = force_intent, False, []
     if intent == "unknown":
         return UNKNOWN
     if intent == "note":
