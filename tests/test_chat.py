@@ -1,0 +1,92 @@
+"""`organizer chat` as a person (or a script) uses it: a subprocess with piped stdin."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from conftest import ORGANIZER, make_env
+from organizer.db.connect import open_db
+
+NOW = "2026-11-23T10:00:00+03:00"
+
+
+def chat(db_path: Path, lines: list[str], *args: str) -> subprocess.CompletedProcess[str]:
+    env = make_env(db_path, ORGANIZER_TZ="Europe/Moscow")
+    return subprocess.run(
+        [ORGANIZER, "chat", "--now", NOW, *args],
+        input="".join(line + "\n" for line in lines),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_first_run_creates_the_db_and_a_clarify_round_works(tmp_path: Path):
+    db = tmp_path / "fresh" / "organizer.db"
+    r = chat(
+        db,
+        [
+            "встреча с Петей",
+            "завтра в 15",
+            "1",  # [1] Перенести
+            "на пятницу",
+            "купить молоко",
+            "1",  # [1] Готово
+            "что у меня в пятницу",
+            "/quit",
+            "это уже не читается",
+        ],
+    )
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert out.splitlines()[0] == f"Created a new database at {db}"
+    assert "Когда «Встреча с Петей»?" in out
+    assert "[1] Сегодня 12:00" in out
+    assert "Добавил встречу: Встреча с Петей — завтра, 24 ноября, 15:00–16:00" in out
+    assert "[1] Перенести  [2] Отменить" in out
+    assert "На когда перенести?" in out
+    assert "Перенёс: Встреча с Петей — пятница, 27 ноября, 15:00–16:00" in out
+    assert "✎ Отметил выполненным: Купить молоко" in out
+    assert "• 15:00–16:00 Встреча с Петей" in out
+    assert "не читается" not in out.split("> /quit")[-1]
+    conn = open_db(db)
+    try:
+        rows = conn.execute("SELECT source, status FROM inbox_queue").fetchall()
+        assert {tuple(r) for r in rows} == {("chat", "DONE")} and len(rows) == 7
+        assert conn.execute("SELECT COUNT(*) FROM outbox WHERE status != 'SENT'").fetchone()[0] == 0
+        items = conn.execute("SELECT title, status FROM items ORDER BY id").fetchall()
+        assert [tuple(i) for i in items] == [("Встреча с Петей", "OPEN"), ("Купить молоко", "DONE")]
+    finally:
+        conn.close()
+
+
+def test_second_run_sees_the_first_and_english(tmp_path: Path, db_path: Path):
+    r = chat(db_path, ["meeting with Anna tomorrow at 3pm"], "--lang", "en")
+    assert r.returncode == 0, r.stderr
+    assert "Created" not in r.stdout
+    assert "Added a meeting: Meeting with Anna — tomorrow, 24 November, 15:00–16:00" in r.stdout
+    r = chat(db_path, ["what do I have tomorrow", "/help"], "--lang", "en")
+    assert r.returncode == 0, r.stderr
+    assert "Tomorrow, 24 November:\n• 15:00–16:00 Meeting with Anna" in r.stdout
+    assert "Commands: /today" in r.stdout
+
+
+def test_empty_input_and_odd_lines(db_path: Path):
+    r = chat(db_path, [])
+    assert r.returncode == 0 and "organizer chat" in r.stdout
+    r = chat(db_path, ["", "😀", "9", "/nonsense"])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("Не понял") == 2  # the emoji and "9" (no button 9 shown)
+    assert "/nonsense" in r.stdout
+
+
+def test_bad_now_is_one_line_error(db_path: Path):
+    env = make_env(db_path)
+    r = subprocess.run(
+        [ORGANIZER, "chat", "--now", "tomorrow"], env=env, capture_output=True, text=True,
+        input="", timeout=30,
+    )  # fmt: skip
+    assert r.returncode != 0
+    assert "ISO-8601" in r.stderr and "Traceback" not in r.stderr

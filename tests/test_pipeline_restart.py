@@ -1,0 +1,84 @@
+"""A clarifying question survives a restart of a real `organizer worker` process.
+
+The question is asked by one worker process, that process dies (SIGKILL: no chance
+to tidy up), a new one starts, and the answer completes the SAME item.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from conftest import ORGANIZER, make_env, wait_until
+from organizer.db import queue
+from organizer.db.connect import open_db
+from organizer.model import from_db, utcnow
+
+MSK = ZoneInfo("Europe/Moscow")
+
+
+def start_worker(db_path: Path, log: Path) -> subprocess.Popen[bytes]:
+    env = make_env(db_path, ORGANIZER_TZ="Europe/Moscow", CALENDAR_BACKEND="none")
+    return subprocess.Popen(
+        [ORGANIZER, "worker"], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
+    )
+
+
+def say(conn, chat_id: int, n: int, text: str) -> int:
+    row_id, _ = queue.enqueue(
+        conn,
+        message_key=f"tg:msg:{chat_id}:{n}",
+        chat_id=chat_id,
+        kind="text",
+        payload={"text": text, "message_id": n, "lang": None},
+        now=utcnow(),
+    )
+    return row_id
+
+
+def reply_to(conn, row_id: int) -> str | None:
+    r = conn.execute(
+        "SELECT text FROM outbox WHERE dedup_key = ?", (f"reply:{row_id}",)
+    ).fetchone()
+    return r[0] if r else None
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_clarify_across_worker_restart(db_path: Path, tmp_path: Path, how: signal.Signals):
+    log = tmp_path / "worker.log"
+    conn = open_db(db_path)
+    worker = start_worker(db_path, log)
+    try:
+        q = say(conn, 7, 1, "встреча с Петей")
+        question = wait_until(lambda: reply_to(conn, q), timeout=20)
+        assert str(question).startswith("Когда «Встреча с Петей»?")
+        worker.send_signal(how)
+        assert worker.wait(timeout=15) == (0 if how == signal.SIGTERM else -signal.SIGKILL)
+        # between the two processes, the question is only in the database
+        (draft,) = conn.execute("SELECT * FROM items").fetchall()
+        assert draft["status"] == "DRAFT"
+        assert conn.execute("SELECT item_id FROM clarify WHERE chat_id = 7").fetchone()[0] == (
+            draft["id"]
+        )
+        a = say(conn, 7, 2, "завтра в 15")
+        worker = start_worker(db_path, log)
+        answer = wait_until(lambda: reply_to(conn, a), timeout=20)
+        assert str(answer).startswith("Добавил встречу: Встреча с Петей — завтра,")
+        (item,) = conn.execute("SELECT * FROM items").fetchall()
+        assert item["id"] == draft["id"] and item["status"] == "OPEN"
+        tomorrow = (datetime.now(MSK) + timedelta(days=1)).date()
+        start = from_db(item["start_at"]).astimezone(MSK)
+        assert (start.date(), start.hour) == (tomorrow, 15)
+        assert conn.execute("SELECT COUNT(*) FROM clarify").fetchone()[0] == 0
+        assert queue.get(conn, a).status == "DONE"
+    finally:
+        if worker.poll() is None:
+            worker.terminate()
+            assert worker.wait(timeout=15) == 0
+        conn.close()
+    assert "Traceback" not in log.read_text()
