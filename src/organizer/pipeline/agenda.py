@@ -46,8 +46,8 @@ def range_title(start: datetime, end: datetime, *, tz: str, now: datetime, lang:
     last = (local(end, tz) - timedelta(microseconds=1)).date()
     if last <= s.date():
         return day_text(s.date(), today, lang)
-    first = day_text(s.date(), today, lang, with_weekday=False)
-    return f"{first} – {day_text(last, today, lang, with_weekday=False)}"
+    first = day_text(s.date(), today, lang, relative=False)
+    return f"{first} – {day_text(last, today, lang, relative=False)}"
 
 
 def _line(item: ItemLike, *, tz: str, lang: str, show_day: bool, today: date) -> str:

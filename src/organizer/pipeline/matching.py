@@ -5,7 +5,8 @@ English plural -s cut), so "встречу с Петей" finds "Встреча 
 counts when an item word has the same stem, starts with it (4+ letters), or is a close
 spelling. The score is mostly how much of the query the item covers, a little how
 much of the item the query covers. Generic words ("встречу", "задачу", "meeting")
-match the item's type as well as its title. A date in the query keeps only the items
+match the item's type as well as its title, but when the query has other words, one
+of those must match too ("встречу с Васей" finds no meeting with Petya). A date in the query keeps only the items
 on that local day.
 
 Outcome: `one` clear match (acts), `several` (ask with `sel:` buttons), or `none`.
@@ -84,9 +85,15 @@ def score(query: Sequence[str], item: ItemLike) -> float:
         return 0.0
     words = stems(item.title)
     hit_q = 0
+    specific_hit = False
     for q in query:
-        if any(_same(q, w) for w in words) or _GENERIC.get(q) == item.type:
+        if any(_same(q, w) for w in words):
             hit_q += 1
+            specific_hit = specific_hit or q not in _GENERIC
+        elif _GENERIC.get(q) == item.type:
+            hit_q += 1
+    if not specific_hit and any(q not in _GENERIC for q in query):
+        return 0.0  # "встречу с Васей" is not any meeting: the name must match
     hit_i = sum(1 for w in words if any(_same(q, w) for q in query))
     cover_q = hit_q / len(query)
     cover_i = hit_i / len(words) if words else 0.0

@@ -90,7 +90,9 @@ def local(dt: datetime, tz: str) -> datetime:
     return dt.astimezone(ZoneInfo(tz))
 
 
-def day_text(d: date, today: date, lang: str, *, with_weekday: bool = True) -> str:
+def day_text(
+    d: date, today: date, lang: str, *, with_weekday: bool = True, relative: bool = True
+) -> str:
     """'завтра, 24 ноября' / 'пятница, 27 ноября' / '3 марта 2027' (year only when not this)."""
     if lang == "ru":
         core = f"{d.day} {RU_MONTHS_GEN[d.month - 1]}"
@@ -99,6 +101,8 @@ def day_text(d: date, today: date, lang: str, *, with_weekday: bool = True) -> s
     if d.year != today.year:
         core += f" {d.year}"
     delta = (d - today).days
+    if not relative:
+        return core
     rel = {
         -1: _t(lang, "вчера", "yesterday"),
         0: _t(lang, "сегодня", "today"),
