@@ -51,6 +51,7 @@ class Stats:
     requests: dict[str, int] = field(default_factory=dict)
     answered: dict[int, int] = field(default_factory=dict)
     created: int = 0  # events actually created (insert or import of a new uid)
+    client_gone: int = 0  # answers the client was no longer there to read (killed)
 
 
 def _error_body(status: int, reason: str, message: str) -> dict[str, Any]:
@@ -91,7 +92,8 @@ class FakeGoogleCalendar:
         class Handler(_Handler):
             server_fake = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
+        self._server.fake = self
         self._server.daemon_threads = True
         port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{port}"
@@ -261,6 +263,15 @@ class FakeGoogleCalendar:
         with self.lock:
             self.tokens.add(token)
         return 200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}
+
+
+class _Server(ThreadingHTTPServer):
+    fake: FakeGoogleCalendar
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client killed mid-request (the crash tests do that): count it, stay quiet."""
+        with self.fake.lock:
+            self.fake.stats.client_gone += 1
 
 
 class _Handler(BaseHTTPRequestHandler):
