@@ -8,7 +8,7 @@ and normalised through UTC, so nonexistent or repeated wall times (DST) come out
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -93,9 +93,11 @@ def _zone(tz: str) -> ZoneInfo:
 # ------------------------------------------------------------------ time helpers
 
 
-def local(d: date, h: int, m: int, zone: ZoneInfo) -> datetime:
-    """Wall time d h:m in zone, normalised (a time in a DST gap moves forward)."""
-    dt = datetime.combine(d, time(h, m), tzinfo=zone)
+def local(d: date, h: int, m: int, zone: ZoneInfo, tzo: int | None = None) -> datetime:
+    """Wall time d h:m in zone, normalised (a time in a DST gap moves forward). With
+    `tzo` the wall time is in that fixed offset instead ("16:00 CET")."""
+    tzinfo = zone if tzo is None else timezone(timedelta(minutes=tzo))
+    dt = datetime.combine(d, time(h, m), tzinfo=tzinfo)
     return dt.astimezone(UTC).astimezone(zone)
 
 
@@ -381,13 +383,16 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
 
     clock: tuple[int, int] | None = None
     end_clock: tuple[int, int] | None = None
+    tzo: int | None = None
     if time_m is not None:
         if time_m.kind == "trange":
             clock = resolve_hour(time_m["start"], pod)
             end_clock = resolve_hour(time_m["end"], pod)
+            tzo = time_m["start"].tzo
         else:
             c: Clock = time_m["clock"]
             clock = resolve_hour(c, pod)
+            tzo = c.tzo
     rel_instant = None
     rel_m = _pick(f.rels, reschedule, lambda m: None)
     if rel_m is not None:
@@ -466,22 +471,24 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
     elif clock is not None:
         h, mnt = clock
         if day is None:
-            cand = local(today, h, mnt, zone)
+            cand = local(today, h, mnt, zone, tzo)
             if cand <= now:
-                cand = local(today + timedelta(days=1), h, mnt, zone)
+                cand = local(today + timedelta(days=1), h, mnt, zone, tzo)
             start = cand
         else:
             is_midnight = time_m is not None and time_m.kind == "time" and (
                 time_m["clock"].mark in ("fixed", "night") and h == 0
                 and time_m["clock"].h in (0, 12, 24)
             )
-            start = local(day + timedelta(days=1) if is_midnight else day, h, mnt, zone)
+            start = local(day + timedelta(days=1) if is_midnight else day, h, mnt, zone, tzo)
         timed = True
         if end_clock is not None:
             eh, em = end_clock
-            e = local(start.date(), eh, em, zone)
+            e = local(start.date(), eh, em, zone, tzo)
             if e <= start:
-                e = local(start.date() + timedelta(days=1), eh, em, zone)
+                e = local(start.date() + timedelta(days=1), eh, em, zone, tzo)
+            if e <= start:
+                e = local(start.date() + timedelta(days=2), eh, em, zone, tzo)
             end = e
             end_said = True
     elif day is not None:

@@ -47,6 +47,36 @@ def amount(toks: list[Tok], k: int) -> tuple[dict[str, float], int] | None:
     if k >= n:
         return None
     t = toks[k].t
+    # "1/2 hour", "3/4h"
+    if toks[k].kind == "d" and k + 3 < n + 1 and k + 2 < n and toks[k + 1].t == "/" and \
+            toks[k + 2].kind == "d" and toks[k + 1].glued and toks[k + 2].glued:
+        den = int(toks[k + 2].t)
+        j = k + 3
+        if den and j < n and (toks[j].t in HOUR_WORDS):
+            return {"minutes": 60 * int(toks[k].t) / den}, j + 1
+        return None
+    # "a quarter of an hour", "three-quarters of an hour"
+    q = k
+    if toks[q].t in ("a", "one") and q + 1 < n:
+        q += 1
+    qn = 1
+    if toks[q].t == "three" and q + 2 < n and toks[q + 1].t == "-":
+        qn, q = 3, q + 2
+    if toks[q].t in ("quarter", "quarters") and q + 3 < n and toks[q + 1].t == "of" and \
+            toks[q + 2].t in ("an", "a") and toks[q + 3].t == "hour":
+        return {"minutes": 15 * qn}, q + 4
+    if t in ("few", "several", "несколько") or (t == "a" and k + 1 < n and toks[k + 1].t == "few"):
+        k2 = k + 2 if t == "a" else k + 1
+        if k2 < n and _unit(toks[k2].t):
+            return {_unit(toks[k2].t) or "minutes": 3}, k2 + 1
+        return None
+    if t in ("a", "couple") and k + 1 < n and toks[k + 1].t in ("couple", "pair", "of"):
+        k2 = k + 1
+        while k2 < n and toks[k2].t in ("couple", "pair", "of"):
+            k2 += 1
+        if k2 < n and _unit(toks[k2].t):
+            return {_unit(toks[k2].t) or "minutes": 2}, k2 + 1
+        return None
     if t in _HALF_HOUR:
         out: dict[str, float] = {"minutes": 30}
         j = k + 1
@@ -80,19 +110,23 @@ def amount(toks: list[Tok], k: int) -> tuple[dict[str, float], int] | None:
                 count += int(toks[j + 1].t) / 10
                 j += 2
             if j < n and toks[j].t in ("с", "and") and j + 2 < n and \
-                    toks[j + 1].t in ("половиной", "a", "half"):
+                    toks[j + 1].t in ("половиной", "a", "an", "half"):
                 # "2 с половиной часа", "two and a half hours"
                 if toks[j + 1].t == "половиной":
                     count += 0.5
                     j += 2
-                elif toks[j + 1].t == "a" and toks[j + 2].t == "half":
+                elif toks[j + 1].t in ("a", "an") and toks[j + 2].t == "half":
                     count += 0.5
                     j += 3
             if j < n and toks[j].t in ("-", "") and False:  # pragma: no cover
                 j += 1
+            if j < n and toks[j].t == "more":
+                j += 1
             if j >= n:
                 return None
             u = _unit(toks[j].t)
+            if u is None and toks[j].t in ("h", "ч") and toks[j].glued and num.digits:
+                u = "hours"  # "1h", "2ч"
             if u is None:
                 return None
             out = {u: count}
@@ -139,7 +173,10 @@ def match_relative(toks: list[Tok], i: int) -> Mention | None:
         out, j = r
         if j + 1 < n and toks[j].t == "from" and toks[j + 1].t in ("now", "today"):
             return Mention("rel", i, j + 2, {"amount": out})
-        if j < n and toks[j].t in ("later", "спустя"):
+        if j + 2 < n and toks[j].t == "from" and toks[j + 1].t == "right" and \
+                toks[j + 2].t == "now":
+            return Mention("rel", i, j + 3, {"amount": out})
+        if j < n and toks[j].t in ("later", "спустя", "hence"):
             return Mention("rel", i, j + 1, {"amount": out})
     return None
 

@@ -15,9 +15,10 @@ class Clock:
     h: int
     m: int
     mark: str | None = None
+    tzo: int | None = None  # minutes east of UTC when a zone is named ("16:00 CET")
 
     def with_mark(self, mark: str | None) -> Clock:
-        return Clock(self.h, self.m, mark)
+        return Clock(self.h, self.m, mark, self.tzo)
 
 
 def resolve_hour(c: Clock, pod: str | None = None) -> tuple[int, int]:

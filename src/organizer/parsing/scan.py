@@ -30,7 +30,7 @@ def match_pod(toks: list[Tok], i: int) -> Mention | None:
     t = toks[i].t
     if t in _POD_WORDS:
         return Mention("pod", i, i + 1, {"pod": _POD_WORDS[t]})
-    if t in ("in", "this", "tomorrow", "at") and i + 1 < n:
+    if t in ("in", "this", "at") and i + 1 < n:
         k = i + 1
         if toks[k].t == "the" and k + 1 < n:
             k += 1

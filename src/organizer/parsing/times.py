@@ -31,7 +31,7 @@ LOOSE_PREPS = frozenset({"в", "во", "к", "ко", "до", "около", "at",
                          "until", "till", "til", "approximately", "about"})
 # Prepositions allowed before a time that is unambiguous on its own ("на 15:00").
 STRONG_PREPS = LOOSE_PREPS | frozenset({"на", "for", "from", "с", "со", "после", "after",
-                                        "before", "перед"})
+                                        "before", "перед", "to"})
 DEADLINE_PREPS = frozenset({"к", "ко", "до", "by", "until", "till", "til", "before"})
 HOUR_NOUNS = frozenset({"час", "часа", "часов", "ч", "oclock", "hours", "hour", "часам"})
 # Words after a bare number that show it is not a clock time ("в 2 раза", "at 5 stores").
@@ -68,7 +68,8 @@ def marker(toks: list[Tok], j: int) -> tuple[str | None, int]:
         if k < n and toks[k].t == "." and toks[k].glued:
             k += 1
         return t, k
-    if t in ("a", "p") and toks[j].glued:
+    if t in ("a", "p") and toks[j].glued and j >= 2 and toks[j - 1].kind == "d" and \
+            toks[j - 2].t in (":", "h"):
         return ("am" if t == "a" else "pm"), j + 1
     if t == "tonight":
         return "pm", j + 1
@@ -126,7 +127,8 @@ def _hour_value(toks: list[Tok], k: int) -> tuple[int, int] | None:
     return num.value, num.j
 
 
-def clock(toks: list[Tok], k: int, loose: bool) -> tuple[Clock, int, bool] | None:
+def clock(toks: list[Tok], k: int, loose: bool, rel_to: bool = True
+          ) -> tuple[Clock, int, bool] | None:
     """A clock time starting at token k. Returns (clock, next index, strong) where strong
     means the form is a clock by itself (not just a number after "в"/"at")."""
     n = len(toks)
@@ -181,9 +183,13 @@ def clock(toks: list[Tok], k: int, loose: bool) -> tuple[Clock, int, bool] | Non
             return c, j, True
         # half past four, quarter to five, ten past six, 20 minutes to 2
         if t in ("half", "quarter") or (t in CARD and k + 1 < n):
-            r = _english_relative_clock(toks, k)
+            r = _english_relative_clock(toks, k, rel_to)
             if r is not None:
                 return r
+    elif tok.kind == "d" and k + 1 < n and len(t) <= 2:
+        r = _english_relative_clock(toks, k, rel_to)
+        if r is not None:
+            return r
     # numeric or spoken hour
     if tok.kind == "w" and (t not in CARD or t in ("a", "an", "o", "oh", "couple", "пару",
                                                     "пара")):
@@ -200,12 +206,14 @@ def clock(toks: list[Tok], k: int, loose: bool) -> tuple[Clock, int, bool] | Non
     h = num.value
     # military "1030" after at/around
     if num.digits and len(num.raw) in (3, 4):
-        if not loose or (j < n and toks[j].t in (":", ".")):
+        if j < n and toks[j].t in (":", ".", "-", "/", ","):
             return None
         h, m = divmod(h, 100)
         if h > 23 or m > 59:
             return None
-        c, j2, _ = _with_mark(toks, Clock(h, m, "fixed" if len(num.raw) == 4 else None), j)
+        c, j2, marked = _with_mark(toks, Clock(h, m, "fixed" if len(num.raw) == 4 else None), j)
+        if not loose and not marked:
+            return None
         return c, j2, True
     if h > 24:
         return None
@@ -239,6 +247,8 @@ def clock(toks: list[Tok], k: int, loose: bool) -> tuple[Clock, int, bool] | Non
                 return None
             m = mm
             j += 1
+            if toks[j - 2].t == "h":
+                padded = True  # "3h18" is 24-hour notation
     elif j < n and toks[j].t in HOUR_NOUNS and toks[j].t not in ("hours", "hour") and \
             not (toks[j].t == "ч" and not num.digits):
         # 3 часа, 15 часов, 9 часов 45 минут, 3 oclock
@@ -256,9 +266,12 @@ def clock(toks: list[Tok], k: int, loose: bool) -> tuple[Clock, int, bool] | Non
     else:
         # spoken minutes: "пятнадцать тридцать", "three thirty", "в 3 30"?
         mw = _minutes_word(toks, j)
+        if mw is None and loose and num.digits and j < n and toks[j].kind == "d" and \
+                not toks[j].glued and len(toks[j].t) == 2 and 10 <= int(toks[j].t) <= 59:
+            mw = int(toks[j].t), j + 1  # "at 3 15"
         if mw is not None and h <= 23 and (not num.digits or loose):
             m, j = mw
-            strong = not num.digits
+            strong = not num.digits and ("а" <= toks[k].t[0] <= "я")
             if j < n and toks[j].t in MINUTE_WORDS:
                 j += 1
     c, j, marked = _with_mark(toks, Clock(h, m, "fixed" if padded else None), j)
@@ -273,6 +286,32 @@ def clock(toks: list[Tok], k: int, loose: bool) -> tuple[Clock, int, bool] | Non
                 and toks[j + 1].kind == "d" and toks[j + 1].glued:
             return None  # 1,5 / 1.5
     return c, j, strong
+
+
+ZONE_ABBR = {
+    "gmt": 0, "utc": 0, "z": 0, "cet": 60, "cest": 120, "bst": 60, "ist": 330, "eet": 120,
+    "eest": 180, "msk": 180, "мск": 180, "мск.": 180, "est": -300, "edt": -240, "cst": -360,
+    "cdt": -300, "mst": -420, "mdt": -360, "pst": -480, "pdt": -420, "wet": 0, "west": 60,
+}
+
+
+def zone_after(toks: list[Tok], j: int) -> tuple[int | None, int]:
+    """A named zone after a clock: "16:00 CET", "9 am (BST)", "в 10 мск"."""
+    n = len(toks)
+    k = j
+    paren = k < n and toks[k].t == "("
+    if paren:
+        k += 1
+    if k < n and toks[k].t in ZONE_ABBR:
+        off = ZONE_ABBR[toks[k].t]
+        k += 1
+        if paren:
+            if k < n and toks[k].t == ")":
+                k += 1
+            else:
+                return None, j
+        return off, k
+    return None, j
 
 
 def _strong(r: tuple[Clock, int, bool]) -> tuple[Clock, int, bool]:
@@ -290,13 +329,20 @@ def _with_mark(toks: list[Tok], c: Clock, j: int) -> tuple[Clock, int, bool]:
     return Clock(c.h, c.m, mark), j2, True
 
 
-def _english_relative_clock(toks: list[Tok], k: int) -> tuple[Clock, int, bool] | None:
+def _english_relative_clock(toks: list[Tok], k: int, rel_to: bool = True
+                            ) -> tuple[Clock, int, bool] | None:
     n = len(toks)
     t = toks[k].t
     j = k
+    said_minutes = False
     if t == "half":
         mins = 30
         j += 1
+        if j < n and toks[j].t not in ("past", "after"):
+            hv = _hour_value(toks, j)  # British "half three" = 3:30
+            if hv is None or not 1 <= hv[0] <= 12 or toks[j].t == "час":
+                return None
+            return _strong(_with_mark(toks, Clock(hv[0], 30), hv[1]))
     elif t == "quarter":
         mins = 15
         j += 1
@@ -309,17 +355,27 @@ def _english_relative_clock(toks: list[Tok], k: int) -> tuple[Clock, int, bool] 
             return None
         mins = num.value
         j = num.j
-        if j < n and toks[j].t in MINUTE_WORDS:
+        said_minutes = j < n and toks[j].t in MINUTE_WORDS
+        if said_minutes:
             j += 1
-        elif mins not in (5, 10, 20, 25):
+        elif mins not in (5, 10, 20, 25) and not (j < n and toks[j].t == "past"):
             return None
     if j >= n:
         return None
     rel = toks[j].t
     if rel not in ("past", "after", "to", "till", "before", "of"):
         return None
+    if rel not in ("past", "after") and t not in ("half", "quarter", "a") and (
+        not rel_to or (toks[k].kind == "d" and not said_minutes)
+    ):
+        return None  # "from 10 to 11:30" is a range, not 10:50
     if rel in ("after", "before") and mins == 30:
         return None
+    if j + 1 < n and toks[j + 1].t in NOON | MIDNIGHT:
+        h = 12 if toks[j + 1].t in NOON else 24
+        c = Clock(h, mins, "fixed") if rel in ("past", "after") else \
+            Clock(h - 1, 60 - mins, "fixed")
+        return c, j + 2, True
     hv = _hour_value(toks, j + 1)
     if hv is None or not 1 <= hv[0] <= 24:
         return None
@@ -358,6 +414,11 @@ def match_time(toks: list[Tok], i: int, loose_na: bool = False) -> Mention | Non
     c, j, strong = r
     if prep is not None and not strong and not loose:
         return None
+    tzo, j2 = zone_after(toks, j)
+    if tzo is not None:
+        c = Clock(c.h, c.m, c.mark, tzo)
+        j = j2
+        strong = True
     # "в 15:00 ровно"
     if j < n and toks[j].t in ("ровно", "sharp"):
         j += 1
@@ -375,10 +436,11 @@ def match_time_range(toks: list[Tok], i: int) -> Mention | None:
         k += 1
     elif t in ("в", "at") and i + 1 < n:
         k += 1  # "в 10-11"
-    r1 = clock(toks, k, loose=opened)
+    r1 = clock(toks, k, loose=True, rel_to=False)
     if r1 is None:
         return None
     c1, j, s1 = r1
+    tz1, j = zone_after(toks, j)
     if j >= n or toks[j].t not in _RANGE_SEPS:
         return None
     sep = toks[j].t
@@ -393,7 +455,14 @@ def match_time_range(toks: list[Tok], i: int) -> Mention | None:
     if r2 is None:
         return None
     c2, j2, s2 = r2
-    if not opened and not (s1 and s2) and not (sep in ("-", "–", "—", "to") and (s1 or s2)):
+    tz2, j2 = zone_after(toks, j2)
+    tzo = tz2 if tz2 is not None else tz1
+    if tzo is not None:
+        c1 = Clock(c1.h, c1.m, c1.mark, tzo)
+        c2 = Clock(c2.h, c2.m, c2.mark, tzo)
+    if t in ("в", "at") and sep in ("-", "–", "—"):
+        opened = True  # "в 10-11"
+    if not opened and not (s1 and s2) and not (sep in ("-", "–", "—", "to") and s2):
         return None
     if sep == "по" and not (s1 or s2):
         return None

@@ -44,14 +44,16 @@ def tokenize(text: str) -> list[Tok]:
     for m in _TOKEN.finditer(text):
         raw = m.group()
         s, e = m.span()
-        if raw.isdigit():
+        if raw.isdecimal():
             kind = "d"
             # Non-ASCII digits (e.g. Arabic-Indic) become ASCII so int() is safe.
-            t = str(int(raw)) if not raw.isascii() and len(raw) < 10 else raw
-            if not t.isascii():
-                kind, t = "p", "#"
-        elif raw[0].isalpha():
+            t = raw if raw.isascii() else (str(int(raw)) if len(raw) < 10 else "#")
+            if t == "#":
+                kind = "p"
+        elif raw[0].isalpha() or (raw[0].isalnum() and not raw[0].isdigit()):
             kind, t = "w", norm(raw)
+        elif raw[0].isdigit() or raw[0].isnumeric():
+            kind, t = "p", "#"  # superscripts, fractions: not numbers we read
         else:
             kind, t = "p", raw
         glued = s == prev_end
