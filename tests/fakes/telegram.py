@@ -14,6 +14,7 @@ violation.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -47,6 +48,7 @@ class Fault:
     delay_s: float = 0.0
     drop: bool = False  # close the connection without an answer (after the delay)
     description: str = ""
+    chat_id: int | None = None  # only calls for this chat
 
 
 @dataclass
@@ -246,16 +248,16 @@ class FakeTelegram:
         with self.lock:
             self.faults.setdefault(method, []).append(Fault(**kw))
 
-    def _fault(self, method: str) -> Fault | None:
+    def _fault(self, method: str, params: dict[str, Any]) -> Fault | None:
         with self.lock:
-            queue = self.faults.get(method)
-            if not queue:
-                return None
-            f = queue[0]
-            f.times -= 1
-            if f.times <= 0:
-                queue.pop(0)
-            return f
+            for f in self.faults.get(method, []):
+                if f.chat_id is not None and str(params.get("chat_id")) != str(f.chat_id):
+                    continue
+                f.times -= 1
+                if f.times <= 0:
+                    self.faults[method].remove(f)
+                return f
+            return None
 
     # -- reading what happened
 
@@ -331,7 +333,7 @@ class FakeTelegram:
             return 400, _err(400, "Bad Request: message text is empty")
         if len(text.encode("utf-16-le")) // 2 > 4096:
             return 400, _err(400, "Bad Request: message is too long")
-        if p.get("parse_mode") == "HTML" and text.count("<") != text.count(">"):
+        if p.get("parse_mode") == "HTML" and _html_broken(text):
             return 400, _err(400, "Bad Request: can't parse entities: unclosed tag")
         return self._check_markup(p)
 
@@ -422,6 +424,14 @@ class FakeTelegram:
         return None
 
 
+def _html_broken(text: str) -> bool:
+    """Roughly Telegram's HTML check: every opened tag is closed, no stray '<'."""
+    opened = re.findall(r"<([a-z-]+)(?:\s[^>]*)?>", text)
+    closed = re.findall(r"</([a-z-]+)>", text)
+    stray = text.count("<") != len(opened) + len(closed)
+    return stray or sorted(opened) != sorted(closed)
+
+
 def _uid(u: dict[str, Any]) -> int:
     v = u.get("update_id")
     return v if isinstance(v, int) else 0
@@ -502,7 +512,7 @@ class _Handler(BaseHTTPRequestHandler):
             call.status = 401
             self._send(401, json.dumps(_err(401, "Unauthorized")).encode())
             return
-        fault = fake._fault(method)
+        fault = fake._fault(method, params)
         if fault is not None:
             if fault.delay_s:
                 time.sleep(fault.delay_s)

@@ -186,8 +186,6 @@ class Deliverer:
                 continue
             if not outbox.mark_sending(self.conn, row.id, utcnow()):
                 continue
-            # The first part's slot is taken here, before the next row is looked at.
-            self.limiter.take(None if row.kind == "callback_answer" else row.chat_id)
             task = asyncio.create_task(self._deliver(row), name=f"outbox-{row.id}")
             self.in_flight[row.chat_id] = task
             task.add_done_callback(lambda _t, c=row.chat_id: self._done(c))
@@ -256,9 +254,11 @@ class Deliverer:
             outbox.mark_sent(self.conn, row.id, utcnow(), tg_id)
             self.sent += 1
 
-    async def _call(self, coro_fn: Callable[[], Any]) -> Any:
+    async def _call(self, chat_id: int | None, coro_fn: Callable[[], Any]) -> Any:
+        """One request inside a rate-limit slot, its network errors sorted out."""
         try:
-            return await coro_fn()
+            async with self.limiter.slot(chat_id):
+                return await coro_fn()
         except NetworkError as e:
             if isinstance(e, (RetryAfter, BadRequest, Forbidden)):
                 raise
@@ -266,11 +266,6 @@ class Deliverer:
             if kind is not None:
                 raise kind(str(e)) from e
             raise
-
-    async def _wait_slot(self, chat_id: int | None) -> None:
-        while (d := self.limiter.delay(chat_id)) > 0:
-            await asyncio.sleep(d)
-        self.limiter.take(chat_id)
 
     async def _send(self, row: OutboxRow) -> int | None:
         if row.kind == "callback_answer":
@@ -293,7 +288,6 @@ class Deliverer:
                 log.info("outbox id=%d: the message to edit was never sent; sending anew", row.id)
             if not row.text:
                 return None  # a keyboard-only edit of a message that is gone: nothing to do
-            await self._wait_slot(row.chat_id)
         return await self._send_parts(row)
 
     async def _send_parts(self, row: OutboxRow) -> int | None:
@@ -303,10 +297,9 @@ class Deliverer:
         for i, part in enumerate(parts):
             if i < row.parts_sent:
                 continue  # Telegram has it already (a retried row)
-            if i > 0:
-                await self._wait_slot(row.chat_id)
             is_last = i == len(parts) - 1
             msg = await self._text_call(
+                row.chat_id,
                 lambda pm, p=part, last=is_last: self.bot.send_message(
                     chat_id=row.chat_id,
                     text=p,
@@ -321,13 +314,15 @@ class Deliverer:
                 outbox.mark_part(self.conn, row.id, i + 1, last_id)
         return last_id
 
-    async def _text_call(self, fn: Callable[[str | None], Any], parse_mode: str | None) -> Message:
+    async def _text_call(
+        self, chat_id: int, fn: Callable[[str | None], Any], parse_mode: str | None
+    ) -> Message:
         try:
-            return await self._call(lambda: fn(parse_mode))
+            return await self._call(chat_id, lambda: fn(parse_mode))
         except BadRequest as e:
             if parse_mode and "parse entities" in str(e).lower():
                 log.warning("text did not parse as %s (%s); sending it as plain text", parse_mode, e)
-                return await self._call(lambda: fn(None))
+                return await self._call(chat_id, lambda: fn(None))
             raise
 
     async def _edit(self, row: OutboxRow, target: int) -> int:
@@ -335,6 +330,7 @@ class Deliverer:
         if row.text:
             text = cut_text(row.text)
             await self._text_call(
+                row.chat_id,
                 lambda pm: self.bot.edit_message_text(
                     chat_id=row.chat_id,
                     message_id=target,
@@ -347,6 +343,7 @@ class Deliverer:
             )
         else:
             await self._call(
+                row.chat_id,
                 lambda: self.bot.edit_message_reply_markup(
                     chat_id=row.chat_id, message_id=target, reply_markup=markup
                 )
@@ -358,6 +355,7 @@ class Deliverer:
             raise BadRequest("callback_answer row without callback_query_id")
         text = cut_text(row.text, MAX_CALLBACK_TEXT) if row.text else None
         await self._call(
+            None,
             lambda: self.bot.answer_callback_query(callback_query_id=row.callback_query_id, text=text)
         )
         return None

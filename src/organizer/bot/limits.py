@@ -7,11 +7,13 @@ of a callback answer.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -30,8 +32,12 @@ CHAT_INTERVAL_S = 1.02
 
 
 class RateLimiter:
-    """Sliding-window limits: `delay(chat)` says how long to wait, `take(chat)` records a send.
+    """Sliding-window limits, measured so that the *server* never sees them broken.
 
+    The server counts arrivals, and a request arrives somewhere between the moment
+    it is started and the moment its answer is back (on a busy box that gap is tens
+    of ms). So a request counts from its start until `window_s` after its answer:
+    `delay(chat)` says how long to wait, `take(chat)` starts one, `done(chat)` ends it.
     Single-threaded (the bot's event loop); the clock is injectable for tests.
     """
 
@@ -44,7 +50,9 @@ class RateLimiter:
     ) -> None:
         self.per_s, self.window_s, self.chat_interval_s = per_s, window_s, chat_interval_s
         self.clock = clock
-        self.sent: deque[float] = deque()
+        self.ended: deque[float] = deque()
+        self.open = 0
+        self.busy: dict[int, int] = {}
         self.last_in_chat: dict[int, float] = {}
         self.paused_until = 0.0
 
@@ -54,23 +62,48 @@ class RateLimiter:
 
     def delay(self, chat_id: int | None) -> float:
         now = self.clock()
-        while self.sent and now - self.sent[0] >= self.window_s:
-            self.sent.popleft()
+        while self.ended and now - self.ended[0] >= self.window_s:
+            self.ended.popleft()
         wait = max(0.0, self.paused_until - now)
-        if len(self.sent) >= self.per_s:
-            wait = max(wait, self.sent[0] + self.window_s - now)
-        if chat_id is not None and chat_id in self.last_in_chat:
-            wait = max(wait, self.last_in_chat[chat_id] + self.chat_interval_s - now)
+        if self.open + len(self.ended) >= self.per_s:
+            wait = max(wait, self.ended[0] + self.window_s - now if self.ended else 0.01)
+        if chat_id is not None:
+            if self.busy.get(chat_id):
+                wait = max(wait, 0.01)
+            elif chat_id in self.last_in_chat:
+                wait = max(wait, self.last_in_chat[chat_id] + self.chat_interval_s - now)
         return wait
 
     def take(self, chat_id: int | None) -> None:
-        now = self.clock()
-        self.sent.append(now)
+        self.open += 1
         if chat_id is not None:
+            self.busy[chat_id] = self.busy.get(chat_id, 0) + 1
+
+    def done(self, chat_id: int | None) -> None:
+        now = self.clock()
+        self.open = max(0, self.open - 1)
+        self.ended.append(now)
+        if chat_id is not None:
+            left = self.busy.get(chat_id, 1) - 1
+            if left:
+                self.busy[chat_id] = left
+            else:
+                self.busy.pop(chat_id, None)
             self.last_in_chat[chat_id] = now
             if len(self.last_in_chat) > 10_000:  # forget chats idle for a while
                 cutoff = now - 2 * self.chat_interval_s
                 self.last_in_chat = {c: t for c, t in self.last_in_chat.items() if t >= cutoff}
+
+    @contextlib.asynccontextmanager
+    async def slot(self, chat_id: int | None) -> AsyncIterator[None]:
+        """Wait for a slot, hold it for one request."""
+        while (d := self.delay(chat_id)) > 0:
+            await asyncio.sleep(d)
+        self.take(chat_id)
+        try:
+            yield
+        finally:
+            self.done(chat_id)
 
 
 def utf16_len(text: str) -> int:

@@ -237,7 +237,6 @@ class Service:
         tasks: list[asyncio.Task[Any]] = []
         try:
             if await self._connect():
-                await self._set_commands()
                 tasks = [
                     asyncio.create_task(self.poller.run(self.stop), name="poller"),
                     asyncio.create_task(self.deliverer.run(self.stop), name="delivery"),
@@ -273,6 +272,7 @@ class Service:
             else:
                 self.link.ok("start")
                 self.username = self.app.bot.username
+                await self._set_commands()
                 self._ready(f"connected as @{self.username}")
                 log.info(
                     "bot @%s ready: polling every %d s, %d allowed user(s), spool %s",
@@ -373,17 +373,14 @@ class Service:
 
     async def _send_refusal(self, r: Refusal) -> None:
         chat = None if r.callback_query_id else r.chat_id
-        for _ in range(20):
-            d = self.limiter.delay(chat)
-            if d <= 0:
-                break
-            await asyncio.sleep(min(d, 1.0))
-        self.limiter.take(chat)
         try:
-            if r.callback_query_id:
-                await self.app.bot.answer_callback_query(r.callback_query_id, text=r.text, show_alert=True)
-            else:
-                await self.app.bot.send_message(r.chat_id, r.text)
+            async with self.limiter.slot(chat):
+                if r.callback_query_id:
+                    await self.app.bot.answer_callback_query(
+                        r.callback_query_id, text=r.text, show_alert=True
+                    )
+                else:
+                    await self.app.bot.send_message(r.chat_id, r.text)
         except TelegramError as e:
             log.warning("could not send a refusal: %s", e)
 

@@ -1,0 +1,181 @@
+"""The bot's pure parts and its SQL: limits, text splitting, keyboards, outbox delivery states."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import timedelta
+
+from organizer.bot.limits import (
+    CUT_NOTE,
+    MAX_TEXT,
+    RateLimiter,
+    cut_text,
+    parse_keyboard,
+    split_text,
+    utf16_len,
+)
+from organizer.db import botstate, outbox
+from organizer.model import utcnow
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 100.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_rate_limiter_per_chat_and_global() -> None:
+    clock = Clock()
+    rl = RateLimiter(per_s=30, window_s=1.0, chat_interval_s=1.0, clock=clock)
+    assert rl.delay(1) == 0
+    rl.take(1)
+    assert rl.delay(1) > 0  # in flight in that chat
+    clock.t += 0.2  # the answer came back 0.2 s later: the chat's second counts from here
+    rl.done(1)
+    assert 0.99 < rl.delay(1) <= 1.0
+    for chat in range(2, 31):
+        assert rl.delay(chat) == 0
+        rl.take(chat)
+    assert rl.delay(99) > 0  # 30 started or ended within the window: the 31st waits
+    for chat in range(2, 31):
+        rl.done(chat)
+    assert 0.99 < rl.delay(99) <= 1.0  # counted from their answers, not their starts
+    clock.t += 1.0
+    assert rl.delay(99) == 0 and rl.delay(1) == 0
+    rl.pause(5)
+    assert rl.delay(None) == 5
+
+
+def test_split_text_fits_and_prefers_boundaries() -> None:
+    assert split_text("short") == ["short"]
+    para = ("слово " * 700).strip()  # ~4,200 characters
+    text = "\n\n".join([para, para])
+    parts = split_text(text)
+    assert all(utf16_len(p) <= MAX_TEXT for p in parts)
+    assert len(parts) >= 2
+    assert "".join(p.replace(" ", "").replace("\n", "") for p in parts) == text.replace(" ", "").replace("\n", "")
+
+
+def test_split_text_cuts_after_max_parts_with_a_note() -> None:
+    text = "x" * (MAX_TEXT * 5)
+    parts = split_text(text, max_parts=3)
+    assert len(parts) == 3
+    assert parts[-1].endswith(CUT_NOTE)
+    assert all(utf16_len(p) <= MAX_TEXT for p in parts)
+
+
+def test_utf16_counting_for_emoji() -> None:
+    text = "😀" * 3000  # 6,000 UTF-16 units
+    assert all(utf16_len(p) <= MAX_TEXT for p in split_text(text))
+    cut = cut_text(text)
+    assert utf16_len(cut) <= MAX_TEXT and cut.endswith(CUT_NOTE)
+
+
+def test_keyboard_drops_bad_buttons_keeps_good_ones() -> None:
+    markup = json.dumps(
+        {
+            "inline_keyboard": [
+                [{"text": "Done", "callback_data": "done:1"}, {"text": "Long", "callback_data": "x" * 65}],
+                [{"text": "", "callback_data": "a"}],
+                [{"text": "Site", "url": "https://example.org"}, {"text": "none"}],
+            ]
+        }
+    )
+    rows = parse_keyboard(markup)
+    assert rows == [
+        [{"text": "Done", "callback_data": "done:1"}],
+        [{"text": "Site", "url": "https://example.org"}],
+    ]
+    assert parse_keyboard("{not json") is None
+    assert parse_keyboard(None) is None
+    # 64 bytes of Cyrillic is 32 characters: bytes count, not characters.
+    assert parse_keyboard(json.dumps([[{"text": "a", "callback_data": "я" * 33}]])) is None
+    assert parse_keyboard(json.dumps([[{"text": "a", "callback_data": "я" * 32}]])) is not None
+
+
+def _add(conn: sqlite3.Connection, chat: int, text: str, **kw: object) -> int:
+    oid = outbox.enqueue(conn, chat_id=chat, text=text, now=utcnow(), **kw)  # type: ignore[arg-type]
+    assert oid is not None
+    return oid
+
+
+def test_ready_keeps_each_chat_in_order(conn: sqlite3.Connection) -> None:
+    a1 = _add(conn, 1, "a1")
+    a2 = _add(conn, 1, "a2")
+    b1 = _add(conn, 2, "b1")
+    now = utcnow()
+    assert [r.id for r in outbox.ready(conn, now)] == [a1, b1]
+    assert outbox.mark_sending(conn, a1, now)
+    assert not outbox.mark_sending(conn, a1, now)  # only once
+    assert [r.id for r in outbox.ready(conn, now)] == [b1]  # a2 waits behind a1 in flight
+    outbox.mark_sent(conn, a1, now, 500)
+    assert [r.id for r in outbox.ready(conn, now)] == [a2, b1]
+    assert outbox.tg_message_id_of(conn, a1) == 500
+
+
+def test_retry_later_counts_attempts_unless_told_not_to(conn: sqlite3.Connection) -> None:
+    oid = _add(conn, 1, "x")
+    now = utcnow()
+    for _ in range(outbox.MAX_ATTEMPTS * 2):  # outages never fail a row
+        assert outbox.mark_sending(conn, oid, now)
+        assert outbox.retry_later(conn, oid, now, 0, "down", count=False) == "PENDING"
+    statuses = []
+    for _ in range(outbox.MAX_ATTEMPTS):
+        assert outbox.mark_sending(conn, oid, now)
+        statuses.append(outbox.retry_later(conn, oid, now, 0, "500"))
+    assert statuses[-1] == "FAILED" and set(statuses[:-1]) == {"PENDING"}
+    later = outbox.ready(conn, now)
+    assert later == []
+
+
+def test_backoff_delays_the_row(conn: sqlite3.Connection) -> None:
+    oid = _add(conn, 1, "x")
+    now = utcnow()
+    outbox.mark_sending(conn, oid, now)
+    outbox.retry_later(conn, oid, now, 30, "502")
+    assert outbox.ready(conn, now) == []
+    assert [r.id for r in outbox.ready(conn, now + timedelta(seconds=31))] == [oid]
+
+
+def test_recover_in_flight_is_at_most_once_for_sends(conn: sqlite3.Connection) -> None:
+    now = utcnow()
+    s = _add(conn, 1, "send")
+    e = _add(conn, 2, "edit", kind="edit", target_message_id=5)
+    c = _add(conn, 3, None, kind="callback_answer", callback_query_id="q")  # type: ignore[arg-type]
+    for oid in (s, e, c):
+        outbox.mark_sending(conn, oid, now)
+    assert outbox.recover_in_flight(conn, now) == (1, 2)
+    assert outbox.get(conn, s).status == "FAILED"  # type: ignore[union-attr]
+    assert outbox.get(conn, s).last_error == outbox.IN_FLIGHT_ERROR  # type: ignore[union-attr]
+    assert {r.id for r in outbox.ready(conn, now)} == {e, c}
+
+
+def test_parts_progress_is_kept(conn: sqlite3.Connection) -> None:
+    oid = _add(conn, 1, "long")
+    outbox.mark_sending(conn, oid, utcnow())
+    outbox.mark_part(conn, oid, 1, 77)
+    row = outbox.get(conn, oid)
+    assert row is not None and row.parts_sent == 1 and row.tg_message_id == 77
+
+
+def test_refusal_once_per_day_without_the_user_id(conn: sqlite3.Connection) -> None:
+    now = utcnow()
+    who = botstate.stranger_key("inst", 424242)
+    assert "424242" not in who
+    assert botstate.note_refusal(conn, who, now)
+    assert not botstate.note_refusal(conn, who, now)
+    assert botstate.note_refusal(conn, who, now + timedelta(days=1))
+    assert botstate.refusals_today(conn, now + timedelta(days=1)) == 1
+
+
+def test_offset_only_moves_forward(conn: sqlite3.Connection) -> None:
+    now = utcnow()
+    assert botstate.get_offset(conn) is None
+    botstate.set_offset(conn, 10, now)
+    botstate.set_offset(conn, 9, now)
+    assert botstate.get_offset(conn) == 10
+    botstate.set_offset(conn, 11, now)
+    assert botstate.get_offset(conn) == 11
