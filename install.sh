@@ -1,0 +1,398 @@
+#!/usr/bin/env bash
+# install.sh: install organizer as systemd services on Debian/Ubuntu.
+#
+#   sudo ./install.sh                 install (or repair) and start everything
+#   sudo ./install.sh --upgrade       install the new version, migrate, restart
+#   sudo ./install.sh --uninstall     remove units and code, keep config and data
+#   sudo ./install.sh --uninstall --purge   ... and config, data and the user too
+#   ./install.sh --dry-run            print every step, change nothing
+#   ./install.sh --prefix /tmp/stage  (or DESTDIR=/tmp/stage) install into a folder
+#                                     without root: no user, no systemctl
+#
+# Other options:
+#   --python PY         interpreter for the virtual environment (default: python3)
+#   --wheel PATH        install this wheel instead of building the checkout
+#   --pip-args "ARGS"   extra arguments for pip install (e.g. "--no-index --find-links DIR")
+#   --deps-from DIR     reuse the dependencies installed in site-packages DIR (a .pth line)
+#                       and install only organizer itself (--no-deps): for tests and
+#                       offline boxes that already have the dependencies
+#   --no-start          install and migrate, but don't enable or start the services
+#
+# Safe to re-run: every step checks first and says "ok" when there is nothing to do;
+# a second run changes nothing and says so.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SERVICE_USER=organizer
+APP_DIR=/opt/organizer
+VENV=$APP_DIR/venv
+ETC_DIR=/etc/organizer
+ENV_FILE=$ETC_DIR/organizer.env
+STATE_DIR=/var/lib/organizer
+UNIT_DIR=/etc/systemd/system
+TARGET=organizer.target
+SERVICES=(organizer-worker organizer-bot organizer-asr organizer-api)
+
+DRY_RUN=0
+MODE=install
+PURGE=0
+START=1
+PYTHON=python3
+WHEEL=""
+PIP_ARGS=""
+DEPS_FROM=""
+DESTDIR=${DESTDIR:-}
+CHANGES=0
+
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+die() { echo "install.sh: error: $*" >&2; exit 1; }
+
+while (($#)); do
+  case $1 in
+    --dry-run) DRY_RUN=1 ;;
+    --prefix) DESTDIR=${2:?--prefix needs a folder}; shift ;;
+    --prefix=*) DESTDIR=${1#*=} ;;
+    --upgrade) MODE=upgrade ;;
+    --uninstall) MODE=uninstall ;;
+    --purge) PURGE=1 ;;
+    --no-start) START=0 ;;
+    --python) PYTHON=${2:?--python needs an interpreter}; shift ;;
+    --wheel) WHEEL=${2:?--wheel needs a path}; shift ;;
+    --pip-args) PIP_ARGS=${2?--pip-args needs a value}; shift ;;
+    --deps-from) DEPS_FROM=${2:?--deps-from needs a site-packages folder}; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+  shift
+done
+((PURGE == 0)) || [[ $MODE == uninstall ]] || die "--purge only goes with --uninstall"
+
+# Every path below is the final path; R() prefixes DESTDIR for a staged install.
+DESTDIR=${DESTDIR%/}
+if [[ -n $DESTDIR ]]; then
+  if ((!DRY_RUN)); then mkdir -p "$DESTDIR" || die "cannot create $DESTDIR"; fi
+  DESTDIR=$(cd "$DESTDIR" 2>/dev/null && pwd || echo "$DESTDIR")
+fi
+R() { printf '%s%s' "$DESTDIR" "$1"; }
+STAGED=0
+[[ -z $DESTDIR ]] || STAGED=1
+
+# run: do it, or under --dry-run only say it. Every change goes through run.
+run() {
+  if ((DRY_RUN)); then
+    printf '  would run: %s\n' "$*"
+  else
+    printf '  + %s\n' "$*"
+    "$@"
+  fi
+}
+step() { printf '== %s\n' "$*"; }
+ok() { printf '  ok: %s\n' "$*"; }
+changed() { CHANGES=$((CHANGES + 1)); printf '  change: %s\n' "$*"; }
+
+if ((STAGED)); then
+  echo "staged install into $DESTDIR: skipping user creation, ownership and systemctl"
+elif ((!DRY_RUN)) && [[ $(id -u) != 0 ]]; then
+  die "run as root (sudo ./install.sh), or use --dry-run, or --prefix DIR for a staged install"
+fi
+((DRY_RUN)) && echo "dry run: nothing will be changed"
+
+have_systemd() { ((STAGED == 0)) && command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; }
+
+as_service_user() {
+  # The service user runs organizer commands, with the same env file as the units.
+  if ((STAGED)); then
+    run env ORGANIZER_ENV_FILE="$(R $ENV_FILE)" DB_PATH="$(R $STATE_DIR)/organizer.db" "$@"
+  else
+    run runuser -u "$SERVICE_USER" -- env ORGANIZER_ENV_FILE="$ENV_FILE" "$@"
+  fi
+}
+
+# --------------------------------------------------------------------- steps
+
+ensure_user() {
+  step "service user $SERVICE_USER"
+  if ((STAGED)); then ok "skipped (staged install)"; return; fi
+  if getent passwd "$SERVICE_USER" >/dev/null; then
+    ok "user $SERVICE_USER exists"
+  else
+    run useradd --system --user-group --home-dir "$STATE_DIR" --no-create-home \
+      --shell /usr/sbin/nologin --comment "organizer services" "$SERVICE_USER"
+    changed "created system user $SERVICE_USER"
+  fi
+}
+
+ensure_dir() { # path mode owner
+  local path=$1 mode=$2 owner=$3 target
+  target=$(R "$path")
+  if [[ ! -d $target ]]; then
+    run install -d -m "$mode" "$target"
+    changed "created $path"
+  elif [[ $(stat -c %a "$target") != "${mode#0}" ]]; then
+    run chmod "$mode" "$target"
+    changed "mode $mode on $path"
+  fi
+  if ((!STAGED)) && [[ -d $target ]] && [[ $(stat -c %U:%G "$target") != "$owner" ]]; then
+    run chown "$owner" "$target"
+    changed "owner $owner on $path"
+  fi
+}
+
+ensure_dirs() {
+  step "folders"
+  ensure_dir "$APP_DIR" 0755 root:root
+  ensure_dir "$ETC_DIR" 0750 "root:$SERVICE_USER"
+  # systemd's StateDirectory= would create it too; migrate needs it before the first start.
+  ensure_dir "$STATE_DIR" 0700 "$SERVICE_USER:$SERVICE_USER"
+  ok "folders checked"
+}
+
+source_version() {
+  if [[ -n $WHEEL ]]; then
+    basename "$WHEEL" | cut -d- -f2
+  else
+    sed -n 's/^version = "\(.*\)"/\1/p' "$SCRIPT_DIR/pyproject.toml" | head -1
+  fi
+}
+
+venv_site() {
+  "$(R "$VENV")/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'
+}
+
+installed_version() {
+  # Only the venv's own site-packages counts (--deps-from adds another one to sys.path).
+  [[ -x $(R "$VENV")/bin/python ]] || return 0
+  local meta
+  for meta in "$(venv_site)"/organizer-*.dist-info/METADATA; do
+    [[ -f $meta ]] && sed -n 's/^Version: //p' "$meta" | head -1
+  done
+  return 0
+}
+
+pip_install() { # extra args...
+  local py
+  py=$(R "$VENV")/bin/python
+  local src=${WHEEL:-$SCRIPT_DIR}
+  # shellcheck disable=SC2086  # PIP_ARGS is a list of words on purpose
+  if [[ -n $DEPS_FROM ]]; then
+    run "$py" -m pip install --quiet --disable-pip-version-check --no-deps "$@" $PIP_ARGS "$src"
+  else
+    run "$py" -m pip install --quiet --disable-pip-version-check "$@" $PIP_ARGS "$src"
+  fi
+}
+
+ensure_venv() {
+  step "virtual environment $VENV"
+  local venv want have
+  venv=$(R "$VENV")
+  if [[ ! -x $venv/bin/python ]]; then
+    run "$PYTHON" -m venv "$venv"
+    changed "created $VENV"
+  else
+    ok "$VENV exists"
+  fi
+  if [[ -n $DEPS_FROM ]]; then
+    [[ -d $DEPS_FROM ]] || die "--deps-from $DEPS_FROM is not a folder"
+    local pth
+    if [[ -x $venv/bin/python ]]; then
+      pth=$(venv_site)/organizer-deps.pth
+    else
+      pth=$venv/lib/site-packages/organizer-deps.pth  # dry run: the venv is not there yet
+    fi
+    if [[ ! -f $pth ]] || [[ $(cat "$pth") != "$DEPS_FROM" ]]; then
+      if ((DRY_RUN)); then
+        printf '  would write %s\n' "$pth"
+      else
+        printf '%s\n' "$DEPS_FROM" >"$pth"
+      fi
+      changed "dependencies from $DEPS_FROM"
+    fi
+  fi
+  want=$(source_version)
+  have=$(installed_version)
+  if [[ $MODE == upgrade ]]; then
+    # The same version number may still be new code: reinstall organizer itself,
+    # then let pip bring the dependencies up to what it asks for.
+    pip_install --upgrade --force-reinstall --no-deps
+    [[ -n $DEPS_FROM ]] || pip_install --upgrade
+    changed "organizer ${have:-none} -> $want"
+  elif [[ -z $have ]]; then
+    pip_install
+    changed "installed organizer $want"
+  elif [[ $have != "$want" ]]; then
+    ok "organizer $have installed, the source is $want: run with --upgrade to install it"
+  else
+    ok "organizer $have installed"
+  fi
+}
+
+install_file() { # src dest mode
+  local src=$1 dest=$2 mode=$3 target
+  target=$(R "$dest")
+  if [[ -f $target ]] && cmp -s "$src" "$target" && [[ $(stat -c %a "$target") == "${mode#0}" ]]; then
+    return 1
+  fi
+  run install -D -m "$mode" "$src" "$target"
+  changed "wrote $dest"
+  return 0
+}
+
+ensure_docs() {
+  step "documentation in $APP_DIR/docs"
+  local f n=0
+  for f in "$SCRIPT_DIR"/docs/OPERATIONS.md "$SCRIPT_DIR"/docs/configuration.md \
+    "$SCRIPT_DIR"/systemd/README.md; do
+    [[ -f $f ]] || continue
+    install_file "$f" "$APP_DIR/docs/$(basename "$f" | sed 's/^README/systemd-README/')" 0644 \
+      && n=$((n + 1))
+  done
+  ((n)) || ok "docs up to date"
+}
+
+ensure_env_file() {
+  step "env file $ENV_FILE"
+  local target
+  target=$(R "$ENV_FILE")
+  if [[ -f $target ]]; then
+    ok "$ENV_FILE exists (left as it is)"
+    local mode
+    mode=$(stat -c %a "$target")
+    if [[ $mode != 600 ]]; then
+      echo "  warning: $ENV_FILE has mode $mode; it holds secrets: chmod 600 $ENV_FILE" >&2
+    fi
+    return
+  fi
+  run install -m 0600 "$SCRIPT_DIR/packaging/organizer.env.example" "$target"
+  # The program reads the file itself as the service user; /etc stays read-only to it
+  # under ProtectSystem=strict.
+  if ((!STAGED)); then run chown "$SERVICE_USER:$SERVICE_USER" "$target"; fi
+  changed "wrote $ENV_FILE from the template: set TELEGRAM_BOT_TOKEN and TELEGRAM_ALLOWED_USER_IDS"
+}
+
+UNITS_CHANGED=0
+ensure_units() {
+  step "systemd units in $UNIT_DIR"
+  local f
+  for f in "$SCRIPT_DIR"/systemd/*.service "$SCRIPT_DIR"/systemd/*.timer \
+    "$SCRIPT_DIR"/systemd/*.target; do
+    install_file "$f" "$UNIT_DIR/$(basename "$f")" 0644 && UNITS_CHANGED=1
+  done
+  if ((UNITS_CHANGED)); then
+    if have_systemd; then run systemctl daemon-reload; fi
+  else
+    ok "units up to date"
+  fi
+}
+
+ensure_schema() {
+  step "database schema"
+  local organizer
+  organizer=$(R "$VENV")/bin/organizer
+  if [[ ! -x $organizer ]]; then
+    ok "skipped: $VENV/bin/organizer is not there yet (dry run)"
+    return
+  fi
+  local check=(env ORGANIZER_ENV_FILE="$(R $ENV_FILE)")
+  ((STAGED)) && check+=(DB_PATH="$(R $STATE_DIR)/organizer.db")
+  if ((!STAGED)) && [[ -f $ENV_FILE ]]; then
+    check=(runuser -u "$SERVICE_USER" -- "${check[@]}")
+  fi
+  if [[ -f $(R "$ENV_FILE") ]] && (cd / && "${check[@]}" "$organizer" migrate --check >/dev/null 2>&1); then
+    ok "schema current"
+    return
+  fi
+  (cd / && as_service_user "$organizer" migrate)
+  changed "migrated the database"
+}
+
+ensure_running() {
+  step "services"
+  if ((START == 0)); then ok "skipped (--no-start)"; return; fi
+  if ! have_systemd; then
+    ok "skipped: no systemd here$( ((STAGED)) && echo ' (staged install)')"
+    return
+  fi
+  if [[ $(systemctl is-enabled $TARGET 2>/dev/null) != enabled ]]; then
+    run systemctl enable $TARGET
+    changed "enabled $TARGET"
+  fi
+  if [[ $MODE == upgrade ]] || ((UNITS_CHANGED)) && systemctl is-active --quiet $TARGET; then
+    # PartOf= carries the restart to every service of the target.
+    run systemctl restart $TARGET
+    changed "restarted $TARGET"
+  elif ! systemctl is-active --quiet $TARGET; then
+    run systemctl start $TARGET
+    changed "started $TARGET"
+  else
+    ok "$TARGET is active"
+  fi
+  local s
+  for s in "${SERVICES[@]}"; do
+    printf '  %s: %s\n' "$s" "$(systemctl is-active "$s" 2>/dev/null || true)"
+  done
+}
+
+uninstall() {
+  step "uninstall"
+  if have_systemd; then
+    if systemctl list-unit-files "$TARGET" >/dev/null 2>&1; then
+      run systemctl disable --now $TARGET organizer-backup.timer "${SERVICES[@]}" \
+        organizer-backup.service || true
+    fi
+  fi
+  local f target
+  for f in "$SCRIPT_DIR"/systemd/*.service "$SCRIPT_DIR"/systemd/*.timer \
+    "$SCRIPT_DIR"/systemd/*.target; do
+    target=$(R "$UNIT_DIR/$(basename "$f")")
+    if [[ -e $target ]]; then
+      run rm -f "$target"
+      changed "removed $UNIT_DIR/$(basename "$f")"
+    fi
+  done
+  if have_systemd && ((CHANGES)); then run systemctl daemon-reload; fi
+  if [[ -e $(R "$APP_DIR") ]]; then
+    run rm -rf "$(R "$APP_DIR")"
+    changed "removed $APP_DIR"
+  fi
+  if ((PURGE)); then
+    for f in "$ETC_DIR" "$STATE_DIR" /var/cache/organizer; do
+      if [[ -e $(R "$f") ]]; then
+        run rm -rf "$(R "$f")"
+        changed "removed $f"
+      fi
+    done
+    if ((!STAGED)) && getent passwd "$SERVICE_USER" >/dev/null; then
+      run userdel "$SERVICE_USER"
+      changed "removed user $SERVICE_USER"
+    fi
+  else
+    echo "  kept $ETC_DIR and $STATE_DIR (database, backups); --purge removes them"
+  fi
+}
+
+# ---------------------------------------------------------------------- main
+
+case $MODE in
+  uninstall) uninstall ;;
+  install|upgrade)
+    ensure_user
+    ensure_dirs
+    ensure_venv
+    ensure_docs
+    ensure_env_file
+    ensure_units
+    ensure_schema
+    ensure_running
+    ;;
+esac
+
+if ((CHANGES == 0)); then
+  echo "nothing to do: everything is already in place (0 changes)"
+elif ((DRY_RUN)); then
+  echo "dry run: $CHANGES change(s) would be made"
+else
+  echo "done: $CHANGES change(s)"
+  if [[ $MODE != uninstall ]]; then
+    echo "next: edit $ENV_FILE if needed, then: sudo -u $SERVICE_USER $VENV/bin/organizer doctor"
+  fi
+fi

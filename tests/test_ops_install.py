@@ -1,0 +1,148 @@
+"""install.sh into a folder (--prefix): result, idempotency, dry run, upgrade, uninstall.
+
+The venv gets only organizer itself; its dependencies come from the test venv through
+`--deps-from <site-packages>` so no test downloads the dependency tree.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import stat
+import subprocess
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+SCRIPT = REPO / "install.sh"
+SITE = sysconfig.get_paths()["purelib"]
+PY = shutil.which("python3") or "python3"
+
+pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+
+
+def install(prefix: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
+    env["PIP_NO_INPUT"] = "1"
+    p = subprocess.run(
+        ["bash", str(SCRIPT), "--prefix", str(prefix), "--python", PY, "--deps-from", SITE,
+         *args],
+        capture_output=True, text=True, timeout=240, env=env,
+    )  # fmt: skip
+    if check:
+        assert p.returncode == 0, p.stdout + p.stderr
+    return p
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int, int]]:
+    """path -> (mode, size, mtime_ns) of every file.
+
+    Left out: Python's bytecode caches, and SQLite's -wal/-shm files, which any reader
+    of a WAL database (here `migrate --check`) creates beside it (so directory times too).
+    """
+    out = {}
+    for p in root.rglob("*"):
+        if "__pycache__" in p.parts or p.suffix == ".pyc" or p.name.endswith(("-wal", "-shm")):
+            continue
+        st = p.lstat()
+        mtime = 0 if p.is_dir() else st.st_mtime_ns
+        out[str(p.relative_to(root))] = (st.st_mode, st.st_size, mtime)
+    return out
+
+
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    root = tmp_path_factory.mktemp("stage")
+    p = install(root)
+    return root, p.stdout
+
+
+def test_staged_install_result(staged: tuple[Path, str]) -> None:
+    root, out = staged
+    assert "skipping user creation, ownership and systemctl" in out
+    env_file = root / "etc/organizer/organizer.env"
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    assert env_file.read_text() == (REPO / "packaging/organizer.env.example").read_text()
+    for unit in (REPO / "systemd").glob("organizer*"):
+        assert (root / "etc/systemd/system" / unit.name).read_bytes() == unit.read_bytes()
+    assert stat.S_IMODE((root / "var/lib/organizer").stat().st_mode) == 0o700
+    organizer = root / "opt/organizer/venv/bin/organizer"
+    v = subprocess.run([organizer, "--version"], capture_output=True, text=True, timeout=60)
+    assert v.returncode == 0 and v.stdout.startswith("organizer ")
+    # The venv runs its own installed copy, not this checkout.
+    where = subprocess.run(
+        [root / "opt/organizer/venv/bin/python", "-c", "import organizer; print(organizer.__file__)"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert where.stdout.startswith(str(root / "opt/organizer/venv"))
+    db = root / "var/lib/organizer/organizer.db"
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0] >= 1
+    conn.close()
+    assert "migrated the database" in out
+
+
+def test_second_run_is_a_no_op(staged: tuple[Path, str]) -> None:
+    root, _ = staged
+    before = snapshot(root)
+    p = install(root)
+    assert "nothing to do" in p.stdout and "(0 changes)" in p.stdout, p.stdout
+    assert "change:" not in p.stdout
+    assert snapshot(root) == before
+
+
+def test_env_file_is_never_overwritten(staged: tuple[Path, str]) -> None:
+    root, _ = staged
+    env_file = root / "etc/organizer/organizer.env"
+    original = env_file.read_text()
+    try:
+        env_file.write_text(original + "TELEGRAM_ALLOWED_USER_IDS=42\n")
+        env_file.chmod(0o644)
+        p = install(root)
+        assert "TELEGRAM_ALLOWED_USER_IDS=42" in env_file.read_text()
+        assert "chmod 600" in p.stderr  # warned, not silently changed
+    finally:
+        env_file.write_text(original)
+        env_file.chmod(0o600)
+
+
+def test_dry_run_changes_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "fresh"
+    p = install(root, "--dry-run")
+    assert "would run: install -d -m 0755" in p.stdout
+    assert "dry run:" in p.stdout and "change(s) would be made" in p.stdout
+    assert not root.exists()
+
+
+@pytest.mark.slow
+def test_upgrade_then_uninstall_keeps_data_unless_purged(tmp_path: Path) -> None:
+    root = tmp_path / "stage"
+    install(root)
+    db = root / "var/lib/organizer/organizer.db"
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO meta (key, value) VALUES ('marker', 'keep me')")
+    conn.commit()
+    conn.close()
+    p = install(root, "--upgrade")
+    assert "organizer 0.1.0 -> 0.1.0" in p.stdout or "->" in p.stdout
+    assert "schema current" in p.stdout
+    p = install(root, "--uninstall")
+    assert not (root / "opt/organizer").exists()
+    assert not list((root / "etc/systemd/system").glob("organizer*"))
+    assert (root / "etc/organizer/organizer.env").exists()
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'marker'").fetchone()[0] == "keep me"
+    conn.close()
+    assert "kept /etc/organizer and /var/lib/organizer" in p.stdout
+    assert "nothing to do" in install(root, "--uninstall").stdout
+    install(root, "--uninstall", "--purge")
+    assert not (root / "var/lib/organizer").exists() and not (root / "etc/organizer").exists()
+
+
+def test_bad_option_is_one_line() -> None:
+    p = subprocess.run(["bash", str(SCRIPT), "--bogus"], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1 and p.stderr.startswith("install.sh: error: unknown option")
