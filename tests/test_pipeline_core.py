@@ -248,6 +248,14 @@ def test_clarify_rules_by_example():
     assert isinstance(d, dialog.FillDraft) and d.missing == ("time",)
 
 
+def test_says_date():
+    for text in ["перенеси на завтра в 17", "на пятницу", "27.11 в 10", "move to Friday 3pm",
+                 "tomorrow at 5", "через неделю"]:  # fmt: skip
+        assert dialog.says_date(text), text
+    for text in ["перенеси встречу с Петей на 17", "move the call to 4pm", "в 15:30"]:
+        assert not dialog.says_date(text), text
+
+
 # ---------------------------------------------------------------- agenda
 
 

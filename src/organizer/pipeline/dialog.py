@@ -25,6 +25,7 @@ An open question (the chat's `clarify` row)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,6 +55,9 @@ class Parsed:
     all_day: bool
     rrule: str | None
     needs: tuple[str, ...]
+    # False when the text names a clock time but no day ("перенеси на 17"): a reschedule
+    # then keeps the item's own day instead of the parser's "next 17:00".
+    date_said: bool = True
 
     @classmethod
     def from_result(cls, r: Any) -> Parsed:
@@ -167,6 +171,26 @@ def clearly_new(p: Parsed) -> bool:
     if not words:
         return False
     return not (p.intent == "task" and p.start is not None and len(words) <= 1)
+
+
+_DATE_WORDS = re.compile(
+    # stems: any ending may follow
+    r"\b(?:сегодн|завтр|послезавтр|понедельн|вторник|сред[ауы]\b|четверг|пятниц|суббот|"
+    r"воскресен|числ|январ|феврал|март|апрел|ма[яй]\b|июн|июл|август|сентябр|октябр|ноябр|"
+    r"декабр|недел|месяц|через|следующ|выходн|будн|today|tonight|tomorrow|monday|tuesday|"
+    r"wednesday|thursday|friday|saturday|sunday|january|february|march|april|june|july|"
+    r"august|september|october|november|december|next|week|month|weekend)"
+    # short forms: whole words only
+    r"|\b(?:пн|вт|ср|чт|пт|сб|вс|mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|"
+    r"aug|sep|oct|nov|dec)\b"
+    r"|\bin\s+\d+\s+days?\b|\d{1,2}[./]\d{1,2}|\d{4}-\d{2}-\d{2}",
+    re.IGNORECASE,
+)
+
+
+def says_date(text: str) -> bool:
+    """Does the text name a day (a weekday, a date, today/tomorrow, next week …)?"""
+    return _DATE_WORDS.search(text) is not None
 
 
 def similar_titles(a: str | None, b: str | None) -> bool:

@@ -9,6 +9,7 @@ The meaning of a message is decided by the pure `dialog.decide`; this module doe
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -175,6 +176,8 @@ def process_text(t: Turn, text: str) -> None:
             if q.lang:
                 t.lang = q.lang
     alone = parse(clean, t.now, t.tz)
+    if alone.start is not None and not alone.all_day and not dialog.says_date(clean):
+        alone = dataclasses.replace(alone, date_said=False)
     if q is not None and q.purpose == "complete" and item is not None and item.source_text:
         combined = parse(f"{item.source_text} {clean}"[:MAX_PARSE_CHARS], t.now, t.tz)
     decision = dialog.decide(alone, question, combined)
@@ -453,7 +456,7 @@ def _choice_keyboard(t: Turn, choices: list[items.Item], p: Parsed) -> replies.K
     if p.intent == "reschedule" and p.start is not None:
         rows = []
         for i in choices:
-            start, _, _ = new_times(i, p, t.tz)
+            start, _, _ = new_times(i, p, t.tz, t.now)
             label = replies.short_label(i, tz=t.tz, now=t.now, lang=t.lang)
             rows.append([replies.button(label, replies.pick_data(i.id, start, t.tz))])
         return rows
@@ -504,7 +507,9 @@ def cancel(t: Turn, item: items.Item) -> None:
     )
 
 
-def new_times(item: items.Item, p: Parsed, tz: str) -> tuple[datetime, datetime | None, bool]:
+def new_times(
+    item: items.Item, p: Parsed, tz: str, now: datetime
+) -> tuple[datetime, datetime | None, bool]:
     """The item's new (start, end, all_day) for a reschedule to `p.start`.
 
     A new date alone keeps the item's clock time; the duration is kept; an untimed
@@ -530,8 +535,14 @@ def new_times(item: items.Item, p: Parsed, tz: str) -> tuple[datetime, datetime 
             return start, _midnight(day + timedelta(days=days), tz), True
         return start, None, True
     start = p.start
-    if p.end is not None and p.end > start:
-        return start, p.end, False
+    if not p.date_said and item.start_at is not None:
+        # "перенеси на 17": the same day as the item, at the new clock time
+        clock = p.start.astimezone(zone).timetz().replace(tzinfo=None)
+        same_day = datetime.combine(item.start_at.astimezone(zone).date(), clock, zone)
+        if same_day > now:
+            start = same_day
+    if p.end is not None and p.end > p.start:
+        return start, start + (p.end - p.start), False
     if old_len is not None and not item.all_day:
         return start, start + old_len, False
     return start, (start + DEFAULT_MEETING if item.type == "meeting" else None), False
@@ -541,7 +552,7 @@ def reschedule(t: Turn, item: items.Item, p: Parsed) -> None:
     if item.status != "OPEN":
         t.reply(replies.already_text(item, tz=t.tz, now=t.now, lang=t.lang), item_id=item.id)
         return
-    start, end, all_day = new_times(item, p, t.tz)
+    start, end, all_day = new_times(item, p, t.tz, t.now)
     move(t, item, start, end, all_day)
 
 
