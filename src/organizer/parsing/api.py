@@ -17,6 +17,7 @@ from organizer.parsing.dates import (
     next_day_of_month,
     next_week_day,
     next_weekday,
+    period_end,
     resolve_dm,
     safe_date,
 )
@@ -149,6 +150,8 @@ def _resolve_date(m: Mention, today: date) -> date | None:
         return today - timedelta(days=today.weekday()) + timedelta(days=d["this_week_wd"])
     if "dm" in d:
         return resolve_dm(today, d)
+    if "period_end" in d:
+        return period_end(today, d["period_end"], d["which"])
     if "dom" in d:
         if d.get("month_of") == "next":
             first = add_months(today.replace(day=1), 1)

@@ -432,7 +432,8 @@ def match_date_range(toks: list[Tok], i: int, en: bool) -> Mention | None:
         if "dm" not in pa:
             return None
         pb = {"dm": (pb["day"], pa["dm"][1]), "year": pa.get("year")}
-        # "from 13th to the 15th of July"
+    if "dm" in pa and "dm" in pb and pa.get("year") is None and pb.get("year") is not None:
+        pa = dict(pa, year=pb["year"])  # "с 14.10 по 15.10.2018"
     return Mention("drange", i, j2, {"a": pa, "b": pb})
 
 
@@ -443,3 +444,57 @@ def resolve_dm(today: date, d: dict) -> date | None:
     if y is not None:
         return safe_date(y, month, day)
     return next_day_month(today, month, day)
+
+
+_END_WORDS = frozenset({"конца", "концу", "конец", "конце", "end"})
+_PERIODS = {"недели": "week", "week": "week", "месяца": "month", "month": "month",
+            "года": "year", "year": "year", "дня": "day", "day": "day",
+            "eod": "day", "eow": "week", "eom": "month", "eoy": "year"}
+
+
+def match_period_end(toks: list[Tok], i: int) -> Mention | None:
+    """до конца недели, к концу месяца, by the end of the week, by EOD -> a date."""
+    n = len(toks)
+    k = i
+    if toks[k].t in ("до", "к", "by", "until", "till", "at", "in", "в", "на"):
+        k += 1
+    if k < n and toks[k].t == "the":
+        k += 1
+    if k < n and toks[k].t in ("eod", "eow", "eom", "eoy"):
+        return Mention("date", i, k + 1, {"period_end": _PERIODS[toks[k].t], "which": "this",
+                                          "prep": toks[i].t})
+    if k >= n or toks[k].t not in _END_WORDS:
+        return None
+    k += 1
+    if k < n and toks[k].t == "of":
+        k += 1
+    which = "this"
+    if k < n and toks[k].t in ("the", "this", "этой", "этого", "текущей", "текущего",
+                               "current"):
+        k += 1
+    elif k < n and toks[k].t in ("next", "следующей", "следующего", "coming"):
+        which = "next"
+        k += 1
+    if k < n and toks[k].t in _PERIODS:
+        return Mention("date", i, k + 1, {"period_end": _PERIODS[toks[k].t],
+                                          "which": which, "prep": toks[i].t})
+    return None
+
+
+def period_end(today: date, period: str, which: str) -> date:
+    """The day a period ends: a working week ends on Friday (Sunday once Friday has
+    passed), a month on its last day, a year on 31 December, a day on itself."""
+    if period == "day":
+        return today
+    if period == "week":
+        monday = today - timedelta(days=today.weekday())
+        if which == "next":
+            return monday + timedelta(days=11)
+        friday = monday + timedelta(days=4)
+        return friday if today <= friday else monday + timedelta(days=6)
+    if period == "month":
+        y, m = today.year, today.month
+        if which == "next":
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return date(y, m, last_day(y, m))
+    return date(today.year + (1 if which == "next" else 0), 12, 31)

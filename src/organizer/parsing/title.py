@@ -15,7 +15,8 @@ def _words(s: str) -> list[str]:
 # Words left dangling at either end once times are cut out.
 _EDGE = frozenset(
     _words(
-    "в во на к ко с со до по и а или около после перед от за через у "
+    "в во на к ко с со до по и а или около после перед от за через у как "
+    "is was are were will be been has have as "
     "at on in by to for from and or of until till the around about before after with "
     "также еще ещё тоже also then потом")
 )
@@ -26,6 +27,7 @@ _AFTER_COMMAND = frozenset(_words(
     "мне меня нам нас me us to that что чтобы о об про том about of the my мой мою моё мое "
     "мои моих мой мою my our свою свой свои нужно надо need")
 )
+_NOTE_NOUNS = frozenset(_words("идею идея мысль мысли заметку заметка note idea thought"))
 _PUNCT_EDGE = " \t\n,.;:!?-—–\"'«»()[]{}/\\|*…"
 
 
@@ -55,6 +57,11 @@ def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: l
     if note:
         # a note keeps its words; only the leading trigger and its punctuation go
         kept = [k for k in range(n) if keep[k]]
+        # "запиши идею: …", "запомни мысль …": a second note word goes too
+        if kept and toks[kept[0]].t in _NOTE_NOUNS:
+            kept.pop(0)
+            while kept and toks[kept[0]].kind == "p":
+                kept.pop(0)
         if not kept:
             return None
         out = text[toks[kept[0]].s: toks[kept[-1]].e].strip(_PUNCT_EDGE)
