@@ -63,10 +63,18 @@ def test_never_raises_and_answers_schema(text: str, now: datetime, tz: str) -> N
     check_schema(parse(text, now, tz).to_dict())
 
 
-@settings(max_examples=100, deadline=None)
-@given(text=st.lists(WORDS, min_size=1, max_size=12).map(" ".join), now=NOWS)
-def test_times_are_never_in_the_past_for_new_items(text: str, now: datetime) -> None:
-    d = parse(text, now, "Europe/Moscow").to_dict()
-    if d["intent"] in ("task", "meeting") and d["start"] and not d["all_day"]:
-        start = datetime.fromisoformat(d["start"])
-        assert start >= now - timedelta(minutes=1)
+CLOCKS = st.sampled_from([
+    "в 15:00", "в 9", "в 4", "полтретьего", "без четверти пять", "в полночь", "в полдень",
+    "в 2 ночи", "в семь вечера", "в пятнадцать тридцать", "at 3pm", "at noon", "at 9:30",
+    "half past four", "at midnight", "в 23:59", "в 0:00",
+])
+
+
+@settings(max_examples=200, deadline=None)
+@given(clock=CLOCKS, what=st.sampled_from(["созвон", "купить хлеб", "call with Bob", ""]),
+       now=NOWS, tz=st.sampled_from(ZONES))
+def test_a_time_without_a_date_is_the_next_occurrence(clock: str, what: str, now: datetime,
+                                                       tz: str) -> None:
+    d = parse(f"{clock} {what}", now, tz).to_dict()
+    start = datetime.fromisoformat(d["start"])
+    assert now < start <= now + timedelta(hours=26)
