@@ -67,6 +67,7 @@ class FakeTelegram:
     files: dict[str, tuple[str, bytes, int]] = field(default_factory=dict)
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     confirmed: int = 0  # highest offset a getUpdates acknowledged
+    returned_at: dict[int, float] = field(default_factory=dict)  # update id -> time.time()
 
     def __post_init__(self) -> None:
         self.lock = threading.Condition()
@@ -308,6 +309,9 @@ class FakeTelegram:
                 self.lock.wait(left)
             if self.down:
                 raise ConnectionAbortedError("server going down")
+            now = time.time()
+            for u in ready[:limit]:
+                self.returned_at.setdefault(_uid(u), now)
             return 200, _ok(ready[:limit])
 
     def _rate(self, chat_id: int) -> tuple[int, dict[str, Any]] | None:

@@ -212,6 +212,14 @@ class Deliverer:
 
     async def _deliver(self, row: OutboxRow) -> None:
         try:
+            await self._deliver_row(row)
+        except sqlite3.Error:
+            # Recording the outcome failed; the row stays SENDING until the next start,
+            # where recover_in_flight settles it (a send: FAILED, never sent twice).
+            log.exception("outbox id=%d: could not record the outcome", row.id)
+
+    async def _deliver_row(self, row: OutboxRow) -> None:
+        try:
             tg_id = await self._send(row)
         except RetryAfter as e:
             wait = retry_after_s(e)

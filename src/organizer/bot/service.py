@@ -88,6 +88,7 @@ class Poller:
         self.last_update_at: datetime | None = None
         self.received = 0
         self.tries: dict[int, int] = {}
+        self.offset: int | None = None
         self._trouble: str | None = None
 
     def alive(self) -> bool:
@@ -101,45 +102,56 @@ class Poller:
             self._trouble = trouble
 
     async def run(self, stop: asyncio.Event) -> None:
-        offset = botstate.get_offset(self.conn)
+        self.offset = botstate.get_offset(self.conn)
         while not stop.is_set():
             self.last_tick = time.monotonic()
             try:
-                raw = await self.app.bot.do_api_request(
-                    "getUpdates",
-                    api_kwargs={
-                        "offset": offset,
-                        "timeout": self.longpoll_s,
-                        "allowed_updates": ALLOWED_UPDATES,
-                    },
-                    read_timeout=self.read_s,
-                )
-            except RetryAfter as e:
-                await _sleep(stop, retry_after_s(e))
-                continue
-            except Conflict as e:
-                self._state(
-                    "conflict",
-                    "getUpdates conflict (%s): another process polls with this token or a "
-                    "webhook is set; retrying every 10 s",
-                    e,
-                )
-                await _sleep(stop, 10.0)
-                continue
-            except InvalidToken as e:
-                self._state("token", "Telegram rejected the bot token (%s); retrying every 60 s", e)
-                await _sleep(stop, 60.0)
-                continue
-            except (NetworkError, TelegramError) as e:
-                await self._outage(stop, e)
-                continue
-            self._state(None)
-            self.link.ok("polling")
-            if not isinstance(raw, list):
-                log.warning("getUpdates returned %s, not a list; ignored", type(raw).__name__)
-                continue
-            if raw:
-                offset = await self.process(raw, offset, stop)
+                await self.turn(stop)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug or a broken database must not end polling
+                log.exception("polling turn failed; retrying in 2 s")
+                await _sleep(stop, 2.0)
+
+    async def turn(self, stop: asyncio.Event) -> None:
+        """One getUpdates and the handling of what it brought."""
+        offset = self.offset
+        try:
+            raw = await self.app.bot.do_api_request(
+                "getUpdates",
+                api_kwargs={
+                    "offset": offset,
+                    "timeout": self.longpoll_s,
+                    "allowed_updates": ALLOWED_UPDATES,
+                },
+                read_timeout=self.read_s,
+            )
+        except RetryAfter as e:
+            await _sleep(stop, retry_after_s(e))
+            return
+        except Conflict as e:
+            self._state(
+                "conflict",
+                "getUpdates conflict (%s): another process polls with this token or a "
+                "webhook is set; retrying every 10 s",
+                e,
+            )
+            await _sleep(stop, 10.0)
+            return
+        except InvalidToken as e:
+            self._state("token", "Telegram rejected the bot token (%s); retrying every 60 s", e)
+            await _sleep(stop, 60.0)
+            return
+        except (NetworkError, TelegramError) as e:
+            await self._outage(stop, e)
+            return
+        self._state(None)
+        self.link.ok("polling")
+        if not isinstance(raw, list):
+            log.warning("getUpdates returned %s, not a list; ignored", type(raw).__name__)
+            return
+        if raw:
+            self.offset = await self.process(raw, offset, stop)
 
     async def _outage(self, stop: asyncio.Event, e: BaseException) -> None:
         wait = self.link.failed("polling", e)
