@@ -72,6 +72,8 @@ class Session:
     out: TextIO
     worker: object = None
     buttons: dict[int, tuple[str, int]] = field(default_factory=dict)
+    submitted: list[int] = field(default_factory=list)  # this session's recent inbox rows
+    shown_up_to: int = 0  # the highest outbox id printed
 
     def __post_init__(self) -> None:
         from organizer.handlers import build_plugins
@@ -120,6 +122,7 @@ class Session:
             now=self.clock(),
             source="chat",
         )
+        self.submitted = [*self.submitted[-20:], row_id]
         self.run_until_done(row_id)
         self.deliver()
 
@@ -141,9 +144,13 @@ class Session:
         self.deliver()
 
     def deliver(self) -> None:
-        rows = conversation.pending_for_chat(self.conn, self.chat_id)
+        rows = conversation.pending_for_chat(
+            self.conn, self.chat_id, after_id=self.shown_up_to, inbox_ids=self.submitted
+        )
+        rows = [r for r in rows if r.id > self.shown_up_to or r.status == "PENDING"]
         if not rows:
             return
+        self.shown_up_to = max(self.shown_up_to, *(r.id for r in rows))
         visible = {r.inbox_id for r in rows if r.kind != "callback_answer"}
         numbered: dict[int, tuple[str, int]] = {}
         for r in rows:

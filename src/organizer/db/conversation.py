@@ -11,10 +11,17 @@ from organizer.db.outbox import OutboxRow
 from organizer.model import to_db
 
 
-def pending_for_chat(conn: sqlite3.Connection, chat_id: int) -> list[OutboxRow]:
+def pending_for_chat(
+    conn: sqlite3.Connection, chat_id: int, *, after_id: int = 0, inbox_ids: Iterable[int] = ()
+) -> list[OutboxRow]:
+    """The chat's undelivered rows, plus (after `after_id`) the replies to `inbox_ids`
+    whatever their status — so a bot running on the same file cannot hide them."""
+    wanted = sorted(set(inbox_ids))
+    marks = ",".join("?" * len(wanted)) or "NULL"
     rows = conn.execute(
-        "SELECT * FROM outbox WHERE chat_id = ? AND status = 'PENDING' ORDER BY id",
-        (chat_id,),
+        "SELECT * FROM outbox WHERE chat_id = ? AND (status = 'PENDING'"
+        f" OR (id > ? AND inbox_id IN ({marks}))) ORDER BY id",
+        (chat_id, after_id, *wanted),
     ).fetchall()
     return [OutboxRow(**dict(r)) for r in rows]
 
