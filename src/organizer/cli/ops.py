@@ -67,12 +67,16 @@ def register(app: typer.Typer) -> None:
     def doctor(
         ctx: typer.Context,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        offline: Annotated[
+            bool,
+            typer.Option("--offline", help="Skip the checks that use the network (ASR, calendar)."),
+        ] = False,
     ) -> None:
         """Check configuration, files, database and services; exit 1 on any FAIL."""
         from organizer.doctor import run_checks
 
         obj = ctx.find_root().obj or {}
-        results = run_checks(env_file=obj.get("env_file"))
+        results = run_checks(env_file=obj.get("env_file"), offline=offline)
         rows = [{"check": r.name, "result": r.status, "detail": r.detail} for r in results]
         render(rows, title="organizer doctor", as_json=as_json)
         if any(r.status == "FAIL" for r in results):

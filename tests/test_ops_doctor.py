@@ -1,0 +1,184 @@
+"""`organizer doctor`: each check says OK/WARN/FAIL and how to fix it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import ORGANIZER, REPO, make_env
+from organizer.doctor import Check, run_checks, unit_db_paths
+
+GOOD_TOKEN = "123456789:AAE" + "x" * 32
+
+
+def by_name(results: list[Check]) -> dict[str, Check]:
+    return {r.name: r for r in results}
+
+
+def checks(db_path: Path, units: Path | None = None, **env: str) -> dict[str, Check]:
+    environ = {"DB_PATH": str(db_path), "TELEGRAM_BOT_TOKEN": GOOD_TOKEN,
+               "TELEGRAM_ALLOWED_USER_IDS": "42", **env}  # fmt: skip
+    return by_name(run_checks(environ=environ, offline=True, unit_dirs=[units] if units else []))
+
+
+def test_all_good_offline(db_path: Path) -> None:
+    r = checks(db_path)
+    assert r["configuration"].status == "OK"
+    assert r["telegram token"].status == "OK" and "123456789" in r["telegram token"].detail
+    assert r["database"].status == "OK"
+    assert r["canon"].status == "OK"
+    assert r["disk space"].status in ("OK", "WARN")
+    assert r["allowed users"].status == "OK"
+    assert "asr" not in r  # offline
+
+
+@pytest.mark.parametrize(
+    ("token", "status"),
+    [("", "FAIL"), ("123:abc", "FAIL"), (f'"{GOOD_TOKEN}"', "FAIL"), (GOOD_TOKEN, "OK")],
+)
+def test_telegram_token_format(db_path: Path, token: str, status: str) -> None:
+    assert checks(db_path, TELEGRAM_BOT_TOKEN=token)["telegram token"].status == status
+
+
+def test_config_rule_broken_is_one_fail_line(db_path: Path) -> None:
+    r = run_checks(environ={"DB_PATH": str(db_path), "TG_LONGPOLL_SEC": "50"}, offline=True)
+    assert [(c.name, c.status) for c in r] == [("configuration", "FAIL")]
+    assert "TG_HTTP_READ_TIMEOUT" in r[0].detail
+
+
+def test_env_file_mode(db_path: Path, tmp_path: Path) -> None:
+    f = tmp_path / "organizer.env"
+    f.write_text(f"DB_PATH={db_path}\nTELEGRAM_BOT_TOKEN={GOOD_TOKEN}\n")
+    f.chmod(0o644)
+    r = by_name(run_checks(env_file=f, environ={}, offline=True, unit_dirs=[]))
+    assert r["env file"].status == "FAIL" and f"chmod 600 {f}" in r["env file"].detail
+    f.chmod(0o600)
+    r = by_name(run_checks(env_file=f, environ={}, offline=True, unit_dirs=[]))
+    assert r["env file"].status == "OK"
+
+
+def test_schema_behind(db_path: Path, conn) -> None:
+    top = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0]
+    conn.execute("DELETE FROM schema_migrations WHERE version = ?", (top,))
+    d = checks(db_path)["database"]
+    assert d.status == "FAIL" and "organizer migrate" in d.detail
+
+
+def sa_file(tmp_path: Path, data: object, mode: int = 0o600) -> Path:
+    p = tmp_path / "sa.json"
+    p.write_text(data if isinstance(data, str) else json.dumps(data))
+    p.chmod(mode)
+    return p
+
+
+GOOD_SA = {
+    "type": "service_account",
+    "project_id": "p",
+    "private_key": "-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----\n",
+    "client_email": "bot@p.iam.gserviceaccount.com",
+    "token_uri": "https://oauth2.googleapis.com/token",
+}
+
+
+@pytest.mark.parametrize(
+    ("data", "mode", "status", "needle"),
+    [
+        (GOOD_SA, 0o600, "OK", "bot@p.iam"),
+        (GOOD_SA, 0o644, "WARN", "chmod 600"),
+        ("{not json", 0o600, "FAIL", "not valid JSON"),
+        ({**GOOD_SA, "type": "authorized_user"}, 0o600, "FAIL", "not service_account"),
+        ({"installed": {"client_id": "x"}}, 0o600, "FAIL", "not a service-account key"),
+    ],
+)
+def test_google_service_account(db_path, tmp_path, data, mode, status, needle) -> None:
+    sa = sa_file(tmp_path, data, mode)
+    r = checks(db_path, CALENDAR_BACKEND="google", GOOGLE_CALENDAR_ID="me@example.com",
+               GOOGLE_SA_FILE=str(sa))  # fmt: skip
+    c = r["google service account"]
+    assert c.status == status and needle in c.detail, c
+    assert r["google calendar id"].status == "OK"
+
+
+def test_google_missing_file(db_path: Path, tmp_path: Path) -> None:
+    r = checks(db_path, CALENDAR_BACKEND="google", GOOGLE_CALENDAR_ID="me@example.com",
+               GOOGLE_SA_FILE=str(tmp_path / "nope.json"))  # fmt: skip
+    assert r["google service account"].status == "FAIL"
+    assert "does not exist" in r["google service account"].detail
+
+
+def write_units(folder: Path, env_file: Path, dropin_db: Path | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for unit in (REPO / "systemd").glob("organizer-*.service"):
+        text = unit.read_text().replace("/etc/organizer/organizer.env", str(env_file))
+        (folder / unit.name).write_text(text)
+    if dropin_db:
+        d = folder / "organizer-api.service.d"
+        d.mkdir()
+        (d / "override.conf").write_text(f'[Service]\nEnvironment="DB_PATH={dropin_db}"\n')
+    return folder
+
+
+def test_units_share_the_db_path(db_path: Path, tmp_path: Path) -> None:
+    env_file = tmp_path / "organizer.env"
+    env_file.write_text(f"DB_PATH={db_path}\n")
+    units = write_units(tmp_path / "units", env_file)
+    assert {u.db_path for u in unit_db_paths(units)} == {db_path}
+    c = checks(db_path, units)["units' DB_PATH"]
+    assert c.status == "OK" and "all 5 units" in c.detail
+    c = checks(tmp_path / "other.db", units)["units' DB_PATH"]
+    assert c.status == "FAIL" and "sudo -u organizer" in c.detail
+
+
+def test_a_dropin_that_moves_one_service_fails(db_path: Path, tmp_path: Path) -> None:
+    env_file = tmp_path / "organizer.env"
+    env_file.write_text("# DB_PATH not set here\n")
+    units = write_units(tmp_path / "units", env_file, dropin_db=tmp_path / "stray.db")
+    c = checks(db_path, units)["units' DB_PATH"]
+    assert c.status == "FAIL" and "disagree" in c.detail
+    assert "api=" in c.detail and "stray.db" in c.detail
+    assert "worker=/var/lib/organizer/organizer.db" in c.detail  # the systemd default
+
+
+def test_asr_check_against_a_real_server(db_path: Path, serve_app) -> None:
+    from fastapi import FastAPI
+    from fastapi.responses import JSONResponse
+
+    from organizer.config import load_settings
+    from organizer.doctor import check_asr
+
+    state = {"status": "loading"}
+    app = FastAPI()
+
+    @app.get("/health")
+    def health() -> JSONResponse:
+        body = {"status": state["status"], "model_path": "/models/base", "device": "cpu",
+                "compute_type": "int8"}  # fmt: skip
+        return JSONResponse(body, status_code=200 if state["status"] == "ready" else 503)
+
+    served = serve_app(app)
+    s = load_settings({"DB_PATH": str(db_path), "ASR_SERVICE_URL": served.url})
+    assert check_asr(s).status == "WARN"
+    state["status"] = "ready"
+    c = check_asr(s)
+    assert c.status == "OK" and "/models/base" in c.detail
+    state["status"] = "failed"
+    assert check_asr(s).status == "FAIL"
+    dead = s.replace(asr_service_url="http://127.0.0.1:9")
+    c = check_asr(dead, timeout_s=1)
+    assert c.status == "FAIL" and "systemctl status organizer-asr" in c.detail
+
+
+def test_cli_exit_codes(db_path: Path) -> None:
+    env = make_env(db_path, TELEGRAM_BOT_TOKEN=GOOD_TOKEN, TELEGRAM_ALLOWED_USER_IDS="1")
+    p = subprocess.run([ORGANIZER, "doctor", "--offline", "--json"], env=env,
+                       capture_output=True, text=True, timeout=60)  # fmt: skip
+    rows = json.loads(p.stdout)
+    fails = [r for r in rows if r["result"] == "FAIL"]
+    assert p.returncode == (1 if fails else 0), rows
+    env["TELEGRAM_BOT_TOKEN"] = "nope"
+    p = subprocess.run([ORGANIZER, "doctor", "--offline"], env=env,
+                       capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert p.returncode == 1 and "telegram token" in p.stdout
