@@ -440,3 +440,34 @@ def test_invalid_zone_is_a_value_error() -> None:
 def test_naive_now_is_wall_time_in_zone() -> None:
     got = parse("в 15 созвон", datetime(2026, 11, 23, 10, 0), TZ).to_dict()
     assert got["start"] == "2026-11-23T15:00:00+03:00"
+
+
+# ------------------------------------------------------------------ the speed gate
+
+
+def _all_texts() -> list[str]:
+    import json
+    from pathlib import Path
+
+    texts = [c[0] for table in (CLOCK, RELATIVE_DAYS, WEEKDAYS, DATES, INTERVALS, RECURRENCE,
+                                TITLES, INTENTS, NEEDS, AGENDA, ASR) for c in table]
+    data = Path(__file__).resolve().parent / "data"
+    nlu = Path(__file__).resolve().parents[2] / "shared" / "nlu"
+    for path in [*data.glob("parse_corpus*.jsonl"), *nlu.glob("duckling_*_time.jsonl")]:
+        with path.open(encoding="utf-8") as fh:
+            texts.extend(json.loads(line)["text"] for line in fh if line.strip())
+    return texts
+
+
+def test_word_gate_changes_no_mention() -> None:
+    from organizer.parsing.scan import scan
+    from organizer.parsing.tokens import language, tokenize
+
+    for text in _all_texts():
+        toks = tokenize(text)
+        en = language(text) == "en"
+        for new_time in (False, True):
+            fast = [(m.kind, m.i, m.j, repr(m.data)) for m in scan(toks, en, new_time)]
+            slow = [(m.kind, m.i, m.j, repr(m.data))
+                    for m in scan(toks, en, new_time, gate=False)]
+            assert fast == slow, text

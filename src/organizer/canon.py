@@ -232,6 +232,13 @@ def _load(path: Path) -> Canon:
     return parse_canon(_read(path), str(path))
 
 
+@functools.lru_cache(maxsize=1)
+def _bundled() -> Canon:
+    return _load(bundled_canon_path())
+
+
 def load_canon(path: Path | None = None) -> Canon:
     """Load and validate a canon; the bundled one when `path` is None. Cached per path."""
-    return _load(Path(path) if path is not None else bundled_canon_path())
+    if path is None:
+        return _bundled()
+    return _load(Path(path))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from organizer.parsing import dates, durations, recurrence, times
 from organizer.parsing.dates import (
     match_date_range,
     match_day_of_month,
@@ -14,6 +15,7 @@ from organizer.parsing.dates import (
     match_weekday,
 )
 from organizer.parsing.durations import match_duration, match_relative
+from organizer.parsing.lexicon import CARD, MONTHS, ORD, WEEKDAYS, WEEKDAYS_PLURAL
 from organizer.parsing.mention import Mention
 from organizer.parsing.recurrence import match_recurrence
 from organizer.parsing.times import match_time, match_time_range
@@ -63,7 +65,35 @@ def match_all_day(toks: list[Tok], i: int) -> Mention | None:
     return None
 
 
-def scan(toks: list[Tok], en: bool, new_time: bool = False) -> list[Mention]:
+# Words that can begin a mention. Every other word is skipped without trying the
+# matchers (speed); tests/test_parse.py checks the gate changes no result.
+_STARTERS = frozenset(
+    set(CARD) | set(ORD) | set(MONTHS) | set(WEEKDAYS) | set(WEEKDAYS_PLURAL)
+    | dates.DATE_PREPS | set(dates._REL_DAYS) | dates._NEXT | dates._THIS | dates._WEEKEND
+    | dates._END_WORDS | set(dates._PERIODS) | times.STRONG_PREPS | times._RANGE_OPEN
+    | times.NOON | times.MIDNIGHT | durations._HALF_HOUR | durations._HOUR_AND_HALF
+    | recurrence._EVERY | set(recurrence._ADVERBS) | set(_POD_WORDS)
+    | set(str.split(
+        "без четверть half quarter mid day the по раз once on of biweekly fortnightly "
+        "weekdays через спустя in within на for длительностью продолжительностью lasting "
+        "в весь целый whole full entire all allday ровно exactly примерно приблизительно "
+        "this next over за tonight few several несколько couple a an час пол половина "
+        "половине половину at tomorrow"
+    ))
+)
+_STARTER_PREFIXES = ("пол", "сегодняшн", "завтрашн", "послезавтрашн")
+
+
+def can_start(tok: Tok) -> bool:
+    if tok.kind == "d":
+        return True
+    if tok.kind == "p":
+        return tok.t == "@"
+    return tok.t in _STARTERS or tok.t.startswith(_STARTER_PREFIXES)
+
+
+def scan(toks: list[Tok], en: bool, new_time: bool = False, gate: bool = True
+         ) -> list[Mention]:
     """Non-overlapping mentions, greedy by start, longest first; ties go to the earlier
     matcher in the list. `new_time` (a reschedule) lets "на 16" be a clock time."""
     matchers: tuple[Callable[[list[Tok], int], Mention | None], ...] = (
@@ -86,7 +116,7 @@ def scan(toks: list[Tok], en: bool, new_time: bool = False) -> list[Mention]:
     i = 0
     n = len(toks)
     while i < n:
-        if toks[i].kind == "p" and toks[i].t not in ("@",):
+        if (gate and not can_start(toks[i])) or (toks[i].kind == "p" and toks[i].t != "@"):
             i += 1
             continue
         best: Mention | None = None

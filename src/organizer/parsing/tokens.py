@@ -106,13 +106,20 @@ _RU_ENDINGS = tuple(
 )
 
 
+_ENDINGS_BY_LEN = tuple(
+    (size, frozenset(e for e in _RU_ENDINGS if len(e) == size)) for size in (4, 3, 2, 1)
+)
+
+
 def stem(word: str) -> str:
+    """Cut one common Russian ending (leaving at least three letters), or English -s."""
     if not word:
         return word
-    if "а" <= word[0] <= "я" or "а" <= word[-1] <= "я":
-        for ending in _RU_ENDINGS:
-            if word.endswith(ending) and len(word) - len(ending) >= 3:
-                return word[: -len(ending)]
+    if "а" <= word[-1] <= "я":
+        n = len(word)
+        for size, endings in _ENDINGS_BY_LEN:
+            if n - size >= 3 and word[-size:] in endings:
+                return word[:-size]
         return word
     if len(word) > 3 and word.endswith("ies"):
         return word[:-3] + "y"
