@@ -54,9 +54,9 @@ def main(
 
 
 def _register() -> None:
-    from organizer.cli import asr, calendar, chat, diag, ops, parse, repair, services
+    from organizer.cli import asr, calendar, chat, diag, ops, parse, repair, report, services
 
-    for module in (services, asr, chat, parse, ops, diag, repair, calendar):
+    for module in (services, asr, chat, parse, ops, diag, report, repair, calendar):
         module.register(app)
 
 
