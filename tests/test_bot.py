@@ -378,3 +378,34 @@ def test_text_round_trip_through_the_inbox_and_outbox(
         if worker is not None:
             worker.terminate()
             worker.wait(timeout=10)
+
+
+def test_bad_settings_are_one_line_errors(bot_env: dict[str, str]) -> None:
+    import subprocess
+
+    from conftest import ORGANIZER
+
+    for change, expected in (
+        ({"TELEGRAM_BOT_TOKEN": ""}, "TELEGRAM_BOT_TOKEN is not set"),
+        ({"TELEGRAM_BOT_TOKEN": "not-a-token"}, "does not look like a bot token"),
+        ({"TELEGRAM_API_BASE_URL": "http://127.0.0.1:1"}, "must end in /bot"),
+        ({"TG_HTTP_READ_TIMEOUT": "5"}, "TG_HTTP_READ_TIMEOUT"),
+    ):
+        r = subprocess.run(
+            [ORGANIZER, "bot"], env={**bot_env, **change}, capture_output=True, text=True, timeout=30
+        )
+        assert r.returncode == 1, r.stderr
+        assert expected in r.stderr and "Traceback" not in r.stderr
+        assert "hint:" in r.stderr
+
+
+def test_a_rejected_token_is_logged_once_and_the_bot_keeps_waiting(
+    fake_tg: FakeTelegram, start_bot: StartBot
+) -> None:
+    bot = start_bot(wait_ready=False, TELEGRAM_BOT_TOKEN="654321:" + "x" * 35)
+    wait_until(lambda: "rejected" in bot.log(), timeout=15)
+    time.sleep(1.0)
+    assert bot.alive()
+    assert bot.log().count("Telegram rejected") == 1
+    assert "xxxxxxxxxxxxxxxxxxxx" not in bot.log()
+    assert bot.stop(timeout=10) == 0
