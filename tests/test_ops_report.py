@@ -1,0 +1,76 @@
+"""`organizer diag report`: Markdown that holds up with services up, down, or no DB."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from conftest import ORGANIZER, make_env
+from fixtures.ops import API_TOKEN, add_beat
+from organizer.config import load_settings
+from organizer.model import utcnow
+from organizer.report import gather, render_markdown
+
+SECRET = "987654321:" + "S" * 35
+
+FAKE_SYSTEMCTL = """#!/bin/sh
+# systemctl show UNIT --property=...: answers like systemd 252 does.
+unit=$2
+case $unit in
+  organizer-bot.service) printf 'LoadState=loaded\\nActiveState=failed\\nSubState=failed\\nActiveEnterTimestampMonotonic=0\\nNRestarts=5\\n' ;;
+  *) printf 'LoadState=loaded\\nActiveState=active\\nSubState=running\\nActiveEnterTimestampMonotonic=1000000\\nNRestarts=0\\n' ;;
+esac
+"""
+
+
+def test_everything_down_and_no_database(tmp_path: Path) -> None:
+    env = make_env(tmp_path / "missing.db", TELEGRAM_BOT_TOKEN=SECRET,
+                   ASR_SERVICE_URL="http://127.0.0.1:9", API_PORT="9")  # fmt: skip
+    p = subprocess.run([ORGANIZER, "diag", "report"], env=env, capture_output=True,
+                       text=True, timeout=60)  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    out = p.stdout
+    assert out.startswith("## organizer report")
+    assert "missing.db" in out and "does not exist" in out
+    assert "api health: down" in out and "asr health: down" in out
+    assert "TELEGRAM_BOT_TOKEN" in out and SECRET not in out and "SSSS" not in out
+
+
+def test_with_services_up(db_path: Path, conn, start_api, tmp_path: Path) -> None:
+    for name in ("worker", "bot", "asr"):
+        add_beat(conn, name, age_s=3)
+    api = start_api()
+    port = api.url.rsplit(":", 1)[1]
+    assert subprocess.run(
+        [ORGANIZER, "backup"], env=make_env(db_path), capture_output=True, timeout=60
+    ).returncode == 0
+    conn.execute(
+        "INSERT INTO items (chat_id, type, title, tz, cal_state, created_at, updated_at)"
+        " VALUES (1, 'meeting', 'm', 'UTC', 'FAILED', 'x', 'x')"
+    )
+    fake = tmp_path / "systemctl"
+    fake.write_text(FAKE_SYSTEMCTL)
+    fake.chmod(0o755)
+    s = load_settings({"DB_PATH": str(db_path), "API_PORT": port, "API_TOKEN": API_TOKEN,
+                       "ASR_SERVICE_URL": "http://127.0.0.1:9"})  # fmt: skip
+    r = gather(s, utcnow(), systemctl=str(fake), http_timeout_s=2)
+    md = render_markdown(r)
+    assert r.api is not None and r.api.code == 200, r.api
+    assert "| organizer-worker.service | loaded | active (running) |" in md
+    assert "organizer-bot.service is failed (failed)" in md  # named under Down
+    assert "asr health: down" in md and "api health" not in md
+    assert "| 1 |" in md.split("### Queue and calendar")[1]  # calendar FAILED = 1
+    assert "### Last backup\n20" in md and "1 kept" in md
+    assert "API_TOKEN" in md and API_TOKEN not in md
+    assert r.db is not None and r.db["instance_id"] in md
+
+
+def test_output_file_appends(db_path: Path, tmp_path: Path) -> None:
+    journal = tmp_path / "journal.md"
+    env = make_env(db_path)
+    for _ in range(2):
+        p = subprocess.run([ORGANIZER, "diag", "report", "--offline", "-o", str(journal)],
+                           env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert p.returncode == 0, p.stderr
+    assert journal.read_text().count("## organizer report") == 2
+    assert "skipped (--offline)" in p.stdout
