@@ -215,3 +215,22 @@ def test_retry_after_parsing() -> None:
     assert retry_after_s("30") == 30
     assert retry_after_s(None) is None and retry_after_s("soon") is None
     assert retry_after_s("Wed, 21 Oct 2015 07:28:00 GMT") == 0
+
+
+def test_worker_loop_is_not_held_up_by_a_hanging_calendar(
+    google_settings: Settings, conn: sqlite3.Connection, fake_google: Any
+) -> None:
+    """The worker's job only starts a pass; the slow remote call runs beside the loop."""
+    import time
+
+    from conftest import wait_until
+
+    item_id = add_meeting(conn, "Hanging", START)
+    fake_google.fail("list", slow_s=2.0)
+    job = sync.make_periodic(google_settings, conn)
+    assert job is not None
+    t0 = time.monotonic()
+    job.maybe_run(utcnow())
+    assert time.monotonic() - t0 < 0.5
+    wait_until(lambda: item(conn, item_id)["cal_state"] == "SYNCED", timeout=15)
+    assert len(fake_google.live_events()) == 1

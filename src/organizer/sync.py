@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from organizer.calendars.base import SKIP, Calendar, CalendarError, EventSpec, O
 from organizer.config import Settings
 from organizer.db import calsync
 from organizer.db.calsync import CalRow
+from organizer.db.connect import open_db
 from organizer.model import from_db, utcnow
 from organizer.runtime import Periodic
 
@@ -174,10 +176,54 @@ def make_syncer(settings: Settings, conn: sqlite3.Connection, **tuning: float) -
     )
 
 
+class Background:
+    """Runs the syncer in its own thread, with its own connection, one pass at a time.
+
+    Remote calls can hang for a whole timeout (20 s) and a batch holds several; inside
+    the worker's loop that would hold up every message and starve the systemd watchdog,
+    which is beaten from the loop. So the loop only *starts* a pass (when none is
+    running) and the pass runs beside it. Each state change is still one short
+    transaction (WAL + busy_timeout make the two writers take turns), and a pass cut
+    short by the process dying is harmless: every remote call is idempotent by uid.
+    """
+
+    def __init__(self, settings: Settings, **tuning: float) -> None:
+        self.settings = settings
+        self.tuning = tuning
+        self.syncer: Syncer | None = None
+        self.thread: threading.Thread | None = None
+
+    def tick(self, now: datetime) -> bool:
+        """Start a pass unless one is running; True when one was started."""
+        if self.thread is not None and self.thread.is_alive():
+            return False
+        self.thread = threading.Thread(target=self._pass, name="calendar-sync", daemon=True)
+        self.thread.start()
+        return True
+
+    def _pass(self) -> None:
+        try:
+            if self.syncer is None:
+                conn = open_db(self.settings.db_path)
+                self.syncer = make_syncer(self.settings, conn, **self.tuning)
+            # Keep going while full batches come back, so a backlog drains quickly.
+            for _ in range(100):
+                if self.syncer.run(utcnow()) < self.syncer.batch:
+                    break
+        except Exception:
+            log.exception("calendar sync pass failed")
+
+
 def make_periodic(settings: Settings, conn: sqlite3.Connection) -> Periodic | None:
-    """The worker's calendar job (runs for `none` too: it marks stray PENDING items LOCAL)."""
-    syncer = make_syncer(settings, conn)
-    return Periodic("calendar", EVERY_S, syncer.run)
+    """The worker's calendar job.
+
+    `none`: runs in the loop on the worker's connection (no remote, nothing can hang)
+    and marks stray PENDING items LOCAL. `google`/`caldav`: starts passes in a
+    background thread (see Background).
+    """
+    if settings.calendar_backend == "none":
+        return Periodic("calendar", EVERY_S, make_syncer(settings, conn).run)
+    return Periodic("calendar", EVERY_S, Background(settings).tick)
 
 
 def run_once(settings: Settings, conn: sqlite3.Connection, now: datetime | None = None) -> int:
