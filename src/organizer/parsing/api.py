@@ -269,6 +269,11 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
             return "agenda", False, [h]
     reminder = [h for h in free if h.intent == "task" and h.group == "reminder"]
     commands = [h for h in free if h.intent in _COMMANDS]
+    # "убери встречу с Иваном": removing an event is cancelling it
+    if toks[first_word].t in ("убери", "уберите", "убрать") and any(
+        h.intent == "meeting" and h.i == first_word + 1 for h in free
+    ):
+        commands.append(Hit("cancel", "", first_word, first_word + 1))
     # "mark ... as done": "mark"/"отметь" alone is not enough
     if commands:
         strong = [h for h in commands
@@ -421,6 +426,12 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
         end_said = True
 
     week_m = f.weeks[0] if f.weeks else None
+    # "на следующей неделе в среду": the weekday of that week
+    if week_m is not None and week_m.kind == "week" and date_m is not None and \
+            "wd" in date_m[0].data and not date_m[0]["next"]:
+        a, _ = _week_range(week_m, today)
+        day = a + timedelta(days=date_m[0]["wd"])
+        week_m = None
 
     if intent == "agenda":
         rng: tuple[date, date] | None = None
@@ -448,6 +459,8 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
             day = a
         elif week_m["which"] == "next":
             day = a
+            if intent == "meeting" and whole_day_kind:
+                whole_range = (a, b - timedelta(days=1))
 
     rrule = None
     if rec is not None and rec["freq"] is not None:

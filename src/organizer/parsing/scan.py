@@ -23,6 +23,7 @@ from organizer.parsing.tokens import Tok
 
 _POD_WORDS = {
     "утром": "am", "днем": "day", "вечером": "pm", "ночью": "night",
+    "утру": "am", "вечеру": "pm", "обеду": "day",
     "morning": "am", "afternoon": "day", "evening": "pm", "tonight": "pm",
 }
 
@@ -32,6 +33,8 @@ def match_pod(toks: list[Tok], i: int) -> Mention | None:
     n = len(toks)
     t = toks[i].t
     if t in _POD_WORDS:
+        if i + 1 < n and toks[i + 1].t in ("рождения", "рожденья"):
+            return None  # "с днём рождения"
         return Mention("pod", i, i + 1, {"pod": _POD_WORDS[t]})
     if t in ("in", "this", "at") and i + 1 < n:
         k = i + 1

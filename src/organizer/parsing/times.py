@@ -36,7 +36,7 @@ DEADLINE_PREPS = frozenset({"к", "ко", "до", "by", "until", "till", "til", 
 HOUR_NOUNS = frozenset({"час", "часа", "часов", "ч", "oclock", "hours", "hour", "часам"})
 # Words after a bare number that show it is not a clock time ("в 2 раза", "at 5 stores").
 _NOT_CLOCK_AFTER = (
-    MINUTE_WORDS | DAY_WORDS | WEEK_WORDS | MONTH_WORDS | YEAR_WORDS | frozenset(MONTHS)
+    MINUTE_WORDS | (DAY_WORDS - {"день", "day"}) | WEEK_WORDS | MONTH_WORDS | YEAR_WORDS | frozenset(MONTHS)
     | frozenset({"раз", "раза", "человек", "рублей", "руб", "р", "%", "числа", "число",
                  "этаж", "этаже", "кабинете", "times", "people", "percent", "-", "/",
                  "$", "€", "₽", "x", "х", "класс", "классе", "лет", "st", "nd", "rd", "th",
@@ -190,6 +190,16 @@ def clock(toks: list[Tok], k: int, loose: bool, rel_to: bool = True
         r = _english_relative_clock(toks, k, rel_to)
         if r is not None:
             return r
+    # "пять минут седьмого" (6:05), "двадцать минут восьмого" (7:20)
+    if t in CARD or tok.kind == "d":
+        num = card(toks, k)
+        if num is not None and 1 <= num.value <= 59:
+            k2 = num.j
+            if k2 < n and toks[k2].t in MINUTE_WORDS:
+                k2 += 1
+            if k2 < n and toks[k2].t in ORD_GEN and k2 > num.j:
+                h = ORD_GEN[toks[k2].t] - 1 or 12
+                return _strong(_with_mark(toks, Clock(h, num.value), k2 + 1))
     # numeric or spoken hour
     if tok.kind == "w" and (t not in CARD or t in ("a", "an", "o", "oh", "couple", "пару",
                                                     "пара")):
