@@ -338,43 +338,96 @@ def test_killed_mid_stream_nothing_lost_nothing_doubled(
 
 
 def _worker_handles_text(settings_conn: sqlite3.Connection, db_path: Path) -> bool:
-    """Has the pipeline landed a text handler? (Then the round trip uses the real worker.)"""
+    """Has the pipeline landed its handlers? (Then the round trip uses the real worker.)"""
     try:
         from organizer.config import load_settings
         from organizer.handlers import build_plugins
 
-        return "text" in build_plugins(load_settings({"DB_PATH": str(db_path)}), settings_conn).handlers
+        handlers = build_plugins(load_settings({"DB_PATH": str(db_path)}), settings_conn).handlers
+        return {"text", "voice"} <= set(handlers)
     except Exception:
         return False
 
 
-def test_text_round_trip_through_the_inbox_and_outbox(
+class _StandInAsr:
+    """POST /asr → a fixed transcript: the ASR service's contract without the model."""
+
+    def __init__(self, text: str) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        body = json.dumps(
+            {"text": text, "language": "ru", "duration_s": 1.5, "processing_s": 0.1, "segments": []}
+        ).encode()
+        seen = self.seen = []  # type: ignore[var-annotated]
+
+        class H(BaseHTTPRequestHandler):
+            def log_message(self, *a: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                n = int(self.headers.get("Content-Length") or 0)
+                seen.append(self.rfile.read(n))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_text_and_voice_round_trip_through_the_worker(
     fake_tg: FakeTelegram,
     start_bot: StartBot,
     dbc: sqlite3.Connection,
     db_path: Path,
     bot_env: dict[str, str],
 ) -> None:
+    """Telegram → bot → inbox → worker → outbox → bot → Telegram, for text and for voice.
+
+    With the pipeline installed the real `organizer worker` answers (voice through a
+    stand-in ASR service); without it the test does the worker's part by hand.
+    """
     import subprocess
 
     from conftest import ORGANIZER
 
+    asr = _StandInAsr("купить молоко")
     start_bot()
-    fake_tg.push(fake_tg.message(OWNER, "купить молоко"))
-    wait_until(lambda: len(inbox_rows(dbc)) == 1, timeout=10)
+    fake_tg.push(fake_tg.message(OWNER, "купить хлеб"))
+    clip = (AUDIO / "ru_milk.ogg").read_bytes() if (AUDIO / "ru_milk.ogg").exists() else b"OggS" + bytes(100)
+    fake_tg.push(fake_tg.voice(OWNER, clip))
+    wait_until(lambda: len(inbox_rows(dbc)) == 2, timeout=10)
+    voice_file = Path(str(_payload(inbox_rows(dbc)[1])["file_path"]))
+    assert voice_file.read_bytes() == clip
     worker = None
     if _worker_handles_text(dbc, db_path):
-        worker = subprocess.Popen([ORGANIZER, "worker"], env=bot_env, stderr=subprocess.DEVNULL)
+        env = {**bot_env, "ASR_SERVICE_URL": asr.url, "CALENDAR_BACKEND": "none"}
+        worker = subprocess.Popen([ORGANIZER, "worker"], env=env, stderr=subprocess.DEVNULL)
     else:  # the worker's part done by hand: claim, reply, complete
-        row = queue.claim(dbc, "test", utcnow(), 30)
-        assert row is not None and row.kind == "text"
-        _send(dbc, row.chat_id, f"Задача: {_payload(inbox_rows(dbc)[0])['text']}", dedup_key=f"reply:{row.id}", inbox_id=row.id)
-        assert queue.complete(dbc, row.id, "test", utcnow())
+        for _ in range(2):
+            row = queue.claim(dbc, "test", utcnow(), 30)
+            assert row is not None
+            _send(dbc, row.chat_id, f"ok: {row.kind}", dedup_key=f"reply:{row.id}", inbox_id=row.id)
+            assert queue.complete(dbc, row.id, "test", utcnow())
     try:
-        wait_until(lambda: fake_tg.sent_to(OWNER), timeout=30)
-        assert fake_tg.sent_to(OWNER)[0]["text"]
-        wait_until(lambda: inbox_rows(dbc)[0]["status"] == "DONE", timeout=10)
+        wait_until(lambda: len(fake_tg.sent_to(OWNER)) >= 2, timeout=40)
+        wait_until(lambda: all(r["status"] == "DONE" for r in inbox_rows(dbc)), timeout=20)
+        replies = [m["text"] for m in fake_tg.sent_to(OWNER)]
+        assert all(replies)
+        if worker is not None:
+            assert asr.seen and asr.seen[0].find(clip[:64]) >= 0  # the file as downloaded
+            assert any("хлеб" in r for r in replies), replies
+            assert any("молоко" in r for r in replies), replies
+            wait_until(lambda: not voice_file.exists(), timeout=10)  # the pipeline's cleanup
     finally:
+        asr.close()
         if worker is not None:
             worker.terminate()
             worker.wait(timeout=10)
