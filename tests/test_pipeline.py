@@ -169,6 +169,20 @@ def test_new_command_while_question_open_is_new_and_question_stays(pipe):
     ]
 
 
+def test_another_incomplete_item_replaces_the_question(pipe):
+    pipe.say("встреча с Петей")
+    r = pipe.say("созвон с Олей")
+    assert r.text.startswith(
+        "Прошлое сохранил как задачу без времени: Встреча с Петей\n\nКогда «Созвон с Олей»?"
+    )
+    first, second = pipe.items()
+    assert (first["type"], first["status"]) == ("task", "OPEN")
+    assert second["status"] == "DRAFT" and pipe.clarify()["item_id"] == second["id"]
+    pipe.say("завтра в 12")
+    assert pipe.item(second["id"])["status"] == "OPEN"
+    assert pipe.item(first["id"])["start_at"] is None
+
+
 def test_filler_answer_is_an_answer_not_a_task(pipe):
     pipe.say("встреча с Петей")
     r = pipe.say("давай в 16")
@@ -302,7 +316,7 @@ def test_several_matches_ask_with_sel_buttons(pipe):
     pipe.say("завтра в 15 встреча с Петей")
     pipe.say("в пятницу в 12 встреча с Олей")
     r = pipe.say("отмени встречу")
-    assert r.text == "Нашёл несколько похожих на «Встречу». Что отменить?"
+    assert r.text == "Нашёл несколько похожих на «встречу». Что отменить?"
     choices = buttons(r)
     assert sorted(d for _, d in choices) == ["sel:1:cancel", "sel:2:cancel"]
     edit = pipe.press("sel:2:cancel")
@@ -320,7 +334,7 @@ def test_date_narrows_the_match(pipe):
 def test_no_match_says_so(pipe):
     pipe.say("купить молоко")
     r = pipe.say("отмени встречу с Васей")
-    assert r.text == "Не нашёл «Встречу с Васей» среди открытых дел."
+    assert r.text == "Не нашёл «встречу с Васей» среди открытых дел."
 
 
 def test_complete_and_reschedule_by_text(pipe):

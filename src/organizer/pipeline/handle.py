@@ -663,7 +663,7 @@ def settle_question(
         reminders.on_item_changed(conn, item.id, now)
         item = items.get(conn, item.id)
         assert item is not None
-        text = replies.expired_kept_text(item, tz=tz, now=now, lang=lang)
+        text = replies.expired_kept_text(item, tz=tz, now=now, lang=lang, replaced=quiet)
         keyboard = replies.item_keyboard(item, lang)
     else:
         items.update(conn, item.id, now, status="CANCELLED")

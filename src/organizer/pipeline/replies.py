@@ -415,8 +415,8 @@ def not_found_text(title: str | None, action: str, lang: str) -> str:
     if title:
         return _t(
             lang,
-            f"Не нашёл {quote(lang, title)} среди открытых дел.",
-            f"I couldn't find {quote(lang, title)} among your open items.",
+            f"Не нашёл {quote(lang, as_quoted_title(title))} среди открытых дел.",
+            f"I couldn't find {quote(lang, as_quoted_title(title))} among your open items.",
         )
     return _t(lang, "Не нашёл подходящих открытых дел.", "I couldn't find a matching open item.")
 
@@ -426,8 +426,8 @@ def choose_text(action: str, lang: str, *, title: str | None) -> str:
     if title:
         return _t(
             lang,
-            f"Нашёл несколько похожих на {quote(lang, title)}. Что {verb}?",
-            f"Several items match {quote(lang, title)}. Which one should I {verb}?",
+            f"Нашёл несколько похожих на {quote(lang, as_quoted_title(title))}. Что {verb}?",
+            f"Several items match {quote(lang, as_quoted_title(title))}. Which one should I {verb}?",
         )
     return _t(lang, f"Что {verb}?", f"Which one should I {verb}?")
 
@@ -484,13 +484,28 @@ def question_closed_text(lang: str, title: str | None) -> str:
     return _t(lang, "Нет открытых вопросов.", "There is no open question.")
 
 
-def expired_kept_text(item: ItemLike, *, tz: str, now: datetime, lang: str) -> str:
+def expired_kept_text(
+    item: ItemLike, *, tz: str, now: datetime, lang: str, replaced: bool = False
+) -> str:
     what = describe(item, tz=tz, now=now, lang=lang)
+    if replaced:
+        return _t(
+            lang,
+            f"Прошлое сохранил как задачу без времени: {what}",
+            f"Kept the previous one as a task without a time: {what}",
+        )
     return _t(
         lang,
         f"Не дождался ответа — сохранил как задачу без времени: {what}",
         f"No answer in time — kept it as a task without a time: {what}",
     )
+
+
+def as_quoted_title(title: str) -> str:
+    """'Встречу с Петей' → 'встречу с Петей' inside a sentence (acronyms kept: 'SQL')."""
+    if len(title) > 1 and title[0].isupper() and title[1].islower():
+        return title[0].lower() + title[1:]
+    return title
 
 
 def expired_dropped_text(lang: str) -> str:
