@@ -140,6 +140,8 @@ def bench_duckling(quick: bool) -> None:
         return
     header = f"  {'lang':<5}{'n':>5}" + "".join(f"{name:>13}" for name in engines)
     print(header)
+    spent = dict.fromkeys(engines, 0.0)
+    calls = 0
     for lang in ("ru", "en"):
         path = NLU / f"duckling_{lang}_time.jsonl"
         rows = [r for r in load_jsonl(path) if r.get("organizer")]
@@ -153,14 +155,19 @@ def bench_duckling(quick: bool) -> None:
             ok = 0
             for r in rows:
                 now = datetime.fromisoformat(r["now"])
+                t0 = time.perf_counter()
                 try:
                     got = fn(r["text"], now, r["tz"])
                 except Exception:
                     got = None
+                spent[name] += time.perf_counter() - t0
                 ok += _same_minute(r["expected_start"], got, ZoneInfo(r["tz"]))
             cells.append(f"{ok:>5}/{len(rows):<3}{ok / len(rows):>4.0%}")
-            del name
+        calls += len(rows)
         print(f"  {lang:<5}{len(rows):>5}" + "".join(cells))
+    print(f"  {'ms/phrase':<10}" + "".join(
+        f"{spent[name] / calls * 1000:>13.2f}" if engines[name] else f"{'':>13}"
+        for name in engines))
     missing = [name for name, fn in engines.items() if fn is None]
     if missing:
         print(f"  not installed: {', '.join(missing)}")
