@@ -574,6 +574,11 @@ def ask_reschedule(t: Turn, item: items.Item) -> None:
     if item.status != "OPEN":
         t.reply(replies.already_text(item, tz=t.tz, now=t.now, lang=t.lang), item_id=item.id)
         return
+    note = ""
+    q = clarify.get(t.conn, t.chat_id)
+    if q is not None and q.item_id != item.id and q.purpose == "complete":
+        # a draft must not lose its question: settle it as on expiry (kept as a task)
+        note = settle_question(t.conn, t.settings, q, t.now, t.tz, quiet=True) or ""
     clarify.ask(
         t.conn,
         chat_id=t.chat_id,
@@ -587,8 +592,9 @@ def ask_reschedule(t: Turn, item: items.Item) -> None:
     )
     day = _local_day(item.start_at, t.tz)
     times = replies.suggest_times(day, now=t.now, tz=t.tz)
+    question = replies.reschedule_question(item, tz=t.tz, now=t.now, lang=t.lang, again=False)
     t.reply(
-        replies.reschedule_question(item, tz=t.tz, now=t.now, lang=t.lang, again=False),
+        (note + "\n\n" if note else "") + question,
         replies.pick_keyboard(item.id, times, tz=t.tz, now=t.now, lang=t.lang, cancel=False),
         item.id,
     )
