@@ -162,7 +162,7 @@ def _resolve_date(m: Mention, today: date) -> date | None:
     return None
 
 
-def _collect(mentions: list[Mention], today: date) -> Found:
+def _collect(mentions: list[Mention], today: date, moved_ok: bool = False) -> Found:
     f = Found([], [], [], None, [], [], [], [], [], False)
     for m in mentions:
         k = m.kind
@@ -172,8 +172,15 @@ def _collect(mentions: list[Mention], today: date) -> Found:
                 f.pods.append(Mention("pod", m.i, m.j, {"pod": m["pod"]}))
         elif k == "time":
             f.times.append(m)
+        elif k == "trange" and m["moved"] and moved_ok:
+            f.times.append(Mention("time", m.i, m.j, {"clock": m["end"], "prep": "to"}))
         elif k == "trange":
             f.tranges.append(m)
+        elif k == "drange" and f.drange is None and m["moved"] and moved_ok:
+            # "move training from saturday to sunday": the new date is the second
+            b = m["b"]
+            d = resolve_dm(today, b) if "dm" in b else next_weekday(today, b["wd"])
+            f.dates.append((Mention("date", m.i, m.j, {"prep": "to"}), d))
         elif k == "drange" and f.drange is None:
             a = resolve_dm(today, m["a"]) if "dm" in m["a"] else next_weekday(today, m["a"]["wd"])
             if "dm" in m["b"]:
@@ -352,8 +359,8 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
         return ParseResult("note", title, None, None, False, None,
                            () if title else ("title",))
     today = now.date()
-    f = _collect(mentions, today)
     reschedule = intent == "reschedule"
+    f = _collect(mentions, today, moved_ok=reschedule)
 
     # ---- recurrence
     rec = merge(f.recs) if f.recs else None
@@ -443,6 +450,8 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
             rng = _week_range(week_m, today)
         elif rel_instant is not None:
             rng = (rel_instant.date(), rel_instant.date() + timedelta(days=1))
+        elif f.pods or time_m is not None:
+            rng = (today, today + timedelta(days=1))  # "что у меня вечером"
         if rng is None:
             return ParseResult("agenda", None, None, None, False, None, ())
         return ParseResult("agenda", None, midnight(rng[0], zone), midnight(rng[1], zone),

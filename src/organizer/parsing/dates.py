@@ -434,7 +434,8 @@ def match_date_range(toks: list[Tok], i: int, en: bool) -> Mention | None:
         pb = {"dm": (pb["day"], pa["dm"][1]), "year": pa.get("year")}
     if "dm" in pa and "dm" in pb and pa.get("year") is None and pb.get("year") is not None:
         pa = dict(pa, year=pb["year"])  # "с 14.10 по 15.10.2018"
-    return Mention("drange", i, j2, {"a": pa, "b": pb})
+    return Mention("drange", i, j2, {"a": pa, "b": pb,
+                                     "moved": toks[i].t == "from" and sep == "to"})
 
 
 def resolve_dm(today: date, d: dict) -> date | None:

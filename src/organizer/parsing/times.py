@@ -486,4 +486,5 @@ def match_time_range(toks: list[Tok], i: int) -> Mention | None:
     if c1.mark in ("pm", "day", "night") and c2.mark is None and c2.h <= 12 \
             and c1.h < 12 and c2.h > c1.h:
         c2 = c2.with_mark(c1.mark)
-    return Mention("trange", i, j2, {"start": c1, "end": c2})
+    return Mention("trange", i, j2, {"start": c1, "end": c2,
+                                     "moved": t == "from" and sep == "to"})
