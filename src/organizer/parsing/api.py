@@ -272,7 +272,9 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
             return "note", False, [h]
     # agenda: a question about plans near the start
     for h in free:
-        if h.intent == "agenda" and h.i <= first_word + 2:
+        if h.intent == "agenda" and h.i <= first_word + 2 and not any(
+            c.intent in _COMMANDS and c.i < h.i for c in free
+        ):
             return "agenda", False, [h]
     reminder = [h for h in free if h.intent == "task" and h.group == "reminder"]
     commands = [h for h in free if h.intent in _COMMANDS]
