@@ -36,6 +36,11 @@ def match_pod(toks: list[Tok], i: int) -> Mention | None:
         if i + 1 < n and toks[i + 1].t in ("рождения", "рожденья"):
             return None  # "с днём рождения"
         return Mention("pod", i, i + 1, {"pod": _POD_WORDS[t]})
+    # "в обед" as a time of day (not "обед с Петей", which is an event)
+    if t in ("в", "во") and i + 1 < n and toks[i + 1].t == "обед" and not (
+        i + 2 < n and toks[i + 2].t in ("с", "со")
+    ):
+        return Mention("pod", i, i + 2, {"pod": "day"})
     if t in ("in", "this", "at") and i + 1 < n:
         k = i + 1
         if toks[k].t == "the" and k + 1 < n:
