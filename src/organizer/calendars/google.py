@@ -211,6 +211,8 @@ class GoogleCalendar:
         return ev["id"] if ev else None
 
     def _update(self, event_id: str, body: dict[str, Any]) -> str:
+        """Full replace of the event (a dropped RRULE really goes); the uid cannot change."""
+        body = {k: v for k, v in body.items() if k != "iCalUID"}
         ev = self._run(
             self.service.events().update(
                 calendarId=self.calendar_id, eventId=event_id, body=body
