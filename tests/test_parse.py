@@ -471,3 +471,15 @@ def test_word_gate_changes_no_mention() -> None:
             slow = [(m.kind, m.i, m.j, repr(m.data))
                     for m in scan(toks, en, new_time, gate=False)]
             assert fast == slow, text
+
+
+@pytest.mark.parametrize("text", ["1 " * 5000, "1.1." * 3000, "с 1 по 2 " * 1000,
+                                  "двадцать пять " * 1000, "каждый " * 2000])
+def test_pathological_input_is_bounded(text: str) -> None:
+    import time
+
+    now = datetime.fromisoformat(NOW)
+    parse("x", now, TZ)
+    t0 = time.perf_counter()
+    parse(text, now, TZ)
+    assert time.perf_counter() - t0 < 0.25  # ~3 ms on a quiet machine; CI may be busy

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from organizer.canon import Canon
 
 MAX_CHARS = 500  # only the start of a long message is analysed (bounded time)
+MAX_TOKENS = 120  # and of that, at most this many tokens (a real message has far fewer)
 INTENTS = ("task", "meeting", "note", "cancel", "reschedule", "complete", "agenda", "unknown")
 _COMMANDS = ("cancel", "reschedule", "complete")
 
@@ -343,6 +344,9 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
             force_intent: str | None = None) -> ParseResult:
     text = text[:MAX_CHARS]
     toks = tokenize(text)
+    if len(toks) > MAX_TOKENS:
+        toks = toks[:MAX_TOKENS]
+        text = text[: toks[-1].e]
     if not toks:
         return UNKNOWN
     en = language(text) == "en"
