@@ -71,6 +71,8 @@ def marker(toks: list[Tok], j: int) -> tuple[str | None, int]:
     if t in ("a", "p") and toks[j].glued and j >= 2 and toks[j - 1].kind == "d" and \
             toks[j - 2].t in (":", "h"):
         return ("am" if t == "a" else "pm"), j + 1
+    if t in ("a", "p") and j + 1 < n and toks[j + 1].t == "m":
+        return ("am" if t == "a" else "pm"), j + 2  # speech: "nine fifty nine a m"
     if t == "tonight":
         return "pm", j + 1
     if t in ("in", "at", "this") and j + 1 < n:
@@ -290,7 +292,9 @@ def clock(toks: list[Tok], k: int, loose: bool, rel_to: bool = True
     if not strong:
         if not loose or h > 24:
             return None
-        if j < n and toks[j].t in _NOT_CLOCK_AFTER:
+        if j < n and toks[j].t in _NOT_CLOCK_AFTER and not (
+            not rel_to and toks[j].t in ("-", "–", "—")  # a range's start: "3-4pm"
+        ):
             return None
         if j < n and toks[j].t in (".", ",") and toks[j].glued and j + 1 < n \
                 and toks[j + 1].kind == "d" and toks[j + 1].glued:
@@ -377,7 +381,7 @@ def _english_relative_clock(toks: list[Tok], k: int, rel_to: bool = True
         return None
     if rel not in ("past", "after") and t not in ("half", "quarter", "a") and (
         not rel_to or (toks[k].kind == "d" and not said_minutes)
-    ):
+    ) and not (j + 1 < n and toks[j + 1].t in NOON | MIDNIGHT):
         return None  # "from 10 to 11:30" is a range, not 10:50
     if rel in ("after", "before") and mins == 30:
         return None
