@@ -228,6 +228,24 @@ def test_429_and_5xx_are_retried_and_sent_once(
     assert _status(dbc, second) == "SENT"
     assert [m["text"] for m in fake_tg.sent_to(602)] == ["после 502"]
 
+    # a slow answer (within the read timeout) is just waited for
+    fake_tg.fail("sendMessage", status=200, delay_s=2.0, chat_id=603)
+    slow = _send(dbc, 603, "медленно")
+    # an answer lost after the request arrived: a send is not resent (at-most-once) …
+    fake_tg.fail("sendMessage", drop=True, chat_id=604)
+    lost = _send(dbc, 604, "ответ потерян")
+    # … an edit is idempotent and goes again
+    fake_tg.fail("editMessageText", drop=True, chat_id=603)
+    wait_until(lambda: _done(dbc, slow, lost), timeout=15)
+    edit = _send(dbc, 603, "медленно, но исправлено", kind="edit", target_outbox_id=slow)
+    wait_until(lambda: _done(dbc, edit), timeout=15)
+    assert _status(dbc, slow) == "SENT" and len(fake_tg.sent_to(603)) == 1
+    assert _status(dbc, lost) == "FAILED"
+    assert outbox_row(dbc, lost)["last_error"].startswith("delivery unknown")
+    assert fake_tg.sent_to(604) == []  # dropped before the fake recorded it; never resent
+    assert _status(dbc, edit) == "SENT"
+    assert [c.status for c in fake_tg.calls_of("editMessageText")] == [-1, 200]
+
 
 def test_telegram_down_for_a_while_and_back(
     fake_tg: FakeTelegram, start_bot: StartBot, dbc: sqlite3.Connection
