@@ -23,7 +23,8 @@ def client(settings: Settings):  # type: ignore[no-untyped-def]
 
     from organizer.api import create_app
 
-    with TestClient(create_app(settings.replace(api_token=API_TOKEN))) as c:
+    s = settings.replace(api_token=API_TOKEN, asr_service_url="http://127.0.0.1:9")
+    with TestClient(create_app(s)) as c:
         yield c
 
 
@@ -135,6 +136,27 @@ def test_metrics(client, conn) -> None:
     assert m["organizer_outbox_lag_seconds"] == 0
     assert m["organizer_up"] == 1
     assert 'organizer_service_heartbeat_age_seconds{service="worker"}' in m
+    assert m["organizer_asr_up"] == 0  # nothing listens on ASR_SERVICE_URL here
+
+
+def test_metrics_carry_the_asr_counters(settings: Settings, serve_app) -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from organizer.api import create_app
+
+    asr = FastAPI()
+
+    @asr.get("/health")
+    def health() -> dict[str, object]:
+        return {"status": "ready", "served": 12, "failed": 1, "rejected_busy": 2, "busy": 0,
+                "load_s": 3.5}  # fmt: skip
+
+    served = serve_app(asr)
+    with TestClient(create_app(settings.replace(asr_service_url=served.url))) as c:
+        m = parse_prometheus(c.get("/metrics").text)
+    assert m["organizer_asr_up"] == 1 and m["organizer_asr_served_total"] == 12
+    assert m["organizer_asr_rejected_busy_total"] == 2 and m["organizer_asr_load_s"] == 3.5
 
 
 def test_api_process_notifies_and_stops_cleanly(start_api, notify_socket, conn) -> None:

@@ -265,7 +265,37 @@ def metrics_text(settings: Settings, now: datetime) -> str:
             "1 when the service's newest heartbeat is not a clean stop",
             [({"service": b.service}, int(not b.stopped)) for b in report.services],
         )
+    _asr_metrics(settings, gauge, out)
     return "\n".join(out) + "\n"
+
+
+def _asr_metrics(settings: Settings, gauge: Any, out: list[str], timeout_s: float = 0.5) -> None:
+    """The ASR service's own counters, from its /health (short timeout: loopback)."""
+    import httpx
+
+    try:
+        r = httpx.get(settings.asr_service_url.rstrip("/") + "/health", timeout=timeout_s)
+        body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
+    except (httpx.HTTPError, ValueError):
+        r, body = None, {}
+    if not isinstance(body, dict):
+        body = {}
+    gauge("organizer_asr_up", "1 when the ASR service answers ready", [({}, int(
+        r is not None and r.status_code == 200 and body.get("status", "ready") == "ready"
+    ))])  # fmt: skip
+    for key, kind, help_ in (
+        ("served", "counter", "transcriptions served since the ASR service started"),
+        ("failed", "counter", "transcriptions that failed"),
+        ("rejected_busy", "counter", "requests refused with 429 (busy)"),
+        ("busy", "gauge", "transcriptions running now"),
+        ("load_s", "gauge", "seconds the model took to load"),
+    ):
+        value = body.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            name = f"organizer_asr_{key}" + ("_total" if kind == "counter" else "")
+            out.append(f"# HELP {name} {help_}")
+            out.append(f"# TYPE {name} {kind}")
+            out.append(f"{name} {value}")
 
 
 # ---------------------------------------------------------------- the app
