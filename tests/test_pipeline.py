@@ -353,7 +353,7 @@ def test_complete_and_reschedule_by_text(pipe):
 def test_reschedule_several_offers_the_new_time(pipe):
     pipe.say("завтра в 15 встреча с Петей")
     pipe.say("в пятницу в 12 встреча с Олей")
-    r = pipe.say("перенеси встречу на субботу")
+    r = pipe.say("перенеси встречу в субботу")
     assert sorted(d for _, d in buttons(r)) == ["pick:1:202611281500", "pick:2:202611281200"]
     edit = pipe.press("pick:2:202611281200")
     assert edit.text == "Перенёс: Встреча с Олей — суббота, 28 ноября, 12:00–13:00"

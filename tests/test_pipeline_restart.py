@@ -41,6 +41,13 @@ def say(conn, chat_id: int, n: int, text: str) -> int:
     return row_id
 
 
+def wait_reply(conn, row_id: int, log: Path) -> str:
+    try:
+        return str(wait_until(lambda: reply_to(conn, row_id), timeout=60))
+    except AssertionError:
+        raise AssertionError(f"no reply to row {row_id}; worker log:\n{log.read_text()}") from None
+
+
 def reply_to(conn, row_id: int) -> str | None:
     r = conn.execute(
         "SELECT text FROM outbox WHERE dedup_key = ?", (f"reply:{row_id}",)
@@ -55,8 +62,8 @@ def test_clarify_across_worker_restart(db_path: Path, tmp_path: Path, how: signa
     worker = start_worker(db_path, log)
     try:
         q = say(conn, 7, 1, "встреча с Петей")
-        question = wait_until(lambda: reply_to(conn, q), timeout=20)
-        assert str(question).startswith("Когда «Встреча с Петей»?")
+        question = wait_reply(conn, q, log)
+        assert question.startswith("Когда «Встреча с Петей»?")
         worker.send_signal(how)
         assert worker.wait(timeout=15) == (0 if how == signal.SIGTERM else -signal.SIGKILL)
         # between the two processes, the question is only in the database
@@ -67,8 +74,8 @@ def test_clarify_across_worker_restart(db_path: Path, tmp_path: Path, how: signa
         )
         a = say(conn, 7, 2, "завтра в 15")
         worker = start_worker(db_path, log)
-        answer = wait_until(lambda: reply_to(conn, a), timeout=20)
-        assert str(answer).startswith("Добавил встречу: Встреча с Петей — завтра,")
+        answer = wait_reply(conn, a, log)
+        assert answer.startswith("Добавил встречу: Встреча с Петей — завтра,")
         (item,) = conn.execute("SELECT * FROM items").fetchall()
         assert item["id"] == draft["id"] and item["status"] == "OPEN"
         tomorrow = (datetime.now(MSK) + timedelta(days=1)).date()

@@ -218,6 +218,16 @@ def undated_tasks(conn: sqlite3.Connection, chat_id: int, *, limit: int = 50) ->
     return [i for i in map(_item, rows) if i is not None]
 
 
+def count_undated_tasks(conn: sqlite3.Connection, chat_id: int) -> int:
+    return int(
+        conn.execute(
+            "SELECT COUNT(*) FROM items WHERE chat_id = ? AND status = 'OPEN' AND type = 'task'"
+            " AND start_at IS NULL",
+            (chat_id,),
+        ).fetchone()[0]
+    )
+
+
 def open_tasks(conn: sqlite3.Connection, chat_id: int, *, limit: int = 100) -> list[Item]:
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM items WHERE chat_id = ? AND status = 'OPEN' AND type = 'task'"

@@ -8,6 +8,7 @@ with the same attributes).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -81,10 +82,12 @@ def render_agenda(
     now: datetime,
     lang: str,
     overdue: Sequence[ItemLike] = (),
+    undated: int = 0,
 ) -> str:
     """'Завтра, 25 ноября:' then one line per item, grouped by day when the range is longer.
 
-    Overdue tasks (when given) follow under their own heading. Nothing planned says so.
+    Overdue tasks (when given) follow under their own heading; `undated` counts open
+    tasks with no date, mentioned in one closing line. Nothing planned says so.
     """
     today = local(now, tz).date()
     title = range_title(start, end, tz=tz, now=now, lang=lang)
@@ -113,6 +116,12 @@ def render_agenda(
         text += "\n".join(
             _line(i, tz=tz, lang=lang, show_day=True, today=today) for i in overdue[:MAX_LINES]
         )
+    if undated:
+        text += "\n\n" + (
+            f"Задач без срока: {undated} (/tasks)"
+            if lang == "ru"
+            else f"Tasks with no date: {undated} (/tasks)"
+        )
     return text
 
 
@@ -125,6 +134,19 @@ def render_tasks(tasks: Sequence[ItemLike], *, tz: str, now: datetime, lang: str
     return head + "\n" + "\n".join(
         _line(t, tz=tz, lang=lang, show_day=True, today=today) for t in tasks[:MAX_LINES]
     )
+
+
+_MEETING_WORDS = re.compile(r"встреч|созвон|совещан|событ|meeting|call|event", re.IGNORECASE)
+_TASK_WORDS = re.compile(r"задач|\bдел[аоу]?\b|todo|to-do|tasks?\b", re.IGNORECASE)
+
+
+def kind_asked(text: str) -> str | None:
+    """'какие у меня встречи' → 'meeting'; 'какие дела' → 'task'; otherwise None (all)."""
+    meeting = _MEETING_WORDS.search(text) is not None
+    task = _TASK_WORDS.search(text) is not None
+    if meeting != task:
+        return "meeting" if meeting else "task"
+    return None
 
 
 def agenda_keyboard(items: Sequence[ItemLike], lang: str) -> Keyboard:

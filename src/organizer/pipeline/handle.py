@@ -214,7 +214,7 @@ def apply(t: Turn, d: dialog.Decision, text: str, q: clarify.Question | None) ->
     elif isinstance(d, dialog.Act):
         act(t, d.parsed)
     elif isinstance(d, dialog.Agenda):
-        show_agenda(t, d.parsed)
+        show_agenda(t, d.parsed, text)
     else:
         t.reply(replies.unknown_text(t.lang))
 
@@ -612,18 +612,26 @@ def agenda_range(p: Parsed, now: datetime, tz: str) -> tuple[datetime, datetime]
     return agenda.day_range(today, 7, tz)
 
 
-def show_agenda(t: Turn, p: Parsed) -> None:
+def show_agenda(t: Turn, p: Parsed, text: str = "") -> None:
     start, end = agenda_range(p, t.now, t.tz)
-    send_agenda(t, start, end)
+    send_agenda(t, start, end, only=agenda.kind_asked(text))
 
 
-def send_agenda(t: Turn, start: datetime, end: datetime) -> None:
+def send_agenda(t: Turn, start: datetime, end: datetime, *, only: str | None = None) -> None:
+    """The range's items (all, or only meetings / only tasks), overdue tasks when the
+    range includes now, and how many tasks have no date."""
     found = items.in_range(t.conn, t.chat_id, start, end)
     today_start = agenda.day_range(t.now.astimezone(ZoneInfo(t.tz)).date(), 1, t.tz)[0]
     overdue: list[items.Item] = []
-    if start <= t.now < end:
-        overdue = [i for i in items.overdue_tasks(t.conn, t.chat_id, today_start)]
-    text = agenda.render_agenda(found, start, end, tz=t.tz, now=t.now, lang=t.lang, overdue=overdue)
+    undated = 0
+    if start <= t.now < end and only != "meeting":
+        overdue = items.overdue_tasks(t.conn, t.chat_id, today_start)
+        undated = items.count_undated_tasks(t.conn, t.chat_id)
+    if only is not None:
+        found = [i for i in found if i.type == only]
+    text = agenda.render_agenda(
+        found, start, end, tz=t.tz, now=t.now, lang=t.lang, overdue=overdue, undated=undated
+    )
     t.reply(text, agenda.agenda_keyboard([*found, *overdue], t.lang))
 
 
