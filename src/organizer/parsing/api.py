@@ -241,7 +241,8 @@ _NOT_VERBS = frozenset(
     str.split(
     "мать часть сеть кровать путь власть смерть память зять суть ртуть грусть нить пусть "
     "есть пять шесть десять двадцать тридцать опять треть четверть печать тетрадь "
-    "площадь мазь связь цепь рать")
+    "площадь мазь связь цепь рать ночь дочь речь мощь помощь полночь мелочь горечь "
+    "сеть гость кисть злость месть повесть совесть")
 )
 
 
@@ -298,7 +299,9 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
         return intent, False, [h for h in commands if h.intent == intent]
     if reminder:
         return "task", True, [reminder[0]]
-    actions = [h for h in free if h.intent == "task" and h.group == ""]
+    leads = [h for h in free if h.intent == "task" and h.group == "lead"
+             and h.i <= first_word + 1]
+    actions = [h for h in free if h.intent == "task" and h.group in ("", "lead")]
     actions += [Hit("task", "", i, i + 1) for i in words if i not in covered
                 and _infinitive(toks[i].t)]
     events = [h for h in free if h.intent == "meeting" and h.group == ""]
@@ -309,10 +312,10 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
             la = max(h.j for h in actions if h.i == first_action)
             le = max(h.j for h in events if h.i == first_event)
             if la > le:
-                return "task", False, []
+                return "task", False, leads
         return "meeting", False, []
     if actions:
-        return "task", False, []
+        return "task", False, leads
     if any(m.kind == "allday" for m in mentions):
         return "meeting", False, []
     if any(h.intent == "unknown" for h in free):
@@ -432,6 +435,12 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
                 d += timedelta(days=round(frac * (7 if "weeks" in amt else 1)))
             day = d
 
+    # "через неделю в субботу": that weekday of the week N weeks ahead
+    if rel_m is not None and date_m is not None and "wd" in date_m[0].data and \
+            not date_m[0]["next"] and set(rel_m["amount"]) == {"weeks"} and \
+            float(rel_m["amount"]["weeks"]).is_integer():
+        monday = today - timedelta(days=today.weekday())
+        day = monday + timedelta(days=7 * int(rel_m["amount"]["weeks"]) + date_m[0]["wd"])
     if f.drange is not None:
         whole_range = f.drange
         if day is None:

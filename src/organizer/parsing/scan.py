@@ -41,6 +41,8 @@ def match_pod(toks: list[Tok], i: int) -> Mention | None:
         i + 2 < n and toks[i + 2].t in ("с", "со")
     ):
         return Mention("pod", i, i + 2, {"pod": "day"})
+    if t in ("с", "со") and i + 1 < n and toks[i + 1].t == "утра":
+        return Mention("pod", i, i + 2, {"pod": "am"})  # "завтра с утра"
     if t in ("in", "this", "at") and i + 1 < n:
         k = i + 1
         if toks[k].t == "the" and k + 1 < n:
@@ -70,6 +72,9 @@ def match_all_day(toks: list[Tok], i: int) -> Mention | None:
             return Mention("allday", i, k + 3)
     if t == "allday":
         return Mention("allday", i, k + 1)
+    # "всю субботу", "весь понедельник", "the whole of Saturday": the day is read next
+    if t in ("всю", "весь", "целую", "целый") and k + 1 < n and toks[k + 1].t in WEEKDAYS:
+        return Mention("allday", i, k + 1)
     return None
 
 
@@ -86,7 +91,7 @@ _STARTERS = frozenset(
         "weekdays через спустя in within на for длительностью продолжительностью lasting "
         "в весь целый whole full entire all allday ровно exactly примерно приблизительно "
         "this next over за tonight few several несколько couple a an час пол половина "
-        "половине половину at tomorrow"
+        "половине половину at tomorrow всю целую"
     ))
 )
 _STARTER_PREFIXES = ("пол", "сегодняшн", "завтрашн", "послезавтрашн")

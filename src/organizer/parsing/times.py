@@ -249,6 +249,12 @@ def clock(toks: list[Tok], k: int, loose: bool, rel_to: bool = True
         # seconds "15:00:00"
         if j + 1 < n and toks[j].t == ":" and toks[j].glued and toks[j + 1].kind == "d":
             j += 2
+    elif loose and num.digits and j + 1 < n and toks[j].t == "-" and toks[j].glued and \
+            toks[j + 1].kind == "d" and toks[j + 1].glued and len(toks[j + 1].t) == 2 and (
+                toks[j + 1].t.startswith("0") or 24 <= int(toks[j + 1].t) <= 59):
+        m = int(toks[j + 1].t)  # "в 9-30", "с 10-00 до 11-30" (typed or dictated)
+        j += 2
+        strong = True
     elif j < n and toks[j].t in ("h", "ч") and toks[j].glued and num.digits:
         # 16h00, 16h, 17ч10, 15ч
         j += 1

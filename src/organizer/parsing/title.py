@@ -68,7 +68,9 @@ def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: l
         return _cap(out)
     # "выполненным", "as done" already cut; trim dangling edge words and punctuation
     kept = [k for k in range(n) if keep[k]]
-    while kept and (toks[kept[0]].kind == "p" or toks[kept[0]].t in _EDGE):
+    while kept and (toks[kept[0]].kind == "p" or toks[kept[0]].t in _EDGE or (
+        drop_reminder and toks[kept[0]].t in _AFTER_COMMAND
+    )):
         kept.pop(0)
     while kept and (toks[kept[-1]].kind == "p" or toks[kept[-1]].t in _EDGE):
         if toks[kept[-1]].t in (")", "»", '"') and any(toks[k].t in ("(", "«", '"')
@@ -98,4 +100,6 @@ def _cap(s: str) -> str | None:
     s = s.strip()
     if not s:
         return None
+    if s.isupper() and len(s) > 3:
+        s = s.lower()  # "СОЗВОН С ОЛЕЙ" -> "Созвон с олей"
     return s[0].upper() + s[1:]
