@@ -246,6 +246,11 @@ _NOT_VERBS = frozenset(
 )
 
 
+_LIST_WORDS = frozenset(str.split(
+    "meetings tasks plans events appointments calls встречи задачи планы дела созвоны "
+    "мероприятия"))
+
+
 def _infinitive(word: str) -> bool:
     """A Russian infinitive ("водить", "постричься", "отвезти"): an action leads."""
     if len(word) <= 3 or word in _NOT_VERBS or word.endswith(("ость", "есть")):
@@ -278,6 +283,9 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
             c.intent in _COMMANDS and c.i < h.i for c in free
         ):
             return "agenda", False, [h]
+    # "meetings this week?", "встречи на завтра?": a plural list word asked about
+    if toks[-1].t == "?" and toks[first_word].t in _LIST_WORDS:
+        return "agenda", False, []
     reminder = [h for h in free if h.intent == "task" and h.group == "reminder"]
     commands = [h for h in free if h.intent in _COMMANDS]
     # "убери встречу с Иваном": removing an event is cancelling it
