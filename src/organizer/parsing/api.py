@@ -134,6 +134,7 @@ class Found:
     rels: list[Mention]
     durs: list[Mention]
     weeks: list[Mention]
+    spans: list[Mention]
     recs: list[Mention]
     pods: list[Mention]
     allday: bool
@@ -164,7 +165,7 @@ def _resolve_date(m: Mention, today: date) -> date | None:
 
 
 def _collect(mentions: list[Mention], today: date, moved_ok: bool = False) -> Found:
-    f = Found([], [], [], None, [], [], [], [], [], False)
+    f = Found([], [], [], None, [], [], [], [], [], [], False)
     for m in mentions:
         k = m.kind
         if k == "date":
@@ -197,6 +198,8 @@ def _collect(mentions: list[Mention], today: date, moved_ok: bool = False) -> Fo
             f.durs.append(m)
         elif k in ("week", "weekend"):
             f.weeks.append(m)
+        elif k == "span":
+            f.spans.append(m)
         elif k == "rec":
             f.recs.append(m)
         elif k == "pod":
@@ -473,6 +476,10 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
             rng = _week_range(week_m, today)
         elif rel_instant is not None:
             rng = (rel_instant.date(), rel_instant.date() + timedelta(days=1))
+        elif f.spans:
+            amt = f.spans[0]["amount"]
+            days = int(amt.get("days", 0)) + 7 * int(amt.get("weeks", 0)) or 1
+            rng = (today, today + timedelta(days=days))  # "в ближайшие 3 дня"
         elif f.pods or time_m is not None:
             rng = (today, today + timedelta(days=1))  # "что у меня вечером"
         if rng is None:

@@ -209,3 +209,29 @@ def match_duration(toks: list[Tok], i: int) -> Mention | None:
 
 def minutes_of(out: dict[str, float]) -> float:
     return out.get("hours", 0) * 60 + out.get("minutes", 0) + out.get("seconds", 0) / 60
+
+
+_SPAN_WORDS = frozenset({"следующие", "ближайшие", "следующих", "ближайших", "next",
+                         "upcoming", "coming"})
+
+
+def match_span(toks: list[Tok], i: int) -> Mention | None:
+    """"в ближайшие 3 дня", "следующие 2 часа", "the next 3 days", "over the next week":
+    a stretch of time from now (an agenda range; no clock time)."""
+    n = len(toks)
+    k = i
+    if toks[k].t in ("в", "на", "за", "over", "in", "for", "within", "during") and k + 1 < n:
+        k += 1
+    if k < n and toks[k].t == "the":
+        k += 1
+    if k >= n or toks[k].t not in _SPAN_WORDS:
+        return None
+    r = amount(toks, k + 1)
+    if r is None:
+        return None
+    out, j = r
+    if set(out) - {"days", "weeks", "hours", "minutes", "seconds"}:
+        return None
+    if toks[k + 1].kind == "w" and toks[k + 1].t in ("week", "неделю", "неделя", "day"):
+        return None  # "next week" is a calendar week, read elsewhere
+    return Mention("span", i, j, {"amount": out})

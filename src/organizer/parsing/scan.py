@@ -14,7 +14,7 @@ from organizer.parsing.dates import (
     match_week,
     match_weekday,
 )
-from organizer.parsing.durations import match_duration, match_relative
+from organizer.parsing.durations import match_duration, match_relative, match_span
 from organizer.parsing.lexicon import CARD, MONTHS, ORD, WEEKDAYS, WEEKDAYS_PLURAL
 from organizer.parsing.mention import Mention
 from organizer.parsing.recurrence import match_recurrence
@@ -91,7 +91,8 @@ _STARTERS = frozenset(
         "weekdays через спустя in within на for длительностью продолжительностью lasting "
         "в весь целый whole full entire all allday ровно exactly примерно приблизительно "
         "this next over за tonight few several несколько couple a an час пол половина "
-        "половине половину at tomorrow всю целую"
+        "половине половину at tomorrow всю целую следующие ближайшие следующих ближайших "
+        "upcoming coming over during"
     ))
 )
 _STARTER_PREFIXES = ("пол", "сегодняшн", "завтрашн", "послезавтрашн")
@@ -116,6 +117,7 @@ def scan(toks: list[Tok], en: bool, new_time: bool = False, gate: bool = True
         lambda t, i: match_explicit_date(t, i, en),
         match_day_of_month,
         match_relative,
+        match_span,
         match_duration,
         match_weekday,
         match_relative_day,
