@@ -171,11 +171,14 @@ def test_refusal_once_per_day_without_the_user_id(conn: sqlite3.Connection) -> N
     assert botstate.refusals_today(conn, now + timedelta(days=1)) == 1
 
 
-def test_offset_only_moves_forward(conn: sqlite3.Connection) -> None:
+def test_offset_only_moves_forward_and_belongs_to_one_bot(conn: sqlite3.Connection) -> None:
     now = utcnow()
-    assert botstate.get_offset(conn) is None
-    botstate.set_offset(conn, 10, now)
-    botstate.set_offset(conn, 9, now)
-    assert botstate.get_offset(conn) == 10
-    botstate.set_offset(conn, 11, now)
-    assert botstate.get_offset(conn) == 11
+    assert botstate.get_offset(conn, 1) is None
+    botstate.set_offset(conn, 10, now, 1)
+    botstate.set_offset(conn, 9, now, 1)
+    assert botstate.get_offset(conn, 1) == 10
+    botstate.set_offset(conn, 11, now, 1)
+    assert botstate.get_offset(conn, 1) == 11
+    assert botstate.get_offset(conn, 2) is None  # a new token, another bot: start afresh
+    botstate.set_offset(conn, 3, now, 2)
+    assert botstate.get_offset(conn, 2) == 3 and botstate.get_offset(conn, 1) is None

@@ -82,6 +82,7 @@ class Poller:
         settings: Settings,
     ) -> None:
         self.conn, self.app, self.incoming, self.link = conn, app, incoming, link
+        self.bot_id = int(settings.telegram_bot_token.split(":", 1)[0])
         self.longpoll_s = settings.tg_longpoll_sec
         self.read_s = settings.tg_http_read_timeout
         self.last_tick = time.monotonic()
@@ -102,7 +103,7 @@ class Poller:
             self._trouble = trouble
 
     async def run(self, stop: asyncio.Event) -> None:
-        self.offset = botstate.get_offset(self.conn)
+        self.offset = botstate.get_offset(self.conn, self.bot_id)
         while not stop.is_set():
             self.last_tick = time.monotonic()
             try:
@@ -180,7 +181,7 @@ class Poller:
                 next_offset = uid + 1
         finally:
             if next_offset is not None and next_offset != offset:
-                botstate.set_offset(self.conn, next_offset, utcnow())
+                botstate.set_offset(self.conn, next_offset, utcnow(), self.bot_id)
         return next_offset
 
     async def _one(self, uid: int, item: dict[str, Any]) -> bool:

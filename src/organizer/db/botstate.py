@@ -10,22 +10,38 @@ from organizer.db.connect import transaction
 from organizer.model import to_db
 
 OFFSET_KEY = "tg_offset"
+BOT_KEY = "tg_bot_id"  # whose offset it is: update ids of another bot mean nothing
 
 
-def get_offset(conn: sqlite3.Connection) -> int | None:
-    r = conn.execute("SELECT value FROM bot_state WHERE key = ?", (OFFSET_KEY,)).fetchone()
-    return None if r is None else int(r[0])
+def get_offset(conn: sqlite3.Connection, bot_id: int) -> int | None:
+    """The stored offset, or None when none is stored or it belongs to another bot."""
+    values = dict(
+        conn.execute("SELECT key, value FROM bot_state WHERE key IN (?, ?)", (OFFSET_KEY, BOT_KEY))
+    )
+    if values.get(BOT_KEY) != str(bot_id) or OFFSET_KEY not in values:
+        return None
+    return int(values[OFFSET_KEY])
 
 
-def set_offset(conn: sqlite3.Connection, offset: int, now: datetime) -> None:
-    """Only moves forward: the offset is the first update id not yet committed."""
+def set_offset(conn: sqlite3.Connection, offset: int, now: datetime, bot_id: int) -> None:
+    """Only moves forward for the same bot: the offset is the first update id not committed."""
+    ts = to_db(now)
     with transaction(conn):
+        r = conn.execute("SELECT value FROM bot_state WHERE key = ?", (BOT_KEY,)).fetchone()
+        if r is None or r[0] != str(bot_id):
+            conn.executemany(
+                "INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+                " updated_at = excluded.updated_at",
+                ((BOT_KEY, str(bot_id), ts), (OFFSET_KEY, str(offset), ts)),
+            )
+            return
         conn.execute(
             "INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?)"
             " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
             " updated_at = excluded.updated_at"
             " WHERE CAST(bot_state.value AS INTEGER) < CAST(excluded.value AS INTEGER)",
-            (OFFSET_KEY, str(offset), to_db(now)),
+            (OFFSET_KEY, str(offset), ts),
         )
 
 
