@@ -100,6 +100,8 @@ class Poller:
         if trouble != self._trouble:
             if trouble:
                 log.error(line, *args)
+            else:
+                log.info("getUpdates works again (was: %s)", self._trouble)
             self._trouble = trouble
 
     async def run(self, stop: asyncio.Event) -> None:
