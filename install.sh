@@ -10,7 +10,7 @@
 #                                     without root: no user, no systemctl
 #
 # Other options:
-#   --python PY         interpreter for the virtual environment (default: python3)
+#   --python PY         interpreter for the virtual environment (default: /usr/bin/python3)
 #   --wheel PATH        install this wheel instead of building the checkout
 #   --pip-args "ARGS"   extra arguments for pip install (e.g. "--no-index --find-links DIR")
 #   --deps-from DIR     reuse the dependencies installed in site-packages DIR (a .pth line)
@@ -21,6 +21,9 @@
 # Safe to re-run: every step checks first and says "ok" when there is nothing to do;
 # a second run changes nothing and says so.
 set -euo pipefail
+# The code must be readable by the service user whatever root's umask is; secrets get
+# their modes explicitly.
+umask 022
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SERVICE_USER=organizer
@@ -37,7 +40,9 @@ DRY_RUN=0
 MODE=install
 PURGE=0
 START=1
+# The distribution's interpreter: one under /root (pyenv) is unreadable to the service user.
 PYTHON=python3
+[[ -x /usr/bin/python3 ]] && PYTHON=/usr/bin/python3
 WHEEL=""
 PIP_ARGS=""
 DEPS_FROM=""
@@ -80,9 +85,9 @@ STAGED=0
 # run: do it, or under --dry-run only say it. Every change goes through run.
 run() {
   if ((DRY_RUN)); then
-    printf '  would run: %s\n' "$*"
+    printf '  would run:'; printf ' %q' "$@"; printf '\n'
   else
-    printf '  + %s\n' "$*"
+    printf '  +'; printf ' %q' "$@"; printf '\n'
     "$@"
   fi
 }
@@ -140,11 +145,12 @@ ensure_dir() { # path mode owner
 
 ensure_dirs() {
   step "folders"
+  local before=$CHANGES
   ensure_dir "$APP_DIR" 0755 root:root
   ensure_dir "$ETC_DIR" 0750 "root:$SERVICE_USER"
   # systemd's StateDirectory= would create it too; migrate needs it before the first start.
   ensure_dir "$STATE_DIR" 0700 "$SERVICE_USER:$SERVICE_USER"
-  ok "folders checked"
+  ((CHANGES > before)) || ok "folders in place"
 }
 
 source_version() {
@@ -224,6 +230,18 @@ ensure_venv() {
   else
     ok "organizer $have installed"
   fi
+  check_service_user_can_run
+}
+
+check_service_user_can_run() {
+  # A venv links to its interpreter: one in a private folder (/root/.pyenv) or
+  # dependencies there (--deps-from) would leave the services unable to start.
+  ((STAGED || DRY_RUN)) && return 0
+  if ! runuser -u "$SERVICE_USER" -- "$VENV/bin/python" -c 'import organizer.cli.main' 2>/dev/null; then
+    die "user $SERVICE_USER cannot run $VENV/bin/python (interpreter $(readlink -f "$VENV/bin/python")); \
+reinstall with --python /usr/bin/python3 (remove $VENV first), and make --deps-from readable"
+  fi
+  ok "user $SERVICE_USER can run $VENV/bin/organizer"
 }
 
 install_file() { # src dest mode
@@ -301,7 +319,8 @@ ensure_schema() {
     ok "schema current"
     return
   fi
-  (cd / && as_service_user "$organizer" migrate)
+  # The database holds personal data: private to the service user (like UMask=0077).
+  (umask 077 && cd / && as_service_user "$organizer" migrate)
   changed "migrated the database"
 }
 

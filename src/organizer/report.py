@@ -190,7 +190,11 @@ def gather(
     given = systemctl is not None
     systemctl = systemctl if given else shutil.which("systemctl")
     units, note = unit_states(systemctl or None, check_booted=not given)
-    env_keys = sorted(n for n, src in settings.sources.items() if src != "default")
+    env_keys = sorted(
+        n
+        for n, src in settings.sources.items()
+        if src != "default" and getattr(settings, n.lower(), None) not in (None, "")
+    )
     r = Report(
         now=now,
         host=socket.gethostname(),
