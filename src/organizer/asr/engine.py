@@ -110,7 +110,7 @@ class DecodeOptions:
     beam_size: int = 5
     # Fewer fallback temperatures than Whisper's six: each retry re-decodes the whole
     # 30 s window, and on garbled audio the later ones rarely help.
-    temperature: tuple[float, ...] = (0.0, 0.4, 0.8)
+    temperature: tuple[float, ...] = (0.0, 0.5)
     compression_ratio_threshold: float = 2.4
     log_prob_threshold: float = -1.0
     no_speech_threshold: float = 0.6

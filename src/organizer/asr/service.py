@@ -251,7 +251,8 @@ async def transcribe(state: State, request: Request, language: str | None) -> di
     duration = job.duration_s if job.audio is not None else 0.0
     return {
         "text": " ".join(seg.text for seg in segments if seg.text).strip(),
-        "language": lang or job.detected_language,
+        # a detected language means little when nothing was said (silence, noise)
+        "language": lang or (job.detected_language if segments else None),
         "language_probability": (
             None if job.language_probability is None else round(job.language_probability, 3)
         ),
