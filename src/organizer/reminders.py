@@ -91,12 +91,21 @@ class ChatPrefs:
     lead_min: int
 
 
-def prefs(conn: sqlite3.Connection, chat_id: int) -> ChatPrefs:
+def _lang_code(code: str | None) -> str | None:
+    """A Telegram language_code -> 'ru' | 'en' (ru/uk/be read Russian best)."""
+    if not code:
+        return None
+    return "ru" if code.lower().startswith(("ru", "uk", "be")) else "en"
+
+
+def prefs(conn: sqlite3.Connection, chat_id: int, lang_hint: str | None = None) -> ChatPrefs:
+    """The chat's settings, its NULLs filled with the operator's defaults.
+
+    Language: the chat's /settings lang, else `lang_hint` (the item's or the message's
+    language), else Russian.
+    """
     u = users.get(conn, chat_id)
-    lang = u.lang if u and u.lang else None
-    if lang is None:
-        code = db.inbox_lang(conn, chat_id)
-        lang = ("ru" if code.lower().startswith(("ru", "uk", "be")) else "en") if code else None
+    lang = u.lang if u and u.lang else _lang_code(lang_hint)
     return ChatPrefs(
         tz=u.tz if u and u.tz else _defaults.tz,
         lang=lang or _defaults.lang,
@@ -207,7 +216,9 @@ def ensure_agenda(
     downtime) plans today's even when its moment has passed, so it goes out late.
     """
     p = prefs(conn, chat_id)
-    pending = db.pending_agenda(conn, chat_id)
+    # Pending rows are for today or tomorrow, or a day missed while everything was down.
+    since = schedule.wall(now, schedule.zone(p.tz)).date() - timedelta(days=7)
+    pending = db.pending_agenda(conn, chat_id, since)
     if p.agenda_time == "off":
         for r in pending:
             db.cancel(conn, r.id, now)
@@ -281,7 +292,7 @@ def _deliver(conn: sqlite3.Connection, r: db.Reminder, now: datetime, result: Ti
         db.cancel(conn, r.id, now)
         result.skipped += 1
         return
-    p = prefs(conn, item.chat_id)
+    p = prefs(conn, item.chat_id, item.lang)
     late = now - r.due_at > schedule.LATE_AFTER
     text, keyboard = reminder_message(item, r, p, now, late=late)
     key = f"remind:{r.id}"
@@ -312,7 +323,7 @@ def _deliver_agenda(
     conn: sqlite3.Connection, r: db.Reminder, now: datetime, result: TickResult
 ) -> None:
     day = date.fromisoformat(r.local_date or "")
-    p = prefs(conn, r.chat_id)
+    p = prefs(conn, r.chat_id, db.chat_lang(conn, r.chat_id))
     today = schedule.wall(now, schedule.zone(p.tz)).date()
     if today > day:  # the day is over (everything was down all day): skip it
         db.cancel(conn, r.id, now)
@@ -616,7 +627,7 @@ def handle_callback(ctx: Context, row: InboxRow, action: str, item_id: int, arg:
             return False  # one-off items: the pipeline's own done/cancel
         if action == "done" and not arg:
             return False  # the pipeline's done calls on_complete for the series
-        p = prefs(conn, row.chat_id)
+        p = prefs(conn, row.chat_id, item.lang if item else None)
         lang = p.lang
         if item is None or item.chat_id != row.chat_id or item.status != "OPEN":
             _answer(conn, row, now, _t(lang, "Этого уже нет в списке.", "That is no longer open."))
@@ -763,7 +774,9 @@ def handle_command(ctx: Context, row: InboxRow, command: str, args: str) -> bool
             words = ["tz", *words]
         elif command == "location":
             words = ["location", args.strip()]
-        reply = _apply_setting(conn, row.chat_id, words, now)
+        code = _payload(row).get("lang")
+        hint = str(code) if code else None
+        reply = _apply_setting(conn, row.chat_id, words, now, hint)
         outbox.enqueue(
             conn, chat_id=row.chat_id, text=reply, now=now, dedup_key=f"reply:{row.id}",
             inbox_id=row.id,
@@ -795,8 +808,10 @@ def settings_text(p: ChatPrefs) -> str:
     )
 
 
-def _apply_setting(conn: sqlite3.Connection, chat_id: int, words: list[str], now: datetime) -> str:
-    p = prefs(conn, chat_id)
+def _apply_setting(
+    conn: sqlite3.Connection, chat_id: int, words: list[str], now: datetime, hint: str | None
+) -> str:
+    p = prefs(conn, chat_id, hint)
     lang = p.lang
     if not words:
         return settings_text(p)
@@ -852,8 +867,8 @@ def _apply_setting(conn: sqlite3.Connection, chat_id: int, words: list[str], now
     ensure_agenda(conn, chat_id, now)
     if what in ("tz", "zone", "timezone", "location", "lead"):
         _resync_chat(conn, chat_id, now)
-    return _t(prefs(conn, chat_id).lang, "Сохранено.\n", "Saved.\n") + settings_text(
-        prefs(conn, chat_id)
+    return _t(prefs(conn, chat_id, hint).lang, "Сохранено.\n", "Saved.\n") + settings_text(
+        prefs(conn, chat_id, hint)
     )
 
 

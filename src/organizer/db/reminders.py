@@ -46,6 +46,10 @@ def _rows(cur: Iterable[sqlite3.Row]) -> list[Reminder]:
     return [r for r in map(_row, cur) if r is not None]
 
 
+# Queries by item or chat write `+status` so that SQLite picks the item/chat index, never
+# the (status, due_at) index, which would walk every pending row of every chat.
+
+
 def due(conn: sqlite3.Connection, now: datetime, limit: int) -> list[Reminder]:
     """PENDING rows due at or before `now`, oldest first (the reminders_due index)."""
     return _rows(
@@ -111,7 +115,7 @@ def pending_snooze(conn: sqlite3.Connection, item_id: int, occurrence: datetime)
     return _row(
         conn.execute(
             "SELECT * FROM reminders WHERE item_id = ? AND occurrence_at = ? AND seq > 0"
-            " AND status = 'PENDING' ORDER BY seq DESC LIMIT 1",
+            " AND +status = 'PENDING' ORDER BY seq DESC LIMIT 1",
             (item_id, to_db(occurrence)),
         ).fetchone()
     )
@@ -196,7 +200,7 @@ def cancel_for_item(
     extra = f" AND occurrence_at NOT IN ({marks})" if kept else ""
     cur = conn.execute(
         "UPDATE reminders SET status = 'CANCELLED', updated_at = ?"
-        f" WHERE item_id = ? AND status = 'PENDING'{extra}",
+        f" WHERE item_id = ? AND +status = 'PENDING'{extra}",
         (to_db(now), item_id, *kept),
     )
     return cur.rowcount
@@ -212,11 +216,10 @@ def outbox_text(conn: sqlite3.Connection, outbox_id: int) -> str | None:
     return row[0] if row else None
 
 
-def inbox_lang(conn: sqlite3.Connection, chat_id: int) -> str | None:
-    """The Telegram language_code of the chat's latest message that carried one."""
+def chat_lang(conn: sqlite3.Connection, chat_id: int) -> str | None:
+    """The language of the chat's latest item that has one (items.lang, ru | en)."""
     row = conn.execute(
-        "SELECT json_extract(payload, '$.lang') FROM inbox_queue WHERE chat_id = ?"
-        " AND json_extract(payload, '$.lang') IS NOT NULL ORDER BY id DESC LIMIT 1",
+        "SELECT lang FROM items WHERE chat_id = ? AND lang IS NOT NULL ORDER BY id DESC LIMIT 1",
         (chat_id,),
     ).fetchone()
     return row[0] if row else None
@@ -234,12 +237,14 @@ def agenda_row(conn: sqlite3.Connection, chat_id: int, local_date: date) -> Remi
     )
 
 
-def pending_agenda(conn: sqlite3.Connection, chat_id: int) -> list[Reminder]:
+def pending_agenda(conn: sqlite3.Connection, chat_id: int, since: date) -> list[Reminder]:
+    """The chat's PENDING agenda rows for `since` or later (a range on reminders_agenda_day,
+    so the chat's history of sent agendas is never walked)."""
     return _rows(
         conn.execute(
-            "SELECT * FROM reminders WHERE kind = 'agenda' AND chat_id = ? AND status = 'PENDING'"
-            " ORDER BY due_at",
-            (chat_id,),
+            "SELECT * FROM reminders WHERE kind = 'agenda' AND chat_id = ? AND local_date >= ?"
+            " AND +status = 'PENDING' ORDER BY +due_at",
+            (chat_id, since.isoformat()),
         )
     )
 
