@@ -20,7 +20,7 @@ INTENTS = ("task", "meeting", "note", "cancel", "reschedule", "complete", "agend
 NEED_FIELDS = ("date", "time", "title")
 LANGS = ("ru", "en")
 # Optional vocabulary groups beside ru/en, per intent.
-GROUPS = {"task": ("reminder", "lead"), "meeting": ("whole_day",)}
+GROUPS = {"task": ("reminder", "lead", "create"), "meeting": ("whole_day",)}
 
 Phrase = tuple[str, ...]  # normalised words; a word ending in "*" is a prefix
 

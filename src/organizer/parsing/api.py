@@ -290,6 +290,7 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
     if toks[-1].t == "?" and toks[first_word].t in _LIST_WORDS:
         return "agenda", False, []
     reminder = [h for h in free if h.intent == "task" and h.group == "reminder"]
+    creates = [h for h in free if h.intent == "task" and h.group == "create"]
     commands = [h for h in free if h.intent in _COMMANDS]
     # "убери встречу с Иваном": removing an event is cancelling it
     if toks[first_word].t in ("убери", "уберите", "убрать") and any(
@@ -299,7 +300,7 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
     # "mark ... as done": "mark"/"отметь" alone is not enough
     if commands:
         strong = [h for h in commands
-                  if not (h.intent == "complete" and toks[h.i].t in ("mark", "отметь", "отметить")
+                  if not (h.intent == "complete" and toks[h.i].t in ("mark", "отметь", "отметить", "пометь", "пометить")
                           and h.j - h.i == 1)]
         marks = [h for h in commands if h not in strong]
         if marks and any(h.intent == "complete" for h in strong):
@@ -310,11 +311,13 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
         return intent, False, [h for h in commands if h.intent == intent]
     if reminder:
         return "task", True, [reminder[0]]
-    leads = [h for h in free if h.intent == "task" and h.group == "lead"
-             and h.i <= first_word + 1]
-    actions = [h for h in free if h.intent == "task" and h.group in ("", "lead")]
+    leads = [h for h in free if h.intent == "task" and h.group in ("lead", "create")
+             and h.i <= first_word + 2]
+    actions = [h for h in free if h.intent == "task" and h.group == "lead"]
+    actions += [h for h in free if h.intent == "task" and h.group == ""
+                and not any(c.i <= h.i < c.j for c in creates)]
     actions += [Hit("task", "", i, i + 1) for i in words if i not in covered
-                and _infinitive(toks[i].t)]
+                and _infinitive(toks[i].t) and not any(c.i <= i < c.j for c in creates)]
     events = [h for h in free if h.intent == "meeting" and h.group == ""]
     first_action = min((h.i for h in actions), default=n)
     first_event = min((h.i for h in events), default=n)
@@ -324,8 +327,8 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
             le = max(h.j for h in events if h.i == first_event)
             if la > le:
                 return "task", False, leads
-        return "meeting", False, []
-    if actions:
+        return "meeting", False, leads
+    if actions or creates:
         return "task", False, leads
     if any(m.kind == "allday" for m in mentions):
         return "meeting", False, []
@@ -567,8 +570,9 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
         end = None
 
     # ---- title and needs
+    lead_hits = [h for h in hits if h.intent == "task" and h.group in ("create", "lead")]
     title = build_title(text, toks, mentions, cmd_hits, note=False,
-                        drop_reminder=reminder)
+                        drop_reminder=reminder, lead_hits=lead_hits)
     needs = []
     required = set(canon.needs(intent)) if intent in canon.intents else set()
     if reminder:

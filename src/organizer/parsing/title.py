@@ -22,6 +22,9 @@ _EDGE = frozenset(
 )
 # Politeness and glue that never belong to a title, anywhere.
 _FILLER = frozenset(_words("пожалуйста плиз please pls plz"))
+# Conversational openers dropped from the start of a title ("давай перенесём …").
+_OPENERS = frozenset(_words("давай давайте можно можешь можете слушай ну так let's lets "
+                            "can could would you ok okay so hey"))
 # Glue right after a command word: "напомни мне (о том) что …", "remind me to …".
 _AFTER_COMMAND = frozenset(_words(
     "мне меня нам нас me us to that что чтобы о об про том about of the my мой мою моё мое "
@@ -32,7 +35,8 @@ _PUNCT_EDGE = " \t\n,.;:!?-—–\"'«»()[]{}/\\|*…"
 
 
 def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: list[Hit],
-                note: bool, drop_reminder: bool = False) -> str | None:
+                note: bool, drop_reminder: bool = False, lead_hits: list[Hit] | None = None
+                ) -> str | None:
     n = len(toks)
     keep = [True] * n
     for m in mentions:
@@ -68,10 +72,20 @@ def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: l
         return _cap(out)
     # "выполненным", "as done" already cut; trim dangling edge words and punctuation
     kept = [k for k in range(n) if keep[k]]
-    while kept and (toks[kept[0]].kind == "p" or toks[kept[0]].t in _EDGE or (
-        drop_reminder and toks[kept[0]].t in _AFTER_COMMAND
-    )):
-        kept.pop(0)
+    leads = {h.i: h.j for h in lead_hits or ()}
+    while kept:
+        first = kept[0]
+        if first in leads:  # "задачу", "не забыть", "add" at the start of what is left
+            end = leads[first]
+            while kept and kept[0] < end:
+                kept.pop(0)
+            continue
+        if toks[first].kind == "p" or toks[first].t in _EDGE or toks[first].t in _OPENERS \
+                or (drop_reminder and toks[first].t in _AFTER_COMMAND) \
+                or toks[first].t in ("a", "an"):
+            kept.pop(0)
+            continue
+        break
     while kept and (toks[kept[-1]].kind == "p" or toks[kept[-1]].t in _EDGE):
         if toks[kept[-1]].t in (")", "»", '"') and any(toks[k].t in ("(", "«", '"')
                                                         for k in kept[:-1]):
