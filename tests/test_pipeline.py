@@ -416,11 +416,6 @@ def test_garbage_payload_fails_permanently_and_worker_goes_on(pipe, kind, payloa
     assert pipe.say("купить хлеб").text == "Добавил задачу: Купить хлеб"
 
 
-@pytest.mark.xfail(
-    reason="db/reminders.py reads json_extract(payload) over the chat's rows and a "
-    "non-JSON payload makes SQLite raise 'malformed JSON' (reported to reminders)",
-    strict=False,
-)
 def test_garbage_payload_does_not_poison_its_chat(pipe):
     row_id = pipe.enqueue("text", "not json")
     assert pipe.run(row_id) == "FAILED"
