@@ -105,6 +105,17 @@ def test_clarify_answer_processed_twice_completes_once(pipe):
     assert len(pipe.outbox_for(row_id)) == 1
 
 
+def test_button_press_processed_twice_acts_and_answers_once(pipe):
+    r = pipe.say("купить молоко")
+    done = dict((t, d) for t, d in buttons(r))["Готово"]
+    row_id = pipe.enqueue("callback", {"data": done, "message_id": 3, "callback_query_id": "x"})
+    assert pipe.run(row_id) == "DONE"
+    pipe.conn.execute("UPDATE inbox_queue SET status='NEW' WHERE id=?", (row_id,))
+    assert pipe.run(row_id) == "DONE"
+    assert sorted(o.kind for o in pipe.outbox_for(row_id)) == ["callback_answer", "edit"]
+    assert pipe.items()[0]["status"] == "DONE"
+
+
 def test_redelivered_telegram_update_is_a_noop(pipe):
     key = "tg:msg:100:555"
     a = pipe.enqueue("text", {"text": "купить хлеб"}, key=key)
