@@ -41,6 +41,8 @@ def match_pod(toks: list[Tok], i: int) -> Mention | None:
         i + 2 < n and toks[i + 2].t in ("с", "со")
     ):
         return Mention("pod", i, i + 2, {"pod": "day"})
+    if t in ("в", "во") and i + 1 < n and toks[i + 1].t == "ночь":
+        return Mention("pod", i, i + 2, {"pod": "night"})  # "в ночь с пятницы на субботу"
     if t in ("с", "со") and i + 1 < n and toks[i + 1].t == "утра":
         return Mention("pod", i, i + 2, {"pod": "am"})  # "завтра с утра"
     if t in ("in", "this", "at") and i + 1 < n:
