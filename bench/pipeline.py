@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import statistics
 import sys
 import tempfile
@@ -129,7 +130,11 @@ def main() -> int:
         items = conn.execute("SELECT COUNT(*) FROM items").fetchone()[0]
         conn.close()
 
-    print(f"pipeline bench: CALENDAR_BACKEND=none, one worker, SQLite WAL, {sys.platform}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"pipeline bench: CALENDAR_BACKEND=none, one worker, SQLite WAL, "
+        f"{os.cpu_count()} CPUs, load average {load} (shared machine)"
+    )
     print(
         f"latency  ({args.latency} msgs, inbox row -> outbox reply): "
         f"p50 {p50:.2f} ms   p99 {p99:.2f} ms   max {samples[-1]:.2f} ms   "
