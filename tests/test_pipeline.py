@@ -208,6 +208,14 @@ def test_bare_cancel_drops_the_draft(pipe):
     assert pipe.items()[0]["status"] == "CANCELLED" and pipe.clarify() is None
 
 
+def test_cancel_command_closes_the_question(pipe):
+    assert pipe.command("cancel").text == "Нет открытых вопросов."
+    pipe.say("встреча с Петей")
+    assert pipe.command("cancel").text == "Хорошо, «Встреча с Петей» не сохраняю."
+    assert pipe.clarify() is None and pipe.items()[0]["status"] == "CANCELLED"
+    assert pipe.command("start").text.startswith("Привет!")
+
+
 def test_missing_title_is_asked_for(pipe):
     r = pipe.say("напомни в 10")
     assert r.text.startswith("О чём напомнить (завтра, 24 ноября, 10:00)?")

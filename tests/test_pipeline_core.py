@@ -111,6 +111,28 @@ def test_suggested_times_are_future_and_buttons_fit(naive, tz, item_id):
         assert datetime.strptime(stamp, "%Y%m%d%H%M") == t.replace(tzinfo=None)
 
 
+@given(
+    st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1)),
+    st.integers(min_value=-400, max_value=400),
+    st.integers(min_value=0, max_value=3 * 24 * 60),
+    st.booleans(),
+    st.sampled_from(["Europe/Moscow", "Europe/Berlin", "America/New_York", "Australia/Sydney"]),
+    st.sampled_from(["ru", "en"]),
+)
+@settings(max_examples=300, deadline=None)
+def test_describe_any_time_in_any_zone(naive_now, days, minutes, all_day, tz, lang):
+    now = naive_now.replace(tzinfo=UTC)
+    start = now + timedelta(days=days)
+    item = It(1, "meeting", "X", start_at=start, end_at=start + timedelta(minutes=minutes),
+              all_day=all_day)  # fmt: skip
+    text = replies.describe(item, tz=tz, now=now, lang=lang)
+    assert text.startswith("X — ")
+    if not all_day:
+        assert replies.clock(start.astimezone(ZoneInfo(tz))) in text
+    label = replies.short_label(item, tz=tz, now=now, lang=lang)
+    assert 0 < len(label) <= 40
+
+
 # ---------------------------------------------------------------- matching
 
 
