@@ -43,6 +43,8 @@ def match_pod(toks: list[Tok], i: int) -> Mention | None:
         return Mention("pod", i, i + 2, {"pod": "day"})
     if t in ("в", "во") and i + 1 < n and toks[i + 1].t == "ночь":
         return Mention("pod", i, i + 2, {"pod": "night"})  # "в ночь с пятницы на субботу"
+    if t in ("после", "до") and i + 1 < n and toks[i + 1].t == "обеда":
+        return Mention("pod", i, i + 2, {"pod": "day" if t == "после" else "am"})
     if t in ("с", "со") and i + 1 < n and toks[i + 1].t == "утра":
         return Mention("pod", i, i + 2, {"pod": "am"})  # "завтра с утра"
     if t in ("in", "this", "at") and i + 1 < n:
@@ -94,7 +96,7 @@ _STARTERS = frozenset(
         "в весь целый whole full entire all allday ровно exactly примерно приблизительно "
         "this next over за tonight few several несколько couple a an час пол половина "
         "половине половину at tomorrow всю целую следующие ближайшие следующих ближайших "
-        "upcoming coming over during"
+        "upcoming coming over during часов часа часиков где-то"
     ))
 )
 _STARTER_PREFIXES = ("пол", "сегодняшн", "завтрашн", "послезавтрашн")

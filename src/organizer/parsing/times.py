@@ -419,14 +419,24 @@ def match_time(toks: list[Tok], i: int, loose_na: bool = False) -> Mention | Non
     t = toks[i].t
     prep = None
     k = i
-    if t in STRONG_PREPS and i + 1 < n:
+    # "ровно в 12", "примерно в 5", "часов в пять" (spoken approximation)
+    if t in ("ровно", "exactly", "примерно", "приблизительно", "часов", "часа", "часиков",
+             "где-то") and i + 1 < n:
+        k = i + 1
+        if toks[k].t in STRONG_PREPS and k + 1 < n:
+            t = toks[k].t
+            i0 = k
+        elif t in ("часов", "часа", "часиков"):
+            return None
+        else:
+            t, i0 = "в", i
+        prep = t
+        k = i0 + 1 if i0 != i else i + 1
+    elif t in STRONG_PREPS and i + 1 < n:
         prep = t
         k = i + 1
         if t in ("в", "во") and k < n and toks[k].t == "районе":
             k += 1
-    elif t in ("ровно", "exactly", "примерно", "приблизительно"):
-        prep = "в"
-        k = i + 1
     loose = prep in LOOSE_PREPS or (loose_na and prep in ("на", "to"))
     r = clock(toks, k, loose=loose)
     if r is None:
@@ -439,8 +449,8 @@ def match_time(toks: list[Tok], i: int, loose_na: bool = False) -> Mention | Non
         c = Clock(c.h, c.m, c.mark, tzo)
         j = j2
         strong = True
-    # "в 15:00 ровно"
-    if j < n and toks[j].t in ("ровно", "sharp"):
+    # "в 15:00 ровно", "в 19:30ч"
+    if j < n and (toks[j].t in ("ровно", "sharp") or (toks[j].t == "ч" and toks[j].glued)):
         j += 1
     return Mention("time", i, j, {"clock": c, "prep": prep,
                                    "deadline": prep in DEADLINE_PREPS})
