@@ -21,7 +21,7 @@ _EDGE = frozenset(
     "также еще ещё тоже also then потом")
 )
 # Politeness and glue that never belong to a title, anywhere.
-_FILLER = frozenset(_words("пожалуйста плиз please pls plz позже раньше later earlier"))
+_FILLER = frozenset(_words("пожалуйста плиз please pls plz позже раньше later earlier ish"))
 # Conversational openers dropped from the start of a title ("давай перенесём …").
 _OPENERS = frozenset(_words("давай давайте можно можешь можете слушай ну так let's lets "
                             "can could would you ok okay so hey"))
