@@ -30,6 +30,8 @@ _AFTER_COMMAND = frozenset(_words(
     "мне меня нам нас me us to that что чтобы о об про том about of the my мой мою моё мое "
     "мои моих мой мою my our свою свой свои нужно надо need")
 )
+_PRONOUNS = frozenset(_words("it this that them these those это этот эту её ее его их всё все "
+                             "что-то что-нибудь something"))
 _NOTE_NOUNS = frozenset(_words("идею идея мысль мысли заметку заметка note idea thought"))
 _PUNCT_EDGE = " \t\n,.;:!?-—–\"'«»()[]{}/\\|*…"
 
@@ -91,8 +93,8 @@ def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: l
                                                         for k in kept[:-1]):
             break
         kept.pop()
-    if not kept:
-        return None
+    if not kept or all(toks[k].t in _PRONOUNS or toks[k].kind == "p" for k in kept):
+        return None  # "cancel it", "перенеси её": nothing names the item
     parts: list[str] = []
     seg_start = kept[0]
     prev = kept[0]
