@@ -639,17 +639,8 @@ def handle_callback(ctx: Context, row: InboxRow, action: str, item_id: int, arg:
         elif action == "late":
             _running_late(conn, row, item, p, now)
         elif action == "cancel":
-            occ = item.start_at
-            when = _when(occ, tz, lang, now) if occ else ""
-            _answer(
-                conn, row, now, None,
-                edit_text=_t(lang, f"«{title}» повторяется. Отменить только {when} или всю серию?",
-                             f"“{title}” repeats. Cancel only {when} or the whole series?"),
-                keyboard=[[
-                    {"text": _t(lang, "Только это", "This one"), "callback_data": f"cxo:{item.id}"},
-                    {"text": _t(lang, "Всю серию", "Whole series"), "callback_data": f"cxs:{item.id}"},
-                ]],
-            )  # fmt: skip
+            text, keyboard = series_question(item, tz=tz, lang=lang, now=now)
+            _answer(conn, row, now, None, edit_text=text, keyboard=keyboard)
         elif action == "cxo":
             if not item.rrule:
                 return False
@@ -690,6 +681,29 @@ def handle_callback(ctx: Context, row: InboxRow, action: str, item_id: int, arg:
                          f"✅ “{title}” — done. Next time: {_when(nxt, tz, lang, now)}.")  # fmt: skip
             _answer(conn, row, now, _t(lang, "Готово", "Done"), edit_text=msg)
     return True
+
+
+def series_question(
+    item: Item, *, tz: str, lang: str, now: datetime
+) -> tuple[str, outbox.Keyboard]:
+    """ "Cancel only <this occurrence> or the whole series?" with the cxo/cxs buttons.
+
+    The pipeline can send it when a cancel by text names a recurring item.
+    """
+    title = item.title or _t(lang, "без названия", "untitled")
+    when = _when(item.start_at, tz, lang, now) if item.start_at else ""
+    text = _t(
+        lang,
+        f"«{title}» повторяется. Отменить только {when} или всю серию?",
+        f"“{title}” repeats. Cancel only {when} or the whole series?",
+    )
+    keyboard: outbox.Keyboard = [
+        [
+            {"text": _t(lang, "Только это", "This one"), "callback_data": f"cxo:{item.id}"},
+            {"text": _t(lang, "Всю серию", "Whole series"), "callback_data": f"cxs:{item.id}"},
+        ]
+    ]
+    return text, keyboard
 
 
 def _close_series(conn: sqlite3.Connection, item: Item, now: datetime) -> None:
