@@ -434,3 +434,19 @@ def test_a_bad_rrule_is_reminded_as_a_one_off(rem: Rem) -> None:
     assert len(rem.pending(item)) == 1
     assert rem.fire(b(2026, 11, 2, 15, 0)) == 1
     assert rem.pending(item) == []
+
+
+def test_old_rows_are_purged_and_nothing_comes_back(rem: Rem) -> None:
+    rem.now = b(2026, 11, 2, 9, 0)
+    item = rem.item(title="Таблетки", start=b(2026, 11, 2, 20, 0), rrule="FREQ=DAILY")
+    for day in range(2, 6):
+        rem.tick(b(2026, 11, day, 20, 0))
+    assert len(rem.rows(item)) == 5  # four sent, one pending
+    # 30 days later: the rows due before 3 Nov 20:30 go (two of the item's, one agenda)
+    assert reminders.purge(rem.conn, b(2026, 12, 3, 20, 30)) == 3
+    assert [r["status"] for r in rem.rows(item)] == ["SENT", "SENT", "PENDING"]
+    assert rem.fire(b(2026, 11, 6, 20, 0)) == 1
+    # the periodic job the worker runs ticks and purges
+    job = reminders.make_periodic(rem.settings, rem.conn)
+    assert job is not None and job.every_s == 1.0
+    assert job.maybe_run(b(2026, 12, 20, 9, 0)).sent >= 1  # type: ignore[union-attr]

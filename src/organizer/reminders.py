@@ -55,6 +55,9 @@ BATCH = 200
 # One tick stops taking new batches after this long (a backlog drains over a few ticks).
 TICK_BUDGET_S = 0.5
 MAX_BATCHES = 100
+# Sent and cancelled rows are kept this long (diagnosis), then purged hourly.
+KEEP_FOR = timedelta(days=30)
+PURGE_EVERY = timedelta(hours=1)
 
 
 # --- defaults ------------------------------------------------------------------------
@@ -346,12 +349,27 @@ def _deliver_agenda(
     ensure_agenda(conn, r.chat_id, now)
 
 
+def purge(conn: sqlite3.Connection, now: datetime) -> int:
+    """Forget SENT/CANCELLED rows older than KEEP_FOR (a reminder only ever looks back
+    at rows of the last day or two: the current occurrence's, today's agenda)."""
+    with transaction(conn):
+        return db.purge(conn, now - KEEP_FOR)
+
+
 def make_periodic(settings: Settings, conn: sqlite3.Connection) -> Periodic | None:
     """The scheduler tick the worker runs every second."""
     configure(settings)
 
+    last_purge: list[datetime] = []
+
     def run(now: datetime) -> TickResult:
-        return tick(conn, now)
+        result = tick(conn, now)
+        if not last_purge or now - last_purge[0] >= PURGE_EVERY:
+            last_purge[:] = [now]
+            n = purge(conn, now)
+            if n:
+                log.info("reminders: purged %d sent/cancelled row(s) older than %s", n, KEEP_FOR)
+        return result
 
     return Periodic("reminders", TICK_EVERY_S, run)
 

@@ -69,6 +69,18 @@ def any_due(conn: sqlite3.Connection, now: datetime) -> bool:
     return row is not None
 
 
+def purge(conn: sqlite3.Connection, before: datetime, limit: int = 5000) -> int:
+    """Delete SENT/CANCELLED rows due before `before` (by the (status, due_at) index)."""
+    n = 0
+    for status in ("SENT", "CANCELLED"):
+        n += conn.execute(
+            "DELETE FROM reminders WHERE id IN (SELECT id FROM reminders WHERE status = ?"
+            " AND due_at < ? LIMIT ?)",
+            (status, to_db(before), limit),
+        ).rowcount
+    return n
+
+
 def get(conn: sqlite3.Connection, reminder_id: int) -> Reminder | None:
     return _row(conn.execute("SELECT * FROM reminders WHERE id = ?", (reminder_id,)).fetchone())
 
