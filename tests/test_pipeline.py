@@ -331,6 +331,16 @@ def test_cancel_one_clear_match(pipe):
     assert [i["status"] for i in pipe.items()] == ["CANCELLED", "OPEN"]
 
 
+def test_cancel_of_a_series_asks_this_one_or_all(pipe):
+    pipe.say("каждый понедельник в 10 планёрка")
+    r = pipe.say("отмени планёрку")
+    (item,) = pipe.items()
+    assert [d for _, d in buttons(r)] == [f"cxo:{item['id']}", f"cxs:{item['id']}"]
+    assert pipe.item(item["id"])["status"] == "OPEN"
+    pipe.press(f"cxs:{item['id']}")  # the reminders' button
+    assert pipe.item(item["id"])["status"] == "CANCELLED"
+
+
 def test_several_matches_ask_with_sel_buttons(pipe):
     pipe.say("завтра в 15 встреча с Петей")
     pipe.say("в пятницу в 12 встреча с Олей")

@@ -497,6 +497,11 @@ def cancel(t: Turn, item: items.Item) -> None:
     if item.status not in ("OPEN", "DRAFT"):
         t.reply(replies.already_text(item, tz=t.tz, now=t.now, lang=t.lang), item_id=item.id)
         return
+    if item.rrule and item.status == "OPEN":
+        # a series: "only this one or the whole series?" (cxo/cxs are the reminders')
+        text, keyboard = reminders.series_question(item, tz=t.tz, lang=t.lang, now=t.now)
+        t.reply(text, keyboard, item.id)
+        return
     clarify.close_for_item(t.conn, item.id)
     items.update(t.conn, item.id, t.now, status="CANCELLED")
     if item.type == "meeting":
