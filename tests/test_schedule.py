@@ -204,3 +204,38 @@ def test_next_agenda_is_the_next_local_time(zone: str, now: datetime, hh: int, m
 def test_snooze_is_always_ahead(zone: str, now: datetime, choice: str) -> None:
     target = schedule.snooze_target(choice, now, zone)
     assert now < target <= now + timedelta(hours=34)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    item_type=st.sampled_from(["task", "meeting"]),
+    all_day=st.booleans(),
+    rule=st.one_of(st.none(), rules),
+    start=moments,
+    ahead=st.integers(-3 * 86_400, 3 * 86_400),
+    lead=st.integers(0, 120),
+)
+def test_plan_is_never_in_the_past_and_belongs_to_the_series(
+    zone: str, item_type: str, all_day: bool, rule: str | None, start: datetime, ahead: int,
+    lead: int,
+) -> None:  # fmt: skip
+    now = start + timedelta(seconds=ahead)
+    p = schedule.plan(item_type=item_type, start=start, all_day=all_day, rrule_body=rule,
+                      tz_name=zone, lead_min=lead, now=now)  # fmt: skip
+    if p is None:
+        assert rule is None or (item_type == "meeting" and all_day)
+        return
+    assert p.due >= now and p.occurrence >= start
+    if item_type == "meeting":
+        assert p.due <= p.occurrence
+    if rule:
+        assert (
+            p.occurrence == start
+            or schedule.next_occurrence(rule, start, zone, p.occurrence - timedelta(microseconds=1))
+            == p.occurrence
+        )
+    # planning again after that occurrence went out never returns it a second time
+    again = schedule.plan(item_type=item_type, start=start, all_day=all_day, rrule_body=rule,
+                          tz_name=zone, lead_min=lead, now=p.due, after=p.occurrence)  # fmt: skip
+    assert again is None or again.occurrence > p.occurrence
