@@ -408,6 +408,23 @@ def test_agenda_question_and_commands(pipe):
     assert "/frob" in pipe.command("frob").text
 
 
+def test_agenda_expands_recurring_items(pipe):
+    pipe.say("каждый понедельник в 10 планёрка")  # first: Monday 30 Nov
+    pipe.say("в среду в 12 обед с Олей")
+    r = pipe.say("что у меня на следующей неделе")
+    lines = r.text.splitlines()
+    assert lines[0] == "30 ноября – 6 декабря:"
+    assert "• 10:00–11:00 Планёрка (каждый понедельник)" in lines
+    assert "• 12:00–13:00 Обед с Олей" not in lines  # that Wednesday is this week
+    pipe.say("купить молоко")
+    r = pipe.say("какие у меня встречи")  # the next 7 days, meetings only
+    assert "Обед с Олей" in r.text and "молоко" not in r.text
+    pipe.now = pipe.now.replace(day=30, hour=9)
+    assert "• 10:00–11:00 Планёрка" in pipe.command("today").text
+    r = pipe.say("что у меня 7 декабря")
+    assert "• 10:00–11:00 Планёрка (каждый понедельник)" in r.text
+
+
 # ---------------------------------------------------------------- bad input
 
 

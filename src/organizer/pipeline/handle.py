@@ -622,15 +622,47 @@ def show_agenda(t: Turn, p: Parsed, text: str = "") -> None:
     send_agenda(t, start, end, only=agenda.kind_asked(text))
 
 
+MAX_AGENDA_DAYS = 62
+
+
+def agenda_items(t: Turn, start: datetime, end: datetime) -> list[items.Item]:
+    """Open items in [start, end), recurring ones expanded to their occurrences there
+    (day by day through `reminders.agenda_entries`, the same source as the daily agenda)."""
+    zone = ZoneInfo(t.tz)
+    first = start.astimezone(zone).date()
+    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
+    out: list[items.Item] = []
+    seen: set[tuple[int, datetime | None]] = set()
+    for k in range(min((last - first).days + 1, MAX_AGENDA_DAYS)):
+        meetings, tasks, _ = reminders.agenda_entries(
+            t.conn, t.chat_id, first + timedelta(days=k), t.tz
+        )
+        for entry in (*meetings, *tasks):
+            it = entry.item
+            if entry.start is not None and it.start_at is not None and entry.start != it.start_at:
+                shift = entry.start - it.start_at
+                it = dataclasses.replace(
+                    it, start_at=entry.start, end_at=it.end_at + shift if it.end_at else None
+                )
+            if (it.id, it.start_at) in seen or it.start_at is None or it.start_at >= end:
+                continue
+            if it.start_at < start and (it.end_at is None or it.end_at <= start):
+                continue
+            seen.add((it.id, it.start_at))
+            out.append(it)
+    out.sort(key=lambda i: (i.start_at or start, not i.all_day, i.id))
+    return out
+
+
 def send_agenda(t: Turn, start: datetime, end: datetime, *, only: str | None = None) -> None:
     """The range's items (all, or only meetings / only tasks), overdue tasks when the
     range includes now, and how many tasks have no date."""
-    found = items.in_range(t.conn, t.chat_id, start, end)
+    found = agenda_items(t, start, end)
     today_start = agenda.day_range(t.now.astimezone(ZoneInfo(t.tz)).date(), 1, t.tz)[0]
     overdue: list[items.Item] = []
     undated = 0
     if start <= t.now < end and only != "meeting":
-        overdue = items.overdue_tasks(t.conn, t.chat_id, today_start)
+        overdue = [i for i in items.overdue_tasks(t.conn, t.chat_id, today_start) if not i.rrule]
         undated = items.count_undated_tasks(t.conn, t.chat_id)
     if only is not None:
         found = [i for i in found if i.type == only]
