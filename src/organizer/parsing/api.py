@@ -18,6 +18,7 @@ from organizer.parsing.dates import (
     next_week_day,
     next_weekday,
     period_end,
+    period_start,
     resolve_dm,
     safe_date,
 )
@@ -154,6 +155,8 @@ def _resolve_date(m: Mention, today: date) -> date | None:
         return resolve_dm(today, d)
     if "period_end" in d:
         return period_end(today, d["period_end"], d["which"])
+    if "period_start" in d:
+        return period_start(today, d["period_start"], d["which"])
     if "dom" in d:
         if d.get("month_of") == "next":
             first = add_months(today.replace(day=1), 1)
@@ -196,7 +199,7 @@ def _collect(mentions: list[Mention], today: date, moved_ok: bool = False) -> Fo
             f.rels.append(m)
         elif k == "dur":
             f.durs.append(m)
-        elif k in ("week", "weekend"):
+        elif k in ("week", "weekend", "month"):
             f.weeks.append(m)
         elif k == "span":
             f.spans.append(m)
@@ -219,6 +222,11 @@ def _on_or_after(a: date, dm: tuple[int, int]) -> date | None:
 
 
 def _week_range(m: Mention, today: date) -> tuple[date, date]:
+    if m.kind == "month":
+        first = today.replace(day=1)
+        if m["which"] == "next":
+            first = add_months(first, 1)
+        return first, add_months(first, 1)
     monday = today - timedelta(days=today.weekday())
     if m["which"] == "next":
         monday += timedelta(days=7)

@@ -449,6 +449,7 @@ def resolve_dm(today: date, d: dict) -> date | None:
 
 
 _END_WORDS = frozenset({"конца", "концу", "конец", "конце", "end"})
+_START_WORDS = frozenset({"начале", "начала", "начало", "beginning", "start"})
 _PERIODS = {"недели": "week", "week": "week", "месяца": "month", "month": "month",
             "года": "year", "year": "year", "дня": "day", "day": "day",
             "eod": "day", "eow": "week", "eom": "month", "eoy": "year"}
@@ -465,8 +466,9 @@ def match_period_end(toks: list[Tok], i: int) -> Mention | None:
     if k < n and toks[k].t in ("eod", "eow", "eom", "eoy"):
         return Mention("date", i, k + 1, {"period_end": _PERIODS[toks[k].t], "which": "this",
                                           "prep": toks[i].t})
-    if k >= n or toks[k].t not in _END_WORDS:
+    if k >= n or toks[k].t not in _END_WORDS | _START_WORDS:
         return None
+    start = toks[k].t in _START_WORDS
     k += 1
     if k < n and toks[k].t == "of":
         k += 1
@@ -478,8 +480,50 @@ def match_period_end(toks: list[Tok], i: int) -> Mention | None:
         which = "next"
         k += 1
     if k < n and toks[k].t in _PERIODS:
-        return Mention("date", i, k + 1, {"period_end": _PERIODS[toks[k].t],
+        key = "period_start" if start else "period_end"
+        return Mention("date", i, k + 1, {key: _PERIODS[toks[k].t],
                                           "which": which, "prep": toks[i].t})
+    return None
+
+
+def period_start(today: date, period: str, which: str) -> date:
+    """The first day of a week, month or year that is today or later, or of the next one
+    when "next" is said ("в начале следующей недели" = next Monday)."""
+    if period == "week":
+        monday = today - timedelta(days=today.weekday())
+        return monday if which != "next" and monday == today else monday + timedelta(days=7)
+    if period == "month":
+        first = date(today.year, today.month, 1)
+        if which != "next" and first == today:
+            return today
+        return date(today.year + 1, 1, 1) if today.month == 12 else \
+            date(today.year, today.month + 1, 1)
+    if period == "year":
+        first = date(today.year, 1, 1)
+        return today if which != "next" and first == today else date(today.year + 1, 1, 1)
+    return today
+
+
+_MONTH_NOUNS = frozenset({"месяце", "месяц", "month"})
+
+
+def match_month(toks: list[Tok], i: int) -> Mention | None:
+    """в следующем месяце, в этом месяце, next month, this month."""
+    n = len(toks)
+    k = i
+    if toks[k].t in ("в", "во", "на", "in", "for", "this", "next", "of"):
+        k += 1
+    which = None
+    if k < n and toks[k].t in ("следующем", "следующий", "next", "coming"):
+        which = "next"
+    elif k < n and toks[k].t in ("этом", "этот", "this", "текущем", "current"):
+        which = "this"
+    elif i < k and toks[i].t in ("next", "this"):
+        which, k = toks[i].t, i
+    if which is None:
+        return None
+    if k + 1 < n and toks[k + 1].t in _MONTH_NOUNS:
+        return Mention("month", i, k + 2, {"which": which})
     return None
 
 

@@ -77,6 +77,8 @@ def amount(toks: list[Tok], k: int) -> tuple[dict[str, float], int] | None:
         if k2 < n and _unit(toks[k2].t):
             return {_unit(toks[k2].t) or "minutes": 2}, k2 + 1
         return None
+    if t in ("полгода", "полугода"):
+        return {"months": 6}, k + 1
     if t in _HALF_HOUR:
         out: dict[str, float] = {"minutes": 30}
         j = k + 1

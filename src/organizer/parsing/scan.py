@@ -9,6 +9,7 @@ from organizer.parsing.dates import (
     match_date_range,
     match_day_of_month,
     match_explicit_date,
+    match_month,
     match_period_end,
     match_relative_day,
     match_week,
@@ -43,6 +44,8 @@ def match_pod(toks: list[Tok], i: int) -> Mention | None:
         return Mention("pod", i, i + 2, {"pod": "day"})
     if t in ("в", "во") and i + 1 < n and toks[i + 1].t == "ночь":
         return Mention("pod", i, i + 2, {"pod": "night"})  # "в ночь с пятницы на субботу"
+    if t == "на" and i + 1 < n and toks[i + 1].t in ("вечер", "утро"):
+        return Mention("pod", i, i + 2, {"pod": "pm" if toks[i + 1].t == "вечер" else "am"})
     if t in ("после", "до") and i + 1 < n and toks[i + 1].t == "обеда":
         return Mention("pod", i, i + 2, {"pod": "day" if t == "после" else "am"})
     if t in ("с", "со") and i + 1 < n and toks[i + 1].t == "утра":
@@ -96,7 +99,8 @@ _STARTERS = frozenset(
         "в весь целый whole full entire all allday ровно exactly примерно приблизительно "
         "this next over за tonight few several несколько couple a an час пол половина "
         "половине половину at tomorrow всю целую следующие ближайшие следующих ближайших "
-        "upcoming coming over during часов часа часиков где-то"
+        "upcoming coming over during часов часа часиков где-то начале начала начало beginning "
+        "start следующем этом текущем"
     ))
 )
 _STARTER_PREFIXES = ("пол", "сегодняшн", "завтрашн", "послезавтрашн")
@@ -126,7 +130,8 @@ def scan(toks: list[Tok], en: bool, new_time: bool = False, gate: bool = True
         match_weekday,
         match_relative_day,
         match_week,
-        match_period_end,
+        match_month,
+    match_period_end,
         match_all_day,
         (lambda t, i: match_time(t, i, loose_na=True)) if new_time else match_time,
         match_pod,
