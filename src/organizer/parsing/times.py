@@ -57,7 +57,7 @@ def marker(toks: list[Tok], j: int) -> tuple[str | None, int]:
         return "am", j + 1
     if t in ("дня", "днем", "пополудни"):
         return "day", j + 1
-    if t in ("вечера", "вечером"):
+    if t in ("вечера", "вечером", "вечер"):  # "вечер": a speech recogniser's slip
         return "pm", j + 1
     if t in ("ночи", "ночью"):
         return "night", j + 1
@@ -285,7 +285,8 @@ def clock(toks: list[Tok], k: int, loose: bool, rel_to: bool = True
         # spoken minutes: "пятнадцать тридцать", "three thirty", "в 3 30"?
         mw = _minutes_word(toks, j)
         if mw is None and loose and num.digits and j < n and toks[j].kind == "d" and \
-                not toks[j].glued and len(toks[j].t) == 2 and 10 <= int(toks[j].t) <= 59:
+                not toks[j].glued and len(toks[j].t) == 2 and (
+                    10 <= int(toks[j].t) <= 59 or toks[j].t.startswith("0")):
             mw = int(toks[j].t), j + 1  # "at 3 15"
         if mw is not None and h <= 23 and (not num.digits or loose):
             m, j = mw
