@@ -450,3 +450,22 @@ def test_old_rows_are_purged_and_nothing_comes_back(rem: Rem) -> None:
     job = reminders.make_periodic(rem.settings, rem.conn)
     assert job is not None and job.every_s == 1.0
     assert job.maybe_run(b(2026, 12, 20, 9, 0)).sent >= 1  # type: ignore[union-attr]
+
+
+def test_a_row_that_cannot_be_sent_does_not_block_the_others(rem: Rem) -> None:
+    rem.now = b(2026, 11, 2, 9, 0)
+    item = rem.item(title="Позвонить", start=b(2026, 11, 2, 15, 0))
+    ts = "2026-11-02T13:00:00.000000Z"
+    rem.conn.execute(
+        "INSERT INTO reminders (chat_id, kind, occurrence_at, local_date, due_at, created_at,"
+        " updated_at) VALUES (5, 'agenda', ?, 'not-a-date', ?, ?, ?)",
+        (ts, ts, ts, ts),
+    )
+    res = rem.tick(b(2026, 11, 2, 15, 0))
+    assert (res.sent, res.failed) == (1, 1)
+    assert [r["item_id"] for r in rem.sent()] == [item]
+    bad = rem.conn.execute(
+        "SELECT status FROM reminders WHERE local_date = 'not-a-date'"
+    ).fetchone()
+    assert bad["status"] == "CANCELLED"
+    assert rem.tick(b(2026, 11, 2, 15, 1)).failed == 0

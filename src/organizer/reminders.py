@@ -269,6 +269,7 @@ class TickResult:
     sent: int = 0
     late: int = 0
     skipped: int = 0
+    failed: int = 0
 
 
 def tick(conn: sqlite3.Connection, now: datetime, *, batch: int = BATCH) -> TickResult:
@@ -280,10 +281,33 @@ def tick(conn: sqlite3.Connection, now: datetime, *, batch: int = BATCH) -> Tick
             break
         with transaction(conn):
             for r in db.due(conn, now, batch):
-                _deliver(conn, r, now, result)
+                _deliver_one(conn, r, now, result)
         if _time.monotonic() - started > TICK_BUDGET_S:
             break  # a big backlog drains over the next ticks
+    if result.sent or result.failed:
+        log.info(
+            "reminders: sent %d (late %d), skipped %d, failed %d",
+            result.sent, result.late, result.skipped, result.failed,
+        )  # fmt: skip
     return result
+
+
+def _deliver_one(
+    conn: sqlite3.Connection, r: db.Reminder, now: datetime, result: TickResult
+) -> None:
+    """One row under a savepoint: a row that cannot be sent (a bug, a corrupt setting) is
+    cancelled with an ERROR line instead of blocking every reminder behind it."""
+    conn.execute("SAVEPOINT reminder")
+    try:
+        _deliver(conn, r, now, result)
+    except Exception:
+        conn.execute("ROLLBACK TO reminder")
+        log.exception("reminder id=%d kind=%s chat=%d could not be sent; cancelled",
+                      r.id, r.kind, r.chat_id)  # fmt: skip
+        db.cancel(conn, r.id, now)
+        result.failed += 1
+    finally:
+        conn.execute("RELEASE reminder")
 
 
 def _deliver(conn: sqlite3.Connection, r: db.Reminder, now: datetime, result: TickResult) -> None:
@@ -308,7 +332,7 @@ def _deliver(conn: sqlite3.Connection, r: db.Reminder, now: datetime, result: Ti
     db.mark_sent(conn, r.id, now=now, late=late, outbox_id=oid)
     result.sent += 1
     result.late += int(late)
-    log.info(
+    log.debug(
         "reminder id=%d item=%d kind=%s due=%s%s sent",
         r.id, item.id, r.kind, r.due_at.isoformat(), " (late)" if late else "",
     )  # fmt: skip
@@ -427,7 +451,7 @@ def reminder_message(
     item: Item, r: db.Reminder, p: ChatPrefs, now: datetime, *, late: bool
 ) -> tuple[str, outbox.Keyboard]:
     """The reminder's text and its buttons."""
-    lang, tz = p.lang, item.tz or p.tz
+    lang, tz = p.lang, item.tz if schedule.valid_zone(item.tz or "") else p.tz
     title = item.title or _t(lang, "без названия", "untitled")
     occ = r.occurrence_at
     if item.type == "meeting":
