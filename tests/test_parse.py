@@ -483,3 +483,22 @@ def test_pathological_input_is_bounded(text: str) -> None:
     t0 = time.perf_counter()
     parse(text, now, TZ)
     assert time.perf_counter() - t0 < 0.25  # ~3 ms on a quiet machine; CI may be busy
+
+
+DECISIONS = [
+    ("завтра вечером позвонить маме", "2026-11-24T00:00:00+03:00", True),
+    ("сегодня вечером в 7 кино", "2026-11-23T19:00:00+03:00", False),
+    ("сегодня в 9 созвон", "2026-11-23T09:00:00+03:00", False),
+    ("завтра в полночь поздравить", "2026-11-25T00:00:00+03:00", False),
+    ("call with Bob at 9am PST", "2026-11-23T20:00:00+03:00", False),
+    ("созвон в 10 мск", "2026-11-24T10:00:00+03:00", False),
+    ("в начале следующей недели созвон", "2026-11-30T00:00:00+03:00", True),
+    ("в следующем месяце купить шины", "2026-12-01T00:00:00+03:00", True),
+    ("через неделю в субботу встреча", "2026-12-05T00:00:00+03:00", True),
+    ("move the call from 3 to 5", "2026-11-23T17:00:00+03:00", False),
+]
+
+
+@pytest.mark.parametrize(("text", "start", "all_day"), DECISIONS)
+def test_decisions_beyond_the_conventions(text: str, start: str, all_day: bool) -> None:
+    check(text, {"start": start, "all_day": all_day})
