@@ -84,13 +84,23 @@ def make_engine(model: str, beam: int = 5, **opts):
 
 
 def run_direct(eng, data: bytes, language: str | None) -> tuple[str, float, float]:
+    """(text, wall seconds, audio seconds); CPU seconds of the call go to LAST_CPU."""
     from organizer.asr.audio import decode
     from organizer.asr.engine import Job
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     audio = decode(data, 600)
     job = eng.run(Job(audio=audio, language=language, deadline=time.monotonic() + 600))
+    LAST_CPU[0] = time.process_time() - c0
     return job.text, time.perf_counter() - t0, job.duration_s
+
+
+LAST_CPU = [0.0]
+
+
+def proc_cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def table(title: str, rows: list[list[str]], head: list[str]) -> None:
@@ -110,13 +120,15 @@ def latency_rows(results: dict[str, list[tuple[float, float]]]) -> list[list[str
     return rows
 
 
-def bench_direct(eng, clips: dict, repeats: int, language_of) -> dict:
+def bench_direct(eng, clips: dict, repeats: int, language_of) -> tuple[dict, float]:
     out: dict[str, list[tuple[float, float]]] = {}
+    cpu = 0.0
     for _ in range(repeats):
         for name, c in clips.items():
             _, t, d = run_direct(eng, c["data"], language_of(c))
+            cpu += LAST_CPU[0]
             out.setdefault(name, []).append((t, d))
-    return out
+    return out, cpu
 
 
 def rss_peak_mib(pid: int) -> float:
@@ -165,6 +177,7 @@ def bench_service(model: str, clips: dict, repeats: int) -> tuple[dict, dict]:
             info["first_request_s"] = time.perf_counter() - t0
             info["first_clip"] = next(iter(clips))
             out: dict[str, list[tuple[float, float]]] = {}
+            cpu0 = proc_cpu_s(proc.pid)
             for _ in range(repeats):
                 for name, c in clips.items():
                     t0 = time.perf_counter()
@@ -173,6 +186,7 @@ def bench_service(model: str, clips: dict, repeats: int) -> tuple[dict, dict]:
                     r.raise_for_status()
                     out.setdefault(name, []).append((time.perf_counter() - t0,
                                                      r.json()["duration_s"]))
+            info["cpu_s"] = proc_cpu_s(proc.pid) - cpu0
             info["rss_peak_mib"] = rss_peak_mib(proc.pid)
     finally:
         proc.terminate()
@@ -206,15 +220,18 @@ def main() -> None:
     svc, info = bench_service(args.model, speech, args.repeats)
     # 2. the engine called directly, same options, same clips, same run
     eng = make_engine(args.model)
-    direct = bench_direct(eng, speech, args.repeats, lambda c: c["language"])
+    direct, direct_cpu = bench_direct(eng, speech, args.repeats, lambda c: c["language"])
     head = ["clip", "audio_s", "RTF", "p50_s", "p95_s"]
     table("HTTP service (base, beam 5, multipart upload)", latency_rows(svc), head)
     table("faster-whisper called directly (same options)", latency_rows(direct), head)
     svc_total = sum(t for runs in svc.values() for t, _ in runs)
     dir_total = sum(t for runs in direct.values() for t, _ in runs)
     audio_total = sum(d for runs in svc.values() for _, d in runs)
-    print(f"\nRTF overall: service {svc_total / audio_total:.3f}, direct "
+    print(f"\nRTF overall (wall): service {svc_total / audio_total:.3f}, direct "
           f"{dir_total / audio_total:.3f}; service overhead {100 * (svc_total / dir_total - 1):+.1f}%")
+    print(f"CPU seconds per audio second: service process {info['cpu_s'] / audio_total:.3f}, "
+          f"direct {direct_cpu / audio_total:.3f}; overhead "
+          f"{100 * (info['cpu_s'] / direct_cpu - 1):+.1f}% (steadier than wall time on a busy box)")
     print(f"service: ready {info['ready_s']:.1f} s after start, first request "
           f"({info['first_clip']}) {info['first_request_s']:.2f} s, peak RSS "
           f"{info['rss_peak_mib']:.0f} MiB")
@@ -251,43 +268,54 @@ def main() -> None:
             for name, text in hyp.items():
                 print(f"  {name}: {text}")
 
-    # 4. the garbled clip, with language forced and detected
-    robot = clips["ru_robot"]
-    for lang in ("ru", None):
-        text, t, d = run_direct(eng, robot["data"], lang)
-        print(f"\ngarbled ru_robot ({d:.1f} s, language {lang or 'auto'}): {t:.2f} s, "
-              f"RTF {t / d:.2f}, {len(text)} chars")
+    # 4. the garbled clips, with language forced and detected
+    print()
+    for name in ("ru_robot_short", "ru_robot"):
+        for lang in ("ru", None):
+            text, t, d = run_direct(eng, clips[name]["data"], lang)
+            print(f"garbled {name} ({d:.1f} s, language {lang or 'auto'}): {t:.2f} s wall, "
+                  f"{LAST_CPU[0]:.2f} s CPU, RTF {t / d:.2f}: {text[:60]}")
 
     if args.sweep:
-        sweep(args.model, speech, robot)
+        sweep(args.model, speech, clips)
 
 
-def sweep(model: str, speech: dict, robot: dict) -> None:
-    """The comparison behind DecodeOptions' defaults (docs/ASR.md)."""
+def sweep(model: str, speech: dict, clips: dict) -> None:
+    """The comparison behind DecodeOptions' defaults (docs/ASR.md). CPU seconds, since
+    wall time on a shared box says more about the neighbours than about the options."""
+    whisper = {"temperature": (0.0, 0.2, 0.4, 0.6, 0.8, 1.0), "condition_on_previous_text": True,
+               "max_new_tokens": None}
     variants = {
-        "whisper defaults (6 temps, cond. on prev.)": {
-            "temperature": (0.0, 0.2, 0.4, 0.6, 0.8, 1.0), "condition_on_previous_text": True,
-            "max_new_tokens": None},
-        "ours: 3 temps, no cond., 200 tokens": {},
-        "ours + no VAD": {"vad_filter": False},
-        "ours + repetition_penalty 1.1": {"repetition_penalty": 1.1},
-        "ours, single temperature 0": {"temperature": (0.0,)},
+        "whisper defaults (6 temps, cond. prev., no cap)": whisper,
+        "ours: temps 0/0.5, no cond., 200 tokens, VAD": {},
+        "ours, temps 0/0.4/0.8": {"temperature": (0.0, 0.4, 0.8)},
+        "ours, temp 0 only": {"temperature": (0.0,)},
+        "ours, no VAD": {"vad_filter": False},
+        "ours, repetition_penalty 1.1": {"repetition_penalty": 1.1},
+        "ours, beam 1": {"beam_size": 1},
     }
     rows = []
     for label, opts in variants.items():
-        e = make_engine(model, **opts)
-        t_sum = a_sum = 0.0
-        per = {"ru": [], "en": []}
+        opts = dict(opts)
+        beam = opts.pop("beam_size", 5)
+        e = make_engine(model, beam=beam, **opts)
+        t_sum = a_sum = c_sum = 0.0
+        per: dict[str, list[float]] = {"ru": [], "en": []}
         for c in speech.values():
             text, t, d = run_direct(e, c["data"], c["language"])
             per[c["language"]].append(wer(c["text"], text))
-            t_sum, a_sum = t_sum + t, a_sum + d
-        _, rt, _ = run_direct(e, robot["data"], "ru")
+            t_sum, a_sum, c_sum = t_sum + t, a_sum + d, c_sum + LAST_CPU[0]
+        garbled = []
+        for name in ("ru_robot_short", "ru_robot"):
+            for lang in ("ru", None):
+                run_direct(e, clips[name]["data"], lang)
+                garbled.append(f"{LAST_CPU[0]:.1f}")
         rows.append([label, f"{statistics.mean(per['ru']):.3f}",
                      f"{statistics.mean(per['en']):.3f}", f"{t_sum / a_sum:.3f}",
-                     f"{rt:.2f}"])
-    table("decoding options (base, beam 5, direct)", rows,
-          ["variant", "WER ru", "WER en", "RTF", "garbled s"])
+                     f"{c_sum / a_sum:.3f}", "/".join(garbled[:2]), "/".join(garbled[2:])])
+    table("decoding options (base, direct; garbled = CPU s with language ru/auto)", rows,
+          ["variant", "WER ru", "WER en", "RTF wall", "CPU/audio s", "short garbled",
+           "long garbled"])
 
 
 if __name__ == "__main__":
