@@ -37,6 +37,7 @@ MAX_CHARS = 500  # only the start of a long message is analysed (bounded time)
 MAX_TOKENS = 120  # and of that, at most this many tokens (a real message has far fewer)
 INTENTS = ("task", "meeting", "note", "cancel", "reschedule", "complete", "agenda", "unknown")
 _COMMANDS = ("cancel", "reschedule", "complete")
+_NEW_PREPS = frozenset({"на", "to", "for", "until", "till"})
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,7 @@ def _pick(items: list, reschedule: bool, prep_of: Any) -> Any:
         return None
     if reschedule:
         for it in items:
-            if prep_of(it) in ("на", "to", "for", "until", "till"):
+            if prep_of(it) in _NEW_PREPS:
                 return it
         return items[-1]
     return items[0]
@@ -392,6 +393,14 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
     today = now.date()
     reschedule = intent == "reschedule"
     f = _collect(mentions, today, moved_ok=reschedule)
+    if reschedule:
+        # "перенеси встречу в 15 на завтра": what comes before the first "на/to" names the
+        # item as it was; only the new date or time counts.
+        new_at = min((m.i for m in mentions if m.kind in ("date", "time")
+                      and m["prep"] in _NEW_PREPS), default=None)
+        if new_at is not None:
+            f.dates = [(m, d) for m, d in f.dates if m.i >= new_at]
+            f.times = [m for m in f.times if m.i >= new_at]
 
     # ---- recurrence
     rec = merge(f.recs) if f.recs else None

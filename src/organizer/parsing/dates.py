@@ -13,7 +13,7 @@ from organizer.parsing.tokens import Tok
 
 DATE_PREPS = frozenset({"на", "к", "ко", "до", "by", "on", "for", "until", "till", "с", "со",
                         "по", "from", "после", "after", "before", "перед", "от", "of",
-                        "в", "во", "this", "starting", "начиная"})
+                        "в", "во", "this", "starting", "начиная", "to"})
 _REL_DAYS = {
     "сегодня": 0, "today": 0, "tonight": 0, "сегодняшний": 0,
     "завтра": 1, "tomorrow": 1, "tomorrows": 1, "завтрашний": 1,
