@@ -360,7 +360,9 @@ def _deliver_agenda(
         return
     else:
         late = now - r.due_at > schedule.LATE_AFTER
-        text, keyboard = agenda_message(conn, r.chat_id, day, p, now, late=late)
+        text, keyboard = agenda_message(
+            conn, r.chat_id, day, p, now, late_by=now - r.due_at if late else None
+        )
         oid = None
         if text is not None:
             key = f"agenda:{r.chat_id}:{day.isoformat()}"
@@ -533,7 +535,7 @@ def agenda_entries(
 
 def agenda_message(
     conn: sqlite3.Connection, chat_id: int, day: date, p: ChatPrefs, now: datetime,
-    *, late: bool = False,
+    *, late_by: timedelta | None = None,
 ) -> tuple[str | None, outbox.Keyboard | None]:  # fmt: skip
     """The daily agenda's text and Done buttons; (None, None) when the day is empty.
 
@@ -561,11 +563,9 @@ def agenda_message(
     )
     late_items = [e.item for e in overdue]
     text = render.render_agenda(listed, lo, hi, tz=tz, now=now, lang=lang, overdue=late_items)
-    if late:
+    if late_by is not None:
         head, _, rest = text.partition("\n")
-        sched = p.agenda_time if p.agenda_time != "off" else _defaults.agenda_time
-        moment = schedule.local_at(day, schedule.parse_hhmm(sched), schedule.zone(tz))
-        text = f"{head} {late_note(now - moment, lang)}" + (f"\n{rest}" if rest else "")
+        text = f"{head} {late_note(late_by, lang)}" + (f"\n{rest}" if rest else "")
     keyboard = render.agenda_keyboard([*listed, *late_items], lang)
     return "📅 " + text, keyboard or None
 
