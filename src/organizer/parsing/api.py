@@ -339,8 +339,8 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
         return "meeting", False, leads
     if actions or creates:
         return "task", False, leads
-    if any(m.kind == "allday" for m in mentions):
-        return "meeting", False, []
+    if any(m.kind in ("allday", "drange") for m in mentions):
+        return "meeting", False, leads  # said to take a whole day or a range of days
     if any(h.intent == "unknown" for h in free):
         # small talk, unless something else is said too
         content = [i for i in words if i not in covered and not any(

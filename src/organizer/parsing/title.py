@@ -33,6 +33,20 @@ _AFTER_COMMAND = frozenset(_words(
 _PRONOUNS = frozenset(_words("it this that them these those это этот эту её ее его их всё все "
                              "что-то что-нибудь something"))
 _NOTE_NOUNS = frozenset(_words("идею идея мысль мысли заметку заметка note idea thought"))
+# At the start, only conjunctions and articles go for sure; a preposition stays when a word
+# follows it ("на даче", "к врачу"), since the grammar already took its own prepositions.
+_LEAD_STRIP = frozenset(_words("и а или also then потом также еще ещё тоже and or the"))
+
+
+def _dangling(toks: list[Tok], kept: list[int]) -> bool:
+    """A leading preposition with nothing it governs: end, punctuation or another
+    preposition next."""
+    if len(kept) < 2:
+        return True
+    nxt = toks[kept[1]]
+    return nxt.kind in ("p", "d") or nxt.t in _EDGE or kept[1] != kept[0] + 1
+
+
 _PUNCT_EDGE = " \t\n,.;:!?-—–\"'«»()[]{}/\\|*…"
 
 
@@ -82,7 +96,8 @@ def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: l
             while kept and kept[0] < end:
                 kept.pop(0)
             continue
-        if toks[first].kind == "p" or toks[first].t in _EDGE or toks[first].t in _OPENERS \
+        if toks[first].kind == "p" or toks[first].t in _LEAD_STRIP or toks[first].t in _OPENERS \
+                or (toks[first].t in _EDGE and _dangling(toks, kept)) \
                 or (drop_reminder and toks[first].t in _AFTER_COMMAND) \
                 or toks[first].t in ("a", "an"):
             kept.pop(0)
