@@ -115,7 +115,8 @@ def ready(conn: sqlite3.Connection, now: datetime, limit: int = 50) -> list[Outb
     """Due PENDING rows that are the oldest undelivered row of their chat, oldest first.
 
     A later row never overtakes an earlier one of the same chat (so an edit always
-    finds the message it edits already sent, and replies arrive in order).
+    finds the message it edits already sent, and replies arrive in order). Chats that
+    only ever spoke through `organizer chat` are left to it: Telegram does not know them.
     """
     return _rows(
         conn.execute(
@@ -124,6 +125,10 @@ def ready(conn: sqlite3.Connection, now: datetime, limit: int = 50) -> list[Outb
             "   AND NOT EXISTS (SELECT 1 FROM outbox e"
             "                   WHERE e.chat_id = o.chat_id AND e.status IN ('PENDING', 'SENDING')"
             "                     AND e.id < o.id)"
+            "   AND NOT (EXISTS (SELECT 1 FROM inbox_queue c"
+            "                    WHERE c.chat_id = o.chat_id AND c.source = 'chat')"
+            "            AND NOT EXISTS (SELECT 1 FROM inbox_queue t"
+            "                            WHERE t.chat_id = o.chat_id AND t.source = 'telegram'))"
             " ORDER BY o.id LIMIT ?",
             (to_db(now), limit),
         )
