@@ -135,6 +135,9 @@ DATES = [
     ("первого числа купить хлеб", "2026-12-01"),
     ("buy milk on March 15", "2027-03-15"),
     ("buy milk on the 15th of march", "2027-03-15"),
+    ("в последнюю пятницу месяца купить хлеб", "2026-11-27"),
+    ("в первый понедельник декабря купить хлеб", "2026-12-07"),
+    ("buy milk on the first tuesday of december", "2026-12-01"),
 ]
 
 
@@ -211,6 +214,12 @@ RECURRENCE = [
     ("pay rent on the 1st of every month", "FREQ=MONTHLY;BYMONTHDAY=1",
      "2026-12-01T00:00:00+03:00"),
     ("every day water the plants", "FREQ=DAILY", "2026-11-24T00:00:00+03:00"),
+    ("каждый последний понедельник месяца в 10 планёрка", "FREQ=MONTHLY;BYDAY=-1MO",
+     "2026-11-30T10:00:00+03:00"),
+    ("каждую первую пятницу месяца сдать отчёт", "FREQ=MONTHLY;BYDAY=1FR",
+     "2026-12-04T00:00:00+03:00"),
+    ("the first monday of every month pay bills", "FREQ=MONTHLY;BYDAY=1MO",
+     "2026-12-07T00:00:00+03:00"),
 ]
 
 

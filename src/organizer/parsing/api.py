@@ -20,6 +20,7 @@ from organizer.parsing.dates import (
     period_end,
     period_start,
     resolve_dm,
+    resolve_nth_weekday,
     safe_date,
 )
 from organizer.parsing.durations import minutes_of
@@ -144,6 +145,8 @@ class Found:
 
 def _resolve_date(m: Mention, today: date) -> date | None:
     d = m.data
+    if "nth" in d:
+        return resolve_nth_weekday(today, d)
     if "rel" in d:
         return today + timedelta(days=d["rel"])
     if "wd" in d:
@@ -416,7 +419,11 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
         # weekdays and days of month said with a repetition are its BY-parts
         rest = []
         for m, d in dated:
-            if "wd" in m.data and not m["next"]:
+            if "nth" in m.data and rec["freq"] in ("MONTHLY", "WEEKLY", None):
+                rec["nth"] = (m["nth"], m["wd"])  # каждый последний понедельник месяца
+                rec["freq"] = "MONTHLY"
+                rec["byday"] = frozenset()
+            elif "wd" in m.data and not m["next"]:
                 rec["byday"] = rec["byday"] | {m["wd"]}
                 if rec["freq"] in ("DAILY", None) or rec["freq"] == "WEEKLY":
                     rec["freq"] = "WEEKLY"

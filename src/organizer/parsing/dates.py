@@ -544,3 +544,87 @@ def period_end(today: date, period: str, which: str) -> date:
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
         return date(y, m, last_day(y, m))
     return date(today.year + (1 if which == "next" else 0), 12, 31)
+
+
+_NTH = {
+    "первый": 1, "первую": 1, "первое": 1, "first": 1, "1st": 1,
+    "второй": 2, "вторую": 2, "second": 2, "2nd": 2,
+    "третий": 3, "третью": 3, "third": 3, "3rd": 3,
+    "четвертый": 4, "четвертую": 4, "fourth": 4, "4th": 4,
+    "последний": -1, "последнюю": -1, "последнее": -1, "last": -1,
+}
+_OF_MONTH = frozenset({"месяца", "month"})
+
+
+def match_nth_weekday(toks: list[Tok], i: int) -> Mention | None:
+    """"в последнюю пятницу месяца", "первый понедельник декабря", "the first Tuesday of
+    October", "last Friday of the month" -> a date (or, beside a repetition, BYDAY=-1FR)."""
+    n = len(toks)
+    k = i
+    prep = None
+    if toks[k].t in ("в", "во", "on", "the", "на", "к", "до", "by") and k + 1 < n:
+        prep = toks[k].t
+        k += 1
+        if toks[k].t == "the" and k + 1 < n:
+            k += 1
+    nth = _NTH.get(toks[k].t)
+    if nth is None or k + 1 >= n:
+        return None
+    wd = WEEKDAYS.get(toks[k + 1].t)
+    if wd is None:
+        return None
+    j = k + 2
+    if j < n and toks[j].t in ("of", "in"):
+        j += 1
+        if j < n and toks[j].t in ("the", "this", "next"):
+            j += 1
+    month = None
+    which = "this"
+    if j < n and toks[j].t in _OF_MONTH:
+        if toks[j - 1].t == "next":
+            which = "next"
+        j += 1
+    elif j < n and toks[j].t in ("каждого", "every", "each") and j + 1 < n and \
+            toks[j + 1].t in _OF_MONTH:
+        return Mention("date", i, j, {"nth": nth, "wd": wd, "prep": prep, "generic": True})
+    else:
+        mo = _month_at(toks, j)
+        if mo is None:
+            if i > 0 and toks[i - 1].t in ("каждый", "каждую", "каждое", "every", "each"):
+                return Mention("date", i, j, {"nth": nth, "wd": wd, "prep": prep,
+                                              "generic": True})
+            return None
+        month, j = mo
+    year, j = _year_at(toks, j)
+    return Mention("date", i, j, {"nth": nth, "wd": wd, "month": month, "year": year,
+                                  "which": which, "prep": prep})
+
+
+def nth_weekday_in(y: int, m: int, nth: int, wd: int) -> date | None:
+    if nth > 0:
+        first = date(y, m, 1)
+        d = first + timedelta(days=(wd - first.weekday()) % 7 + 7 * (nth - 1))
+        return d if d.month == m else None
+    last = date(y, m, last_day(y, m))
+    return last - timedelta(days=(last.weekday() - wd) % 7)
+
+
+def resolve_nth_weekday(today: date, d: dict) -> date | None:
+    """The nth weekday of the month named (this year, or next once passed), or of this
+    month (the next month once passed)."""
+    y, m = today.year, today.month
+    if d.get("month"):
+        m = d["month"]
+        y = d.get("year") or y
+        got = nth_weekday_in(y, m, d["nth"], d["wd"])
+        if d.get("year") is None and (got is None or got < today):
+            got = nth_weekday_in(y + 1, m, d["nth"], d["wd"])
+        return got
+    if d.get("which") == "next":
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    for _ in range(13):
+        got = nth_weekday_in(y, m, d["nth"], d["wd"])
+        if got is not None and got >= today:
+            return got
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return None

@@ -32,6 +32,9 @@ _ADVERBS = {
     "ежегодно": "YEARLY", "ежегодный": "YEARLY", "ежегодная": "YEARLY",
     "ежегодную": "YEARLY", "yearly": "YEARLY", "annually": "YEARLY", "annual": "YEARLY",
 }
+_NTH_WORDS = frozenset(str.split(
+    "первый первую второй вторую третий третью четвертый четвертую последний последнюю "
+    "first second third fourth last"))
 _WORKDAYS = frozenset({0, 1, 2, 3, 4})
 _WEEKEND_DAYS = frozenset({5, 6})
 _POD = {"утро": "am", "утрам": "am", "morning": "am", "mornings": "am",
@@ -103,6 +106,13 @@ def match_recurrence(toks: list[Tok], i: int) -> Mention | None:
     if t in _EVERY and k + 1 < n:
         j = k + 1
         interval = 1
+        # каждый первый понедельник (месяца), every last Friday of the month: MONTHLY with
+        # an ordinal weekday; the date grammar reads "первый понедельник" itself.
+        if toks[j].t in _NTH_WORDS and j + 1 < n and toks[j + 1].t in WEEKDAYS and (
+            toks[j].t not in ("второй", "вторую", "second")
+            or (j + 2 < n and toks[j + 2].t in ("месяца", "of", "in"))
+        ):
+            return _rec(i, k + 1, "MONTHLY", 1)
         if toks[j].t in ("other", "второй", "вторую", "второе", "second"):
             interval, j = 2, j + 1
         else:
@@ -200,7 +210,8 @@ def match_recurrence(toks: list[Tok], i: int) -> Mention | None:
 def merge(recs: list[Mention]) -> dict:
     """Combine several repetition phrases ("раз в две недели" + "по пятницам")."""
     order = {"DAILY": 0, "WEEKLY": 1, "MONTHLY": 2, "YEARLY": 3}
-    out = {"freq": None, "interval": 1, "byday": frozenset(), "monthday": None, "pod": None}
+    out = {"freq": None, "interval": 1, "byday": frozenset(), "monthday": None, "pod": None,
+           "nth": None}
     for r in recs:
         f = r["freq"]
         if r["byday"]:
@@ -228,7 +239,17 @@ def rrule_text(rec: dict) -> str:
         parts.append("BYDAY=" + ",".join(BYDAY[d] for d in sorted(rec["byday"])))
     if rec["monthday"] and rec["freq"] == "MONTHLY":
         parts.append(f"BYMONTHDAY={rec['monthday']}")
+    if rec.get("nth") and rec["freq"] == "MONTHLY":
+        parts.append(f"BYDAY={rec['nth'][0]}{BYDAY[rec['nth'][1]]}")
     return ";".join(parts)
+
+
+def _is_nth(d: date, nth: int, wd: int) -> bool:
+    if d.weekday() != wd:
+        return False
+    if nth > 0:
+        return (d.day - 1) // 7 + 1 == nth
+    return (d + timedelta(days=7)).month != d.month
 
 
 def first_day(rec: dict, today: date, include_today: bool, anchor: date | None) -> date:
@@ -253,6 +274,9 @@ def first_day(rec: dict, today: date, include_today: bool, anchor: date | None) 
             d += timedelta(days=1)
             continue
         if rec["monthday"] and rec["freq"] == "MONTHLY" and d.day != rec["monthday"]:
+            d += timedelta(days=1)
+            continue
+        if rec.get("nth") and rec["freq"] == "MONTHLY" and not _is_nth(d, *rec["nth"]):
             d += timedelta(days=1)
             continue
         return d

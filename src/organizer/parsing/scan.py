@@ -10,6 +10,7 @@ from organizer.parsing.dates import (
     match_day_of_month,
     match_explicit_date,
     match_month,
+    match_nth_weekday,
     match_period_end,
     match_relative_day,
     match_week,
@@ -100,7 +101,8 @@ _STARTERS = frozenset(
         "this next over за tonight few several несколько couple a an час пол половина "
         "половине половину at tomorrow всю целую следующие ближайшие следующих ближайших "
         "upcoming coming over during часов часа часиков где-то начале начала начало beginning "
-        "start следующем этом текущем"
+        "start следующем этом текущем первый первую второй вторую третий третью четвертый "
+        "четвертую последний последнюю последнее first second third fourth last"
     ))
 )
 _STARTER_PREFIXES = ("пол", "сегодняшн", "завтрашн", "послезавтрашн")
@@ -131,6 +133,7 @@ def scan(toks: list[Tok], en: bool, new_time: bool = False, gate: bool = True
         match_relative_day,
         match_week,
         match_month,
+    match_nth_weekday,
     match_period_end,
         match_all_day,
         (lambda t, i: match_time(t, i, loose_na=True)) if new_time else match_time,
