@@ -108,3 +108,18 @@ def test_canon_path_override_is_used(tmp_path: Path) -> None:
     r = organizer("parse", "--now", NOW, "встреча", CANON_PATH=str(bad))
     assert r.returncode == 1
     assert f"{bad}:3: intents.meeting.needs" in r.stderr
+
+
+def test_batch_survives_bad_bytes_and_lone_surrogates() -> None:
+    stdin = (b'{"text": "\\u0432\\u0441\\u0442\\u0440\\u0435\\u0447\\u0430 \\ud800 x", '
+             b'"now": "2026-11-23T10:00:00+03:00"}\n'
+             b"\xff\xfe not utf-8\n"
+             b'{"text": "ok"}\n')
+    r = subprocess.run([str(BIN), "parse", "--batch"], input=stdin, capture_output=True,
+                       timeout=60, env=_env())
+    assert r.returncode == 0, r.stderr
+    out = [json.loads(line) for line in r.stdout.decode("utf-8").splitlines()]
+    assert len(out) == 3
+    assert out[0]["intent"] == "meeting" and "\ud800" in out[0]["title"]
+    assert "error" in out[1]
+    assert out[2]["intent"] == "unknown"

@@ -41,6 +41,14 @@ def _check_tz(tz: Any) -> str:
     return tz
 
 
+def _write(out: Any, result: dict[str, Any]) -> None:
+    """One JSON line, UTF-8; a lone surrogate (from a "\\ud800" escape or undecodable argv)
+    is written as its JSON escape instead of failing the whole run."""
+    text = json.dumps(result, ensure_ascii=False) + "\n"
+    out.write(text.encode("utf-8", "backslashreplace"))
+    out.flush()
+
+
 def parse_line(line: str, default_tz: str, canon: Any) -> dict[str, Any]:
     """One batch line -> the parse result, or {"error": …} for a bad line."""
     from organizer.parsing import parse
@@ -102,14 +110,18 @@ def register(app: typer.Typer) -> None:
             # Everything loaded so far lives for the whole run: keep the cyclic collector
             # from rescanning it during the loop (steadier per-line latency).
             gc.freeze()
-            out = sys.stdout
-            for line in sys.stdin:
+            out = sys.stdout.buffer
+            for raw in sys.stdin.buffer:
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    _write(out, {"error": f"line is not UTF-8: {e.reason}"})
+                    continue
                 if not line.strip():
                     result: dict[str, Any] = {"error": "empty line"}
                 else:
                     result = parse_line(line, zone_name, canon)
-                out.write(json.dumps(result, ensure_ascii=False) + "\n")
-                out.flush()
+                _write(out, result)
             return
         if text is None:
             raise OrganizerError("no TEXT given", 'e.g. organizer parse "завтра в 15 встреча"')
@@ -123,4 +135,5 @@ def register(app: typer.Typer) -> None:
             raise OrganizerError(f"--now {now!r} is not an ISO-8601 time",
                                  "e.g. --now 2026-11-23T10:00:00+03:00") from None
         result = parse(text, ref, zone_name, canon).to_dict()
-        typer.echo(json.dumps(result, ensure_ascii=False))
+        sys.stdout.flush()
+        _write(sys.stdout.buffer, result)
