@@ -7,9 +7,11 @@ everything before them, and the very last one stops the tight service with SIGTE
 from __future__ import annotations
 
 import io
+import sqlite3
 import threading
 import time
 import wave
+from pathlib import Path
 
 import httpx
 import pytest
@@ -95,6 +97,9 @@ def test_second_request_gets_429_while_the_only_slot_is_busy(asr_service: AsrSer
             time.sleep(0.01)
         with asr_service.client() as http:
             started = time.monotonic()
+            health = http.get("/health")
+            health_in = time.monotonic() - started
+            started = time.monotonic()
             second = http.post("/asr", content=clip("en_call.ogg"))
             answered_in = time.monotonic() - started
     finally:
@@ -102,6 +107,7 @@ def test_second_request_gets_429_while_the_only_slot_is_busy(asr_service: AsrSer
     assert second.status_code == 429, second.text
     assert int(second.headers["retry-after"]) >= 1
     assert answered_in < 1.0, "429 must be immediate, not queued"
+    assert health.json()["busy"] == 1 and health_in < 1.0, "/health must answer while busy"
     assert results["long"].status_code == 200
     assert has_keywords(results["long"].json()["text"], SPEECH["ru_long"]["keywords"])
 
@@ -176,17 +182,18 @@ def test_time_limit_cuts_a_garbled_clip(asr_tight: AsrService) -> None:
         took = time.monotonic() - started
     assert r.status_code == 200, r.text
     assert r.json()["truncated"] is True
-    assert took < 3.0, f"answered after {took:.1f} s with a 1 s limit"
+    assert took < 4.0, f"answered after {took:.1f} s with a 1 s limit"
     asr_tight.wait_idle()  # the cut decode stops after its current window
     with asr_tight.client() as http:
         ok = http.post("/asr", content=clip("silence.ogg"))
-    assert ok.status_code == 200
+    assert ok.status_code == 200, ok.text
 
 
 def test_audio_over_the_duration_limit_is_413(asr_tight: AsrService) -> None:
+    asr_tight.wait_idle()  # a request cut at 1 s may still hold the slot for a moment
     with asr_tight.client() as http:
         r = http.post("/asr", files={"file": ("long.wav", wav_silence(25))})
-    assert r.status_code == 413
+    assert r.status_code == 413, r.text
     assert "20 s" in r.json()["detail"]
 
 
@@ -203,9 +210,32 @@ def test_service_survived_everything(asr_service: AsrService) -> None:
     assert asr_service.rss_mib() < 800
 
 
+def beats(db: Path) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute("SELECT * FROM heartbeats WHERE service = 'asr'").fetchall()
+    finally:
+        conn.close()
+
+
+def test_heartbeat_row_when_a_database_is_configured(asr_tight: AsrService) -> None:
+    assert asr_tight.db is not None
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        rows = beats(asr_tight.db)
+        if rows and rows[0]["status"].startswith("ready"):
+            break
+        time.sleep(0.2)
+    assert len(rows) == 1, rows
+    assert rows[0]["pid"] == asr_tight.proc.pid and rows[0]["stopped_at"] is None
+    assert rows[0]["status"].startswith("ready: ")
+
+
 def test_sigterm_sends_stopping_and_exits_cleanly(asr_tight: AsrService) -> None:
     started = time.monotonic()
     code = asr_tight.stop()
     assert code == 0, asr_tight.log()
     assert time.monotonic() - started < 8
     assert asr_tight.notify.first("STOPPING=1") is not None, asr_tight.notify.messages
+    assert asr_tight.db is not None and beats(asr_tight.db)[0]["stopped_at"] is not None

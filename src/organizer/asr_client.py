@@ -150,8 +150,8 @@ def _interpret(response: httpx.Response, url: str) -> Transcript:
         return Transcript(
             text=str(body["text"]),
             language=body.get("language"),
-            duration_s=float(body["duration_s"]),
-            processing_s=float(body["processing_s"]),
+            duration_s=float(body.get("duration_s") or 0.0),
+            processing_s=float(body.get("processing_s") or 0.0),
             truncated=bool(body.get("truncated", False)),
             segments=tuple(body.get("segments") or ()),
         )
