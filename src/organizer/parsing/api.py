@@ -147,6 +147,12 @@ def _resolve_date(m: Mention, today: date) -> date | None:
     d = m.data
     if "nth" in d:
         return resolve_nth_weekday(today, d)
+    if "last_of" in d:
+        y = d.get("year") or today.year
+        got = date(y, d["last_of"], last_day(y, d["last_of"]))
+        if d.get("year") is None and got < today:
+            got = date(y + 1, d["last_of"], last_day(y + 1, d["last_of"]))
+        return got
     if "rel" in d:
         return today + timedelta(days=d["rel"])
     if "wd" in d:

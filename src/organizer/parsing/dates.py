@@ -310,19 +310,54 @@ def match_day_of_month(toks: list[Tok], i: int) -> Mention | None:
     j = dn.j
     if j < n and toks[j].t in ("числа", "число", "числу", "числом"):
         return Mention("date", i, j + 1, {"dom": dn.value, "prep": prep})
+    # "20 of next month", "the 20th day of this month", "15-го следующего месяца"
+    k2 = j
+    if k2 < n and toks[k2].t == "day" and k2 + 1 < n and toks[k2 + 1].t == "of":
+        k2 += 1
+    if k2 + 1 < n and toks[k2].t == "of":
+        k3 = k2 + 1
+        if toks[k3].t == "the" and k3 + 1 < n:
+            k3 += 1
+        if k3 + 1 < n and toks[k3].t in ("next", "this", "current", "following") and \
+                toks[k3 + 1].t == "month":
+            which = "this" if toks[k3].t in ("this", "current") else "next"
+            return Mention("date", i, k3 + 2, {"dom": dn.value, "month_of": which,
+                                                "prep": prep})
+    if k2 + 1 < n and toks[k2].t in ("следующего", "этого", "текущего") and \
+            toks[k2 + 1].t == "месяца":
+        which = "next" if toks[k2].t == "следующего" else "this"
+        return Mention("date", i, k2 + 2, {"dom": dn.value, "month_of": which, "prep": prep})
     # "15-го", "1st", English "the 15th" (ordinal only)
     if (dn.digits and j > k + 1) or (the and toks[k].kind == "w"):
-        if j + 1 < n and toks[j].t == "of" and toks[j + 1].t in ("next", "this", "the",
-                                                                   "current"):
-            k3 = j + 2
-            if toks[j + 1].t == "the" and k3 < n and toks[k3].t in ("next", "current"):
-                k3 += 1
-            if k3 < n and toks[k3].t == "month":
-                which = "next" if toks[k3 - 1].t == "next" else "this"
-                return Mention("date", i, k3 + 1, {"dom": dn.value, "month_of": which,
-                                                    "prep": prep})
         return Mention("date", i, j, {"dom": dn.value, "prep": prep})
     return None
+
+
+def match_last_day(toks: list[Tok], i: int) -> Mention | None:
+    """"last day of October 2015", "в последний день месяца", "последний день ноября"."""
+    n = len(toks)
+    k = i
+    if toks[k].t in ("в", "во", "on", "the", "на", "к", "до", "by") and k + 1 < n:
+        k += 1
+        if toks[k].t == "the" and k + 1 < n:
+            k += 1
+    if k + 1 >= n or toks[k].t not in ("last", "последний") or toks[k + 1].t not in (
+        "day", "день"
+    ):
+        return None
+    j = k + 2
+    if j < n and toks[j].t in ("of", "in"):
+        j += 1
+        if j < n and toks[j].t in ("the", "this"):
+            j += 1
+    if j < n and toks[j].t in ("месяца", "month"):
+        return Mention("date", i, j + 1, {"period_end": "month", "which": "this",
+                                          "prep": toks[i].t})
+    mo = _month_at(toks, j)
+    if mo is None:
+        return None
+    year, j2 = _year_at(toks, mo[1])
+    return Mention("date", i, j2, {"last_of": mo[0], "year": year, "prep": toks[i].t})
 
 
 def match_week(toks: list[Tok], i: int) -> Mention | None:

@@ -9,6 +9,7 @@ from organizer.parsing.dates import (
     match_date_range,
     match_day_of_month,
     match_explicit_date,
+    match_last_day,
     match_month,
     match_nth_weekday,
     match_period_end,
@@ -102,7 +103,7 @@ _STARTERS = frozenset(
         "половине половину at tomorrow всю целую следующие ближайшие следующих ближайших "
         "upcoming coming over during часов часа часиков где-то начале начала начало beginning "
         "start следующем этом текущем первый первую второй вторую третий третью четвертый "
-        "четвертую последний последнюю последнее first second third fourth last"
+        "четвертую последний последнюю последнее first second third fourth last day"
     ))
 )
 _STARTER_PREFIXES = ("пол", "сегодняшн", "завтрашн", "послезавтрашн")
@@ -133,8 +134,9 @@ def scan(toks: list[Tok], en: bool, new_time: bool = False, gate: bool = True
         match_relative_day,
         match_week,
         match_month,
-    match_nth_weekday,
-    match_period_end,
+        match_nth_weekday,
+        match_last_day,
+        match_period_end,
         match_all_day,
         (lambda t, i: match_time(t, i, loose_na=True)) if new_time else match_time,
         match_pod,
