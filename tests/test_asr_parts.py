@@ -240,3 +240,19 @@ def test_transcribe_command_reports_a_down_service(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 1 and "not reachable" in res.stderr
     assert "is `organizer asr` running" in res.stderr
+
+
+def test_taken_port_is_one_line_before_any_model_load(tmp_path: Path) -> None:
+    import socket
+
+    (tmp_path / "model.bin").write_bytes(b"not loaded: the bind fails first")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        env = make_env(tmp_path / "x.db", ASR_MODEL=str(tmp_path), ASR_PORT=str(port))
+        res = subprocess.run([ORGANIZER, "asr"], env=env, capture_output=True, text=True,
+                             timeout=60)
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in res.stderr
+    assert "loaded" not in res.stderr

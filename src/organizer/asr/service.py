@@ -21,6 +21,7 @@ import concurrent.futures
 import contextlib
 import logging
 import math
+import socket
 import sqlite3
 import threading
 import time
@@ -477,6 +478,23 @@ def make_server(settings: Settings) -> Any:
     return Server
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """Bind before anything else, so a taken port is one clear line, not a model load."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        raise OrganizerError(
+            f"cannot listen on {host}:{port}: {e.strerror}",
+            "is organizer-asr already running? otherwise change ASR_HOST/ASR_PORT",
+        ) from None
+    sock.listen(128)
+    return sock
+
+
 def run(settings: Settings) -> int:
     """Serve until SIGTERM. Exit code 0, or 1 when the model could not be loaded."""
     import uvicorn
@@ -502,9 +520,14 @@ def run(settings: Settings) -> int:
     )
     server = server_cls(config)
     holder["server"] = server
-    log.info("asr %s listening on http://%s:%d (model %s)", __version__, settings.asr_host,
-             settings.asr_port, settings.asr_model)
-    server.run()
+    sock = listen(settings.asr_host, settings.asr_port)
+    host, port = sock.getsockname()[:2]
+    log.info("asr %s listening on http://%s:%d (model %s)", __version__, host, port,
+             settings.asr_model)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
     if holder.get("fatal"):
         raise OrganizerError(
             f"the ASR model could not be loaded: {app.state.asr.error}",
