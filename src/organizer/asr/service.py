@@ -226,9 +226,9 @@ async def transcribe(state: State, request: Request, language: str | None) -> di
         deadline = t0 + s.asr_request_timeout_sec
         job = Job(audio=None, language=lang, deadline=deadline)  # type: ignore[arg-type]
         assert state.executor is not None
+        state.jobs.add(job)  # so that shutdown can cancel it
         fut = state.executor.submit(decode_and_run, state.engine, job, body, s.asr_max_audio_sec)
         slot.free_when_done(fut)
-        state.jobs.add(job)
         fut.add_done_callback(lambda _f: loop.call_soon_threadsafe(state.jobs.discard, job))
         wrapped = asyncio.wrap_future(fut)
         done, _ = await asyncio.wait({wrapped}, timeout=max(0.0, deadline - time.monotonic())
