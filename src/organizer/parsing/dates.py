@@ -13,7 +13,7 @@ from organizer.parsing.tokens import Tok
 
 DATE_PREPS = frozenset({"на", "к", "ко", "до", "by", "on", "for", "until", "till", "с", "со",
                         "по", "from", "после", "after", "before", "перед", "от", "of",
-                        "в", "во", "this", "starting", "начиная", "to"})
+                        "в", "во", "this", "starting", "начиная", "to", "due"})
 _REL_DAYS = {
     "сегодня": 0, "today": 0, "todays": 0, "tonight": 0, "tonights": 0, "сегодняшний": 0,
     "завтра": 1, "tomorrow": 1, "tomorrows": 1, "завтрашний": 1,
@@ -327,8 +327,11 @@ def match_day_of_month(toks: list[Tok], i: int) -> Mention | None:
             toks[k2 + 1].t == "месяца":
         which = "next" if toks[k2].t == "следующего" else "this"
         return Mention("date", i, k2 + 2, {"dom": dn.value, "month_of": which, "prep": prep})
-    # "15-го", "1st", English "the 15th" (ordinal only)
-    if (dn.digits and j > k + 1) or (the and toks[k].kind == "w"):
+    # "15-го", "1st", English "the 15th", Russian "двадцатого" (ordinal only)
+    if (dn.digits and j > k + 1) or (the and toks[k].kind == "w") or (
+        not dn.digits and (toks[j - 1].t.endswith(("ого", "его"))
+                           or (prep in ("к", "ко") and toks[j - 1].t.endswith(("ому", "ему"))))
+    ):
         return Mention("date", i, j, {"dom": dn.value, "prep": prep})
     return None
 

@@ -27,12 +27,12 @@ from organizer.parsing.tokens import Tok
 NOON = frozenset({"полдень", "полудня", "полуднем", "noon", "midday"})
 MIDNIGHT = frozenset({"полночь", "полуночи", "полночью", "midnight"})
 # A preposition that makes a bare number a clock time: "в 5", "at 5", "к 18", "до 9".
-LOOSE_PREPS = frozenset({"в", "во", "к", "ко", "до", "около", "at", "@", "around", "by",
+LOOSE_PREPS = frozenset({"в", "во", "к", "ко", "до", "около", "at", "@", "around", "by", "due",
                          "until", "till", "til", "approximately", "about"})
 # Prepositions allowed before a time that is unambiguous on its own ("на 15:00").
 STRONG_PREPS = LOOSE_PREPS | frozenset({"на", "for", "from", "с", "со", "после", "after",
                                         "before", "перед", "to"})
-DEADLINE_PREPS = frozenset({"к", "ко", "до", "by", "until", "till", "til", "before"})
+DEADLINE_PREPS = frozenset({"к", "ко", "до", "by", "until", "till", "til", "before", "due"})
 HOUR_NOUNS = frozenset({"час", "часа", "часов", "ч", "oclock", "hours", "hour", "часам"})
 # Words after a bare number that show it is not a clock time ("в 2 раза", "at 5 stores").
 _NOT_CLOCK_AFTER = (
