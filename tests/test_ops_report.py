@@ -65,6 +65,15 @@ def test_with_services_up(db_path: Path, conn, start_api, tmp_path: Path) -> Non
     assert r.db is not None and r.db["instance_id"] in md
 
 
+def test_systemctl_that_cannot_reach_systemd(db_path: Path, tmp_path: Path) -> None:
+    fake = tmp_path / "systemctl"
+    fake.write_text("#!/bin/sh\necho 'Failed to connect to bus: No such file or directory' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    s = load_settings({"DB_PATH": str(db_path)})
+    md = render_markdown(gather(s, utcnow(), offline=True, systemctl=str(fake)))
+    assert "Failed to connect to bus" in md and "| ? |" not in md
+
+
 def test_output_file_appends(db_path: Path, tmp_path: Path) -> None:
     journal = tmp_path / "journal.md"
     env = make_env(db_path)

@@ -123,6 +123,10 @@ def unit_states(
         except (OSError, subprocess.SubprocessError) as e:
             return None, f"systemctl show failed: {e}"
         kv = dict(line.split("=", 1) for line in p.stdout.splitlines() if "=" in line)
+        if p.returncode != 0 or "ActiveState" not in kv:
+            # e.g. "Failed to connect to bus" for a user without access to systemd
+            why = (p.stderr.strip().splitlines() or [f"exit {p.returncode}"])[0]
+            return None, f"`systemctl show` failed: {why}"
         mono = kv.get("ActiveEnterTimestampMonotonic", "0")
         uptime = None
         if kv.get("ActiveState") == "active" and mono.isdigit() and int(mono) > 0:
