@@ -243,6 +243,7 @@ async def transcribe(state: State, request: Request, language: str | None) -> di
         else:
             job.cancel.set()  # the thread stops after the window it is decoding
             job.truncated = True
+            wrapped.add_done_callback(lambda f: f.cancelled() or f.exception())  # no warning
             log.warning("request cut at its time limit of %gs (ASR_REQUEST_TIMEOUT_SEC)",
                         s.asr_request_timeout_sec)
     processing_s = time.monotonic() - t0
@@ -255,7 +256,8 @@ async def transcribe(state: State, request: Request, language: str | None) -> di
         # a detected language means little when nothing was said (silence, noise)
         "language": lang or (job.detected_language if segments else None),
         "language_probability": (
-            None if job.language_probability is None else round(job.language_probability, 3)
+            None if job.language_probability is None or not (lang or segments)
+            else round(job.language_probability, 3)
         ),
         "duration_s": round(duration, 3),
         "processing_s": round(processing_s, 3),
