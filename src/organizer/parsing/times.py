@@ -493,7 +493,7 @@ def match_time_range(toks: list[Tok], i: int) -> Mention | None:
         c2 = Clock(c2.h, c2.m, c2.mark, tzo)
     if t in ("в", "at") and sep in ("-", "–", "—"):
         opened = True  # "в 10-11"
-    if not opened and not (s1 and s2) and not (sep in ("-", "–", "—", "to") and s2):
+    if not opened and not (s1 and s2) and not (sep in ("-", "–", "—", "to") and (s1 or s2)):
         return None
     if sep == "по" and not (s1 or s2):
         return None
