@@ -130,3 +130,14 @@ def test_backup_of_missing_db_is_one_line(tmp_path: Path) -> None:
     p = run("backup", db=tmp_path / "nope.db")
     assert p.returncode == 1
     assert p.stderr.startswith("error: database") and "Traceback" not in p.stderr
+
+
+def test_restore_onto_a_fresh_box(db_path: Path, tmp_path: Path) -> None:
+    assert run("backup", "--to", str(tmp_path / "bk"), db=db_path).returncode == 0
+    (b,) = list_backups(tmp_path / "bk")
+    fresh = tmp_path / "new-box" / "state" / "organizer.db"
+    p = run("restore", str(b.path), db=fresh)
+    assert p.returncode == 0, p.stderr
+    assert "safety copy" not in p.stdout  # nothing to keep
+    assert keys_in(fresh) == keys_in(b.path)
+    assert run("migrate", "--check", db=fresh).returncode == 0

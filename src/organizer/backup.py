@@ -225,6 +225,7 @@ def restore(
         safety.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         _copy_online(target, safety)
     staged = target.parent / f".{target.name}.restoring"
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         _copy_online(source, staged)
         if target.exists() and os.geteuid() == 0:
