@@ -256,3 +256,20 @@ def test_taken_port_is_one_line_before_any_model_load(tmp_path: Path) -> None:
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert f"cannot listen on 127.0.0.1:{port}" in res.stderr
     assert "loaded" not in res.stderr
+
+
+def test_model_setting_resolves_dirs_prepared_names_and_refuses_nonsense(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from organizer.asr.engine import resolve_model
+    from organizer.errors import ConfigError
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert resolve_model("base") == "base"  # not prepared: faster-whisper's own download
+    prepared = tmp_path / "cache" / "organizer" / "models" / "base"
+    prepared.mkdir(parents=True)
+    (prepared / "model.bin").write_bytes(b"x")
+    assert resolve_model("base") == str(prepared)
+    assert resolve_model(str(prepared)) == str(prepared)
+    with pytest.raises(ConfigError, match="neither a model directory"):
+        resolve_model("/no/such/model")

