@@ -173,8 +173,11 @@ def test_bad_audio_has_a_reason(data: bytes, reason: str) -> None:
 
 
 def test_too_long_audio_stops_decoding_early() -> None:
-    with pytest.raises(AudioTooLong, match="limit is 2 s"):
+    with pytest.raises(AudioTooLong, match="limit is 2 s"):  # from the container's duration
         decode(clip("ru_long.ogg"), 2)
+    with pytest.raises(AudioTooLong, match="limit of 10 s"):  # 10.75 s: found while decoding
+        decode(clip("ru_long.ogg"), 10)
+    assert len(decode(clip("ru_long.ogg"), 11)) / 16000 == pytest.approx(10.75, abs=0.05)
 
 
 # --- threads, options, CLI surface --------------------------------------------------
