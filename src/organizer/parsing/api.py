@@ -465,7 +465,7 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
     rel_m = _pick(f.rels, reschedule, lambda m: None)
     if rel_m is not None:
         amt = rel_m["amount"]
-        if set(amt) <= {"minutes", "hours", "seconds"}:
+        if set(amt) <= {"minutes", "hours", "seconds", "days24"}:
             rel_instant = plus_elapsed(now, minutes_of(amt), zone)
         elif day is None:
             d = today

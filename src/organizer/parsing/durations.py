@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from organizer.parsing.lexicon import (
+    DAY24_WORDS,
     DAY_WORDS,
     HOUR_WORDS,
     MINUTE_WORDS,
@@ -29,6 +30,8 @@ def _unit(t: str) -> str | None:
         return "seconds"
     if t in DAY_WORDS:
         return "days"
+    if t in DAY24_WORDS:
+        return "days24"
     if t in WEEK_WORDS:
         return "weeks"
     if t in MONTH_WORDS:
@@ -127,8 +130,8 @@ def amount(toks: list[Tok], k: int) -> tuple[dict[str, float], int] | None:
             if j >= n:
                 return None
             u = _unit(toks[j].t)
-            if u is None and toks[j].t in ("h", "ч") and toks[j].glued and num.digits:
-                u = "hours"  # "1h", "2ч"
+            if u is None and toks[j].t in ("h", "ч") and num.digits:
+                u = "hours"  # "1h", "2ч", "2 ч"
             if u is None:
                 return None
             out = {u: count}
@@ -152,7 +155,7 @@ def amount(toks: list[Tok], k: int) -> tuple[dict[str, float], int] | None:
 
 
 def _is_clock_like(out: dict[str, float]) -> bool:
-    return set(out) <= {"minutes", "hours", "seconds"}
+    return set(out) <= {"minutes", "hours", "seconds", "days24"}
 
 
 def match_relative(toks: list[Tok], i: int) -> Mention | None:
@@ -170,6 +173,12 @@ def match_relative(toks: list[Tok], i: int) -> Mention | None:
         if t == "in" and j < n and toks[j].t == "time":
             return None
         return Mention("rel", i, j, {"amount": out})
+    # "минут через 10", "часа через два" (spoken approximation)
+    u = _unit(t) if toks[i].kind == "w" else None
+    if u is not None and i + 2 < n and toks[i + 1].t == "через":
+        num = card(toks, i + 2)
+        if num is not None:
+            return Mention("rel", i, num.j, {"amount": {u: num.value}})
     r = amount(toks, i)
     if r is not None:
         out, j = r
@@ -210,7 +219,8 @@ def match_duration(toks: list[Tok], i: int) -> Mention | None:
 
 
 def minutes_of(out: dict[str, float]) -> float:
-    return out.get("hours", 0) * 60 + out.get("minutes", 0) + out.get("seconds", 0) / 60
+    return (out.get("days24", 0) * 1440 + out.get("hours", 0) * 60 + out.get("minutes", 0)
+            + out.get("seconds", 0) / 60)
 
 
 _SPAN_WORDS = frozenset({"следующие", "ближайшие", "следующих", "ближайших", "next",
