@@ -165,6 +165,9 @@ def test_relative_minutes_and_hours() -> None:
     check("через полчаса позвонить", {"start": "2026-11-23T10:30:00+03:00"})
     check("call mom in 2 hours", {"start": "2026-11-23T12:00:00+03:00"})
     check("call mom in an hour", {"start": "2026-11-23T11:00:00+03:00"})
+    check("через 2 ч проверить почту", {"start": "2026-11-23T12:00:00+03:00"})
+    check("минут через 10 позвонить", {"start": "2026-11-23T10:10:00+03:00"})
+    check("через сутки проверить", {"start": "2026-11-24T10:00:00+03:00", "all_day": False})
 
 
 INTERVALS = [
