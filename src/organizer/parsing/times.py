@@ -379,16 +379,19 @@ def _english_relative_clock(toks: list[Tok], k: int, rel_to: bool = True
         said_minutes = j < n and toks[j].t in MINUTE_WORDS
         if said_minutes:
             j += 1
-        elif mins not in (5, 10, 20, 25) and not (j < n and toks[j].t == "past"):
+        elif mins not in (5, 10, 20, 25) and not (j < n and toks[j].t == "past") and not (
+            j + 1 < n and toks[j].t in ("to", "till") and toks[j + 1].t in NOON | MIDNIGHT
+        ):
             return None
     if j >= n:
         return None
     rel = toks[j].t
     if rel not in ("past", "after", "to", "till", "before", "of"):
         return None
+    to_noon = rel_to and j + 1 < n and toks[j + 1].t in NOON | MIDNIGHT
     if rel not in ("past", "after") and t not in ("half", "quarter", "a") and (
         not rel_to or (toks[k].kind == "d" and not said_minutes)
-    ) and not (j + 1 < n and toks[j + 1].t in NOON | MIDNIGHT):
+    ) and not to_noon:
         return None  # "from 10 to 11:30" is a range, not 10:50
     if rel in ("after", "before") and mins == 30:
         return None
@@ -493,6 +496,8 @@ def match_time_range(toks: list[Tok], i: int) -> Mention | None:
         c2 = Clock(c2.h, c2.m, c2.mark, tzo)
     if t in ("в", "at") and sep in ("-", "–", "—"):
         opened = True  # "в 10-11"
+    if not opened and not s1 and sep == "to" and toks[j].t in NOON | MIDNIGHT:
+        return None  # "15 to noon" is 11:45, read as a single clock time
     if not opened and not (s1 and s2) and not (sep in ("-", "–", "—", "to") and (s1 or s2)):
         return None
     if sep == "по" and not (s1 or s2):
