@@ -209,7 +209,7 @@ def test_schemathesis(start_api, conn, tmp_path: Path) -> None:
     cmd = [
         sys.executable, "-c", SCHEMATHESIS_RUNNER, "run", f"{api.url}/openapi.json",
         "--checks", "all",
-        "--max-examples", "25",
+        "--max-examples", "50",
         "--seed", "1",
         "--workers", "1",
         "--request-timeout", "10",

@@ -360,7 +360,7 @@ def create_app(
             raise ValueError("expected an integer, not a boolean")
         return value
 
-    Id = Annotated[int, BeforeValidator(_no_bool), Field(ge=INT64_MIN, le=INT64_MAX)]
+    Id = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), BeforeValidator(_no_bool)]
 
     class InboxIn(BaseModel):
         model_config = ConfigDict(extra="forbid")
@@ -526,6 +526,7 @@ def create_app(
         responses={
             **auth_responses,
             200: {"model": InboxOut, "description": "already submitted with this key"},
+            400: {"model": ErrorOut, "description": "the body is not JSON (or not UTF-8)"},
             503: {"model": ErrorOut},
         },
     )
