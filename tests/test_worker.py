@@ -121,3 +121,12 @@ def test_stop_releases_a_row_whose_handler_hangs(
     assert time.monotonic() - t < 5
     row = queue.get(conn, rid)
     assert row and row.status == "NEW" and row.attempts == 0
+
+
+def test_worker_refuses_a_broken_canon(db_path: Path, tmp_path: Path) -> None:
+    canon = tmp_path / "intents.yml"
+    canon.write_text("version: 2\nintents:\n  task: [unclosed\n")
+    res = subprocess.run([ORGANIZER, "worker"], env=make_env(db_path, CANON_PATH=str(canon)),
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 1
+    assert str(canon) in res.stderr and "Traceback" not in res.stderr

@@ -190,6 +190,9 @@ def run(settings: Settings, *, plugins_factory: Callable[..., Plugins] = load_pl
     install_signal_handlers(stop)
     notifier = Notifier()
     conn, _ = open_service_db(settings, "worker")
+    from organizer.canon import load_canon
+
+    load_canon(settings.canon_path)  # a broken CANON_PATH stops the start with file:line
     heart = Heart(conn, "worker", notifier)
     worker = Worker(
         settings,

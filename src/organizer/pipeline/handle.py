@@ -50,12 +50,14 @@ def load_payload(row: InboxRow) -> dict[str, Any]:
     return payload
 
 
-def parse(text: str, now: datetime, tz: str) -> Parsed:
+def parse(text: str, now: datetime, tz: str, canon_path: Path | None = None) -> Parsed:
     """The parser (organizer.parsing.parse), normalised; never raises for odd text."""
+    from organizer.canon import load_canon
     from organizer.parsing import parse as parse_text
 
     try:
-        return Parsed.from_result(parse_text(text, now.astimezone(ZoneInfo(tz)), tz))
+        canon = load_canon(canon_path)  # cached per path; CANON_PATH was checked at start
+        return Parsed.from_result(parse_text(text, now.astimezone(ZoneInfo(tz)), tz, canon))
     except Exception:
         log.exception("parser failed on %d characters; treated as unknown", len(text))
         return Parsed("unknown", None, None, None, False, None, ())
@@ -175,11 +177,13 @@ def process_text(t: Turn, text: str) -> None:
             )
             if q.lang:
                 t.lang = q.lang
-    alone = parse(clean, t.now, t.tz)
+    alone = parse(clean, t.now, t.tz, t.settings.canon_path)
     if alone.start is not None and not alone.all_day and not dialog.says_date(clean):
         alone = dataclasses.replace(alone, date_said=False)
     if q is not None and q.purpose == "complete" and item is not None and item.source_text:
-        combined = parse(f"{item.source_text} {clean}"[:MAX_PARSE_CHARS], t.now, t.tz)
+        combined = parse(
+            f"{item.source_text} {clean}"[:MAX_PARSE_CHARS], t.now, t.tz, t.settings.canon_path
+        )
     decision = dialog.decide(alone, question, combined)
     log.info(
         "inbox id=%d chat=%d intent=%s decision=%s",
