@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import sqlite3
 
-from organizer import reminders, sync
+from organizer import reminders, spool, sync
 from organizer.config import Settings
 from organizer.runtime import Periodic
 from organizer.worker import Plugins
 
 CLARIFY_EXPIRY_EVERY_S = 5.0
+SPOOL_SWEEP_EVERY_S = 600.0
 
 
 def build_plugins(settings: Settings, conn: sqlite3.Connection) -> Plugins:
@@ -30,6 +31,9 @@ def build_plugins(settings: Settings, conn: sqlite3.Connection) -> Plugins:
     )
     plugins.periodic.append(
         Periodic("clarify-expiry", CLARIFY_EXPIRY_EVERY_S, handle.expire_job(settings, conn))
+    )
+    plugins.periodic.append(
+        Periodic("spool-sweep", SPOOL_SWEEP_EVERY_S, spool.sweep_job(conn, settings.spool))
     )
     for make in (sync.make_periodic, reminders.make_periodic):
         job = make(settings, conn)

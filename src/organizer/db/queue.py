@@ -248,3 +248,13 @@ def list_rows(
     else:
         rows = conn.execute("SELECT * FROM inbox_queue ORDER BY id DESC LIMIT ?", (limit,))
     return [InboxRow(**dict(r)) for r in rows]
+
+
+def voice_file_in_use(conn: sqlite3.Connection, file_path: str) -> bool:
+    """True while a waiting or claimed voice row still needs this spooled file."""
+    r = conn.execute(
+        "SELECT 1 FROM inbox_queue WHERE kind = 'voice' AND status IN ('NEW', 'CLAIMED')"
+        " AND json_extract(payload, '$.file_path') = ? LIMIT 1",
+        (file_path,),
+    ).fetchone()
+    return r is not None

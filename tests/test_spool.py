@@ -1,0 +1,47 @@
+"""The spool sweep removes voice files whose message is finished, and nothing else."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from organizer.db import queue
+from organizer.spool import sweep
+
+T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def _old(path: Path) -> Path:
+    path.write_bytes(b"OggS")
+    past = time.time() - 7200
+    os.utime(path, (past, past))
+    return path
+
+
+def test_sweep_keeps_waiting_and_young_files(conn: sqlite3.Connection, tmp_path: Path) -> None:
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    waiting = _old(spool / "waiting.ogg")
+    failed = _old(spool / "failed.ogg")
+    orphan = _old(spool / "orphan.ogg")
+    young = spool / "young.ogg.part"
+    young.write_bytes(b"Ogg")
+    queue.enqueue(conn, message_key="a", chat_id=1, kind="voice",
+                  payload={"file_path": str(waiting)}, now=T0)
+    rid, _ = queue.enqueue(conn, message_key="b", chat_id=2, kind="voice",
+                           payload={"file_path": str(failed)}, now=T0, max_attempts=1)
+    queue.claim(conn, "w", T0, 1)  # chat 1's row
+    queue.claim(conn, "w", T0, 1)  # chat 2's row; its lease runs out with no attempts left
+    queue.reap_expired(conn, datetime(2026, 11, 23, 11, 0, tzinfo=UTC))
+    assert queue.get(conn, rid).status == "FAILED"  # type: ignore[union-attr]
+    queue.retry(conn, 1, T0)  # chat 1's row waits again
+    assert sweep(conn, spool) == 2
+    assert waiting.exists() and young.exists()
+    assert not failed.exists() and not orphan.exists()
+
+
+def test_missing_spool_is_fine(conn: sqlite3.Connection, tmp_path: Path) -> None:
+    assert sweep(conn, tmp_path / "never-created") == 0
