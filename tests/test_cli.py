@@ -117,6 +117,7 @@ def test_diag_json_and_repair(db_path: Path, conn: sqlite3.Connection) -> None:
         ["diag", "calendar"],
         ["diag", "db"],
         ["diag", "health"],
+        ["diag", "reminders"],
     ):
         res = run([*cmd, "--json"], env)
         assert res.returncode == 0, res.stderr

@@ -103,6 +103,27 @@ def calendar(
 
 
 @diag_app.command()
+def reminders(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None, typer.Option(help="PENDING (default), SENT or CANCELLED.")
+    ] = None,
+    limit: LimitOpt = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """Reminders and agendas waiting to fire, soonest first (negative due_in_s = overdue)."""
+    from organizer.db import diag
+
+    conn = open_readonly(settings_from(ctx))
+    render(
+        diag.reminders(conn, utcnow(), limit=limit, status=status),
+        title=f"reminders ({(status or 'PENDING').upper()})",
+        as_json=as_json,
+        empty="no reminders",
+    )
+
+
+@diag_app.command()
 def db(
     ctx: typer.Context,
     as_json: JsonOpt = False,

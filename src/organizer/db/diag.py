@@ -275,3 +275,46 @@ def health(conn: sqlite3.Connection, now: datetime) -> list[HealthView]:
 
 def now_text(now: datetime) -> str:
     return to_db(now) or ""
+
+
+@dataclass(frozen=True)
+class ReminderView:
+    id: int
+    kind: str
+    chat_id: int
+    item_id: int | None
+    title: str | None
+    due_at: str
+    due_in_s: float | None
+    status: str
+    late: bool
+
+
+def reminders(
+    conn: sqlite3.Connection, now: datetime, *, limit: int, status: str | None = None
+) -> list[ReminderView]:
+    """Pending reminders soonest first (overdue ones on top); or those with `status`."""
+    st = (status or "PENDING").upper()
+    order = "r.due_at" if st == "PENDING" else "r.due_at DESC"
+    rows = conn.execute(
+        "SELECT r.*, i.title AS title FROM reminders r LEFT JOIN items i ON i.id = r.item_id"
+        f" WHERE r.status = ? ORDER BY {order} LIMIT ?",
+        (st, limit),
+    )
+    out = []
+    for r in rows:
+        due = from_db(r["due_at"])
+        out.append(
+            ReminderView(
+                r["id"],
+                r["kind"],
+                r["chat_id"],
+                r["item_id"],
+                r["title"],
+                r["due_at"],
+                None if due is None else round((due - now).total_seconds(), 1),
+                r["status"],
+                bool(r["late"]),
+            )
+        )
+    return out
