@@ -41,6 +41,33 @@ def local_span(spec: EventSpec) -> tuple[datetime | date, datetime | date]:
     return start, end
 
 
+def local_exdates(spec: EventSpec) -> list[datetime | date]:
+    """The series' cancelled occurrences as DTSTART is written: zoned datetimes in the
+    spec's zone (EXDATE;TZID=…), or dates for an all-day series (EXDATE;VALUE=DATE).
+    Nothing for a one-off event."""
+    if not spec.rrule:
+        return []
+    zone = ZoneInfo(spec.tz)
+    out: list[datetime | date] = []
+    for moment in sorted(set(spec.exdates)):
+        local = moment.astimezone(zone)
+        value: datetime | date = local.date() if spec.all_day else local
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def exdate_lines(spec: EventSpec) -> list[str]:
+    """One iCalendar EXDATE line per cancelled occurrence (Google's `recurrence` list)."""
+    lines = []
+    for value in local_exdates(spec):
+        if isinstance(value, datetime):
+            lines.append(f"EXDATE;TZID={spec.tz}:{value.strftime('%Y%m%dT%H%M%S')}")
+        else:
+            lines.append(f"EXDATE;VALUE=DATE:{value.strftime('%Y%m%d')}")
+    return lines
+
+
 def vevent(spec: EventSpec, stamp: datetime) -> str:
     """A VCALENDAR holding one VEVENT (with VTIMEZONE) for `spec`; `stamp` is DTSTAMP."""
     import icalendar
@@ -57,6 +84,8 @@ def vevent(spec: EventSpec, stamp: datetime) -> str:
     ev.add("dtend", end)
     if spec.rrule:
         ev.add("rrule", icalendar.vRecur.from_ical(spec.rrule.removeprefix("RRULE:")))
+        for value in local_exdates(spec):  # TZID like DTSTART, or VALUE=DATE
+            ev.add("exdate", value)
     if spec.description:
         ev.add("description", spec.description)
     cal.add_component(ev)

@@ -45,19 +45,31 @@ def backoff_s(attempts: int, base_s: float, max_s: float, retry_after_s: float |
 
 
 def spec_for(row: CalRow) -> EventSpec | None:
-    """The event an item asks for, or None when it has no time to show."""
-    start = from_db(row.start_at)
+    """The event an item asks for, or None when it has no time to show.
+
+    A recurring item's `start_at` is its current occurrence, which moves along the
+    series; the event stays anchored where the series began (`cal_dtstart`, set when the
+    item first moved) and lists the cancelled occurrences from there on as EXDATEs.
+    """
+    start, end = from_db(row.start_at), from_db(row.end_at)
     if start is None:
         return None
+    exdates: tuple[datetime, ...] = ()
+    if row.rrule:
+        if row.cal_dtstart is not None:
+            start, end = from_db(row.cal_dtstart) or start, from_db(row.cal_dtend)
+        found = (from_db(x) for x in (row.exdates or "").split(",") if x)
+        exdates = tuple(sorted(x for x in found if x is not None and x >= start))
     return EventSpec(
         uid=row.cal_uid or "",
         title=row.title or "(untitled)",
         start=start,
-        end=from_db(row.end_at),
+        end=end,
         all_day=row.all_day,
         tz=row.tz,
         rrule=row.rrule or None,
         description="Created by organizer",
+        exdates=exdates,
     )
 
 

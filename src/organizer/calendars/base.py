@@ -28,6 +28,8 @@ class EventSpec:
     tz: str  # IANA zone the wall time came from
     rrule: str | None = None  # RFC 5545 body, e.g. FREQ=WEEKLY;BYDAY=MO
     description: str | None = None
+    # cancelled occurrences of the series (aware; each one an occurrence's start): EXDATEs
+    exdates: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from organizer.calendars.base import (
     EventSpec,
     Outcome,
 )
-from organizer.ical import local_span
+from organizer.ical import exdate_lines, local_span
 
 SCOPES = ["https://www.googleapis.com/auth/calendar.events"]
 DEFAULT_ENDPOINT = "https://www.googleapis.com/calendar/v3/"
@@ -65,7 +65,7 @@ def event_body(spec: EventSpec) -> dict[str, Any]:
         "status": "confirmed",
     }
     if spec.rrule:
-        body["recurrence"] = [f"RRULE:{spec.rrule.removeprefix('RRULE:')}"]
+        body["recurrence"] = [f"RRULE:{spec.rrule.removeprefix('RRULE:')}", *exdate_lines(spec)]
     if spec.description:
         body["description"] = spec.description
     return body

@@ -19,9 +19,17 @@ from organizer.db.connect import transaction
 from organizer.errors import NotFound, OrganizerError
 from organizer.model import to_db
 
+# The item's cancelled occurrences (migration 0006) as one deterministic text, oldest
+# first, comma-separated; NULL when there are none.
+_EXDATES_SQL = (
+    "(SELECT group_concat(occurrence_at, ',') FROM (SELECT occurrence_at FROM item_exdates"
+    " x WHERE x.item_id = items.id ORDER BY occurrence_at))"
+)
+
 # Columns whose change means "a newer request than the one being executed".
 _VERSION = ("cal_op", "cal_uid", "title", "start_at", "end_at", "all_day", "rrule", "tz",
-            "status", "updated_at")
+            "status", "updated_at", "cal_dtstart", "cal_dtend", "exdates")
+_EXPR = {"exdates": _EXDATES_SQL}
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,11 @@ class CalRow:
     next_attempt_at: str | None
     last_error: str | None
     updated_at: str
+    # the series' anchor when the item has moved along it (NULL: start_at/end_at)
+    cal_dtstart: str | None = None
+    cal_dtend: str | None = None
+    # cancelled occurrences, UTC db text, comma-separated, oldest first (None: none)
+    exdates: str | None = None
 
     @property
     def version(self) -> tuple[object, ...]:
@@ -55,7 +68,8 @@ class CalRow:
 
 _COLUMNS = (
     "id, type, status, title, start_at, end_at, all_day, rrule, tz, cal_state, cal_op, "
-    "cal_uid, cal_event_id, attempts, next_attempt_at, last_error, updated_at"
+    "cal_uid, cal_event_id, attempts, next_attempt_at, last_error, updated_at, "
+    f"cal_dtstart, cal_dtend, {_EXDATES_SQL} AS exdates"
 )
 
 
@@ -89,7 +103,7 @@ def next_due_at(conn: sqlite3.Connection) -> str | None:
 
 
 def _same_version(row: CalRow) -> tuple[str, tuple[object, ...]]:
-    where = " AND ".join(f"{name} IS ?" for name in _VERSION)
+    where = " AND ".join(f"{_EXPR.get(name, name)} IS ?" for name in _VERSION)
     return f"id = ? AND cal_state = 'PENDING' AND {where}", (row.id, *row.version)
 
 

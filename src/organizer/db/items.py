@@ -158,11 +158,75 @@ def request_upsert(
             (to_db(now), item_id),
         )
         return
+    # A new series definition: the event is anchored at the item's start again.
     conn.execute(
         "UPDATE items SET cal_state = 'PENDING', cal_op = 'upsert', attempts = 0,"
-        " next_attempt_at = ?, last_error = NULL, cal_uid = ?, updated_at = ? WHERE id = ?",
+        " next_attempt_at = ?, last_error = NULL, cal_uid = ?, cal_dtstart = NULL,"
+        " cal_dtend = NULL, updated_at = ? WHERE id = ?",
         (to_db(now), event_uid(instance_id(conn), item_id), to_db(now), item_id),
     )
+
+
+def request_refresh(conn: sqlite3.Connection, item_id: int, *, now: datetime) -> bool:
+    """An open meeting the calendar knows of changed within its series (an occurrence was
+    cancelled): ask the sync job to update its event, keeping the series' anchor.
+
+    Same request as `request_upsert` (PENDING, upsert, attempts 0, due now); nothing for
+    items the calendar does not hold (NONE, LOCAL) or cancelled ones. True when asked.
+    """
+    cur = conn.execute(
+        "UPDATE items SET cal_state = 'PENDING', cal_op = 'upsert', attempts = 0,"
+        " next_attempt_at = ?, last_error = NULL,"
+        " cal_uid = COALESCE(cal_uid, ?), updated_at = ?"
+        " WHERE id = ? AND type = 'meeting' AND status = 'OPEN'"
+        " AND cal_state IN ('PENDING', 'SYNCED', 'FAILED')",
+        (to_db(now), event_uid(instance_id(conn), item_id), to_db(now), item_id),
+    )
+    return cur.rowcount == 1
+
+
+def move_in_series(
+    conn: sqlite3.Connection,
+    item_id: int,
+    now: datetime,
+    *,
+    start: datetime,
+    end: datetime | None,
+) -> None:
+    """A recurring item moves on to another occurrence of the same series.
+
+    The first move remembers where the series began (`cal_dtstart`/`cal_dtend`), so the
+    calendar event keeps its DTSTART. (In an UPDATE every right-hand side reads the old
+    row, so both CASEs see the old cal_dtstart.)
+    """
+    conn.execute(
+        "UPDATE items SET"
+        " cal_dtend = CASE WHEN cal_dtstart IS NULL THEN end_at ELSE cal_dtend END,"
+        " cal_dtstart = COALESCE(cal_dtstart, start_at),"
+        " start_at = ?, end_at = ?, updated_at = ? WHERE id = ?",
+        (to_db(start), to_db(end), to_db(now), item_id),
+    )
+
+
+def add_exdate(
+    conn: sqlite3.Connection, item_id: int, occurrence: datetime, *, now: datetime
+) -> bool:
+    """Record one cancelled occurrence of a series; False when it was recorded already."""
+    cur = conn.execute(
+        "INSERT INTO item_exdates (item_id, occurrence_at, created_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (item_id, occurrence_at) DO NOTHING",
+        (item_id, to_db(occurrence), to_db(now)),
+    )
+    return cur.rowcount == 1
+
+
+def exdates(conn: sqlite3.Connection, item_id: int) -> list[datetime]:
+    """The item's cancelled occurrences, oldest first."""
+    rows = conn.execute(
+        "SELECT occurrence_at FROM item_exdates WHERE item_id = ? ORDER BY occurrence_at",
+        (item_id,),
+    )
+    return [d for d in (from_db(r[0]) for r in rows) if d is not None]
 
 
 def request_delete(conn: sqlite3.Connection, item_id: int, *, now: datetime) -> None:
