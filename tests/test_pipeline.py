@@ -335,7 +335,7 @@ def test_cancel_of_a_series_asks_this_one_or_all(pipe):
     pipe.say("каждый понедельник в 10 планёрка")
     r = pipe.say("отмени планёрку")
     (item,) = pipe.items()
-    assert [d for _, d in buttons(r)] == [f"cxo:{item['id']}", f"cxs:{item['id']}"]
+    assert [d for _, d in buttons(r)] == [f"cxo:{item['id']}:202611301000", f"cxs:{item['id']}"]
     assert pipe.item(item["id"])["status"] == "OPEN"
     pipe.press(f"cxs:{item['id']}")  # the reminders' button
     assert pipe.item(item["id"])["status"] == "CANCELLED"

@@ -261,9 +261,9 @@ def test_cancel_of_a_series_asks_this_one_or_all(rem: Rem) -> None:
     assert rem.press(f"cancel:{item}")
     edit = rem.replies(rem.last_row.id)["edit"]
     assert "Отменить только 10:00 или всю серию?" in edit["text"]
-    assert rem.keyboard(edit) == [f"cxo:{item}", f"cxs:{item}"]
+    assert rem.keyboard(edit) == [f"cxo:{item}:202611021000", f"cxs:{item}"]
     # this one: the item moves to Wednesday, its end with it
-    assert rem.press(f"cxo:{item}")
+    assert rem.press(f"cxo:{item}:202611021000")
     it = rem.item_row(item)
     assert (it.start_at, it.end_at, it.status) == (
         b(2026, 11, 4, 10, 0),

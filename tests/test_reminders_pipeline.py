@@ -71,8 +71,8 @@ def test_recurring_item_reminds_advances_and_cancels_by_series(pipe: Pipe) -> No
     assert pipe.item(item["id"])["start_at"][:16] == "2026-11-25T17:00"
     # Cancel asks this one or the series; the series goes
     ask = pipe.press(f"cancel:{item['id']}")
-    assert [d for _, d in buttons(ask)] == [f"cxo:{item['id']}", f"cxs:{item['id']}"]
-    pipe.press(f"cxo:{item['id']}")
+    assert [d for _, d in buttons(ask)] == [f"cxo:{item['id']}:202611252000", f"cxs:{item['id']}"]
+    pipe.press(f"cxo:{item['id']}:202611252000")
     assert pipe.item(item["id"])["start_at"][:16] == "2026-11-26T17:00"
     pipe.press(f"cxs:{item['id']}")
     assert pipe.item(item["id"])["status"] == "CANCELLED"

@@ -175,13 +175,17 @@ def sync_item(conn: sqlite3.Connection, item_id: int, now: datetime) -> int | No
         db.cancel_for_item(conn, item.id, now)
         return None
     p = prefs(conn, item.chat_id)
+    skip = set(items_db.exdates(conn, item.id)) if item.rrule else set()
     after: datetime | None = None
     plan: schedule.Plan | None = None
     existing: db.Reminder | None = None
-    for _ in range(8):
+    for _ in range(16):
         plan = _plan(item, p, now, after)
         if plan is None:
             break
+        if plan.occurrence in skip:  # cancelled ("only this one"): the next, if any
+            after, plan, existing = plan.occurrence, None, None
+            continue
         existing = db.find(conn, item.id, plan.occurrence)
         if existing is not None and existing.status == "SENT":
             after, plan = plan.occurrence, None  # that one went out: the next, if any
@@ -342,8 +346,10 @@ def _deliver(conn: sqlite3.Connection, r: db.Reminder, now: datetime, result: Ti
 
 
 def _move_item(conn: sqlite3.Connection, item: Item, start: datetime, now: datetime) -> None:
+    """Move a recurring item to another occurrence of its series (the calendar event
+    keeps its DTSTART: items_db.move_in_series remembers where the series began)."""
     end = item.end_at + (start - item.start_at) if item.end_at and item.start_at else None
-    items_db.update(conn, item.id, now, start_at=start, end_at=end)
+    items_db.move_in_series(conn, item.id, now, start=start, end=end)
 
 
 def _deliver_agenda(
@@ -520,6 +526,9 @@ def agenda_entries(
             occs = schedule.occurrences(it.rrule or "", it.start_at, it.tz or tz).between(lo, hi)
         except schedule.ScheduleError:
             occs = [it.start_at] if lo <= it.start_at < hi else []
+        if occs:
+            skip = set(items_db.exdates(conn, it.id))  # cancelled occurrences
+            occs = [o for o in occs if o not in skip]
         for occ in occs[:1]:
             (meetings if it.type == "meeting" else tasks).append(AgendaEntry(it, occ))
     overdue = [AgendaEntry(it, it.start_at) for it in items_db.overdue_tasks(conn, chat_id, lo)
@@ -591,14 +600,64 @@ def _advance(conn: sqlite3.Connection, item: Item, now: datetime) -> datetime | 
     except schedule.ScheduleError as e:
         log.warning("item=%d: %s; not advanced", item.id, e)
         return None
-    nxt = series.after(item.start_at)
-    if nxt is not None and nxt <= now:
-        nxt = series.after(now)
+    nxt = _next_kept(series, item.start_at, now, set(items_db.exdates(conn, item.id)))
     if nxt is None:
         return None
     _move_item(conn, item, nxt, now)
     sync_item(conn, item.id, now)
     return nxt
+
+
+def _series(item: Item) -> schedule._Occurrences | None:
+    if not item.rrule or item.start_at is None:
+        return None
+    try:
+        return schedule.occurrences(item.rrule, item.start_at, item.tz or _defaults.tz)
+    except schedule.ScheduleError as e:
+        log.warning("item=%d: %s", item.id, e)
+        return None
+
+
+def _next_kept(
+    series: schedule._Occurrences, after: datetime, now: datetime, skip: set[datetime]
+) -> datetime | None:
+    """The first occurrence after `after` (and after `now` when the series fell behind)
+    that was not cancelled; None when the series has ended."""
+    nxt = series.after(after)
+    if nxt is not None and nxt <= now:
+        nxt = series.after(now)
+    for _ in range(1000):
+        if nxt is None or nxt not in skip:
+            return nxt
+        nxt = series.after(nxt)
+    return None
+
+
+def _span(item: Item) -> timedelta:
+    """How long one occurrence lasts (a meeting without an end: an hour, as the calendar)."""
+    if item.start_at is not None and item.end_at is not None and item.end_at > item.start_at:
+        return item.end_at - item.start_at
+    return timedelta(days=1) if item.all_day else timedelta(hours=1)
+
+
+def occurrence_to_cancel(item: Item, now: datetime, skip: set[datetime]) -> datetime | None:
+    """The occurrence "only this one" means: the item's current occurrence — for a
+    meeting, unless it is over already (the item stays on its last occurrence until the
+    next one's reminder), then the first one not over — and never one already cancelled.
+    None when the series has nothing left."""
+    series = _series(item)
+    if series is None or item.start_at is None:
+        return None
+    occ: datetime | None = item.start_at
+    if item.type == "meeting":
+        span = _span(item)
+        if occ + span <= now:
+            occ = series.after(now - span)  # the first whose end is still ahead
+    for _ in range(1000):
+        if occ is None or occ not in skip:
+            return occ
+        occ = series.after(occ)
+    return None
 
 
 def on_complete(conn: sqlite3.Connection, item_id: int, now: datetime) -> bool:
@@ -681,20 +740,13 @@ def handle_callback(ctx: Context, row: InboxRow, action: str, item_id: int, arg:
         elif action == "late":
             _running_late(conn, row, item, p, now)
         elif action == "cancel":
-            text, keyboard = series_question(item, tz=tz, lang=lang, now=now)
+            skip = set(items_db.exdates(conn, item.id))
+            text, keyboard = series_question(item, tz=tz, lang=lang, now=now, skip=skip)
             _answer(conn, row, now, None, edit_text=text, keyboard=keyboard)
         elif action == "cxo":
             if not item.rrule:
                 return False
-            nxt = _advance(conn, item, now)
-            if nxt is None:
-                _close_series(conn, item, now)
-                msg = _t(lang, f"«{title}»: это было последнее — серия отменена.",
-                         f"“{title}”: that was the last one — series cancelled.")  # fmt: skip
-            else:
-                msg = _t(lang, f"Отменено только это. Следующее «{title}» — {_when(nxt, tz, lang, now)}.",
-                         f"Cancelled this one only. Next “{title}”: {_when(nxt, tz, lang, now)}.")  # fmt: skip
-            _answer(conn, row, now, _t(lang, "Отменено", "Cancelled"), edit_text=msg)
+            _cancel_one(conn, row, item, arg, tz, lang, now)
         elif action == "cxs":
             _close_series(conn, item, now)
             _answer(
@@ -726,26 +778,97 @@ def handle_callback(ctx: Context, row: InboxRow, action: str, item_id: int, arg:
 
 
 def series_question(
-    item: Item, *, tz: str, lang: str, now: datetime
+    item: Item, *, tz: str, lang: str, now: datetime, skip: set[datetime] | None = None
 ) -> tuple[str, outbox.Keyboard]:
     """ "Cancel only <this occurrence> or the whole series?" with the cxo/cxs buttons.
 
-    The pipeline can send it when a cancel by text names a recurring item.
+    The pipeline can send it when a cancel by text names a recurring item. The "this
+    one" button names its occurrence (`cxo:<id>:<YYYYmmddHHMM local>`), so pressing it
+    twice, or late, never cancels a second one. `skip`: occurrences already cancelled.
     """
     title = item.title or _t(lang, "без названия", "untitled")
-    when = _when(item.start_at, tz, lang, now) if item.start_at else ""
+    occ = occurrence_to_cancel(item, now, skip or set()) or item.start_at
+    when = _when(occ, tz, lang, now) if occ else ""
     text = _t(
         lang,
         f"«{title}» повторяется. Отменить только {when} или всю серию?",
         f"“{title}” repeats. Cancel only {when} or the whole series?",
     )
+    this_one = f"cxo:{item.id}" + (f":{_stamp(occ, tz)}" if occ else "")
     keyboard: outbox.Keyboard = [
         [
-            {"text": _t(lang, "Только это", "This one"), "callback_data": f"cxo:{item.id}"},
+            {"text": _t(lang, "Только это", "This one"), "callback_data": this_one},
             {"text": _t(lang, "Всю серию", "Whole series"), "callback_data": f"cxs:{item.id}"},
         ]
     ]
     return text, keyboard
+
+
+def _cancel_one(
+    conn: sqlite3.Connection, row: InboxRow, item: Item, arg: str, tz: str, lang: str,
+    now: datetime,
+) -> None:  # fmt: skip
+    """cxo: cancel one occurrence of a series, once.
+
+    The occurrence is recorded in `item_exdates` (UNIQUE, so a second press records
+    nothing) and, for a meeting the calendar holds, the event is asked to update in the
+    same transaction (it gets the occurrence as an EXDATE). When it is the item's
+    upcoming occurrence the item moves on to the next one kept; a later one is only
+    skipped when its turn comes. `arg` names the occurrence (local YYYYmmddHHMM); an
+    old button without it means the upcoming occurrence.
+    """
+    title = item.title or _t(lang, "без названия", "untitled")
+    skip = set(items_db.exdates(conn, item.id))
+    upcoming = occurrence_to_cancel(item, now, skip)
+    target = upcoming
+    if arg:
+        if any(_stamp(x, tz) == arg for x in skip):  # pressed again, or a late copy
+            _answer(conn, row, now, _t(lang, "Уже отменено", "Already cancelled"))
+            return
+        target = _occurrence_at_stamp(item, arg, tz)
+        if target is None or upcoming is None or target < upcoming:
+            _answer(conn, row, now,
+                    _t(lang, "Это повторение уже позади", "That occurrence is already behind"))  # fmt: skip
+            return
+    if target is None:  # nothing left to cancel: the series is over
+        _close_series(conn, item, now)
+        _answer(conn, row, now, _t(lang, "Серия отменена", "Series cancelled"),
+                edit_text=_t(lang, f"«{title}» — серия отменена.",
+                             f"“{title}” — the series is cancelled."))  # fmt: skip
+        return
+    items_db.add_exdate(conn, item.id, target, now=now)
+    skip.add(target)
+    series = _series(item)
+    nxt = upcoming if target != upcoming else (
+        _next_kept(series, target, now, skip) if series is not None else None
+    )
+    if nxt is None:
+        _close_series(conn, item, now)
+        msg = _t(lang, f"«{title}»: это было последнее — серия отменена.",
+                 f"“{title}”: that was the last one — series cancelled.")  # fmt: skip
+    else:
+        if target == upcoming:
+            _move_item(conn, item, nxt, now)
+        sync_item(conn, item.id, now)
+        items_db.request_refresh(conn, item.id, now=now)  # the event gets the EXDATE
+        gone = _when(target, tz, lang, now)
+        msg = _t(lang, f"Отменено только {gone}. Следующее «{title}» — {_when(nxt, tz, lang, now)}.",
+                 f"Cancelled {gone} only. Next “{title}”: {_when(nxt, tz, lang, now)}.")  # fmt: skip
+    _answer(conn, row, now, _t(lang, "Отменено", "Cancelled"), edit_text=msg)
+
+
+def _occurrence_at_stamp(item: Item, stamp: str, tz: str) -> datetime | None:
+    """The occurrence of the item's series at local minute `stamp`, or None."""
+    series = _series(item)
+    try:
+        minute = schedule.localize(datetime.strptime(stamp, "%Y%m%d%H%M"), schedule.zone(tz))
+    except (ValueError, schedule.ScheduleError):
+        return None
+    if series is None:
+        return None
+    # From the current occurrence on; an earlier one is behind anyway.
+    occ = series.after(minute, inc=True)
+    return occ if occ is not None and _stamp(occ, tz) == stamp else None
 
 
 def _close_series(conn: sqlite3.Connection, item: Item, now: datetime) -> None:
