@@ -267,6 +267,10 @@ _NOT_VERBS = frozenset(
 )
 
 
+# Words that may stand before an agenda question besides time words ("а на завтра что у
+# меня", "so what's on tomorrow").
+_AGENDA_GLUE = frozenset(str.split(
+    "а и ну так слушай подскажи ok ок so and hey okay then well"))
 _LIST_WORDS = frozenset(str.split(
     "meetings tasks plans events appointments calls встречи задачи планы дела созвоны "
     "мероприятия"))
@@ -298,11 +302,16 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
             h.i == first_word or toks[first_word].t in ("а", "и", "so", "ok", "ок")
         ):
             return "note", False, [h]
-    # agenda: a question about plans near the start
+    # agenda: a question about plans near the start, or after nothing but time words
+    # ("на следующей неделе что у меня", "tomorrow what do I have", "а в пятницу какие
+    # планы")
     for h in free:
-        if h.intent == "agenda" and h.i <= first_word + 2 and not any(
-            c.intent in _COMMANDS and c.i < h.i for c in free
-        ):
+        if h.intent == "agenda" and (
+            h.i <= first_word + 2 or all(
+                k in covered or toks[k].kind == "p" or toks[k].t in _AGENDA_GLUE
+                for k in range(first_word, h.i))
+        ) and not any((c.intent in _COMMANDS or (c.intent == "task" and c.group == ""))
+                      and c.i < h.i for c in free):
             return "agenda", False, [h]
     # "meetings this week?", "встречи на завтра?": a plural list word asked about
     if toks[-1].t == "?" and toks[first_word].t in _LIST_WORDS:
