@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from organizer.parsing.lexicon import MONTHS, WEAK_WEEKDAYS, WEEKDAYS
+from organizer.parsing.lexicon import (
+    FREE_WEEKDAYS,
+    MONTHS,
+    WEAK_WEEKDAYS,
+    WEAKEST_WEEKDAYS,
+    WEEKDAYS,
+)
 from organizer.parsing.mention import Mention
 from organizer.parsing.numbers import day_number
 from organizer.parsing.tokens import Tok
@@ -103,8 +109,10 @@ def _weekday_token(toks: list[Tok], k: int, strong_ctx: bool) -> tuple[int, int]
     if wd is None:
         return None
     # "sat" / "вс" need company: a preposition or a following date/time/comma/dot.
-    if t in WEAK_WEEKDAYS and not strong_ctx and (
-        k + 1 >= len(toks) or (toks[k + 1].kind == "w" and toks[k + 1].t not in ("at", "в", "во"))
+    if t in WEAK_WEEKDAYS and t not in FREE_WEEKDAYS and not strong_ctx and (
+        (k + 1 >= len(toks) and t in WEAKEST_WEEKDAYS)
+        or (k + 1 < len(toks) and toks[k + 1].kind == "w"
+            and toks[k + 1].t not in ("at", "в", "во"))
     ):
         return None
     j = k + 1

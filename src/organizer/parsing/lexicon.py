@@ -175,6 +175,12 @@ WEEKDAYS_PLURAL: dict[str, int] = {
 }
 # Abbreviations that are also common words: only with a preposition or beside a time.
 WEAK_WEEKDAYS = frozenset({"ср", "вс", "sat", "sun", "wed", "mon", "сб", "вт", "пт", "чт", "пн"})
+# Of those, the ones that are also everyday words need that company even at the end of
+# the message ("I sat", "in the sun"); the rest may end it ("созвон с юристом ср").
+WEAKEST_WEEKDAYS = frozenset({"sat", "sun", "wed"})
+# Abbreviations that are hardly anything else, so no company is needed ("remind me mon
+# to call the bank", "пт купить билеты").
+FREE_WEEKDAYS = frozenset({"mon", "пн", "вт", "чт", "пт"})
 BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 # ---------------------------------------------------------------- units
@@ -213,3 +219,29 @@ EN_PART_OF_DAY = {
     "night": "night",
     "tonight": "pm",
 }
+
+# ---------------------------------------------------------------- informal spellings
+# Chat abbreviations and common misspellings of date/time words, read as the full word
+# by every matcher (the title still cuts the writer's own spelling, by span).
+ALIASES = {
+    "tmrw": "tomorrow", "tmr": "tomorrow", "tmrrw": "tomorrow", "tmw": "tomorrow",
+    "tmrow": "tomorrow", "tomoz": "tomorrow", "tomorow": "tomorrow", "tommorow": "tomorrow",
+    "tommorrow": "tomorrow", "tomorrw": "tomorrow", "tmorrow": "tomorrow",
+    "tonite": "tonight", "tonigh": "tonight", "tdy": "today", "tday": "today",
+    "nxt": "next", "wk": "week", "wks": "weeks", "wkend": "weekend", "wknd": "weekend",
+    "weeknd": "weekend", "mnth": "month", "mth": "month", "yr": "year", "yrs": "years",
+    "arvo": "afternoon", "morn": "morning", "midnite": "midnight",
+    "сег": "сегодня", "сегодн": "сегодня", "седня": "сегодня", "сення": "сегодня",
+    "севодня": "сегодня", "завтро": "завтра",
+    "зафтра": "завтра", "послезавтр": "послезавтра", "послезавра": "послезавтра",
+    "нед": "недели", "недел": "недели", "мес": "месяц", "выхи": "выходные",
+    "выхах": "выходных", "выхих": "выходных",
+}
+# A digit glued to these word parts spells a day word: "2moro", "2nite", "2day".
+DIGIT_ALIASES = {("2", "moro"): "tomorrow", ("2", "morrow"): "tomorrow",
+                 ("2", "morow"): "tomorrow", ("2", "mrw"): "tomorrow",
+                 ("2", "nite"): "tonight"}
+# Words whose possessive ("Friday's", "next week's", "tomorrow's") means the word itself.
+POSSESSIVE_BASES = frozenset(set(WEEKDAYS) | {
+    "today", "tomorrow", "tonight", "yesterday", "week", "weekend", "month", "year",
+    "morning", "afternoon", "evening", "night", "noon", "midnight"})

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from organizer.parsing.lexicon import ALIASES, DIGIT_ALIASES, POSSESSIVE_BASES
+
 # Letters of any script, digit runs, or any other single non-space character.
 _TOKEN = re.compile(r"[^\W\d_]+|\d+|[^\w\s]|_", re.UNICODE)
 _CYR = re.compile(r"[а-яё]", re.IGNORECASE)
@@ -52,6 +54,7 @@ def tokenize(text: str) -> list[Tok]:
                 kind = "p"
         elif raw[0].isalpha() or (raw[0].isalnum() and not raw[0].isdigit()):
             kind, t = "w", norm(raw)
+            t = ALIASES.get(t, t)
         elif raw[0].isdigit() or raw[0].isnumeric():
             kind, t = "p", "#"  # superscripts, fractions: not numbers we read
         else:
@@ -69,7 +72,15 @@ def tokenize(text: str) -> list[Tok]:
         ):
             out.pop()
             first = out.pop()
-            out.append(Tok(first.t + t, "w", first.s, e, first.glued))
+            # "Friday's", "next week's": the possessive is the day itself (not "Fridays")
+            joined = first.t if (t == "s" and first.t in POSSESSIVE_BASES) else first.t + t
+            out.append(Tok(joined, "w", first.s, e, first.glued))
+            continue
+        # "2moro", "2nite": a digit glued to the rest of a day word
+        if kind == "w" and glued and out and out[-1].kind == "d" and \
+                (out[-1].t, t) in DIGIT_ALIASES:
+            first = out.pop()
+            out.append(Tok(DIGIT_ALIASES[(first.t, t)], "w", first.s, e, first.glued))
             continue
         # "p.m." / "a.m." -> "pm" / "am"
         if (
