@@ -158,6 +158,10 @@ def _is_clock_like(out: dict[str, float]) -> bool:
     return set(out) <= {"minutes", "hours", "seconds", "days24"}
 
 
+_COUNTED_UNITS = frozenset({"минут", "минуты", "часа", "часов", "дня", "дней", "недели",
+                            "недель", "месяца", "месяцев"})
+
+
 def match_relative(toks: list[Tok], i: int) -> Mention | None:
     """через 20 минут, через неделю, in 2 hours, in 3 days, 3 days from now."""
     n = len(toks)
@@ -166,6 +170,12 @@ def match_relative(toks: list[Tok], i: int) -> Mention | None:
         k = i + 1
         if t == "in" and toks[k].t == "about":
             k += 1
+        # "через минут 10", "через часа два" (spoken): a counted form of the unit before
+        # the number; "через час", "через неделю" alone stay one unit
+        if t in ("через", "спустя") and toks[k].t in _COUNTED_UNITS:
+            num = card(toks, k + 1)
+            if num is not None and not (num.j < n and _unit(toks[num.j].t)):
+                return Mention("rel", i, num.j, {"amount": {_unit(toks[k].t): num.value}})
         r = amount(toks, k)
         if r is None:
             return None

@@ -25,6 +25,7 @@ from organizer.parsing.times import match_time, match_time_range
 from organizer.parsing.tokens import Tok
 
 _POD_WORDS = {
+    "утречком": "am", "вечерком": "pm", "поутру": "am", "вечерочком": "pm",
     "утром": "am", "днем": "day", "вечером": "pm", "ночью": "night",
     "утру": "am", "вечеру": "pm", "обеду": "day",
     "morning": "am", "afternoon": "day", "evening": "pm", "tonight": "pm",
@@ -101,7 +102,7 @@ _STARTERS = frozenset(
         "в весь целый whole full entire all allday ровно exactly примерно приблизительно "
         "this next over за tonight few several несколько couple a an час пол половина "
         "половине половину at tomorrow всю целую следующие ближайшие следующих ближайших "
-        "upcoming coming over during часов часа часиков где-то начале начала начало beginning "
+        "upcoming coming over during часов часа часиков где где-то начале начала начало beginning "
         "минут минуты минуток дней дня недели недель месяцев месяца "
         "start следующем этом текущем первый первую второй вторую третий третью четвертый "
         "четвертую последний последнюю последнее first second third fourth last day"

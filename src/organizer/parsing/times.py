@@ -21,7 +21,7 @@ from organizer.parsing.lexicon import (
     YEAR_WORDS,
 )
 from organizer.parsing.mention import Clock, Mention
-from organizer.parsing.numbers import card
+from organizer.parsing.numbers import Num, card
 from organizer.parsing.tokens import Tok
 
 NOON = frozenset({"полдень", "полудня", "полуднем", "noon", "midday"})
@@ -53,11 +53,12 @@ def marker(toks: list[Tok], j: int) -> tuple[str | None, int]:
     if j >= n:
         return None, j
     t = toks[j].t
-    if t in ("утра", "утром"):
+    if t in ("утра", "утром", "утречком", "утречка", "поутру"):
         return "am", j + 1
     if t in ("дня", "днем", "пополудни"):
         return "day", j + 1
-    if t in ("вечера", "вечером", "вечер"):  # "вечер": a speech recogniser's slip
+    # "вечер": a speech recogniser's slip; "вечерком": colloquial
+    if t in ("вечера", "вечером", "вечер", "вечерком", "вечерочком"):
         return "pm", j + 1
     if t in ("ночи", "ночью"):
         return "night", j + 1
@@ -168,6 +169,13 @@ def clock(toks: list[Tok], k: int, loose: bool, rel_to: bool = True
                 mins, k2 = 15, k2 + 1
             else:
                 num = card(toks, k2)
+                after = num.j + 1 if num is not None and num.j < n and \
+                    toks[num.j].t in MINUTE_WORDS else (num.j if num else 0)
+                if num is not None and not num.digits and num.j > k2 + 1 and (
+                    num.value > 30 or _hour_value(toks, after) is None
+                ):
+                    # "без двадцати девять": the tens alone, the hour next
+                    num = Num(CARD[toks[k2].t], k2 + 1, False)
                 if num is None or not 1 <= num.value <= 30:
                     return None
                 mins, k2 = num.value, num.j
@@ -424,9 +432,12 @@ def match_time(toks: list[Tok], i: int, loose_na: bool = False) -> Mention | Non
     prep = None
     k = i
     # "ровно в 12", "примерно в 5", "часов в пять" (spoken approximation)
+    skip = 1
+    if t == "где" and i + 3 < n and toks[i + 1].t == "-" and toks[i + 2].t == "то":
+        t, skip = "где-то", 3  # "где-то в пять"
     if t in ("ровно", "exactly", "примерно", "приблизительно", "часов", "часа", "часиков",
-             "где-то") and i + 1 < n:
-        k = i + 1
+             "где-то") and i + skip < n:
+        k = i + skip
         if toks[k].t in STRONG_PREPS and k + 1 < n:
             t = toks[k].t
             i0 = k
@@ -435,7 +446,7 @@ def match_time(toks: list[Tok], i: int, loose_na: bool = False) -> Mention | Non
         else:
             t, i0 = "в", i
         prep = t
-        k = i0 + 1 if i0 != i else i + 1
+        k = i0 + 1 if i0 != i else i + skip
     elif t in STRONG_PREPS and i + 1 < n:
         prep = t
         k = i + 1
