@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from organizer.parsing.dates import (
     last_day,
     next_day_of_month,
+    next_dom_on_weekday,
     next_week_day,
     next_weekday,
     period_end,
@@ -155,6 +156,8 @@ def _resolve_date(m: Mention, today: date) -> date | None:
         return got
     if "rel" in d:
         return today + timedelta(days=d["rel"])
+    if "dom_wd" in d:
+        return next_dom_on_weekday(today, *d["dom_wd"])
     if "wd" in d:
         if d.get("next") or d.get("after_next"):
             return next_week_day(today, d["wd"])

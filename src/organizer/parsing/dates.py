@@ -121,6 +121,9 @@ def _weekday_token(toks: list[Tok], k: int, strong_ctx: bool) -> tuple[int, int]
     return wd, j
 
 
+_WD_POD = {"morning": "am", "afternoon": "day", "evening": "pm", "night": "pm"}
+
+
 def match_weekday(toks: list[Tok], i: int) -> Mention | None:
     """[в|on|this|next|в следующий] weekday [на следующей неделе|next week|after next]."""
     n = len(toks)
@@ -162,9 +165,15 @@ def match_weekday(toks: list[Tok], i: int) -> Mention | None:
         elif t == "after" and j + 1 < n and toks[j + 1].t == "next":
             after_next = True
             j += 2
+    # "friday night", "monday morning": the part of day goes with the day
+    pod = None
+    if j < n and toks[j].t in _WD_POD:
+        pod = _WD_POD[toks[j].t]
+        j += 1
     if after_next:
-        return Mention("date", i, j, {"wd": wd, "after_next": True, "prep": prep})
-    return Mention("date", i, j, {"wd": wd, "next": nxt, "prep": prep})
+        return Mention("date", i, j, {"wd": wd, "after_next": True, "prep": prep,
+                                      "pod": pod})
+    return Mention("date", i, j, {"wd": wd, "next": nxt, "prep": prep, "pod": pod})
 
 
 def match_relative_day(toks: list[Tok], i: int) -> Mention | None:
@@ -288,6 +297,14 @@ def match_explicit_date(toks: list[Tok], i: int, en: bool) -> Mention | None:
         if r is not None:
             r[0]["prep"] = prep
             return Mention("date", i, r[1], r[0])
+        # "Thu 15th", "пятница 13-е", "в пятницу 13-го": a weekday and a day of month
+        if k2 < n and toks[k2].t == "the":
+            k2 += 1
+        dn = day_number(toks, k2)
+        if dn is not None and (not dn.digits or dn.j > k2 + 1) and not (
+            dn.j < n and toks[dn.j].kind == "w" and toks[dn.j].t in _NOT_DAY_AFTER
+        ):
+            return Mention("date", i, dn.j, {"dom_wd": (dn.value, wdr[0]), "prep": prep})
     r = _explicit(toks, k, en)
     if r is None:
         return None
@@ -298,6 +315,24 @@ def match_explicit_date(toks: list[Tok], i: int, en: bool) -> Mention | None:
     data["prep"] = prep
     del wd
     return Mention("date", i, j, data)
+
+
+# Words after an ordinal that show it is not a day of month ("пятница 13-й этаж").
+_NOT_DAY_AFTER = frozenset({"этаж", "этаже", "floor", "place", "место", "раз", "time",
+                            "урок", "пара", "неделя", "неделе", "week"})
+
+
+def next_dom_on_weekday(today: date, day: int, wd: int) -> date | None:
+    """The nearest `day` of a month that is today or later and falls on weekday `wd`
+    ("Thursday the 15th") within three months; else the nearest `day` (the writer more
+    likely slipped on the weekday than meant a date half a year away)."""
+    y, m = today.year, today.month
+    for _ in range(3):
+        d = safe_date(y, m, day)
+        if d is not None and d >= today and d.weekday() == wd:
+            return d
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return next_day_of_month(today, day)
 
 
 def match_day_of_month(toks: list[Tok], i: int) -> Mention | None:
@@ -401,8 +436,8 @@ def match_week(toks: list[Tok], i: int) -> Mention | None:
             return None  # a bare "неделю" is a duration word, not a range
         if toks[k - 1].t in ("в", "во") and t == "неделю":
             return None  # "раз в неделю"
-        if toks[i].t == "of" and which == "this":
-            return None
+        if toks[i].t in ("of", "the") and which == "this":
+            return None  # "plan the week", "end of the week" (read elsewhere)
         return Mention("week", i, k + 1, {"which": which})
     return None
 

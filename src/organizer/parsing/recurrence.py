@@ -135,7 +135,11 @@ def match_recurrence(toks: list[Tok], i: int) -> Mention | None:
             return _rec(i, j + 1, "WEEKLY", interval, _WEEKEND_DAYS)
         wl = _weekday_list(toks, j, plural_ok=True)
         if wl is not None:
-            return _rec(i, wl[1], "WEEKLY", interval, wl[0])
+            end, pod = wl[1], None
+            if end < n and toks[end].t in _POD and _POD[toks[end].t] is not None and \
+                    toks[end].t.isascii():
+                pod, end = _POD[toks[end].t], end + 1  # "every thursday night"
+            return _rec(i, end, "WEEKLY", interval, wl[0], pod=pod)
         f = _unit_freq(w)
         if f is not None:
             if w in ("день", "day") and j + 1 < n and toks[j + 1].t == "рождения":

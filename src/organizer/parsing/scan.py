@@ -160,4 +160,48 @@ def scan(toks: list[Tok], en: bool, new_time: bool = False, gate: bool = True
             continue
         out.append(best)
         i = best.j
+    return _bare_hours(toks, out)
+
+
+def _day_word(m: Mention) -> bool:
+    return m.kind == "date" and ("rel" in m.data or "wd" in m.data) and m["pod"] is None
+
+
+def _bare_hour(toks: list[Tok], k: int) -> Mention | None:
+    """A plain number 0..24 at k read as a clock time (the caller saw a day word beside
+    it): "9 tomorrow", "tomorrow 9", "в пятницу 6"."""
+    c = times.clock(toks, k, loose=True)
+    if c is None or (c[1] != k + 1 and not c[2]):
+        return None
+    return Mention("time", k, c[1], {"clock": c[0], "prep": None, "deadline": False})
+
+
+def _bare_hours(toks: list[Tok], out: list[Mention]) -> list[Mention]:
+    """A number standing right before a day word ("dentist 9 tomorrow", "call mom six
+    tomorrow") or right after one at the end of the message or before punctuation ("встреча
+    завтра 9", "sync monday 10, room 4") is a clock time, as said with "at"/"в"."""
+    if len(out) > 3 or not any(_day_word(m) for m in out):
+        return out
+    if any(m.kind in ("time", "trange") for m in out):
+        return out
+    n = len(toks)
+    covered = {k for m in out for k in range(m.i, m.j)}
+    for m in list(out):
+        if not _day_word(m):
+            continue
+        k = m.i - 1
+        if k >= 0 and k not in covered and toks[k].kind in ("d", "w") and not (
+            k > 0 and toks[k - 1].t in ("-", "/", ".", ":", ",") and toks[k].glued
+        ):
+            t = _bare_hour(toks, k)
+            if t is not None and t.j == m.i:
+                out.append(t)
+                break
+        k = m.j
+        if k < n and k not in covered:
+            t = _bare_hour(toks, k)
+            if t is not None and (t.j >= n or toks[t.j].kind == "p"):
+                out.append(t)
+                break
+    out.sort(key=lambda m: m.i)
     return out

@@ -120,7 +120,7 @@ def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: l
         prev = k
     parts.append(text[toks[seg_start].s: toks[prev].e])
     out = " ".join(p.strip() for p in parts if p.strip())
-    out = " ".join(out.split())
+    out = " ".join(out.split()).replace(" , ", ", ")  # "Sync , room 4" once a time is cut
     out = out.strip(_PUNCT_EDGE)
     if not out or not any(ch.isalnum() for ch in out):
         return None
