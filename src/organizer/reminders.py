@@ -41,6 +41,8 @@ from organizer.db import items as items_db
 from organizer.db import outbox, users
 from organizer.db import reminders as db
 from organizer.db.connect import transaction
+from organizer.pipeline.replies import EN_MONTHS, EN_WEEKDAYS, RU_WEEKDAYS
+from organizer.pipeline.replies import RU_MONTHS_GEN as RU_MONTHS
 from organizer.runtime import Periodic
 
 if TYPE_CHECKING:
@@ -408,16 +410,6 @@ def make_periodic(settings: Settings, conn: sqlite3.Connection) -> Periodic | No
 
 # --- texts ---------------------------------------------------------------------------------
 
-RU_MONTHS = (
-    "января", "февраля", "марта", "апреля", "мая", "июня",
-    "июля", "августа", "сентября", "октября", "ноября", "декабря",
-)  # fmt: skip
-EN_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-RU_WEEKDAYS = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
-EN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def _t(lang: str, ru: str, en: str) -> str:
