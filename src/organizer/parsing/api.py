@@ -243,6 +243,8 @@ def _week_range(m: Mention, today: date) -> tuple[date, date]:
     monday = today - timedelta(days=today.weekday())
     if m["which"] == "next":
         monday += timedelta(days=7)
+    elif m["which"] == "after_next":
+        monday += timedelta(days=14)
     if m.kind == "weekend":
         return monday + timedelta(days=5), monday + timedelta(days=7)
     return monday, monday + timedelta(days=7)
@@ -497,8 +499,8 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
             float(rel_m["amount"]["weeks"]).is_integer():
         monday = today - timedelta(days=today.weekday())
         day = monday + timedelta(days=7 * int(rel_m["amount"]["weeks"]) + date_m[0]["wd"])
-    if f.drange is not None:
-        whole_range = f.drange
+    if f.drange is not None and (day is None or f.drange[0] <= day <= f.drange[1]):
+        whole_range = (day or f.drange[0], f.drange[1])
         if day is None:
             day = f.drange[0]
         end_said = True
@@ -541,7 +543,7 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
             if intent == "meeting":
                 whole_range = (a, b - timedelta(days=1))
             day = a
-        elif week_m["which"] == "next":
+        elif week_m["which"] in ("next", "after_next"):
             day = a
             if intent == "meeting" and whole_day_kind:
                 whole_range = (a, b - timedelta(days=1))

@@ -226,7 +226,8 @@ def _explicit(toks: list[Tok], k: int, en: bool) -> tuple[dict, int] | None:
     # ISO 2027-01-05 / 2027.01.05
     if tok.kind == "d" and len(tok.t) == 4 and k + 4 < n and toks[k + 1].t in ("-", ".", "/") \
             and toks[k + 2].kind == "d" and toks[k + 3].t == toks[k + 1].t \
-            and toks[k + 4].kind == "d" and toks[k + 2].glued and toks[k + 4].glued:
+            and toks[k + 4].kind == "d" and toks[k + 2].glued and toks[k + 4].glued \
+            and 1900 <= int(tok.t) <= 2200:
         return {"dm": (int(toks[k + 4].t), int(toks[k + 2].t)), "year": int(tok.t)}, k + 5
     # numeric d.m[.y] (or m/d[/y] in English)
     if tok.kind == "d" and len(tok.t) <= 2 and k + 2 < n and toks[k + 1].t in (".", "/") \
@@ -412,7 +413,7 @@ def match_week(toks: list[Tok], i: int) -> Mention | None:
     n = len(toks)
     k = i
     if toks[k].t in ("на", "в", "во", "this", "next", "on", "for", "over", "до", "к", "by",
-                     "the", "in", "of", "at", "по", "за"):
+                     "the", "in", "of", "at", "по"):
         k += 1
         if k < n and toks[k].t == "the" and toks[k - 1].t != "the":
             k += 1
@@ -436,6 +437,8 @@ def match_week(toks: list[Tok], i: int) -> Mention | None:
             return None  # a bare "неделю" is a duration word, not a range
         if toks[k - 1].t in ("в", "во") and t == "неделю":
             return None  # "раз в неделю"
+        if k + 2 < n and toks[k + 1].t == "after" and toks[k + 2].t == "next":
+            return Mention("week", i, k + 3, {"which": "after_next"})  # week after next
         if toks[i].t in ("of", "the") and which == "this":
             return None  # "plan the week", "end of the week" (read elsewhere)
         return Mention("week", i, k + 1, {"which": which})

@@ -28,7 +28,7 @@ NOON = frozenset({"полдень", "полудня", "полуднем", "noon"
 MIDNIGHT = frozenset({"полночь", "полуночи", "полночью", "midnight"})
 # A preposition that makes a bare number a clock time: "в 5", "at 5", "к 18", "до 9".
 LOOSE_PREPS = frozenset({"в", "во", "к", "ко", "до", "около", "at", "@", "around", "by", "due",
-                         "until", "till", "til", "approximately", "about"})
+                         "until", "till", "til", "approximately", "about", "before"})
 # Prepositions allowed before a time that is unambiguous on its own ("на 15:00").
 STRONG_PREPS = LOOSE_PREPS | frozenset({"на", "for", "from", "с", "со", "после", "after",
                                         "before", "перед", "to"})
