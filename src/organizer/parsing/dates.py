@@ -433,12 +433,12 @@ def match_week(toks: list[Tok], i: int) -> Mention | None:
     if t == "week" and k + 1 < n and toks[k + 1].t == "end":
         return Mention("weekend", i, k + 2, {"which": which})
     if t in ("неделе", "неделю", "week", "недели", "неделька"):
+        if k + 2 < n and toks[k + 1].t == "after" and toks[k + 2].t == "next":
+            return Mention("week", i, k + 3, {"which": "after_next"})  # week after next
         if k == i:
             return None  # a bare "неделю" is a duration word, not a range
         if toks[k - 1].t in ("в", "во") and t == "неделю":
             return None  # "раз в неделю"
-        if k + 2 < n and toks[k + 1].t == "after" and toks[k + 2].t == "next":
-            return Mention("week", i, k + 3, {"which": "after_next"})  # week after next
         if toks[i].t in ("of", "the") and which == "this":
             return None  # "plan the week", "end of the week" (read elsewhere)
         return Mention("week", i, k + 1, {"which": which})

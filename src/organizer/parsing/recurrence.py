@@ -113,6 +113,17 @@ def match_recurrence(toks: list[Tok], i: int) -> Mention | None:
             or (j + 2 < n and toks[j + 2].t in ("месяца", "of", "in"))
         ):
             return _rec(i, k + 1, "MONTHLY", 1)
+        # каждый последний день месяца, every last day of the month: BYMONTHDAY=-1
+        if toks[j].t in ("последний", "last") and j + 1 < n and toks[j + 1].t in ("день",
+                                                                               "day"):
+            e = j + 2
+            if e < n and toks[e].t == "of":
+                e += 1
+                if e < n and toks[e].t == "the":
+                    e += 1
+            if e < n and toks[e].t in ("месяца", "month"):
+                e += 1
+            return _rec(i, e, "MONTHLY", 1, monthday=-1)
         if toks[j].t in ("other", "второй", "вторую", "второе", "second"):
             interval, j = 2, j + 1
         else:
@@ -277,7 +288,10 @@ def first_day(rec: dict, today: date, include_today: bool, anchor: date | None) 
                 rec["byday"]:
             d += timedelta(days=1)
             continue
-        if rec["monthday"] and rec["freq"] == "MONTHLY" and d.day != rec["monthday"]:
+        if rec["monthday"] and rec["freq"] == "MONTHLY" and (
+            d.day != rec["monthday"] if rec["monthday"] > 0
+            else (d + timedelta(days=1)).day != 1
+        ):
             d += timedelta(days=1)
             continue
         if rec.get("nth") and rec["freq"] == "MONTHLY" and not _is_nth(d, *rec["nth"]):

@@ -102,7 +102,7 @@ _STARTERS = frozenset(
         "в весь целый whole full entire all allday ровно exactly примерно приблизительно "
         "this next over за tonight few several несколько couple a an час пол половина "
         "половине половину at tomorrow всю целую следующие ближайшие следующих ближайших "
-        "upcoming coming over during часов часа часиков где где-то начале начала начало beginning "
+        "upcoming coming over during часов часа часиков часам часикам где где-то начале начала начало beginning "
         "минут минуты минуток дней дня недели недель месяцев месяца "
         "start следующем этом текущем первый первую второй вторую третий третью четвертый "
         "четвертую последний последнюю последнее first second third fourth last day"

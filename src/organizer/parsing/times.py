@@ -328,6 +328,12 @@ def zone_after(toks: list[Tok], j: int) -> tuple[int | None, int]:
     """A named zone after a clock: "16:00 CET", "9 am (BST)", "в 10 мск"."""
     n = len(toks)
     k = j
+    # "в 10 по мск", "в 15:00 по Москве", "по московскому времени" (fixed UTC+3)
+    if k + 1 < n and toks[k].t == "по" and toks[k + 1].t in ("мск", "москве", "московскому"):
+        k += 2
+        if toks[k - 1].t == "московскому" and k < n and toks[k].t == "времени":
+            k += 1
+        return 180, k
     paren = k < n and toks[k].t == "("
     if paren:
         k += 1
@@ -436,12 +442,12 @@ def match_time(toks: list[Tok], i: int, loose_na: bool = False) -> Mention | Non
     if t == "где" and i + 3 < n and toks[i + 1].t == "-" and toks[i + 2].t == "то":
         t, skip = "где-то", 3  # "где-то в пять"
     if t in ("ровно", "exactly", "примерно", "приблизительно", "часов", "часа", "часиков",
-             "где-то") and i + skip < n:
+             "часам", "часикам", "где-то") and i + skip < n:
         k = i + skip
         if toks[k].t in STRONG_PREPS and k + 1 < n:
             t = toks[k].t
             i0 = k
-        elif t in ("часов", "часа", "часиков"):
+        elif t in ("часов", "часа", "часиков", "часам", "часикам"):
             return None
         else:
             t, i0 = "в", i
