@@ -402,6 +402,9 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
     stems = [stem(t.t) for t in toks]
     hits = find_hits(toks, stems, canon)
     mentions = scan(toks, en, new_time=any(h.intent == "reschedule" for h in hits))
+    for m in mentions:
+        if m.kind == "time" and m["same"]:  # "в это же время": now's clock time
+            m.data["clock"] = Clock(now.hour, now.minute, "fixed")
     has_time = any(m.kind not in ("pod",) for m in mentions)
     if force_intent is None:
         intent, reminder, cmd_hits = _classify(toks, hits, mentions, has_time)
@@ -545,6 +548,8 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
             day = a
         elif week_m["which"] in ("next", "after_next"):
             day = a
+            if time_m is not None and time_m["same"]:  # "same time next week": +7 days
+                day = today + timedelta(days=7 if week_m["which"] == "next" else 14)
             if intent == "meeting" and whole_day_kind:
                 whole_range = (a, b - timedelta(days=1))
 

@@ -112,7 +112,8 @@ def _weekday_token(toks: list[Tok], k: int, strong_ctx: bool) -> tuple[int, int]
     if t in WEAK_WEEKDAYS and t not in FREE_WEEKDAYS and not strong_ctx and (
         (k + 1 >= len(toks) and t in WEAKEST_WEEKDAYS)
         or (k + 1 < len(toks) and toks[k + 1].kind == "w"
-            and toks[k + 1].t not in ("at", "в", "во"))
+            and toks[k + 1].t not in ("at", "в", "во", "morning", "afternoon", "evening",
+                                      "night", "утром", "вечером", "днем", "ночью"))
     ):
         return None
     j = k + 1

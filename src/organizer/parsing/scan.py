@@ -63,6 +63,27 @@ def match_pod(toks: list[Tok], i: int) -> Mention | None:
     return None
 
 
+def match_same_time(toks: list[Tok], i: int) -> Mention | None:
+    """"в это же время", "в то же время", "at the same time", "same time": the clock time
+    of `now` (filled in by the caller), as in "через неделю в это же время"."""
+    n = len(toks)
+    k = i
+    if toks[k].t in ("в", "at") and k + 1 < n:
+        k += 1
+    if k + 2 < n and toks[k].t in ("это", "то") and toks[k + 1].t == "же" and \
+            toks[k + 2].t == "время":
+        return Mention("time", i, k + 3, {"same": True, "prep": None})
+    # English only before a day: "same time tomorrow", "at the same time next week"
+    if k + 1 < n and toks[k].t == "the":
+        k += 1
+    if k + 2 < n and toks[k].t == "same" and toks[k + 1].t == "time" and (
+        toks[k + 2].t in dates._REL_DAYS or toks[k + 2].t in ("next", "on", "in")
+        or toks[k + 2].t in WEEKDAYS
+    ):
+        return Mention("time", i, k + 2, {"same": True, "prep": None})
+    return None
+
+
 def match_all_day(toks: list[Tok], i: int) -> Mention | None:
     """весь день, целый день, на весь день, all day, the whole day."""
     n = len(toks)
@@ -104,7 +125,7 @@ _STARTERS = frozenset(
         "половине половину at tomorrow всю целую следующие ближайшие следующих ближайших "
         "upcoming coming over during часов часа часиков часам часикам где где-то начале начала начало beginning "
         "минут минуты минуток дней дня недели недель месяцев месяца "
-        "start следующем этом текущем первый первую второй вторую третий третью четвертый "
+        "start same то следующем этом текущем первый первую второй вторую третий третью четвертый "
         "четвертую последний последнюю последнее first second third fourth last day"
     ))
 )
@@ -140,6 +161,7 @@ def scan(toks: list[Tok], en: bool, new_time: bool = False, gate: bool = True
         match_last_day,
         match_period_end,
         match_all_day,
+        match_same_time,
         (lambda t, i: match_time(t, i, loose_na=True)) if new_time else match_time,
         match_pod,
     )
