@@ -25,6 +25,14 @@ from organizer.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
+# CTranslate2's OpenMP runtime (libgomp) busy-waits between parallel regions by default.
+# On a small box shared with the worker, the bot and others, that spinning fights the
+# decoding threads themselves: measured here, a 3 s note that decodes in 0.9 s now and
+# then took 8-21 s, with the CPU time to match; with PASSIVE, never more than 1.8 s.
+# It must be set before libgomp loads (the first faster_whisper import); an operator's
+# own value wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 SIZE_NAMES = frozenset({
     "tiny", "tiny.en", "base", "base.en", "small", "small.en", "medium", "medium.en",
     "large-v1", "large-v2", "large-v3", "large", "distil-large-v2", "distil-large-v3",
