@@ -276,6 +276,8 @@ _NOT_VERBS = frozenset(
 # меня", "so what's on tomorrow").
 _AGENDA_GLUE = frozenset(str.split(
     "а и ну так слушай подскажи ok ок so and hey okay then well"))
+# The hour a part of day is over, for a part of day said with no day.
+_POD_END = {"am": 12, "day": 17, "pm": 24, "night": 24}
 _LIST_WORDS = frozenset(str.split(
     "meetings tasks plans events appointments calls встречи задачи планы дела созвоны "
     "мероприятия"))
@@ -552,8 +554,25 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
                 day = today + timedelta(days=7 if week_m["which"] == "next" else 14)
             if intent == "meeting" and whole_day_kind:
                 whole_range = (a, b - timedelta(days=1))
+        elif week_m.kind == "week" and intent == "task":
+            day = max(a, today)  # "на этой неделе заплатить": from today, like a weekend
+
+    # a part of day with no day and no clock ("утром купить хлеб", "напомни вечером"):
+    # today while that part of day is not over, else tomorrow (all-day)
+    if day is None and clock is None and rel_instant is None and rec is None and \
+            f.pods and intent != "agenda":
+        day = today if now.hour < _POD_END.get(f.pods[0]["pod"], 24) else \
+            today + timedelta(days=1)
 
     rrule = None
+    if rec is not None and rec["freq"] in ("HOURLY", "MINUTELY"):
+        # каждый час, every 30 minutes: the first one an interval from now
+        step = rec["interval"] * (60 if rec["freq"] == "HOURLY" else 1)
+        rel_instant = plus_elapsed(now.replace(second=0, microsecond=0), step, zone)
+        rrule = rrule_text(rec)
+        rec = None
+        day = None
+        clock = None
     if rec is not None and rec["freq"] is not None:
         anchor = day
         if rec["freq"] == "YEARLY" and anchor is None:
@@ -586,6 +605,7 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
             is_midnight = time_m is not None and time_m.kind == "time" and (
                 time_m["clock"].mark in ("fixed", "night") and h == 0
                 and time_m["clock"].h in (0, 12, 24)
+                and not (time_m["clock"].h == 0 and mnt)  # "завтра в 00:30" is that night
             )
             start = local(day + timedelta(days=1) if is_midnight else day, h, mnt, zone, tzo)
         timed = True

@@ -9,6 +9,8 @@ from datetime import date, timedelta
 from organizer.parsing.lexicon import (
     BYDAY,
     DAY_WORDS,
+    HOUR_WORDS,
+    MINUTE_WORDS,
     MONTH_WORDS,
     MONTHS,
     WEEK_WORDS,
@@ -44,6 +46,10 @@ _POD = {"утро": "am", "утрам": "am", "morning": "am", "mornings": "am",
 
 
 def _unit_freq(t: str) -> str | None:
+    if t in HOUR_WORDS and t not in ("h", "ч"):
+        return "HOURLY"
+    if t in MINUTE_WORDS and t not in ("м", "m"):
+        return "MINUTELY"
     if t in DAY_WORDS:
         return "DAILY"
     if t in WEEK_WORDS:
@@ -224,7 +230,8 @@ def match_recurrence(toks: list[Tok], i: int) -> Mention | None:
 
 def merge(recs: list[Mention]) -> dict:
     """Combine several repetition phrases ("раз в две недели" + "по пятницам")."""
-    order = {"DAILY": 0, "WEEKLY": 1, "MONTHLY": 2, "YEARLY": 3}
+    order = {"MINUTELY": -2, "HOURLY": -1, "DAILY": 0, "WEEKLY": 1, "MONTHLY": 2,
+             "YEARLY": 3}
     out = {"freq": None, "interval": 1, "byday": frozenset(), "monthday": None, "pod": None,
            "nth": None}
     for r in recs:
