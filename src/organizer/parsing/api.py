@@ -307,7 +307,8 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
     for h in free:
         if h.intent == "note" and h.i <= first_word + 1 and (
             h.i == first_word or toks[first_word].t in ("а", "и", "so", "ok", "ок")
-        ):
+        ) and not any(c.intent == "task" and c.i == h.i and c.j > h.j for c in free):
+            # ("запиши меня к стоматологу" books an appointment: a to-do, not a note)
             return "note", False, [h]
     # agenda: a question about plans near the start, or after nothing but time words
     # ("на следующей неделе что у меня", "tomorrow what do I have", "а в пятницу какие

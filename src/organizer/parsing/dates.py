@@ -181,6 +181,13 @@ def match_relative_day(toks: list[Tok], i: int) -> Mention | None:
     n = len(toks)
     k = i
     prep = None
+    # "в течение дня", "during the day": today
+    if i + 2 < n and toks[i].t == "в" and toks[i + 1].t == "течение" and \
+            toks[i + 2].t == "дня":
+        return Mention("date", i, i + 3, {"rel": 0, "prep": "в"})
+    if i + 2 < n and toks[i].t == "during" and toks[i + 1].t == "the" and \
+            toks[i + 2].t == "day":
+        return Mention("date", i, i + 3, {"rel": 0, "prep": "during"})
     if toks[k].t in DATE_PREPS and k + 1 < n:
         prep = toks[k].t
         k += 1
@@ -418,6 +425,8 @@ def match_week(toks: list[Tok], i: int) -> Mention | None:
         k += 1
         if k < n and toks[k].t == "the" and toks[k - 1].t != "the":
             k += 1
+        if k < n and toks[k].t == "течение" and toks[i].t == "в":
+            k += 1  # "в течение недели"
     which = "this"
     if k < n and toks[k].t in _NEXT:
         which = "next"

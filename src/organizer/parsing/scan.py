@@ -125,7 +125,7 @@ _STARTERS = frozenset(
         "половине половину at tomorrow всю целую следующие ближайшие следующих ближайших "
         "upcoming coming over during часов часа часиков часам часикам где где-то начале начала начало beginning "
         "минут минуты минуток дней дня недели недель месяцев месяца "
-        "start same то следующем этом текущем первый первую второй вторую третий третью четвертый "
+        "start same то during следующем этом текущем первый первую второй вторую третий третью четвертый "
         "четвертую последний последнюю последнее first second third fourth last day"
     ))
 )
@@ -220,6 +220,13 @@ def _bare_hours(toks: list[Tok], out: list[Mention]) -> list[Mention]:
                 out.append(t)
                 break
         k = m.j
+        # "на пятницу на 16", "на завтра на десять": a second "на" after the day
+        if k + 1 < n and toks[k].t == "на" and k + 1 not in covered and \
+                toks[k + 1].kind in ("d", "w"):
+            t = _bare_hour(toks, k + 1)
+            if t is not None:
+                out.append(Mention("time", k, t.j, dict(t.data, prep="на")))
+                break
         if k < n and k not in covered:
             t = _bare_hour(toks, k)
             if t is not None and (t.j >= n or toks[t.j].kind == "p"):
