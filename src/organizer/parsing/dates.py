@@ -208,9 +208,13 @@ def match_relative_day(toks: list[Tok], i: int) -> Mention | None:
     if off is None:
         return None
     data = {"rel": off, "prep": prep}
+    j = k + 1
     if t == "tonight":
         data["pod"] = "pm"
-    return Mention("date", i, k + 1, data)
+    elif j < n and toks[j].t in _WD_POD:  # "tomorrow night", "today afternoon"
+        data["pod"] = _WD_POD[toks[j].t]
+        j += 1
+    return Mention("date", i, j, data)
 
 
 def _month_at(toks: list[Tok], k: int) -> tuple[int, int] | None:
@@ -253,6 +257,8 @@ def _explicit(toks: list[Tok], k: int, en: bool) -> tuple[dict, int] | None:
         elif j < n and toks[j].t == "." and toks[j].glued:
             j += 1
         day, month = (b, a) if (sep == "/" and en) else (a, b)
+        if sep == "/" and en and month > 12 and 1 <= b <= 12:
+            day, month = a, b  # "25/12" in English text can only be day/month
         if not (1 <= month <= 12 and 1 <= day <= 31):
             return None
         return {"dm": (day, month), "year": year}, j

@@ -30,6 +30,9 @@ _AFTER_COMMAND = frozenset(_words(
     "мне меня нам нас me us to that что чтобы о об про том about of the my мой мою моё мое "
     "мои моих мой мою my our свою свой свои нужно надо need")
 )
+_HAVE_PAIRS = frozenset({("у", "меня"), ("у", "нас"), ("i", "have"), ("ive", "got"),
+                         ("i", "got"), ("we", "have"), ("weve", "got"), ("we", "got"),
+                         ("there", "is"), ("theres", "a")})
 _PRONOUNS = frozenset(_words("it this that them these those это этот эту её ее его их всё все "
                              "что-то что-нибудь something"))
 _NOTE_NOUNS = frozenset(_words("идею идея мысль мысли заметку заметка note idea thought"))
@@ -95,6 +98,15 @@ def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: l
             end = leads[first]
             while kept and kept[0] < end:
                 kept.pop(0)
+            continue
+        # "у меня (завтра) встреча", "I have a dentist appointment", "I've got a call":
+        # saying one has the item is not part of its name
+        two = (toks[first].t, toks[kept[1]].t) if len(kept) > 2 else None
+        if two in _HAVE_PAIRS:
+            kept = kept[2:]
+            continue
+        if toks[first].t in ("мне", "нам") and len(kept) > 1 and not note:
+            kept.pop(0)
             continue
         if toks[first].kind == "p" or toks[first].t in _LEAD_STRIP or toks[first].t in _OPENERS \
                 or (toks[first].t in _EDGE and _dangling(toks, kept)) \

@@ -76,6 +76,12 @@ def tokenize(text: str) -> list[Tok]:
             joined = first.t if (t == "s" and first.t in POSSESSIVE_BASES) else first.t + t
             out.append(Tok(joined, "w", first.s, e, first.glued))
             continue
+        # "ten o clock" (as a speech recogniser writes it) reads as "o'clock"
+        if kind == "w" and t == "clock" and out and out[-1].t in ("o", "o'") and \
+                out[-1].kind == "w":
+            first = out.pop()
+            out.append(Tok("oclock", "w", first.s, e, first.glued))
+            continue
         # "2moro", "2nite": a digit glued to the rest of a day word
         if kind == "w" and glued and out and out[-1].kind == "d" and \
                 (out[-1].t, t) in DIGIT_ALIASES:
