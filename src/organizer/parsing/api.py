@@ -156,6 +156,8 @@ def _resolve_date(m: Mention, today: date) -> date | None:
         return got
     if "rel" in d:
         return today + timedelta(days=d["rel"])
+    if "prev_wd" in d:
+        return today - timedelta(days=(today.weekday() - d["prev_wd"] - 1) % 7 + 1)
     if "dom_wd" in d:
         return next_dom_on_weekday(today, *d["dom_wd"])
     if "wd" in d:

@@ -24,8 +24,9 @@ _REL_DAYS = {
     "сегодня": 0, "today": 0, "todays": 0, "tonight": 0, "tonights": 0, "сегодняшний": 0,
     "завтра": 1, "tomorrow": 1, "tomorrows": 1, "завтрашний": 1,
     "послезавтра": 2, "послепослезавтра": 3, "послезавтрашний": 2,
+    "вчера": -1, "yesterday": -1, "позавчера": -2, "вчерашний": -1,
 }
-_REL_ADJ = {"сегодняшн": 0, "завтрашн": 1, "послезавтрашн": 2}
+_REL_ADJ = {"сегодняшн": 0, "завтрашн": 1, "послезавтрашн": 2, "вчерашн": -1}
 _NEXT = frozenset({"следующий", "следующую", "следующая", "следующее", "следующей",
                    "следующих", "следующие",
                    "следующем", "следующего", "след", "next", "coming", "ближайший",
@@ -122,6 +123,7 @@ def _weekday_token(toks: list[Tok], k: int, strong_ctx: bool) -> tuple[int, int]
     return wd, j
 
 
+_PREV = frozenset({"прошлый", "прошлую", "прошлое", "прошлой", "прошлом", "прошлая"})
 _WD_POD = {"morning": "am", "afternoon": "day", "evening": "pm", "night": "pm"}
 
 
@@ -136,7 +138,13 @@ def match_weekday(toks: list[Tok], i: int) -> Mention | None:
         k += 1
         if k < n and toks[k].t == "the":
             k += 1
-    if k < n and toks[k].t in _NEXT:
+    prev = False
+    if k < n and toks[k].t in _PREV:
+        prev = True
+        k += 1
+    if prev:
+        pass
+    elif k < n and toks[k].t in _NEXT:
         nxt = toks[k].t not in ("ближайший", "ближайшую", "ближайшая", "ближайшее",
                                 "ближайшей", "ближайшем", "coming", "upcoming")
         k += 1
@@ -171,6 +179,8 @@ def match_weekday(toks: list[Tok], i: int) -> Mention | None:
     if j < n and toks[j].t in _WD_POD:
         pod = _WD_POD[toks[j].t]
         j += 1
+    if prev:  # "в прошлую пятницу": the last such day before today
+        return Mention("date", i, j, {"prev_wd": wd, "prep": prep, "pod": pod})
     if after_next:
         return Mention("date", i, j, {"wd": wd, "after_next": True, "prep": prep,
                                       "pod": pod})
