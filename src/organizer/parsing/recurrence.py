@@ -91,6 +91,32 @@ def _weekday_list(toks: list[Tok], k: int, plural_ok: bool) -> tuple[set[int], i
     return days, j
 
 
+def _day_filter(toks: list[Tok], k: int) -> tuple[set[int], int] | None:
+    """Days said after "каждый день"/"every day": "кроме выходных", "except weekends",
+    "с понедельника по пятницу", "from monday to friday", "mon-fri"."""
+    n = len(toks)
+    if k + 1 < n and toks[k].t in ("кроме", "except", "but") and toks[k + 1].t in (
+        "выходных", "weekends", "weekend", "субботы"
+    ):
+        j = k + 2
+        if toks[k + 1].t == "субботы" and j + 1 < n and toks[j].t == "и" and \
+                toks[j + 1].t == "воскресенья":
+            j += 2
+        elif toks[k + 1].t == "субботы":
+            return None
+        return set(_WORKDAYS), j
+    j = k
+    if j < n and toks[j].t in ("с", "со", "from"):
+        j += 1
+    if j + 2 < n and toks[j].t in WEEKDAYS and toks[j + 1].t in ("по", "до", "to", "-",
+                                                                 "through", "thru") \
+            and toks[j + 2].t in WEEKDAYS:
+        a, b = WEEKDAYS[toks[j].t], WEEKDAYS[toks[j + 2].t]
+        if a <= b:
+            return set(range(a, b + 1)), j + 3
+    return None
+
+
 def _rec(i: int, j: int, freq: str, interval: int = 1, byday: set[int] | None = None,
          monthday: int | None = None, pod: str | None = None) -> Mention:
     return Mention("rec", i, j, {"freq": freq, "interval": interval,
@@ -161,6 +187,10 @@ def match_recurrence(toks: list[Tok], i: int) -> Mention | None:
         if f is not None:
             if w in ("день", "day") and j + 1 < n and toks[j + 1].t == "рождения":
                 return None
+            if f == "DAILY" and interval == 1:
+                days = _day_filter(toks, j + 1)
+                if days is not None:  # каждый день кроме выходных, every day mon-fri
+                    return _rec(i, days[1], "WEEKLY", 1, days[0])
             return _rec(i, j + 1, f, interval)
         if w in _POD and _POD[w] is not None:
             return _rec(i, j + 1, "DAILY", interval, pod=_POD[w])
