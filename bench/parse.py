@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/parse.py [--quick] [--failures N]
 
-1. The organizer corpus (tests/data/parse_corpus_*.jsonl): full-match rate (all 7 fields)
-   per language, by the judge of src/organizer/parsing/judge.py.
+1. The organizer corpus (tests/data/parse_corpus_ru/en.jsonl): full-match rate (all 7
+   fields) per language, by the judge of src/organizer/parsing/judge.py; then one line each
+   for the blind held-out set (parse_holdout.jsonl) and the generalisation set
+   (parse_corpus_extra.jsonl). Speed is measured over all three.
 2. The Duckling development sets (shared/nlu/duckling_*_time.jsonl, `organizer: true`
    subset): the start of the time expression compared to the minute, for our grammar
    (`organizer.parsing.api.when`), dateparser and timesense, side by side in this run.
@@ -38,9 +40,24 @@ def load_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def corpus_rows() -> list[dict[str, Any]]:
+    """The main corpus (parse_corpus_ru/en.jsonl)."""
     rows: list[dict[str, Any]] = []
-    for path in sorted(DATA.glob("parse_corpus*.jsonl")):
-        rows.extend(load_jsonl(path))
+    for lang in ("ru", "en"):
+        rows.extend(load_jsonl(DATA / f"parse_corpus_{lang}.jsonl"))
+    return rows
+
+
+# Sets scored beside the corpus, one line each: the blind held-out set and the
+# generalisation set written after the corpus reached 100%.
+EXTRA_SETS = (("held-out (parse_holdout.jsonl)", "parse_holdout.jsonl"),
+              ("extra (parse_corpus_extra.jsonl)", "parse_corpus_extra.jsonl"))
+
+
+def all_rows() -> list[dict[str, Any]]:
+    rows = corpus_rows()
+    for _, name in EXTRA_SETS:
+        if (DATA / name).is_file():
+            rows.extend(load_jsonl(DATA / name))
     return rows
 
 
@@ -59,6 +76,15 @@ def bench_corpus(show: int) -> None:
     print(f"  total: {report.passed}/{report.total} = {report.rate:.1%}")
     if show and report.failures:
         print(report.table(limit=show))
+    for label, name in EXTRA_SETS:
+        path = DATA / name
+        if not path.is_file():
+            continue
+        other = score(load_jsonl(path),
+                      lambda text, now, tz: parse(text, datetime.fromisoformat(now), tz))
+        print(f"  {label}: {other.passed}/{other.total} = {other.rate:.1%}")
+        if show and other.failures:
+            print(other.table(limit=show))
 
 
 # ------------------------------------------------------------------ 2. Duckling sets
@@ -207,7 +233,7 @@ def bench_corpus_starts() -> None:
 def bench_speed(seconds: float) -> None:
     from organizer.parsing import parse
 
-    rows = corpus_rows()
+    rows = all_rows()
     lines = [json.dumps({"text": r["text"], "now": r["now"], "tz": r["tz"]},
                         ensure_ascii=False) for r in rows]
     print("== speed (shared 2-core machine: figures are noisy) ==")
