@@ -321,6 +321,7 @@ def match_explicit_date(toks: list[Tok], i: int, en: bool) -> Mention | None:
         r = _explicit(toks, k2, en)
         if r is not None:
             r[0]["prep"] = prep
+            r[0]["wd_check"] = wdr[0]  # "Fri, Jul 18": the year where they agree
             return Mention("date", i, r[1], r[0])
         # "Thu 15th", "пятница 13-е", "в пятницу 13-го": a weekday and a day of month
         if k2 < n and toks[k2].t == "the":
@@ -336,6 +337,7 @@ def match_explicit_date(toks: list[Tok], i: int, en: bool) -> Mention | None:
     data, j = r
     # a weekday after: "Jul 18, Fri"
     if j + 1 < n and toks[j].t == "," and WEEKDAYS.get(toks[j + 1].t) is not None:
+        data["wd_check"] = WEEKDAYS[toks[j + 1].t]
         j += 2
     data["prep"] = prep
     del wd
@@ -349,10 +351,10 @@ _NOT_DAY_AFTER = frozenset({"этаж", "этаже", "floor", "place", "мес�
 
 def next_dom_on_weekday(today: date, day: int, wd: int) -> date | None:
     """The nearest `day` of a month that is today or later and falls on weekday `wd`
-    ("Thursday the 15th") within three months; else the nearest `day` (the writer more
-    likely slipped on the weekday than meant a date half a year away)."""
+    ("Thursday the 15th", as Duckling reads it); the nearest `day` alone when none does
+    within 28 months."""
     y, m = today.year, today.month
-    for _ in range(3):
+    for _ in range(28):
         d = safe_date(y, m, day)
         if d is not None and d >= today and d.weekday() == wd:
             return d
@@ -550,12 +552,21 @@ def match_date_range(toks: list[Tok], i: int, en: bool) -> Mention | None:
 
 
 def resolve_dm(today: date, d: dict) -> date | None:
-    """A {'dm': (day, month), 'year': y} part to a date."""
+    """A {'dm': (day, month), 'year': y} part to a date. With a weekday said beside a date
+    without a year ("Fri, Jul 18"), the first year in which they agree (within 11 years),
+    else the nearest date."""
     day, month = d["dm"]
     y = d.get("year")
     if y is not None:
         return safe_date(y, month, day)
-    return next_day_month(today, month, day)
+    got = next_day_month(today, month, day)
+    wd = d.get("wd_check")
+    if got is not None and wd is not None and got.weekday() != wd:
+        for year in range(got.year + 1, got.year + 12):
+            cand = safe_date(year, month, day)
+            if cand is not None and cand.weekday() == wd:
+                return cand
+    return got
 
 
 _END_WORDS = frozenset({"конца", "концу", "конец", "конце", "end"})

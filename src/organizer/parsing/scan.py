@@ -186,7 +186,7 @@ def scan(toks: list[Tok], en: bool, new_time: bool = False, gate: bool = True
 
 
 def _day_word(m: Mention) -> bool:
-    return m.kind == "date" and ("rel" in m.data or "wd" in m.data) and m["pod"] is None
+    return m.kind == "date" and ("rel" in m.data or "wd" in m.data)
 
 
 def _bare_hour(toks: list[Tok], k: int) -> Mention | None:
@@ -216,7 +216,7 @@ def _bare_hours(toks: list[Tok], out: list[Mention]) -> list[Mention]:
             k > 0 and toks[k - 1].t in ("-", "/", ".", ":", ",") and toks[k].glued
         ):
             t = _bare_hour(toks, k)
-            if t is not None and t.j == m.i:
+            if t is not None and t.j == m.i:  # "9 tomorrow (morning)"
                 out.append(t)
                 break
         k = m.j
