@@ -292,6 +292,11 @@ def _infinitive(word: str) -> bool:
     return word.endswith(("ть", "ться", "чь", "чься", "сти", "зти"))
 
 
+def _only_time_after(toks: list[Tok], h: Hit, covered: set[int]) -> bool:
+    """Nothing but time words and punctuation after hit h ("напомни, что у меня завтра")."""
+    return all(k in covered or toks[k].kind == "p" for k in range(h.j, len(toks)))
+
+
 def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_time: bool
               ) -> tuple[str, bool, list[Hit]]:
     """(intent, is_reminder, command hits to drop from the title)."""
@@ -320,7 +325,9 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
             h.i <= first_word + 2 or all(
                 k in covered or toks[k].kind == "p" or toks[k].t in _AGENDA_GLUE
                 for k in range(first_word, h.i))
-        ) and not any((c.intent in _COMMANDS or (c.intent == "task" and c.group == ""))
+        ) and not any((c.intent in _COMMANDS or (c.intent == "task" and c.group in (
+            "", "reminder") and not (_only_time_after(toks, h, covered) and any(
+                r.group == "reminder" and r.i <= c.i < r.j for r in free))))
                       and c.i < h.i for c in free):
             return "agenda", False, [h]
     # "meetings this week?", "встречи на завтра?": a plural list word asked about
