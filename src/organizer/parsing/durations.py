@@ -178,6 +178,12 @@ def match_relative(toks: list[Tok], i: int) -> Mention | None:
                 return Mention("rel", i, num.j, {"amount": {_unit(toks[k].t): num.value}})
         r = amount(toks, k)
         if r is None:
+            # "text Sarah in 5", "перезвоню через 10": a bare count at the end is minutes
+            num = card(toks, k)
+            if num is not None and t in ("in", "через") and 1 <= num.value <= 60 and (
+                num.j >= n or toks[num.j].kind == "p"
+            ):
+                return Mention("rel", i, num.j, {"amount": {"minutes": num.value}})
             return None
         out, j = r
         if t == "in" and j < n and toks[j].t == "time":

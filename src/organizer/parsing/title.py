@@ -24,7 +24,8 @@ _EDGE = frozenset(
 _FILLER = frozenset(_words("пожалуйста плиз please pls plz позже раньше later earlier ish"))
 # Conversational openers dropped from the start of a title ("давай перенесём …").
 _OPENERS = frozenset(_words("давай давайте можно можешь можете слушай ну так let's lets "
-                            "can could would you ok okay so hey"))
+                            "can could would you ok okay so hey hmm hm uh um umm er erm "
+                            "эм ээ эээ мм ммм хм короче вот"))
 # Glue right after a command word: "напомни мне (о том) что …", "remind me to …".
 _AFTER_COMMAND = frozenset(_words(
     "мне меня нам нас me us to that что чтобы о об про том about of the my мой мою моё мое "
