@@ -351,10 +351,10 @@ _NOT_DAY_AFTER = frozenset({"этаж", "этаже", "floor", "place", "мес�
 
 def next_dom_on_weekday(today: date, day: int, wd: int) -> date | None:
     """The nearest `day` of a month that is today or later and falls on weekday `wd`
-    ("Thursday the 15th", as Duckling reads it); the nearest `day` alone when none does
-    within 28 months."""
+    ("Thursday the 15th", as Duckling reads it) within a year; else the nearest `day`
+    (the writer slipped on the weekday)."""
     y, m = today.year, today.month
-    for _ in range(28):
+    for _ in range(12):
         d = safe_date(y, m, day)
         if d is not None and d >= today and d.weekday() == wd:
             return d
@@ -553,8 +553,8 @@ def match_date_range(toks: list[Tok], i: int, en: bool) -> Mention | None:
 
 def resolve_dm(today: date, d: dict) -> date | None:
     """A {'dm': (day, month), 'year': y} part to a date. With a weekday said beside a date
-    without a year ("Fri, Jul 18"), the first year in which they agree (within 11 years),
-    else the nearest date."""
+    without a year ("Fri, Jul 18"), the nearest date or the one a year later, whichever
+    falls on that weekday; else the nearest date (the writer slipped on the weekday)."""
     day, month = d["dm"]
     y = d.get("year")
     if y is not None:
@@ -562,7 +562,7 @@ def resolve_dm(today: date, d: dict) -> date | None:
     got = next_day_month(today, month, day)
     wd = d.get("wd_check")
     if got is not None and wd is not None and got.weekday() != wd:
-        for year in range(got.year + 1, got.year + 12):
+        for year in range(got.year + 1, got.year + 2):
             cand = safe_date(year, month, day)
             if cand is not None and cand.weekday() == wd:
                 return cand
