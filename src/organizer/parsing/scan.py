@@ -198,6 +198,15 @@ def _bare_hour(toks: list[Tok], k: int) -> Mention | None:
     return Mention("time", k, c[1], {"clock": c[0], "prep": None, "deadline": False})
 
 
+# Nouns that take a number as a name, not a time ("room 5 tomorrow", "кабинет 3 завтра").
+_NUMBERED = frozenset(str.split(
+    "room rooms gate floor level table bus route platform apt apartment unit building "
+    "suite desk line chapter page step task item ticket order no number # № "
+    "кабинет кабинете аудитория аудитории комната комнате этаж этаже дом доме квартира "
+    "квартире офис офисе автобус маршрут маршрутка платформа страница глава пункт задача "
+    "номер заказ корпус корпусе подъезд"))
+
+
 def _bare_hours(toks: list[Tok], out: list[Mention]) -> list[Mention]:
     """A number standing right before a day word ("dentist 9 tomorrow", "call mom six
     tomorrow") or right after one at the end of the message or before punctuation ("встреча
@@ -214,7 +223,7 @@ def _bare_hours(toks: list[Tok], out: list[Mention]) -> list[Mention]:
         k = m.i - 1
         if k >= 0 and k not in covered and toks[k].kind in ("d", "w") and not (
             k > 0 and toks[k - 1].t in ("-", "/", ".", ":", ",") and toks[k].glued
-        ):
+        ) and not (k > 0 and toks[k - 1].t in _NUMBERED):
             t = _bare_hour(toks, k)
             if t is not None and t.j == m.i:  # "9 tomorrow (morning)"
                 out.append(t)
