@@ -417,7 +417,7 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
     for m in mentions:
         if m.kind == "time" and m["same"]:  # "в это же время": now's clock time
             m.data["clock"] = Clock(now.hour, now.minute, "fixed")
-    has_time = any(m.kind not in ("pod",) for m in mentions)
+    has_time = any(m.kind not in ("pod", "approx") for m in mentions)
     if force_intent is None:
         intent, reminder, cmd_hits = _classify(toks, hits, mentions, has_time)
     else:

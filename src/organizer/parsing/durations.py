@@ -170,6 +170,12 @@ def match_relative(toks: list[Tok], i: int) -> Mention | None:
         k = i + 1
         if t == "in" and toks[k].t == "about":
             k += 1
+        # "через 2-3 дня", "in 2-3 weeks": the nearer end of a rough range
+        a = card(toks, k)
+        if a is not None and a.j + 1 < n and toks[a.j].t in ("-", "–", "или", "or"):
+            b = card(toks, a.j + 1)
+            if b is not None and b.j < n and _unit(toks[b.j].t) and b.value > a.value:
+                return Mention("rel", i, b.j + 1, {"amount": {_unit(toks[b.j].t): a.value}})
         # "через минут 10", "через часа два" (spoken): a counted form of the unit before
         # the number; "через час", "через неделю" alone stay one unit
         if t in ("через", "спустя") and toks[k].t in _COUNTED_UNITS:
@@ -188,6 +194,11 @@ def match_relative(toks: list[Tok], i: int) -> Mention | None:
         out, j = r
         if t == "in" and j < n and toks[j].t == "time":
             return None
+        # "через неделю-две", "через 2-3 дня": the nearer end of a rough range
+        if j + 1 < n and toks[j].t in ("-", "–", "или") and card(toks, j + 1) is not None:
+            j = card(toks, j + 1).j  # type: ignore[union-attr]
+            if j < n and _unit(toks[j].t):
+                j += 1
         return Mention("rel", i, j, {"amount": out})
     # "минут через 10", "часа через два" (spoken approximation)
     u = _unit(t) if toks[i].kind == "w" else None

@@ -187,11 +187,13 @@ BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MINUTE_WORDS = frozenset(
     ["минута", "минуты", "минут", "минуту", "минутку", "минутки", "мин", "м", "minute", "minutes", "min", "mins"]
 )
-HOUR_WORDS = frozenset(["час", "часа", "часов", "часик", "часика", "ч", "hour", "hours", "hr", "hrs", "h"])
+HOUR_WORDS = frozenset(["час", "часа", "часов", "часик", "часика", "часок", "часочек", "ч", "hour",
+                        "hours", "hr", "hrs", "h"])
 SECOND_WORDS = frozenset(["секунда", "секунды", "секунд", "секунду", "сек", "second", "seconds", "sec", "secs"])
-DAY_WORDS = frozenset(["день", "дня", "дней", "day", "days"])
+DAY_WORDS = frozenset(["день", "дня", "дней", "денек", "денька", "деньков", "day", "days"])
 DAY24_WORDS = frozenset(["сутки", "суток"])  # a day of 24 hours: elapsed time
-WEEK_WORDS = frozenset(["неделя", "неделю", "недели", "недель", "неделе", "week", "weeks"])
+WEEK_WORDS = frozenset(["неделя", "неделю", "недели", "недель", "неделе", "недельку", "недельки",
+                        "week", "weeks"])
 MONTH_WORDS = frozenset(["месяц", "месяца", "месяцев", "месяцу", "month", "months"])
 YEAR_WORDS = frozenset(["год", "года", "лет", "году", "year", "years"])
 

@@ -49,6 +49,12 @@ def match_pod(toks: list[Tok], i: int) -> Mention | None:
         return Mention("pod", i, i + 2, {"pod": "night"})  # "в ночь с пятницы на субботу"
     if t == "на" and i + 1 < n and toks[i + 1].t in ("вечер", "утро"):
         return Mention("pod", i, i + 2, {"pod": "pm" if toks[i + 1].t == "вечер" else "am"})
+    if t == "ближе" and i + 2 < n and toks[i + 1].t in ("к", "ко") and \
+            toks[i + 2].t in _POD_WORDS:  # "ближе к вечеру"
+        return Mention("pod", i, i + 3, {"pod": _POD_WORDS[toks[i + 2].t]})
+    if t == "где" and i + 3 < n and toks[i + 1].t == "-" and toks[i + 2].t in ("то",
+                                                                              "нибудь"):
+        return Mention("approx", i, i + 3)  # "где-нибудь в четверг": the rest is read next
     if t in ("после", "до") and i + 1 < n and toks[i + 1].t == "обеда":
         return Mention("pod", i, i + 2, {"pod": "day" if t == "после" else "am"})
     if t in ("с", "со") and i + 1 < n and toks[i + 1].t == "утра":
@@ -125,7 +131,7 @@ _STARTERS = frozenset(
         "половине половину at tomorrow всю целую следующие ближайшие следующих ближайших "
         "upcoming coming over during часов часа часиков часам часикам где где-то начале начала начало beginning "
         "минут минуты минуток дней дня недели недель месяцев месяца "
-        "start same то during прошлый прошлую прошлое прошлой прошлом прошлая следующем этом текущем первый первую второй вторую третий третью четвертый "
+        "start same то during ближе прошлый прошлую прошлое прошлой прошлом прошлая следующем этом текущем первый первую второй вторую третий третью четвертый "
         "четвертую последний последнюю последнее first second third fourth last day"
     ))
 )

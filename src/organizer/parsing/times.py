@@ -33,7 +33,8 @@ LOOSE_PREPS = frozenset({"в", "во", "к", "ко", "до", "около", "at",
 STRONG_PREPS = LOOSE_PREPS | frozenset({"на", "for", "from", "с", "со", "после", "after",
                                         "before", "перед", "to"})
 DEADLINE_PREPS = frozenset({"к", "ко", "до", "by", "until", "till", "til", "before", "due"})
-HOUR_NOUNS = frozenset({"час", "часа", "часов", "ч", "oclock", "hours", "hour", "часам"})
+HOUR_NOUNS = frozenset({"час", "часа", "часов", "ч", "oclock", "hours", "hour", "часам",
+                        "часиков", "часика"})
 # Words after a bare number that show it is not a clock time ("в 2 раза", "at 5 stores").
 _NOT_CLOCK_AFTER = (
     MINUTE_WORDS | (DAY_WORDS - {"день", "day"}) | WEEK_WORDS | MONTH_WORDS | YEAR_WORDS | frozenset(MONTHS)
