@@ -622,6 +622,14 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
         if end_clock is not None:
             eh, em = end_clock
             e = local(start.date(), eh, em, zone, tzo)
+            end_c = time_m["end"] if time_m is not None and time_m.kind == "trange" else None
+            if e <= start and end_c is not None and end_c.mark is None and \
+                    1 <= end_c.h <= 11 and eh < 12:
+                # "с 7 до 9", "between seven and nine": a bare end hour is the first such
+                # hour after the start (21:00), not the next morning
+                e2 = local(start.date(), eh + 12, em, zone, tzo)
+                if e2 > start:
+                    e = e2
             if e <= start:
                 e = local(start.date() + timedelta(days=1), eh, em, zone, tzo)
             if e <= start:

@@ -194,6 +194,9 @@ def match_recurrence(toks: list[Tok], i: int) -> Mention | None:
             return _rec(i, j + 1, f, interval)
         if w in _POD and _POD[w] is not None:
             return _rec(i, j + 1, "DAILY", interval, pod=_POD[w])
+        # every January 1st, every March 3: yearly; the date grammar reads the date
+        if w in MONTHS and j + 1 < n and day_number(toks, j + 1) is not None:
+            return _rec(i, j, "YEARLY", interval)
         # каждое 1-е число, каждое первое число, каждого 15 числа
         dn = day_number(toks, j)
         if dn is not None:
