@@ -432,6 +432,8 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
     reschedule = intent == "reschedule"
     f = _collect(mentions, today, moved_ok=reschedule)
     if reschedule:
+        # "move lunch to tomorrow same time": the item's own time, which it keeps
+        f.times = [m for m in f.times if not m["same"]]
         # "перенеси встречу в 15 на завтра": what comes before the first "на/to" names the
         # item as it was; only the new date or time counts.
         new_at = min((m.i for m in mentions if m.kind in ("date", "time")

@@ -82,8 +82,9 @@ def match_same_time(toks: list[Tok], i: int) -> Mention | None:
     # English only before a day: "same time tomorrow", "at the same time next week"
     if k + 1 < n and toks[k].t == "the":
         k += 1
-    if k + 2 < n and toks[k].t == "same" and toks[k + 1].t == "time" and (
-        toks[k + 2].t in dates._REL_DAYS or toks[k + 2].t in ("next", "on", "in")
+    if k + 1 < n and toks[k].t == "same" and toks[k + 1].t == "time" and (
+        k + 2 >= n or toks[k + 2].kind == "p"
+        or toks[k + 2].t in dates._REL_DAYS or toks[k + 2].t in ("next", "on", "in")
         or toks[k + 2].t in WEEKDAYS
     ):
         return Mention("time", i, k + 2, {"same": True, "prep": None})

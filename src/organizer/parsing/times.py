@@ -459,7 +459,7 @@ def match_time(toks: list[Tok], i: int, loose_na: bool = False) -> Mention | Non
         k = i + 1
         if t in ("в", "во") and k < n and toks[k].t == "районе":
             k += 1
-    loose = prep in LOOSE_PREPS or (loose_na and prep in ("на", "to"))
+    loose = prep in LOOSE_PREPS or (loose_na and prep in ("на", "to", "с", "со", "from"))
     r = clock(toks, k, loose=loose)
     if r is None:
         return None
@@ -531,4 +531,5 @@ def match_time_range(toks: list[Tok], i: int) -> Mention | None:
             and c1.h < 12 and c2.h > c1.h:
         c2 = c2.with_mark(c1.mark)
     return Mention("trange", i, j2, {"start": c1, "end": c2,
-                                     "moved": t == "from" and sep == "to"})
+                                     "moved": (t in ("from", "с", "со") and sep in ("to", "на"))
+                                     or (not opened and sep == "to")})
