@@ -393,6 +393,10 @@ def match_day_of_month(toks: list[Tok], i: int) -> Mention | None:
             which = "this" if toks[k3].t in ("this", "current") else "next"
             return Mention("date", i, k3 + 2, {"dom": dn.value, "month_of": which,
                                                 "prep": prep})
+    # "the first of the month", "1st of the month": the coming such day
+    if k2 + 2 < n and toks[k2].t == "of" and toks[k2 + 1].t == "the" and \
+            toks[k2 + 2].t == "month":
+        return Mention("date", i, k2 + 3, {"dom": dn.value, "prep": prep})
     if k2 + 1 < n and toks[k2].t in ("следующего", "этого", "текущего") and \
             toks[k2 + 1].t == "месяца":
         which = "next" if toks[k2].t == "следующего" else "this"
@@ -414,6 +418,22 @@ def match_last_day(toks: list[Tok], i: int) -> Mention | None:
         k += 1
         if toks[k].t == "the" and k + 1 < n:
             k += 1
+    if k + 1 < n and toks[k].t in ("first", "первый") and toks[k + 1].t in ("day", "день"):
+        # "в первый день месяца", "the first day of next month": the coming 1st
+        j = k + 2
+        if j < n and toks[j].t in ("of", "in"):
+            j += 1
+            if j < n and toks[j].t in ("the", "this"):
+                j += 1
+        which = None
+        if j < n and toks[j].t in ("next", "следующего"):
+            which, j = "next", j + 1
+        if j < n and toks[j].t in ("месяца", "month"):
+            data = {"dom": 1, "prep": toks[i].t}
+            if which:
+                data["month_of"] = "next"
+            return Mention("date", i, j + 1, data)
+        return None
     if k + 1 >= n or toks[k].t not in ("last", "последний") or toks[k + 1].t not in (
         "day", "день"
     ):
