@@ -554,8 +554,8 @@ def match_date_range(toks: list[Tok], i: int, en: bool) -> Mention | None:
         return None
     if "day" in pa and "day" in pb:
         return None
-    if "wd" in pa and not opened:
-        return None
+    if "wd" in pa and not opened and sep not in ("to", "through", "thru", "-", "–", "—"):
+        return None  # "monday to wednesday", "пн-ср"; "понедельник по среду" needs "с"
     # "13 - 15 июля": fill the month from the other end
     if "day" in pa:
         if "dm" not in pb:
@@ -568,7 +568,8 @@ def match_date_range(toks: list[Tok], i: int, en: bool) -> Mention | None:
     if "dm" in pa and "dm" in pb and pa.get("year") is None and pb.get("year") is not None:
         pa = dict(pa, year=pb["year"])  # "с 14.10 по 15.10.2018"
     return Mention("drange", i, j2, {"a": pa, "b": pb,
-                                     "moved": toks[i].t == "from" and sep == "to"})
+                                     "moved": (toks[i].t == "from" or not opened)
+                                     and sep == "to"})
 
 
 def resolve_dm(today: date, d: dict) -> date | None:

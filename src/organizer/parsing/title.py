@@ -39,7 +39,7 @@ _PRONOUNS = frozenset(_words("it this that them these those это этот эт
 _NOTE_NOUNS = frozenset(_words("идею идея мысль мысли заметку заметка note idea thought"))
 # At the start, only conjunctions and articles go for sure; a preposition stays when a word
 # follows it ("на даче", "к врачу"), since the grammar already took its own prepositions.
-_LEAD_STRIP = frozenset(_words("и а или also then потом также еще ещё тоже and or the я мы"))
+_LEAD_STRIP = frozenset(_words("и а или also then потом также еще ещё тоже and or the я мы i we"))
 
 
 def _dangling(toks: list[Tok], kept: list[int]) -> bool:
