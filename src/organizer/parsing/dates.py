@@ -224,6 +224,9 @@ def match_relative_day(toks: list[Tok], i: int) -> Mention | None:
     elif j < n and toks[j].t in _WD_POD:  # "tomorrow night", "today afternoon"
         data["pod"] = _WD_POD[toks[j].t]
         j += 1
+    elif j + 1 < n and toks[j].t in ("early", "late") and toks[j + 1].t in _WD_POD:
+        data["pod"] = _WD_POD[toks[j + 1].t]  # "tomorrow early morning"
+        j += 2
     return Mention("date", i, j, data)
 
 

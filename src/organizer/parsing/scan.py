@@ -49,6 +49,16 @@ def match_pod(toks: list[Tok], i: int) -> Mention | None:
         return Mention("pod", i, i + 2, {"pod": "night"})  # "в ночь с пятницы на субботу"
     if t == "на" and i + 1 < n and toks[i + 1].t in ("вечер", "утро"):
         return Mention("pod", i, i + 2, {"pod": "pm" if toks[i + 1].t == "вечер" else "am"})
+    if t in ("рано", "поздно", "early", "late") and i + 1 < n and (
+        toks[i + 1].t in _POD_WORDS or toks[i + 1].t in ("in", "this")
+    ):
+        inner = match_pod(toks, i + 1)  # "рано утром", "поздно вечером", "early morning"
+        if inner is not None:
+            return Mention("pod", i, inner.j, inner.data)
+        return None
+    if t in ("early", "late") and i + 1 < n and toks[i + 1].t in ("morning", "evening",
+                                                                  "afternoon", "night"):
+        return Mention("pod", i, i + 2, {"pod": _POD_WORDS.get(toks[i + 1].t, "pm")})
     if t == "ближе" and i + 2 < n and toks[i + 1].t in ("к", "ко") and \
             toks[i + 2].t in _POD_WORDS:  # "ближе к вечеру"
         return Mention("pod", i, i + 3, {"pod": _POD_WORDS[toks[i + 2].t]})
@@ -132,7 +142,7 @@ _STARTERS = frozenset(
         "половине половину at tomorrow всю целую следующие ближайшие следующих ближайших "
         "upcoming coming over during часов часа часиков часам часикам где где-то начале начала начало beginning "
         "минут минуты минуток дней дня недели недель месяцев месяца "
-        "start same то during ближе прошлый прошлую прошлое прошлой прошлом прошлая следующем этом текущем первый первую второй вторую третий третью четвертый "
+        "start same то during ближе рано поздно early late прошлый прошлую прошлое прошлой прошлом прошлая следующем этом текущем первый первую второй вторую третий третью четвертый "
         "четвертую последний последнюю последнее first second third fourth last day"
     ))
 )
