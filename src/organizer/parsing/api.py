@@ -201,6 +201,19 @@ def _collect(mentions: list[Mention], today: date, moved_ok: bool = False) -> Fo
             b = m["b"]
             d = resolve_dm(today, b) if "dm" in b else next_weekday(today, b["wd"])
             f.dates.append((Mention("date", m.i, m.j, {"prep": "to"}), d))
+        elif k == "drange" and f.drange is None and "dom" in m["a"]:
+            a = next_day_of_month(today, m["a"]["dom"])
+            b = None
+            if a is not None:
+                y, mo = a.year, a.month
+                for _ in range(3):
+                    b = safe_date(y, mo, m["b"]["dom"])
+                    if b is not None and b >= a:
+                        break
+                    b = None
+                    y, mo = (y + 1, 1) if mo == 12 else (y, mo + 1)
+            if a is not None and b is not None:
+                f.drange = (a, b)
         elif k == "drange" and f.drange is None:
             a = resolve_dm(today, m["a"]) if "dm" in m["a"] else next_weekday(today, m["a"]["wd"])
             if "dm" in m["b"]:

@@ -549,6 +549,7 @@ def match_date_range(toks: list[Tok], i: int, en: bool) -> Mention | None:
     j += 1
     if j < n and toks[j].t == "the":
         j += 1
+    j0 = j
     b = day_parts(toks, j, en)
     if b is None:
         return None
@@ -556,6 +557,13 @@ def match_date_range(toks: list[Tok], i: int, en: bool) -> Mention | None:
     if ("wd" in pa) != ("wd" in pb):
         return None
     if "day" in pa and "day" in pb:
+        # "с двадцатого по двадцать пятое", "с 20 по 25": days of the coming month
+        # stretch; "до" only with ordinals ("с 9 до 18" is a span of hours)
+        ordinal_words = toks[k].kind == "w" and toks[j0].kind == "w"
+        if opened and (sep == "по" or (ordinal_words and sep in ("до", "-", "–"))) and \
+                pa["day"] != pb["day"]:
+            return Mention("drange", i, j2, {"a": {"dom": pa["day"]}, "b": {"dom": pb["day"]},
+                                             "moved": False})
         return None
     if "wd" in pa and not opened and sep not in ("to", "through", "thru", "-", "–", "—"):
         return None  # "monday to wednesday", "пн-ср"; "понедельник по среду" needs "с"
