@@ -21,6 +21,7 @@ from organizer.parsing.dates import (
     period_end,
     period_start,
     resolve_dm,
+    resolve_month_name,
     resolve_nth_weekday,
     safe_date,
 )
@@ -156,6 +157,8 @@ def _resolve_date(m: Mention, today: date) -> date | None:
         return got
     if "rel" in d:
         return today + timedelta(days=d["rel"])
+    if "month_name" in d:
+        return resolve_month_name(today, d)
     if "prev_wd" in d:
         return today - timedelta(days=(today.weekday() - d["prev_wd"] - 1) % 7 + 1)
     if "dom_wd" in d:
@@ -547,6 +550,11 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
         rng: tuple[date, date] | None = None
         if f.drange is not None:
             rng = (f.drange[0], f.drange[1] + timedelta(days=1))
+        elif date_m is not None and date_m[0]["month_name"] and not date_m[0]["part"] \
+                and day is not None:
+            # "что у меня в декабре": the whole month (from today when it is this one)
+            first = date(day.year, day.month, 1)
+            rng = (max(first, today), add_months(first, 1))
         elif day is not None:
             rng = (day, day + timedelta(days=1))
         elif week_m is not None:

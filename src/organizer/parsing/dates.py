@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from organizer.parsing.lexicon import (
+    AMBIGUOUS_MONTHS,
     FREE_WEEKDAYS,
     MONTHS,
     WEAK_WEEKDAYS,
@@ -781,3 +782,63 @@ def resolve_nth_weekday(today: date, d: dict) -> date | None:
             return got
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return None
+
+
+_MONTH_PART = {
+    "начале": "start", "начало": "start", "начала": "start", "beginning": "start",
+    "start": "start", "early": "start",
+    "середине": "mid", "середина": "mid", "middle": "mid", "mid": "mid",
+    "конце": "end", "конец": "end", "конца": "end", "концу": "end", "end": "end",
+    "late": "end",
+}
+_MONTH_PREPS = frozenset({"в", "во", "на", "к", "ко", "до", "in", "during", "by", "until",
+                          "till", "for", "of", "this", "next"})
+
+
+def match_month_name(toks: list[Tok], i: int) -> Mention | None:
+    """A month said alone: "в декабре", "in July", "в конце декабря", "до конца декабря",
+    "by the end of December", "в начале января", "mid March"."""
+    n = len(toks)
+    k = i
+    prep = None
+    if toks[k].t in _MONTH_PREPS and k + 1 < n:
+        prep = toks[k].t
+        k += 1
+    if k < n and toks[k].t == "the":
+        k += 1
+    part = None
+    if k < n and toks[k].t in _MONTH_PART:
+        part = _MONTH_PART[toks[k].t]
+        k += 1
+        if k < n and toks[k].t == "of":
+            k += 1
+    if k >= n or toks[k].kind != "w" or toks[k].t not in MONTHS:
+        return None
+    t = toks[k].t
+    if prep is None and part is None:
+        return None  # a month name alone ("декабрь", "may") is not a time phrase
+    if len(t) <= 3 and t not in ("май", "мая", "мае", "may") and part is None:
+        return None  # "dec", "мар" after a preposition are too short to be sure
+    if t in AMBIGUOUS_MONTHS and prep in ("this", "of", "for") and part is None:
+        return None
+    mo = MONTHS[t]
+    year, j = _year_at(toks, k + 1)
+    return Mention("date", i, j, {"month_name": mo, "part": part, "year": year,
+                                  "prep": prep})
+
+
+def resolve_month_name(today: date, d: dict) -> date:
+    """The day a month said alone stands for: its start (today when it is this month),
+    its middle (the 15th) or its end (last day); the coming such month."""
+    mo = d["month_name"]
+    y = d.get("year") or (today.year if mo >= today.month else today.year + 1)
+    part = d.get("part")
+    if part == "end":
+        return date(y, mo, last_day(y, mo))
+    day = 15 if part == "mid" else 1
+    got = date(y, mo, day)
+    if got < today and (y, mo) == (today.year, today.month) and part != "mid":
+        return today
+    if got < today and part == "mid":
+        return today
+    return got

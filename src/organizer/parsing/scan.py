@@ -11,6 +11,7 @@ from organizer.parsing.dates import (
     match_explicit_date,
     match_last_day,
     match_month,
+    match_month_name,
     match_nth_weekday,
     match_period_end,
     match_relative_day,
@@ -142,7 +143,7 @@ _STARTERS = frozenset(
         "половине половину at tomorrow всю целую следующие ближайшие следующих ближайших "
         "upcoming coming over during часов часа часиков часам часикам где где-то начале начала начало beginning "
         "минут минуты минуток дней дня недели недель месяцев месяца "
-        "start same то during ближе рано поздно early late прошлый прошлую прошлое прошлой прошлом прошлая следующем этом текущем первый первую второй вторую третий третью четвертый "
+        "start same то during середине середина middle mid early late beginning конце конец конца концу начале начало ближе рано поздно early late прошлый прошлую прошлое прошлой прошлом прошлая следующем этом текущем первый первую второй вторую третий третью четвертый "
         "четвертую последний последнюю последнее first second third fourth last day"
     ))
 )
@@ -174,6 +175,7 @@ def scan(toks: list[Tok], en: bool, new_time: bool = False, gate: bool = True
         match_relative_day,
         match_week,
         match_month,
+        match_month_name,
         match_nth_weekday,
         match_last_day,
         match_period_end,
