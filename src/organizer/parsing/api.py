@@ -19,6 +19,7 @@ from organizer.parsing.dates import (
     next_week_day,
     next_weekday,
     period_end,
+    period_mid,
     period_start,
     resolve_dm,
     resolve_month_name,
@@ -173,6 +174,8 @@ def _resolve_date(m: Mention, today: date) -> date | None:
         return resolve_dm(today, d)
     if "period_end" in d:
         return period_end(today, d["period_end"], d["which"])
+    if "period_mid" in d:
+        return period_mid(today, d["period_mid"], d["which"])
     if "period_start" in d:
         return period_start(today, d["period_start"], d["which"])
     if "dom" in d:

@@ -620,6 +620,19 @@ def match_period_end(toks: list[Tok], i: int) -> Mention | None:
     if k < n and toks[k].t in ("eod", "eow", "eom", "eoy"):
         return Mention("date", i, k + 1, {"period_end": _PERIODS[toks[k].t], "which": "this",
                                           "prep": toks[i].t})
+    if k < n and toks[k].t in ("середине", "середина", "middle", "mid"):
+        k2 = k + 1
+        if k2 < n and toks[k2].t == "of":
+            k2 += 1
+        if k2 < n and toks[k2].t in ("the", "this", "этой", "этого"):
+            k2 += 1
+        which = "this"
+        if k2 < n and toks[k2].t in ("next", "следующей", "следующего"):
+            which, k2 = "next", k2 + 1
+        if k2 < n and _PERIODS.get(toks[k2].t) in ("week", "month"):
+            return Mention("date", i, k2 + 1, {"period_mid": _PERIODS[toks[k2].t],
+                                               "which": which, "prep": toks[i].t})
+        return None
     if k >= n or toks[k].t not in _END_WORDS | _START_WORDS:
         return None
     start = toks[k].t in _START_WORDS
@@ -842,3 +855,22 @@ def resolve_month_name(today: date, d: dict) -> date:
     if got < today and part == "mid":
         return today
     return got
+
+
+def period_mid(today: date, period: str, which: str) -> date:
+    """The middle of a week (Wednesday) or month (the 15th), today or later."""
+    if period == "week":
+        monday = today - timedelta(days=today.weekday())
+        if which == "next":
+            monday += timedelta(days=7)
+        wed = monday + timedelta(days=2)
+        return wed if wed >= today else wed + timedelta(days=7)
+    first = date(today.year, today.month, 1)
+    if which == "next":
+        first = date(today.year + 1, 1, 1) if today.month == 12 else \
+            date(today.year, today.month + 1, 1)
+    mid = first.replace(day=15)
+    if mid < today:
+        mid = (date(mid.year + 1, 1, 15) if mid.month == 12
+               else date(mid.year, mid.month + 1, 15))
+    return mid
