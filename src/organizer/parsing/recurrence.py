@@ -227,6 +227,10 @@ def match_recurrence(toks: list[Tok], i: int) -> Mention | None:
         wl = _weekday_list(toks, k + 1, plural_ok=True)
         if wl is not None and toks[k + 1].t in WEEKDAYS_PLURAL:
             return _rec(i, wl[1], "WEEKLY", 1, wl[0])
+        # "по пн и ср": abbreviations repeat when two or more are listed ("по пт" alone
+        # may be "until Friday")
+        if wl is not None and len(wl[0]) >= 2 and len(toks[k + 1].t) <= 3:
+            return _rec(i, wl[1], "WEEKLY", 1, wl[0])
         return None
     if t in ("в", "on") and k + 1 < n and toks[k + 1].t in ("будни", "weekdays"):
         return _rec(i, k + 2, "WEEKLY", 1, _WORKDAYS)
