@@ -247,8 +247,8 @@ def clock(toks: list[Tok], k: int, loose: bool, rel_to: bool = True
         mm = int(toks[j + 1].t)
         if mm > 59:
             return None
-        if toks[j].t == "." and not loose and mm <= 12:
-            return None  # "1.12" is a date
+        if toks[j].t == "." and not loose and 1 <= mm <= 12:
+            return None  # "1.12" is a date; "10.00" is not
         if j + 3 < n and toks[j + 2].t in (".", "/") and toks[j + 2].glued and \
                 toks[j + 3].kind == "d" and toks[j + 3].glued:
             return None  # 10.12.2026

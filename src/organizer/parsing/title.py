@@ -3,6 +3,8 @@ removed, edges tidied, first letter capitalised."""
 
 from __future__ import annotations
 
+import re
+
 from organizer.parsing.intent import Hit
 from organizer.parsing.mention import Mention
 from organizer.parsing.tokens import Tok
@@ -25,7 +27,9 @@ _FILLER = frozenset(_words("пожалуйста плиз please pls plz поз�
 # Conversational openers dropped from the start of a title ("давай перенесём …").
 _OPENERS = frozenset(_words("давай давайте можно можешь можете слушай ну так let's lets "
                             "can could would you ok okay so hey hmm hm uh um umm er erm "
-                            "эм ээ эээ мм ммм хм короче вот"))
+                            "эм ээ эээ мм ммм хм короче вот ок окей тогда хорошо отлично "
+                            "ладно супер привет здравствуй здравствуйте спасибо hi hello "
+                            "thanks great cool alright sure"))
 # Glue right after a command word: "напомни мне (о том) что …", "remind me to …".
 _AFTER_COMMAND = frozenset(_words(
     "мне меня нам нас me us to that что чтобы о об про том about of the my мой мою моё мое "
@@ -133,7 +137,9 @@ def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: l
         prev = k
     parts.append(text[toks[seg_start].s: toks[prev].e])
     out = " ".join(p.strip() for p in parts if p.strip())
-    out = " ".join(out.split()).replace(" , ", ", ")  # "Sync , room 4" once a time is cut
+    out = " ".join(out.split())
+    # "Sync , room 4", "Lunch,, , with Sarah": commas left around a time that was cut
+    out = re.sub(r"\s*,(?:\s*,)+", ",", out).replace(" , ", ", ").replace(" ,", ",")
     out = out.strip(_PUNCT_EDGE)
     if not out or not any(ch.isalnum() for ch in out):
         return None
