@@ -28,7 +28,8 @@ NOON = frozenset({"полдень", "полудня", "полуднем", "noon"
 MIDNIGHT = frozenset({"полночь", "полуночи", "полночью", "midnight"})
 # A preposition that makes a bare number a clock time: "в 5", "at 5", "к 18", "до 9".
 LOOSE_PREPS = frozenset({"в", "во", "к", "ко", "до", "около", "at", "@", "around", "by", "due",
-                         "until", "till", "til", "approximately", "about", "before"})
+                         "until", "till", "til", "approximately", "about", "before", "после",
+                         "after"})
 # Prepositions allowed before a time that is unambiguous on its own ("на 15:00").
 STRONG_PREPS = LOOSE_PREPS | frozenset({"на", "for", "from", "с", "со", "после", "after",
                                         "before", "перед", "to"})
@@ -442,6 +443,21 @@ def match_time(toks: list[Tok], i: int, loose_na: bool = False) -> Mention | Non
     skip = 1
     if t == "где" and i + 3 < n and toks[i + 1].t == "-" and toks[i + 2].t == "то":
         t, skip = "где-то", 3  # "где-то в пять"
+    # "не раньше девяти" (from nine), "не позже шести" (by six)
+    if t == "не" and i + 2 < n and toks[i + 1].t in ("раньше", "позже", "позднее"):
+        r = clock(toks, i + 2, loose=True)
+        if r is None:
+            return None
+        c, j, _ = r
+        by = toks[i + 1].t != "раньше"
+        return Mention("time", i, j, {"clock": c, "prep": "до" if by else "в",
+                                       "deadline": by})
+    # "в начале девятого": the start of the ninth hour (8:00)
+    if t in ("в", "во") and i + 2 < n and toks[i + 1].t == "начале" and \
+            toks[i + 2].t in ORD_GEN:
+        h = ORD_GEN[toks[i + 2].t] - 1 or 12
+        c, j, _ = _with_mark(toks, Clock(h, 0), i + 3)
+        return Mention("time", i, j, {"clock": c, "prep": "в", "deadline": False})
     if t in ("ровно", "exactly", "примерно", "приблизительно", "часов", "часа", "часиков",
              "часам", "часикам", "где-то") and i + skip < n:
         k = i + skip
