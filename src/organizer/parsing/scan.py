@@ -87,16 +87,24 @@ def match_same_time(toks: list[Tok], i: int) -> Mention | None:
     k = i
     if toks[k].t in ("в", "at") and k + 1 < n:
         k += 1
+    def day_next(j: int) -> bool:
+        return j < n and (toks[j].t in dates._REL_DAYS or toks[j].t in WEEKDAYS
+                          or toks[j].t in ("next", "on", "in", "на", "через", "в", "во"))
+
+    # "в это же время" always; "в то же время" (also "meanwhile") only beside a day
     if k + 2 < n and toks[k].t in ("это", "то") and toks[k + 1].t == "же" and \
-            toks[k + 2].t == "время":
+            toks[k + 2].t == "время" and (toks[k].t == "это" or day_next(k + 3) or (
+                i > 0 and toks[i - 1].t in dates._REL_DAYS)):
         return Mention("time", i, k + 3, {"same": True, "prep": None})
-    # English only before a day: "same time tomorrow", "at the same time next week"
-    if k + 1 < n and toks[k].t == "the":
+    # English: "same time tomorrow", "at the same time next week", "… tomorrow same time"
+    # ("at the same time" alone means "simultaneously")
+    the = k + 1 < n and toks[k].t == "the"
+    if the:
         k += 1
+    the = the or (k > 0 and toks[k - 1].t == "the")
     if k + 1 < n and toks[k].t == "same" and toks[k + 1].t == "time" and (
-        k + 2 >= n or toks[k + 2].kind == "p"
-        or toks[k + 2].t in dates._REL_DAYS or toks[k + 2].t in ("next", "on", "in")
-        or toks[k + 2].t in WEEKDAYS
+        day_next(k + 2)
+        or (not the and (k + 2 >= n or toks[k + 2].kind == "p"))
     ):
         return Mention("time", i, k + 2, {"same": True, "prep": None})
     return None
