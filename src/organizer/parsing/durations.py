@@ -132,6 +132,8 @@ def amount(toks: list[Tok], k: int) -> tuple[dict[str, float], int] | None:
             u = _unit(toks[j].t)
             if u is None and toks[j].t in ("h", "ч") and num.digits:
                 u = "hours"  # "1h", "2ч", "2 ч"
+            if u is None and toks[j].t in ("m", "м") and num.digits and toks[j].glued:
+                u = "minutes"  # "45m", "30м"
             if u is None:
                 return None
             out = {u: count}
