@@ -4,7 +4,7 @@ Every function that writes runs inside the caller's transaction (the pipeline wr
 inbox row's effects and its outbox reply in one `transaction(conn)`), so an item change
 and the reply about it commit together or not at all.
 
-Calendar request fields follow the contract in docs/HELPERS.md: a complete meeting
+Calendar request fields follow the contract in docs/CONTRIBUTING.md: a complete meeting
 (created or rescheduled) gets `cal_state='PENDING', cal_op='upsert'` (or `LOCAL` with
 CALENDAR_BACKEND=none); cancelling a meeting the calendar knows of asks for a delete.
 """
