@@ -304,6 +304,60 @@ _LIST_WORDS = frozenset(str.split(
     "мероприятия"))
 
 
+# Discourse fillers and hesitations: at the start of a clause they neither decide the intent
+# nor open a title ("ну запиши …", "так идея …", "okay so note …"). Only clause starts are
+# looked at: "так" and "вот" mid-sentence are words of their own.
+_FILLERS = frozenset(str.split(
+    "ну так значит короче слушай слушайте смотри смотрите вот а эээ ээ э эм эмм ммм мм хм "
+    "окей ок ладно кстати пожалуйста плиз типа итак блин "
+    "okay ok so um umm uh uhh uhm hmm hm er erm well hey please alright oh ah"))
+# Fillers only when another filler or punctuation follows ("right, so …", "like um …").
+_WEAK_FILLERS = frozenset(str.split("right like yeah yes anyway да"))
+# "так как", "так же", "вот этот": not fillers there.
+_NOT_AFTER = {"так": frozenset(str.split("как же и что-то")),
+              "вот": frozenset(str.split("этот эта это эту эти этого этих тут здесь такой"))}
+_CLAUSE_PUNCT = frozenset(",.!?;:—–…")
+
+
+def _fillers(toks: list[Tok]) -> set[int]:
+    """Indices of fillers (and the punctuation after them) at clause starts."""
+    out: set[int] = set()
+    n = len(toks)
+    k = 0
+    at_start = True
+    while k < n:
+        t = toks[k]
+        if t.kind == "p":
+            if t.t in _CLAUSE_PUNCT:
+                at_start = True
+            if k - 1 in out and t.t != "?":
+                out.add(k)
+            k += 1
+            continue
+        if not at_start:
+            k += 1
+            continue
+        nxt = toks[k + 1] if k + 1 < n else None
+        # "в общем", "так-так"
+        if t.t == "в" and nxt is not None and nxt.t == "общем":
+            out.update((k, k + 1))
+            k += 2
+            continue
+        word = t.t
+        if word in _FILLERS and not (nxt is not None and nxt.t in _NOT_AFTER.get(word, ())):
+            out.add(k)
+            k += 1
+            continue
+        if word in _WEAK_FILLERS and nxt is not None and (
+                nxt.kind == "p" or nxt.t in _FILLERS):
+            out.add(k)
+            k += 1
+            continue
+        at_start = False
+        k += 1
+    return out
+
+
 def _infinitive(word: str) -> bool:
     """A Russian infinitive ("водить", "постричься", "отвезти"): an action leads."""
     if len(word) <= 3 or word in _NOT_VERBS or word.endswith(("ость", "есть")):
@@ -316,11 +370,13 @@ def _only_time_after(toks: list[Tok], h: Hit, covered: set[int]) -> bool:
     return all(k in covered or toks[k].kind == "p" for k in range(h.j, len(toks)))
 
 
-def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_time: bool
+def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_time: bool,
+              skip: set[int] | frozenset[int] = frozenset()
               ) -> tuple[str, bool, list[Hit]]:
-    """(intent, is_reminder, command hits to drop from the title)."""
+    """(intent, is_reminder, command hits to drop from the title); `skip`: fillers."""
     n = len(toks)
-    words = [i for i, t in enumerate(toks) if t.kind != "p"]
+    words = [i for i, t in enumerate(toks) if t.kind != "p" and i not in skip]
+    hits = [h for h in hits if h.i not in skip]
     if not words:
         return "unknown", False, []
     covered = set()
@@ -438,13 +494,15 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
             m.data["clock"] = Clock(now.hour, now.minute, "fixed")
     has_time = any(m.kind not in ("pod", "approx") for m in mentions)
     if force_intent is None:
-        intent, reminder, cmd_hits = _classify(toks, hits, mentions, has_time)
+        skip = _fillers(toks)
+        intent, reminder, cmd_hits = _classify(toks, hits, mentions, has_time, skip)
     else:
         intent, reminder, cmd_hits = force_intent, False, []
+        skip = set()
     if intent == "unknown":
         return UNKNOWN
     if intent == "note":
-        title = build_title(text, toks, [], cmd_hits, note=True)
+        title = build_title(text, toks, [], cmd_hits, note=True, skip=skip)
         return ParseResult("note", title, None, None, False, None,
                            () if title else ("title",))
     today = now.date()
@@ -685,7 +743,7 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
     # ---- title and needs
     lead_hits = [h for h in hits if h.intent == "task" and h.group in ("create", "lead")]
     title = build_title(text, toks, mentions, cmd_hits, note=False,
-                        drop_reminder=reminder, lead_hits=lead_hits)
+                        drop_reminder=reminder, lead_hits=lead_hits, skip=skip)
     needs = []
     required = set(canon.needs(intent)) if intent in canon.intents else set()
     if reminder:

@@ -59,10 +59,10 @@ _PUNCT_EDGE = " \t\n,.;:!?-—–\"'«»()[]{}/\\|*…"
 
 
 def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: list[Hit],
-                note: bool, drop_reminder: bool = False, lead_hits: list[Hit] | None = None
-                ) -> str | None:
+                note: bool, drop_reminder: bool = False, lead_hits: list[Hit] | None = None,
+                skip: set[int] | frozenset[int] = frozenset()) -> str | None:
     n = len(toks)
-    keep = [True] * n
+    keep = [k not in skip for k in range(n)]
     for m in mentions:
         for k in range(m.i, min(m.j, n)):
             keep[k] = False
