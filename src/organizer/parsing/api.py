@@ -396,6 +396,9 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
     # ("на следующей неделе что у меня", "tomorrow what do I have", "а в пятницу какие
     # планы")
     for h in free:
+        if h.intent == "agenda" and h.j - h.i == 2 and toks[h.i + 1].t == "там" and not (
+                h.j == n or toks[h.j].t == "?" or h.j in covered):
+            continue  # "что там" asks about plans only before a time or alone
         if h.intent == "agenda" and (
             h.i <= first_word + 2 or all(
                 k in covered or toks[k].kind == "p" or toks[k].t in _AGENDA_GLUE
