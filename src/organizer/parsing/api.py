@@ -365,6 +365,38 @@ def _infinitive(word: str) -> bool:
     return word.endswith(("ть", "ться", "чь", "чься", "сти", "зти"))
 
 
+# What one books oneself or someone onto: "записать на приём/стрижку/футбол".
+_BOOKABLE = ("прием", "приём", "стрижк", "маникюр", "педикюр", "массаж", "консультац",
+             "осмотр", "узи", "мрт", "анализ", "привив", "процедур", "чистк", "тренировк",
+             "заняти", "курс", "урок", "секци", "кружок", "кружк", "обследован",
+             "диспансериз", "сеанс", "тест-драйв", "собеседован", "экзамен", "техосмотр",
+             "шиномонтаж", "ремонт", "бассейн", "танц", "футбол", "плаван", "репетитор",
+             "йог", "фитнес", "бокс", "каратэ", "карате", "гимнастик", "английск",
+             "шахмат", "музык", "рисован", "логопед", "школ", "сад", "садик", "капельниц",
+             "физиотерап", "лфк", "вакцин", "коррекци", "окрашиван", "эпиляц")
+
+
+def _booking(toks: list[Tok], h: Hit, covered: set[int]) -> bool:
+    """A form of "записать" followed (after at most two words: меня, кота, маму к …) by
+    "к" + someone or "на" + something one books: an appointment, not a note."""
+    if not toks[h.i].t.startswith(("запис", "запиш")) or h.j - h.i != 1:
+        return False
+    k = h.j
+    for _ in range(3):
+        if k + 1 >= len(toks) or toks[k].kind == "p" or k in covered:
+            return False
+        w, nxt = toks[k].t, toks[k + 1]
+        if nxt.kind != "p" and k + 1 not in covered and (
+                (w in ("к", "ко") and nxt.kind == "w")
+                or (w == "на" and nxt.t.startswith(_BOOKABLE))):
+            return True
+        if w in ("что", "чтобы", "как", "мне", "себе", "в", "на", "к") or w.startswith(
+                ("мысл", "иде", "заметк", "номер", "адрес", "телефон", "код", "пароль")):
+            return False
+        k += 1
+    return False
+
+
 def _only_time_after(toks: list[Tok], h: Hit, covered: set[int]) -> bool:
     """Nothing but time words and punctuation after hit h ("напомни, что у меня завтра")."""
     return all(k in covered or toks[k].kind == "p" for k in range(h.j, len(toks)))
@@ -385,6 +417,11 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
     free = [h for h in hits if h.i not in covered or (h.intent in ("agenda", "meeting")
             and h.group == "" and toks[h.i].t in ("весь", "all"))]
     first_word = words[0]
+    # "записать кота к ветеринару", "запиши сына на футбол": booking is a to-do
+    booked = [h for h in free if h.intent == "note" and _booking(toks, h, covered)]
+    if booked:
+        free = [h for h in free if h not in booked] + [
+            Hit("task", "", h.i, h.j) for h in booked]
     # note: a note word leads the message
     for h in free:
         if h.intent == "note" and h.i <= first_word + 1 and (
