@@ -397,6 +397,36 @@ def _booking(toks: list[Tok], h: Hit, covered: set[int]) -> bool:
     return False
 
 
+# Words after which "call" is the verb: "remind me to call", "please call", "and call".
+_VERB_BEFORE = frozenset(str.split(
+    "to please pls plz and or then also i we you me us ill well lets let's should must need "
+    "gotta can could will would just dont don't forget remember must might shall later first "
+    "next quickly asap also pls"))
+
+
+_CALL_OBJECTS = frozenset(str.split("me us him her them back you"))
+_OCCASIONS = frozenset(str.split(
+    "year years birthday christmas xmas holiday holidays anniversary eve easter thanksgiving "
+    "congratulations"))
+
+
+def _noun_call(toks: list[Tok], i: int, covered: set[int], skip: set[int] | frozenset[int],
+               hits: list[Hit]) -> bool:
+    """"call" after an article or a noun ("a call", "client call", "team call"): the event.
+    At the start, after a time, a verb-like word or another command it is the verb."""
+    p = i - 1
+    if p < 0 or p in skip or p in covered or toks[p].kind != "w":
+        return False
+    w = toks[p].t
+    if w in _VERB_BEFORE or w.endswith("ly") or (len(w) < 2 and w != "a"):
+        return False
+    if i + 1 < len(toks) and toks[i + 1].t in _CALL_OBJECTS:
+        return False  # "mom call me back"
+    if w in _OCCASIONS:
+        return False  # "new year call", "birthday call": calling someone for the occasion
+    return not any(h.i <= p < h.j and h.intent != "meeting" for h in hits)
+
+
 def _only_time_after(toks: list[Tok], h: Hit, covered: set[int]) -> bool:
     """Nothing but time words and punctuation after hit h ("напомни, что у меня завтра")."""
     return all(k in covered or toks[k].kind == "p" for k in range(h.j, len(toks)))
@@ -422,6 +452,12 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
     if booked:
         free = [h for h in free if h not in booked] + [
             Hit("task", "", h.i, h.j) for h in booked]
+    # "client call", "a call", "sales call from 9 to 10": a noun, the event, not the verb
+    nouns = [h for h in free if h.intent == "task" and h.j - h.i == 1
+             and toks[h.i].t in ("call", "calls") and _noun_call(toks, h.i, covered, skip, free)]
+    if nouns:
+        free = [h for h in free if h not in nouns] + [
+            Hit("meeting", "", h.i, h.j) for h in nouns]
     # note: a note word leads the message
     for h in free:
         if h.intent == "note" and h.i <= first_word + 1 and (
