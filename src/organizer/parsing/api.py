@@ -319,6 +319,12 @@ _NOT_AFTER = {"так": frozenset(str.split("как же и что-то")),
 _CLAUSE_PUNCT = frozenset(",.!?;:—–…")
 
 
+# Words that may come before a note word ("давай запиши", "can you note", "а запиши").
+_NOTE_POLITE = frozenset(str.split(
+    "а и so ok ок давай давайте можешь можете можно пожалуйста please can could you just "
+    "ты вы"))
+
+
 def _fillers(toks: list[Tok]) -> set[int]:
     """Indices of fillers (and the punctuation after them) at clause starts."""
     out: set[int] = set()
@@ -460,8 +466,9 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
             Hit("meeting", "", h.i, h.j) for h in nouns]
     # note: a note word leads the message
     for h in free:
-        if h.intent == "note" and h.i <= first_word + 1 and (
-            h.i == first_word or toks[first_word].t in ("а", "и", "so", "ok", "ок")
+        if h.intent == "note" and h.i <= first_word + 2 and all(
+            toks[k].t in _NOTE_POLITE or toks[k].kind == "p" or k in skip
+            for k in range(first_word, h.i)
         ) and not any(c.intent == "task" and c.i == h.i and c.j > h.j for c in free):
             # ("запиши меня к стоматологу" books an appointment: a to-do, not a note)
             return "note", False, [h]

@@ -29,7 +29,11 @@ _OPENERS = frozenset(_words("давай давайте можно можешь �
                             "can could would you ok okay so hey hmm hm uh um umm er erm "
                             "эм ээ эээ мм ммм хм короче вот ок окей тогда хорошо отлично "
                             "ладно супер привет здравствуй здравствуйте спасибо hi hello "
-                            "thanks great cool alright sure"))
+                            "thanks great cool alright sure значит кстати смотри смотрите "
+                            "слушайте типа итак блин well"))
+# Hesitations right after a command word ("напомни ну короче купить хлеб").
+_HESITATIONS = frozenset(_words("ну короче значит типа эээ ээ э эм эмм ммм мм хм так вот "
+                                "um umm uh uhh hmm hm er erm like so"))
 # Glue right after a command word: "напомни мне (о том) что …", "remind me to …".
 _AFTER_COMMAND = frozenset(_words(
     "мне меня нам нас me us to that что чтобы о об про том about of the my мой мою моё мое "
@@ -44,6 +48,9 @@ _NOTE_NOUNS = frozenset(_words("идею идея мысль мысли заме
 # At the start, only conjunctions and articles go for sure; a preposition stays when a word
 # follows it ("на даче", "к врачу"), since the grammar already took its own prepositions.
 _LEAD_STRIP = frozenset(_words("и а или also then потом также еще ещё тоже and or the я мы i we"))
+
+
+_NOT_HESITATION_AFTER = frozenset(_words("этот эта это эту эти этого как же что-то"))
 
 
 def _dangling(toks: list[Tok], kept: list[int]) -> bool:
@@ -77,14 +84,18 @@ def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: l
     # glue after a command word ("напомни мне что", "remind me to", "отмени мою встречу")
     for j in cut_ends:
         k = j
-        while k < n and (toks[k].kind == "p" or (toks[k].t in _AFTER_COMMAND and keep[k])):
+        while k < n and (toks[k].kind == "p" or (toks[k].t in _AFTER_COMMAND and keep[k])
+                         or (toks[k].t in _HESITATIONS and not (
+                             k + 1 < n and toks[k + 1].t in _NOT_HESITATION_AFTER))):
             if toks[k].t in ("нужно", "надо", "need") and not note:
                 break
             keep[k] = False
             k += 1
     if note:
         # a note keeps its words; only the leading trigger and its punctuation go
-        kept = [k for k in range(n) if keep[k]]
+        # words before the note word ("давай запиши …", "can you note …") are not content
+        lead_end = min((h.i for h in cmd_hits), default=0)
+        kept = [k for k in range(lead_end, n) if keep[k]]
         # "запиши идею: …", "запомни мысль …": a second note word goes too
         if kept and toks[kept[0]].t in _NOTE_NOUNS:
             kept.pop(0)
