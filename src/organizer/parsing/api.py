@@ -297,6 +297,7 @@ _NOT_VERBS = frozenset(
 # меня", "so what's on tomorrow").
 _AGENDA_GLUE = frozenset(str.split(
     "а и ну так слушай подскажи ok ок so and hey okay then well"))
+_AGENDA_TAIL = frozenset(str.split("у меня нас по планам плану делам вообще"))
 # The hour a part of day is over, for a part of day said with no day.
 _POD_END = {"am": 12, "day": 17, "pm": 24, "night": 24}
 _LIST_WORDS = frozenset(str.split(
@@ -354,8 +355,8 @@ def _fillers(toks: list[Tok]) -> set[int]:
             out.add(k)
             k += 1
             continue
-        if word in _WEAK_FILLERS and nxt is not None and (
-                nxt.kind == "p" or nxt.t in _FILLERS):
+        if word in _WEAK_FILLERS and (k - 1 in out or (nxt is not None and (
+                nxt.kind == "p" or nxt.t in _FILLERS))):
             out.add(k)
             k += 1
             continue
@@ -433,6 +434,38 @@ def _noun_call(toks: list[Tok], i: int, covered: set[int], skip: set[int] | froz
     return not any(h.i <= p < h.j and h.intent != "meeting" for h in hits)
 
 
+# Command nouns that put the item's name in the genitive: "отмена приёма", "перенос встречи".
+_GEN_NOUNS = frozenset(("отмена", "перенос"))
+_GEN_ENDINGS = (("ства", "ство"), ("ия", "ие"), ("ии", "ия"), ("ки", "ка"), ("ги", "га"),
+                ("чи", "ча"), ("ши", "ша"), ("жи", "жа"), ("щи", "ща"), ("ы", "а"), ("а", ""))
+
+
+def _meeting_words(canon: Canon) -> set[str]:
+    """The first words of the canon's event phrases (a rare path: no cache needed)."""
+    return {e[2][0].rstrip("*") for entries in canon.index.values() for e in entries
+            if e[0] == "meeting"}
+
+
+def _nominative_head(title: str, toks: list[Tok], k: int, canon: Canon) -> str:
+    """"Приёма у стоматолога" after "отмена" -> "Приём у стоматолога": the event word
+    that opens the title back in the nominative (only a known kind of event)."""
+    if k >= len(toks):
+        return title
+    word = toks[k].t
+    if not any(len(w) > 3 and (word.startswith(w) or word[:-1] == w[:-1])
+               for w in _meeting_words(canon)):
+        return title
+    head = title.split(" ", 1)
+    if head[0].lower().replace("ё", "е") != word:
+        return title
+    for old, new in _GEN_ENDINGS:
+        if word.endswith(old) and len(word) > len(old) + 2:
+            orig = head[0]
+            head[0] = orig[: len(orig) - len(old)] + new
+            return " ".join(head)
+    return title
+
+
 def _only_time_after(toks: list[Tok], h: Hit, covered: set[int]) -> bool:
     """Nothing but time words and punctuation after hit h ("напомни, что у меня завтра")."""
     return all(k in covered or toks[k].kind == "p" for k in range(h.j, len(toks)))
@@ -476,9 +509,14 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
     # ("на следующей неделе что у меня", "tomorrow what do I have", "а в пятницу какие
     # планы")
     for h in free:
-        if h.intent == "agenda" and h.j - h.i == 2 and toks[h.i + 1].t == "там" and not (
-                h.j == n or toks[h.j].t == "?" or h.j in covered):
-            continue  # "что там" asks about plans only before a time or alone
+        if h.intent == "agenda" and h.j - h.i == 2 and toks[h.i + 1].t == "там":
+            # "что там (по планам) на выходных" asks about plans; "что там с отчётом" not:
+            # only a time or nothing may follow
+            k = h.j
+            while k < n and toks[k].t in _AGENDA_TAIL:
+                k += 1
+            if not (k == n or toks[k].t == "?" or k in covered):
+                continue
         if h.intent == "agenda" and (
             h.i <= first_word + 2 or all(
                 k in covered or toks[k].kind == "p" or toks[k].t in _AGENDA_GLUE
@@ -827,6 +865,8 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
     lead_hits = [h for h in hits if h.intent == "task" and h.group in ("create", "lead")]
     title = build_title(text, toks, mentions, cmd_hits, note=False,
                         drop_reminder=reminder, lead_hits=lead_hits, skip=skip)
+    if title and intent in _COMMANDS and cmd_hits and toks[cmd_hits[0].i].t in _GEN_NOUNS:
+        title = _nominative_head(title, toks, cmd_hits[0].j, canon)
     needs = []
     required = set(canon.needs(intent)) if intent in canon.intents else set()
     if reminder:
