@@ -312,6 +312,7 @@ _FILLERS = frozenset(str.split(
     "ну так значит короче слушай слушайте смотри смотрите вот а эээ ээ э эм эмм ммм мм хм "
     "окей ок ладно кстати пожалуйста плиз типа итак блин "
     "okay ok so um umm uh uhh uhm hmm hm er erm well hey please alright oh ah"))
+_HESITATIONS = frozenset(str.split("эээ ээ эм эмм ммм хм um umm uh uhh uhm hmm hm erm"))
 # Fillers only when another filler or punctuation follows ("right, so …", "like um …").
 _WEAK_FILLERS = frozenset(str.split("right like yeah yes anyway да"))
 # "так как", "так же", "вот этот": not fillers there.
@@ -327,11 +328,14 @@ _NOTE_POLITE = frozenset(str.split(
 
 
 def _fillers(toks: list[Tok]) -> set[int]:
-    """Indices of fillers (and the punctuation after them) at clause starts."""
+    """Indices of fillers (and the punctuation after them) before the first word of the
+    message; later clauses only lose pure hesitations ("купить хлеб, ну и молоко" keeps
+    its "ну и", "…, эээ, и молоко" loses the "эээ")."""
     out: set[int] = set()
     n = len(toks)
     k = 0
     at_start = True
+    fillers, weak = _FILLERS, _WEAK_FILLERS
     while k < n:
         t = toks[k]
         if t.kind == "p":
@@ -351,16 +355,17 @@ def _fillers(toks: list[Tok]) -> set[int]:
             k += 2
             continue
         word = t.t
-        if word in _FILLERS and not (nxt is not None and nxt.t in _NOT_AFTER.get(word, ())):
+        if word in fillers and not (nxt is not None and nxt.t in _NOT_AFTER.get(word, ())):
             out.add(k)
             k += 1
             continue
-        if word in _WEAK_FILLERS and (k - 1 in out or (nxt is not None and (
+        if word in weak and (k - 1 in out or (nxt is not None and (
                 nxt.kind == "p" or nxt.t in _FILLERS))):
             out.add(k)
             k += 1
             continue
         at_start = False
+        fillers, weak = _HESITATIONS, frozenset()
         k += 1
     return out
 

@@ -23,7 +23,8 @@ _EDGE = frozenset(
     "также еще ещё тоже also then потом")
 )
 # Politeness and glue that never belong to a title, anywhere.
-_FILLER = frozenset(_words("пожалуйста плиз please pls plz позже раньше later earlier ish"))
+_FILLER = frozenset(_words("пожалуйста плиз please pls plz позже раньше later earlier ish "
+                           "эээ ээ эм эмм ммм хм um umm uh uhh uhm hmm erm"))
 # Conversational openers dropped from the start of a title ("давай перенесём …").
 _OPENERS = frozenset(_words("давай давайте можно можешь можете слушай ну так let's lets "
                             "can could would you ok okay so hey hmm hm uh um umm er erm "
