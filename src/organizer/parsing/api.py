@@ -7,6 +7,7 @@ and normalised through UTC, so nonexistent or repeated wall times (DST) come out
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -313,6 +314,11 @@ _FILLERS = frozenset(str.split(
     "окей ок ладно кстати пожалуйста плиз типа итак блин "
     "okay ok so um umm uh uhh uhm hmm hm er erm well hey please alright oh ah"))
 _HESITATIONS = frozenset(str.split("эээ ээ эм эмм ммм хм um umm uh uhh uhm hmm hm erm"))
+# Pure hesitations, anywhere: эээ, э-э-э, эм, ммм, хм, um, uh, hmm, erm (not "мм", "э": a
+# millimetre, a letter).
+_HESITATION_RE = re.compile(
+    r"(?<![\w-])(?:э{2,}м*|э(?:-э)+|эм+|м{3,}|хм+|u+m+|u+h+m*|h+m+|erm+)(?![\w-])",
+    re.IGNORECASE)
 # Fillers only when another filler or punctuation follows ("right, so …", "like um …").
 _WEAK_FILLERS = frozenset(str.split("right like yeah yes anyway да"))
 # "так как", "так же", "вот этот": not fillers there.
@@ -605,6 +611,10 @@ def when(text: str, now: datetime, tz: str, canon: Canon | None = None) -> datet
 def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
             force_intent: str | None = None) -> ParseResult:
     text = text[:MAX_CHARS]
+    if _HESITATION_RE.search(text):
+        # "в эээ девять", "call um mom": a hesitation is blanked out (same length, so the
+        # spans stay right) before the grammar sees the words around it
+        text = _HESITATION_RE.sub(lambda m: " " * len(m.group()), text)
     toks = tokenize(text)
     if len(toks) > MAX_TOKENS:
         toks = toks[:MAX_TOKENS]

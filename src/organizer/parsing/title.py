@@ -105,7 +105,7 @@ def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: l
         if not kept:
             return None
         out = text[toks[kept[0]].s: toks[kept[-1]].e].strip(_PUNCT_EDGE)
-        return _cap(out)
+        return _cap(re.sub(r"  +", " ", out))  # a blanked-out hesitation leaves spaces
     # "выполненным", "as done" already cut; trim dangling edge words and punctuation
     kept = [k for k in range(n) if keep[k]]
     leads = {h.i: h.j for h in lead_hits or ()}
