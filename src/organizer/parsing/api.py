@@ -330,7 +330,7 @@ _CLAUSE_PUNCT = frozenset(",.!?;:—–…")
 # Words that may come before a note word ("давай запиши", "can you note", "а запиши").
 _NOTE_POLITE = frozenset(str.split(
     "а и so ok ок давай давайте можешь можете можно пожалуйста please can could you just "
-    "ты вы"))
+    "ты вы у меня есть такая одна маленькая i have got ive an a quick small"))
 
 
 def _fillers(toks: list[Tok]) -> set[int]:
@@ -361,11 +361,13 @@ def _fillers(toks: list[Tok]) -> set[int]:
             k += 2
             continue
         word = t.t
-        if word in fillers and not (nxt is not None and nxt.t in _NOT_AFTER.get(word, ())):
+        part = nxt is not None and nxt.glued and nxt.kind != "p"  # "А4": part of a word
+        if word in fillers and not part and not (
+                nxt is not None and nxt.t in _NOT_AFTER.get(word, ())):
             out.add(k)
             k += 1
             continue
-        if word in weak and (k - 1 in out or (nxt is not None and (
+        if word in weak and not part and (k - 1 in out or (nxt is not None and (
                 nxt.kind == "p" or nxt.t in _FILLERS))):
             out.add(k)
             k += 1
@@ -510,7 +512,7 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
             Hit("meeting", "", h.i, h.j) for h in nouns]
     # note: a note word leads the message
     for h in free:
-        if h.intent == "note" and h.i <= first_word + 2 and all(
+        if h.intent == "note" and h.i <= first_word + 3 and all(
             toks[k].t in _NOTE_POLITE or toks[k].kind == "p" or k in skip
             for k in range(first_word, h.i)
         ) and not any(c.intent == "task" and c.i == h.i and c.j > h.j for c in free):

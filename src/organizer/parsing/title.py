@@ -125,6 +125,9 @@ def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: l
         if toks[first].t in ("мне", "нам") and len(kept) > 1 and not note:
             kept.pop(0)
             continue
+        if len(kept) > 1 and kept[1] == first + 1 and toks[kept[1]].glued and \
+                toks[kept[1]].kind != "p" and toks[first].kind != "p":
+            break  # "А4 бумагу": one word written in two tokens
         if toks[first].kind == "p" or toks[first].t in _LEAD_STRIP or toks[first].t in _OPENERS \
                 or (toks[first].t in _EDGE and _dangling(toks, kept)) \
                 or (drop_reminder and toks[first].t in _AFTER_COMMAND) \
