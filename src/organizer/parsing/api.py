@@ -297,7 +297,10 @@ _NOT_VERBS = frozenset(
 # Words that may stand before an agenda question besides time words ("а на завтра что у
 # меня", "so what's on tomorrow").
 _AGENDA_GLUE = frozenset(str.split(
-    "а и ну так слушай подскажи ok ок so and hey okay then well"))
+    "а и ну так слушай подскажи ok ок so and hey okay then well "
+    "скажи скажите подскажите расскажи расскажите мне tell me can could you please let know"))
+# Asking the bot to tell: not a to-do before an agenda question ("скажи, что у меня завтра").
+_ASK_VERBS = frozenset(str.split("скажи скажите подскажи подскажите расскажи расскажите tell"))
 _AGENDA_TAIL = frozenset(str.split("у меня нас по планам плану делам вообще"))
 # The hour a part of day is over, for a part of day said with no day.
 _POD_END = {"am": 12, "day": 17, "pm": 24, "night": 24}
@@ -479,6 +482,14 @@ def _nominative_head(title: str, toks: list[Tok], k: int, canon: Canon) -> str:
     return title
 
 
+def _asks(toks: list[Tok], c: Hit, h: Hit, covered: set[int]) -> bool:
+    """"скажи (мне), что у меня завтра", "tell me what's on": asking the bot, not a to-do
+    ("скажи Пете, что у меня завтра встреча" is one)."""
+    return toks[c.i].t in _ASK_VERBS and all(
+        toks[k].kind == "p" or toks[k].t in _AGENDA_GLUE or k in covered
+        for k in range(c.j, h.i))
+
+
 def _only_time_after(toks: list[Tok], h: Hit, covered: set[int]) -> bool:
     """Nothing but time words and punctuation after hit h ("напомни, что у меня завтра")."""
     return all(k in covered or toks[k].kind == "p" for k in range(h.j, len(toks)))
@@ -522,7 +533,7 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
     # ("на следующей неделе что у меня", "tomorrow what do I have", "а в пятницу какие
     # планы")
     for h in free:
-        if h.intent == "agenda" and h.j - h.i == 2 and toks[h.i + 1].t == "там":
+        if h.intent == "agenda" and h.j - h.i == 2 and toks[h.i + 1].t in ("там", "about"):
             # "что там (по планам) на выходных" asks about plans; "что там с отчётом" not:
             # only a time or nothing may follow
             k = h.j
@@ -537,7 +548,7 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
         ) and not any((c.intent in _COMMANDS or (c.intent == "task" and c.group in (
             "", "reminder") and not (_only_time_after(toks, h, covered) and any(
                 r.group == "reminder" and r.i <= c.i < r.j for r in free))))
-                      and c.i < h.i for c in free):
+                      and c.i < h.i and not _asks(toks, c, h, covered) for c in free):
             return "agenda", False, [h]
     # "meetings this week?", "встречи на завтра?": a plural list word asked about
     if toks[-1].t == "?" and toks[first_word].t in _LIST_WORDS:
