@@ -333,7 +333,8 @@ _CLAUSE_PUNCT = frozenset(",.!?;:—–…")
 # Words that may come before a note word ("давай запиши", "can you note", "а запиши").
 _NOTE_POLITE = frozenset(str.split(
     "а и so ok ок давай давайте можешь можете можно пожалуйста please can could you just "
-    "ты вы у меня есть такая одна маленькая i have got ive an a quick small"))
+    "ты вы у меня есть такая одна маленькая i have got ive an a quick small просто ещё еще "
+    "also"))
 
 
 def _fillers(toks: list[Tok]) -> set[int]:

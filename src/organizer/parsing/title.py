@@ -45,6 +45,7 @@ _HAVE_PAIRS = frozenset({("у", "меня"), ("у", "нас"), ("i", "have"), ("
                          ("there", "is"), ("theres", "a")})
 _PRONOUNS = frozenset(_words("it this that them these those это этот эту её ее его их всё все "
                              "что-то что-нибудь something"))
+_NOTE_GLUE = frozenset(_words("такая такую такой вот себе"))
 _NOTE_NOUNS = frozenset(_words("идею идея мысль мысли заметку заметка note idea thought"))
 # At the start, only conjunctions and articles go for sure; a preposition stays when a word
 # follows it ("на даче", "к врачу"), since the grammar already took its own prepositions.
@@ -97,11 +98,12 @@ def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: l
         # words before the note word ("давай запиши …", "can you note …") are not content
         lead_end = min((h.i for h in cmd_hits), default=0)
         kept = [k for k in range(lead_end, n) if keep[k]]
-        # "запиши идею: …", "запомни мысль …": a second note word goes too
+        # "запиши идею: …", "запомни мысль …": a second note word goes too, and "такая"
+        # after it ("мысль такая: …")
         if kept and toks[kept[0]].t in _NOTE_NOUNS:
             kept.pop(0)
-            while kept and toks[kept[0]].kind == "p":
-                kept.pop(0)
+        while kept and (toks[kept[0]].kind == "p" or toks[kept[0]].t in _NOTE_GLUE):
+            kept.pop(0)
         if not kept:
             return None
         out = text[toks[kept[0]].s: toks[kept[-1]].e].strip(_PUNCT_EDGE)
