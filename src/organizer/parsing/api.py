@@ -428,6 +428,9 @@ _VERB_BEFORE = frozenset(str.split(
     "next quickly asap also pls"))
 
 
+_PERIODIC = frozenset(str.split("daily weekly monthly biweekly bi-weekly quarterly yearly annual"))
+# Phrasal verbs that also name a kind of call: "follow up call", "catch up call".
+_COMPOUND_VERBS = frozenset(str.split("follow catch check kick wrap"))
 _CALL_OBJECTS = frozenset(str.split("me us him her them back you"))
 _OCCASIONS = frozenset(str.split(
     "year years birthday christmas xmas holiday holidays anniversary eve easter thanksgiving "
@@ -439,6 +442,8 @@ def _noun_call(toks: list[Tok], i: int, covered: set[int], skip: set[int] | froz
     """"call" after an article or a noun ("a call", "client call", "team call"): the event.
     At the start, after a time, a verb-like word or another command it is the verb."""
     p = i - 1
+    if p >= 0 and toks[p].t in _PERIODIC:
+        return True  # "daily call", "weekly call"
     if p < 0 or p in skip or p in covered or toks[p].kind != "w":
         return False
     w = toks[p].t
@@ -448,7 +453,8 @@ def _noun_call(toks: list[Tok], i: int, covered: set[int], skip: set[int] | froz
         return False  # "mom call me back"
     if w in _OCCASIONS:
         return False  # "new year call", "birthday call": calling someone for the occasion
-    return not any(h.i <= p < h.j and h.intent != "meeting" for h in hits)
+    return not any(h.i <= p < h.j and h.intent != "meeting" and not (
+        h.j == i and toks[h.i].t in _COMPOUND_VERBS) for h in hits)
 
 
 # Command nouns that put the item's name in the genitive: "отмена приёма", "перенос встречи".
@@ -520,7 +526,10 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
     nouns = [h for h in free if h.intent == "task" and h.j - h.i == 1
              and toks[h.i].t in ("call", "calls") and _noun_call(toks, h.i, covered, skip, free)]
     if nouns:
-        free = [h for h in free if h not in nouns] + [
+        # the phrasal verb before the noun is its modifier ("follow up call")
+        free = [h for h in free if h not in nouns and not (
+            h.intent == "task" and any(h.j == c.i and toks[h.i].t in _COMPOUND_VERBS
+                                       for c in nouns))] + [
             Hit("meeting", "", h.i, h.j) for h in nouns]
     # note: a note word leads the message
     for h in free:
@@ -893,7 +902,8 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
     # ---- title and needs
     lead_hits = [h for h in hits if h.intent == "task" and h.group in ("create", "lead")]
     title = build_title(text, toks, mentions, cmd_hits, note=False,
-                        drop_reminder=reminder, lead_hits=lead_hits, skip=skip)
+                        drop_reminder=reminder, lead_hits=lead_hits, skip=skip,
+                        command=intent in _COMMANDS)
     if title and intent in _COMMANDS and cmd_hits and toks[cmd_hits[0].i].t in _GEN_NOUNS:
         title = _nominative_head(title, toks, cmd_hits[0].j, canon)
     needs = []

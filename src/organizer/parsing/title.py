@@ -18,7 +18,7 @@ def _words(s: str) -> list[str]:
 _EDGE = frozenset(
     _words(
     "в во на к ко с со до по и а или около после перед от за через у как "
-    "is was are were will be been has have as "
+    "is was are were will be been has have as got gets "
     "at on in by to for from and or of until till the around about before after with "
     "также еще ещё тоже also then потом")
 )
@@ -45,6 +45,7 @@ _HAVE_PAIRS = frozenset({("у", "меня"), ("у", "нас"), ("i", "have"), ("
                          ("there", "is"), ("theres", "a")})
 _PRONOUNS = frozenset(_words("it this that them these those это этот эту её ее его их всё все "
                              "что-то что-нибудь something"))
+_POSSESSIVES = frozenset(_words("my our мой моя мою моё мое мои наш наша нашу наше наши"))
 _NOTE_GLUE = frozenset(_words("такая такую такой вот себе"))
 _NOTE_NOUNS = frozenset(_words("идею идея мысль мысли заметку заметка note idea thought"))
 # At the start, only conjunctions and articles go for sure; a preposition stays when a word
@@ -69,7 +70,8 @@ _PUNCT_EDGE = " \t\n,.;:!?-—–\"'«»()[]{}/\\|*…"
 
 def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: list[Hit],
                 note: bool, drop_reminder: bool = False, lead_hits: list[Hit] | None = None,
-                skip: set[int] | frozenset[int] = frozenset()) -> str | None:
+                skip: set[int] | frozenset[int] = frozenset(), command: bool = False
+                ) -> str | None:
     n = len(toks)
     keep = [k not in skip for k in range(n)]
     for m in mentions:
@@ -123,6 +125,9 @@ def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: l
         two = (toks[first].t, toks[kept[1]].t) if len(kept) > 2 else None
         if two in _HAVE_PAIRS:
             kept = kept[2:]
+            continue
+        if command and toks[first].t in _POSSESSIVES and len(kept) > 1:
+            kept.pop(0)  # "my 3pm call got moved": the item is "call"
             continue
         if toks[first].t in ("мне", "нам") and len(kept) > 1 and not note:
             kept.pop(0)
