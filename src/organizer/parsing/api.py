@@ -397,7 +397,9 @@ _BOOKABLE = ("прием", "приём", "стрижк", "маникюр", "пе
              "шиномонтаж", "ремонт", "бассейн", "танц", "футбол", "плаван", "репетитор",
              "йог", "фитнес", "бокс", "каратэ", "карате", "гимнастик", "английск",
              "шахмат", "музык", "рисован", "логопед", "школ", "сад", "садик", "капельниц",
-             "физиотерап", "лфк", "вакцин", "коррекци", "окрашиван", "эпиляц")
+             "физиотерап", "лфк", "вакцин", "коррекци", "окрашиван", "эпиляц", "очеред",
+             "автосервис", "сервис", "салон", "клиник", "поликлиник", "барбершоп",
+             "спортзал", "студи", "лагерь", "лагер")
 
 
 def _booking(toks: list[Tok], h: Hit, covered: set[int]) -> bool:
@@ -412,7 +414,7 @@ def _booking(toks: list[Tok], h: Hit, covered: set[int]) -> bool:
         w, nxt = toks[k].t, toks[k + 1]
         if nxt.kind != "p" and k + 1 not in covered and (
                 (w in ("к", "ко") and nxt.kind == "w")
-                or (w == "на" and nxt.t.startswith(_BOOKABLE))):
+                or (w in ("на", "в", "во") and nxt.t.startswith(_BOOKABLE))):
             return True
         if w in ("что", "чтобы", "как", "мне", "себе", "в", "на", "к") or w.startswith(
                 ("мысл", "иде", "заметк", "номер", "адрес", "телефон", "код", "пароль")):
@@ -522,6 +524,12 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
     if booked:
         free = [h for h in free if h not in booked] + [
             Hit("task", "", h.i, h.j) for h in booked]
+    # "запиши в календарь встречу …", "запиши в задачи …": creating an item, not a note
+    into = [h for h in free if h.intent == "note" and toks[h.i].t.startswith(("запис", "запиш"))
+            and any(c.intent == "task" and c.group == "create" and c.i == h.j for c in free)]
+    if into:
+        free = [h for h in free if h not in into] + [
+            Hit("task", "create", h.i, h.j) for h in into]
     # "client call", "a call", "sales call from 9 to 10": a noun, the event, not the verb
     nouns = [h for h in free if h.intent == "task" and h.j - h.i == 1
              and toks[h.i].t in ("call", "calls") and _noun_call(toks, h.i, covered, skip, free)]
@@ -558,7 +566,8 @@ def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_tim
         ) and not any((c.intent in _COMMANDS or (c.intent == "task" and c.group in (
             "", "reminder") and not (_only_time_after(toks, h, covered) and any(
                 r.group == "reminder" and r.i <= c.i < r.j for r in free))))
-                      and c.i < h.i and not _asks(toks, c, h, covered) for c in free):
+                      and c.i < h.i and not _asks(toks, c, h, covered) for c in free) and not any(
+                c.intent == "task" and c.group == "create" and c.i <= h.i < c.j for c in free):
             return "agenda", False, [h]
     # "meetings this week?", "встречи на завтра?": a plural list word asked about
     if toks[-1].t == "?" and toks[first_word].t in _LIST_WORDS:
