@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from organizer.parsing.judge import rrule_parts, score
+from organizer.parsing.judge import as_dict, judge, rrule_parts, score
 from test_parse_corpus import FIELDS, INTENTS, NEEDS, _aware, parse_or_skip
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -76,3 +76,32 @@ def test_full_match_rate(name: str, rows: list[dict[str, Any]]) -> None:
     report = score(rows, parse)
     print(name, report.table())
     assert report.rate >= MIN_RATE, report.table()
+
+
+# Speech openers and hesitations never change the answer: the same rows with a filler in
+# front ("ну короче …", "okay so …") or a hesitation inside ("в эээ девять", "call um mom")
+# must still be judged right.
+_RU_OPENERS = ("ну короче", "Так, ", "слушай а", "эээ ну", "в общем")
+_EN_OPENERS = ("okay so", "Um, ", "well", "hey so")
+
+
+def _is_en(text: str) -> bool:
+    return all(ord(ch) < 0x400 for ch in text)
+
+
+def test_openers_and_hesitations_change_nothing() -> None:
+    parse = parse_or_skip()
+    wrong: list[str] = []
+    for row in EXTRA_ROWS + HOLDOUT2_ROWS:
+        text, en = row["text"], _is_en(row["text"])
+        variants = [f"{op} {text}" if not op.endswith(" ") else op + text
+                    for op in (_EN_OPENERS if en else _RU_OPENERS)]
+        words = text.split()
+        if len(words) >= 3:
+            mid = len(words) // 2
+            variants.append(" ".join([*words[:mid], "um" if en else "эээ", *words[mid:]]))
+        for variant in variants:
+            got = as_dict(parse(variant, row["now"], row["tz"]))
+            if judge(row["expected"], got):
+                wrong.append(f"{variant!r}: {judge(row['expected'], got)}")
+    assert not wrong, "\n".join(wrong[:20])
