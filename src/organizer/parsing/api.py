@@ -322,6 +322,13 @@ _HESITATIONS = frozenset(str.split("эээ ээ эм эмм ммм хм um umm u
 _HESITATION_RE = re.compile(
     r"(?<![\w-])(?:э{2,}м*|э(?:-э)+|эм+|м{3,}|хм+|u+m+|u+h+m*|h+m+|erm+)(?![\w-])",
     re.IGNORECASE)
+_PHRASE_FILLERS: dict[str, tuple[tuple[str, ...], ...]] = {}
+for _ph in ("в общем", "будь добр", "будь добра", "будьте добры", "будь другом",
+            "будь любезен", "будь любезна", "если не сложно", "если не трудно", "если можно",
+            "would you mind", "i need you to", "could you please", "can you please",
+            "would you please", "will you please"):
+    _PHRASE_FILLERS.setdefault(_ph.split()[0], ())
+    _PHRASE_FILLERS[_ph.split()[0]] += (tuple(_ph.split()),)
 # Fillers only when another filler or punctuation follows ("right, so …", "like um …").
 _WEAK_FILLERS = frozenset(str.split("right like yeah yes anyway да"))
 # "так как", "так же", "вот этот": not fillers there.
@@ -359,10 +366,12 @@ def _fillers(toks: list[Tok]) -> set[int]:
             k += 1
             continue
         nxt = toks[k + 1] if k + 1 < n else None
-        # "в общем", "так-так"
-        if t.t == "в" and nxt is not None and nxt.t == "общем":
-            out.update((k, k + 1))
-            k += 2
+        # "в общем", "будь добр", "если не сложно", "would you mind", "I need you to"
+        phrase = next((ph for ph in _PHRASE_FILLERS.get(t.t, ())
+                       if tuple(x.t for x in toks[k:k + len(ph)]) == ph), None)
+        if phrase is not None:
+            out.update(range(k, k + len(phrase)))
+            k += len(phrase)
             continue
         word = t.t
         part = nxt is not None and nxt.glued and nxt.kind != "p"  # "А4": part of a word

@@ -46,6 +46,10 @@ _HAVE_PAIRS = frozenset({("у", "меня"), ("у", "нас"), ("i", "have"), ("
 _PRONOUNS = frozenset(_words("it this that them these those это этот эту её ее его их всё все "
                              "что-то что-нибудь something"))
 _POSSESSIVES = frozenset(_words("my our мой моя мою моё мое мои наш наша нашу наше наши"))
+_THANKS = frozenset(_words("спасибо спс благодарю thanks thx"))
+_SAY = frozenset(_words("say send write tell сказать скажи передай передать отправить "
+                        "написать напиши"))
+_TAGS = frozenset(_words("ок окей ok okay ладно хорошо да yes right"))
 _NOTE_GLUE = frozenset(_words("такая такую такой вот себе"))
 _NOTE_NOUNS = frozenset(_words("идею идея мысль мысли заметку заметка note idea thought"))
 # At the start, only conjunctions and articles go for sure; a preposition stays when a word
@@ -54,6 +58,26 @@ _LEAD_STRIP = frozenset(_words("и а или also then потом также е�
 
 
 _NOT_HESITATION_AFTER = frozenset(_words("этот эта это эту эти этого как же что-то"))
+
+
+def _trim_courtesy(toks: list[Tok], kept: list[int]) -> None:
+    """"…, спасибо", "…, ладно?", "… thanks", "…, thank you": courtesy after the request
+    leaves the end of `kept` (in place)."""
+    end = len(kept)
+    while end > 1 and toks[kept[end - 1]].kind == "p":
+        end -= 1
+    cut = None
+    while end > 2:
+        last, prev = toks[kept[end - 1]], toks[kept[end - 2]]
+        if (last.t in _THANKS and prev.t not in _SAY) or (last.t in _TAGS and prev.kind == "p"):
+            end -= 1
+        elif last.t == "you" and prev.t == "thank":
+            end -= 2
+        else:
+            break
+        cut = end
+    if cut is not None:
+        del kept[cut:]
 
 
 def _dangling(toks: list[Tok], kept: list[int]) -> bool:
@@ -106,6 +130,7 @@ def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: l
             kept.pop(0)
         while kept and (toks[kept[0]].kind == "p" or toks[kept[0]].t in _NOTE_GLUE):
             kept.pop(0)
+        _trim_courtesy(toks, kept)
         if not kept:
             return None
         out = text[toks[kept[0]].s: toks[kept[-1]].e].strip(_PUNCT_EDGE)
@@ -142,6 +167,7 @@ def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: l
             kept.pop(0)
             continue
         break
+    _trim_courtesy(toks, kept)
     while kept and (toks[kept[-1]].kind == "p" or toks[kept[-1]].t in _EDGE):
         if toks[kept[-1]].t in (")", "»", '"') and any(toks[k].t in ("(", "«", '"')
                                                         for k in kept[:-1]):
