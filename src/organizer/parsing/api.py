@@ -323,12 +323,14 @@ _HESITATION_RE = re.compile(
     r"(?<![\w-])(?:э{2,}м*|э(?:-э)+|эм+|м{3,}|хм+|u+m+|u+h+m*|h+m+|erm+)(?![\w-])",
     re.IGNORECASE)
 _PHRASE_FILLERS: dict[str, tuple[tuple[str, ...], ...]] = {}
-for _ph in ("в общем", "будь добр", "будь добра", "будьте добры", "будь другом",
+for _ph in ("в общем", "в общем - то", "будь добр", "будь добра", "будьте добры", "будь другом",
             "будь любезен", "будь любезна", "если не сложно", "если не трудно", "если можно",
             "would you mind", "i need you to", "could you please", "can you please",
-            "would you please", "will you please"):
-    _PHRASE_FILLERS.setdefault(_ph.split()[0], ())
-    _PHRASE_FILLERS[_ph.split()[0]] += (tuple(_ph.split()),)
+            "would you please", "will you please", "это самое", "короче говоря", "так сказать",
+            "в смысле", "you know", "you know what", "i mean", "lets see", "let me see",
+            "let me think"):
+    _PHRASE_FILLERS[_ph.split()[0]] = tuple(sorted(  # the longest first
+        (*_PHRASE_FILLERS.get(_ph.split()[0], ()), tuple(_ph.split())), key=len, reverse=True))
 # Fillers only when another filler or punctuation follows ("right, so …", "like um …").
 _WEAK_FILLERS = frozenset(str.split("right like yeah yes anyway да"))
 # "так как", "так же", "вот этот": not fillers there.
