@@ -51,6 +51,7 @@ def corpus_rows() -> list[dict[str, Any]]:
 # generalisation set written after the corpus reached 100%.
 EXTRA_SETS = (("held-out (parse_holdout.jsonl)", "parse_holdout.jsonl"),
               ("held-out 2 (parse_holdout2.jsonl)", "parse_holdout2.jsonl"),
+              ("held-out 3 (parse_holdout3.jsonl)", "parse_holdout3.jsonl"),
               ("extra (parse_corpus_extra.jsonl)", "parse_corpus_extra.jsonl"))
 
 

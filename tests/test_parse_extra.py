@@ -1,5 +1,5 @@
 """The generalisation corpus (tests/data/parse_corpus_extra.jsonl) and the blind held-out sets
-(tests/data/parse_holdout.jsonl, parse_holdout2.jsonl): the same judge and the same ≥97% bar
+(tests/data/parse_holdout.jsonl, parse_holdout2.jsonl, parse_holdout3.jsonl): the same judge and the same ≥97% bar
 as the main corpus.
 
 The extra corpus was written after the main corpus reached 100%, to find what the grammar
@@ -26,6 +26,7 @@ DATA = Path(__file__).resolve().parent / "data"
 EXTRA = DATA / "parse_corpus_extra.jsonl"
 HOLDOUT = DATA / "parse_holdout.jsonl"
 HOLDOUT2 = DATA / "parse_holdout2.jsonl"
+HOLDOUT3 = DATA / "parse_holdout3.jsonl"
 MIN_RATE = 0.97
 
 
@@ -37,6 +38,7 @@ def _load(path: Path) -> list[dict[str, Any]]:
 EXTRA_ROWS = _load(EXTRA)
 HOLDOUT_ROWS = _load(HOLDOUT)
 HOLDOUT2_ROWS = _load(HOLDOUT2)
+HOLDOUT3_ROWS = _load(HOLDOUT3)
 
 
 def test_extra_size_and_languages() -> None:
@@ -70,7 +72,8 @@ def test_extra_row_shape(row: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(("name", "rows"), [("extra", EXTRA_ROWS), ("holdout", HOLDOUT_ROWS),
-                                           ("holdout2", HOLDOUT2_ROWS)])
+                                           ("holdout2", HOLDOUT2_ROWS),
+                                           ("holdout3", HOLDOUT3_ROWS)])
 def test_full_match_rate(name: str, rows: list[dict[str, Any]]) -> None:
     parse = parse_or_skip()
     report = score(rows, parse)
