@@ -154,7 +154,7 @@ def clock(toks: list[Tok], k: int, loose: bool, rel_to: bool = True
         if t.startswith("пол") and t[3:] in ORD_GEN:
             h = ORD_GEN[t[3:]] - 1 or 12
             return _strong(_with_mark(toks, Clock(h, 30), k + 1))
-        if t in ("пол", "половина", "половине", "половину"):
+        if t in ("пол", "половина", "половине", "половину", "половины", "половиной"):
             k2 = k + 1
             if k2 < n and toks[k2].t == "-":
                 k2 += 1
@@ -163,7 +163,7 @@ def clock(toks: list[Tok], k: int, loose: bool, rel_to: bool = True
                 return _strong(_with_mark(toks, Clock(h, 30), k2 + 1))
             return None
         # четверть седьмого (6:15); десять минут седьмого (6:10)
-        if t == "четверть" and k + 1 < n and toks[k + 1].t in ORD_GEN:
+        if t in ("четверть", "четверти") and k + 1 < n and toks[k + 1].t in ORD_GEN:
             h = ORD_GEN[toks[k + 1].t] - 1 or 12
             return _strong(_with_mark(toks, Clock(h, 15), k + 2))
         # без четверти пять (4:45), без десяти шесть (5:50), без 5 минут 12
@@ -220,6 +220,7 @@ def clock(toks: list[Tok], k: int, loose: bool, rel_to: bool = True
         if t == "час" and loose:
             c, j, strong = _with_mark(toks, Clock(1, 0), k + 1)
             return c, j, strong
+
         return None
     if tok.kind not in ("w", "d"):
         return None
