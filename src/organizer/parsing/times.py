@@ -220,6 +220,14 @@ def clock(toks: list[Tok], k: int, loose: bool, rel_to: bool = True
         if t == "час" and loose:
             c, j, strong = _with_mark(toks, Clock(1, 0), k + 1)
             return c, j, strong
+        # "до часу ночи", "к часу дня", "около часу", "с часа до трёх": the hour itself,
+        # in the case the preposition asks for ("около часа" alone is a duration)
+        if loose and k > 0 and (t == "часу" or (t == "часа" and toks[k - 1].t in (
+                "с", "со", "до", "около"))):
+            c, j, strong = _with_mark(toks, Clock(1, 0), k + 1)
+            if t == "часа" and toks[k - 1].t == "около" and not strong:
+                return None
+            return c, j, strong
 
         return None
     if tok.kind not in ("w", "d"):
