@@ -52,6 +52,8 @@ def corpus_rows() -> list[dict[str, Any]]:
 EXTRA_SETS = (("held-out (parse_holdout.jsonl)", "parse_holdout.jsonl"),
               ("held-out 2 (parse_holdout2.jsonl)", "parse_holdout2.jsonl"),
               ("held-out 3 (parse_holdout3.jsonl)", "parse_holdout3.jsonl"),
+              ("held-out 4 (parse_holdout4.jsonl)", "parse_holdout4.jsonl"),
+              ("held-out 5 (parse_holdout5.jsonl)", "parse_holdout5.jsonl"),
               ("extra (parse_corpus_extra.jsonl)", "parse_corpus_extra.jsonl"))
 
 

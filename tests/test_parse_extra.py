@@ -1,5 +1,5 @@
 """The generalisation corpus (tests/data/parse_corpus_extra.jsonl) and the blind held-out sets
-(tests/data/parse_holdout.jsonl, parse_holdout2.jsonl, parse_holdout3.jsonl): the same judge and the same ≥97% bar
+(tests/data/parse_holdout.jsonl, parse_holdout2.jsonl … parse_holdout5.jsonl): the same judge and the same ≥97% bar
 as the main corpus.
 
 The extra corpus was written after the main corpus reached 100%, to find what the grammar
@@ -27,6 +27,8 @@ EXTRA = DATA / "parse_corpus_extra.jsonl"
 HOLDOUT = DATA / "parse_holdout.jsonl"
 HOLDOUT2 = DATA / "parse_holdout2.jsonl"
 HOLDOUT3 = DATA / "parse_holdout3.jsonl"
+HOLDOUT4 = DATA / "parse_holdout4.jsonl"
+HOLDOUT5 = DATA / "parse_holdout5.jsonl"
 MIN_RATE = 0.97
 
 
@@ -39,6 +41,8 @@ EXTRA_ROWS = _load(EXTRA)
 HOLDOUT_ROWS = _load(HOLDOUT)
 HOLDOUT2_ROWS = _load(HOLDOUT2)
 HOLDOUT3_ROWS = _load(HOLDOUT3)
+HOLDOUT4_ROWS = _load(HOLDOUT4)
+HOLDOUT5_ROWS = _load(HOLDOUT5)
 
 
 def test_extra_size_and_languages() -> None:
@@ -73,7 +77,9 @@ def test_extra_row_shape(row: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(("name", "rows"), [("extra", EXTRA_ROWS), ("holdout", HOLDOUT_ROWS),
                                            ("holdout2", HOLDOUT2_ROWS),
-                                           ("holdout3", HOLDOUT3_ROWS)])
+                                           ("holdout3", HOLDOUT3_ROWS),
+                                           ("holdout4", HOLDOUT4_ROWS),
+                                           ("holdout5", HOLDOUT5_ROWS)])
 def test_full_match_rate(name: str, rows: list[dict[str, Any]]) -> None:
     parse = parse_or_skip()
     report = score(rows, parse)
