@@ -241,15 +241,15 @@ def _midnight(day: date, tz: str) -> datetime:
     return datetime.combine(day, datetime.min.time(), ZoneInfo(tz))
 
 
-def new_item(t: Turn, p: Parsed, text: str) -> None:
-    f = _fields(t, p.intent, p)
+def _insert(t: Turn, p: Parsed, text: str, status: str, f: dict[str, Any]) -> int:
+    """The item for this inbox row (unique on inbox_id, so a replay finds the same one)."""
     item_id, _ = items.insert(
         t.conn,
         chat_id=t.chat_id,
         inbox_id=t.row.id,
         type=p.intent,
         title=_title(p.title),
-        status="OPEN",
+        status=status,
         start=f["start_at"],
         end=f["end_at"],
         all_day=f["all_day"],
@@ -259,6 +259,12 @@ def new_item(t: Turn, p: Parsed, text: str) -> None:
         lang=t.lang,
         now=t.now,
     )
+    return item_id
+
+
+def new_item(t: Turn, p: Parsed, text: str) -> None:
+    f = _fields(t, p.intent, p)
+    item_id = _insert(t, p, text, "OPEN", f)
     if p.intent == "meeting":
         items.request_upsert(t.conn, item_id, backend=t.settings.calendar_backend, now=t.now)
     _changed(t, item_id)
@@ -287,22 +293,7 @@ def new_draft(t: Turn, p: Parsed, text: str, *, note: str = "") -> None:
     f = _fields(t, p.intent, p)
     if p.intent == "meeting" and "time" in p.needs:
         f["end_at"] = None
-    item_id, _ = items.insert(
-        t.conn,
-        chat_id=t.chat_id,
-        inbox_id=t.row.id,
-        type=p.intent,
-        title=_title(p.title),
-        status="DRAFT",
-        start=f["start_at"],
-        end=f["end_at"],
-        all_day=f["all_day"],
-        rrule=f["rrule"],
-        tz=t.tz,
-        source_text=text,
-        lang=t.lang,
-        now=t.now,
-    )
+    item_id = _insert(t, p, text, "DRAFT", f)
     missing = _missing(p)
     clarify.ask(
         t.conn,
