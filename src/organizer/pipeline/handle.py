@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -124,6 +125,19 @@ def _turn(ctx: Context, row: InboxRow, *, payload_lang: Any, text: str | None) -
 
 def _changed(t: Turn, item_id: int) -> None:
     reminders.on_item_changed(t.conn, item_id, t.now)
+
+
+def _settled(t: Turn, item_id: int, item_type: str, text: Callable[..., str]) -> None:
+    """An item got its final fields: calendar request, reminders, and the card reply."""
+    if item_type == "meeting":
+        items.request_upsert(t.conn, item_id, backend=t.settings.calendar_backend, now=t.now)
+    _changed(t, item_id)
+    item = _get(t, item_id)
+    t.reply(
+        text(item, tz=t.tz, now=t.now, lang=t.lang),
+        replies.item_keyboard(item, t.lang),
+        item_id,
+    )
 
 
 def _get(t: Turn, item_id: int) -> items.Item:
@@ -265,15 +279,7 @@ def _insert(t: Turn, p: Parsed, text: str, status: str, f: dict[str, Any]) -> in
 def new_item(t: Turn, p: Parsed, text: str) -> None:
     f = _fields(t, p.intent, p)
     item_id = _insert(t, p, text, "OPEN", f)
-    if p.intent == "meeting":
-        items.request_upsert(t.conn, item_id, backend=t.settings.calendar_backend, now=t.now)
-    _changed(t, item_id)
-    item = _get(t, item_id)
-    t.reply(
-        replies.created_text(item, tz=t.tz, now=t.now, lang=t.lang),
-        replies.item_keyboard(item, t.lang),
-        item_id,
-    )
+    _settled(t, item_id, p.intent, replies.created_text)
 
 
 def _question_keyboard(t: Turn, item: items.Item, missing: tuple[str, ...]) -> replies.Keyboard:
@@ -308,7 +314,9 @@ def new_draft(t: Turn, p: Parsed, text: str, *, note: str = "") -> None:
     )
     item = _get(t, item_id)
     question = replies.question_text(item, missing, tz=t.tz, now=t.now, lang=t.lang, again=False)
-    t.reply((note + "\n\n" if note else "") + question, _question_keyboard(t, item, missing), item_id)
+    t.reply(
+        (note + "\n\n" if note else "") + question, _question_keyboard(t, item, missing), item_id
+    )
 
 
 def fill_draft(t: Turn, d: dialog.FillDraft, text: str, q: clarify.Question) -> None:
@@ -351,15 +359,7 @@ def fill_draft(t: Turn, d: dialog.FillDraft, text: str, q: clarify.Question) -> 
         **f,
     )
     clarify.close(t.conn, t.chat_id)
-    if item.type == "meeting":
-        items.request_upsert(t.conn, item.id, backend=t.settings.calendar_backend, now=t.now)
-    _changed(t, item.id)
-    item = _get(t, item.id)
-    t.reply(
-        replies.created_text(item, tz=t.tz, now=t.now, lang=t.lang),
-        replies.item_keyboard(item, t.lang),
-        item.id,
-    )
+    _settled(t, item.id, item.type, replies.created_text)
 
 
 def ask_again(t: Turn, q: clarify.Question) -> None:
@@ -380,7 +380,10 @@ def ask_again(t: Turn, q: clarify.Question) -> None:
         text = replies.reschedule_question(item, tz=t.tz, now=t.now, lang=t.lang, again=True)
         day = item.start_at.astimezone(ZoneInfo(t.tz)).date() if item.start_at else None
         times = replies.suggest_times(day, now=t.now, tz=t.tz)
-        t.reply(text, replies.pick_keyboard(item.id, times, tz=t.tz, now=t.now, lang=t.lang, cancel=False))
+        t.reply(
+            text,
+            replies.pick_keyboard(item.id, times, tz=t.tz, now=t.now, lang=t.lang, cancel=False),
+        )
         return
     text = replies.question_text(item, q.missing, tz=t.tz, now=t.now, lang=t.lang, again=True)
     t.reply(text, _question_keyboard(t, item, q.missing), item.id)
@@ -559,15 +562,7 @@ def reschedule(t: Turn, item: items.Item, p: Parsed) -> None:
 def move(t: Turn, item: items.Item, start: datetime, end: datetime | None, all_day: bool) -> None:
     clarify.close_for_item(t.conn, item.id)
     items.update(t.conn, item.id, t.now, start_at=start, end_at=end, all_day=all_day)
-    if item.type == "meeting":
-        items.request_upsert(t.conn, item.id, backend=t.settings.calendar_backend, now=t.now)
-    _changed(t, item.id)
-    item = _get(t, item.id)
-    t.reply(
-        replies.rescheduled_text(item, tz=t.tz, now=t.now, lang=t.lang),
-        replies.item_keyboard(item, t.lang),
-        item.id,
-    )
+    _settled(t, item.id, item.type, replies.rescheduled_text)
 
 
 def ask_reschedule(t: Turn, item: items.Item) -> None:
@@ -834,9 +829,11 @@ def _answer_press(t: Turn, payload: dict[str, Any], r: Press) -> None:
     if r.new_message or not isinstance(message_id, int):
         t.reply(r.text, r.keyboard, r.item_id)
         return
-    target = {"target_outbox_id": message_id} if t.row.source == "chat" else {
-        "target_message_id": message_id
-    }
+    target = (
+        {"target_outbox_id": message_id}
+        if t.row.source == "chat"
+        else {"target_message_id": message_id}
+    )
     outbox.enqueue(
         t.conn,
         chat_id=t.chat_id,
