@@ -33,6 +33,8 @@ ETC_DIR=/etc/organizer
 ENV_FILE=$ETC_DIR/organizer.env
 STATE_DIR=/var/lib/organizer
 UNIT_DIR=/etc/systemd/system
+# `organizer` on PATH for operators (sudo organizer doctor); a link to the venv's script.
+BIN_LINK=/usr/local/bin/organizer
 TARGET=organizer.target
 SERVICES=(organizer-worker organizer-bot organizer-asr organizer-api)
 
@@ -287,6 +289,23 @@ ensure_env_file() {
   changed "wrote $ENV_FILE from the template: set TELEGRAM_BOT_TOKEN and TELEGRAM_ALLOWED_USER_IDS"
 }
 
+ensure_link() {
+  step "command on PATH: $BIN_LINK"
+  local link
+  link=$(R "$BIN_LINK")
+  if [[ -L $link && $(readlink "$link") == "$VENV/bin/organizer" ]]; then
+    ok "$BIN_LINK -> $VENV/bin/organizer"
+    return
+  fi
+  if [[ -e $link && ! -L $link ]]; then
+    echo "  warning: $BIN_LINK exists and is not a link; left alone (run $VENV/bin/organizer)"
+    return
+  fi
+  if ((!DRY_RUN)); then mkdir -p "$(dirname "$link")"; fi
+  run ln -sfn "$VENV/bin/organizer" "$link"
+  changed "linked $BIN_LINK -> $VENV/bin/organizer"
+}
+
 UNITS_CHANGED=0
 ensure_units() {
   step "systemd units in $UNIT_DIR"
@@ -369,6 +388,10 @@ uninstall() {
     fi
   done
   if have_systemd && ((CHANGES)); then run systemctl daemon-reload; fi
+  if [[ -L $(R "$BIN_LINK") && $(readlink "$(R "$BIN_LINK")") == "$VENV/bin/organizer" ]]; then
+    run rm -f "$(R "$BIN_LINK")"
+    changed "removed $BIN_LINK"
+  fi
   if [[ -e $(R "$APP_DIR") ]]; then
     run rm -rf "$(R "$APP_DIR")"
     changed "removed $APP_DIR"
@@ -397,6 +420,7 @@ case $MODE in
     ensure_user
     ensure_dirs
     ensure_venv
+    ensure_link
     ensure_docs
     ensure_env_file
     ensure_units
@@ -412,6 +436,6 @@ elif ((DRY_RUN)); then
 else
   echo "done: $CHANGES change(s)"
   if [[ $MODE != uninstall ]]; then
-    echo "next: edit $ENV_FILE if needed, then: sudo -u $SERVICE_USER $VENV/bin/organizer doctor"
+    echo "next: edit $ENV_FILE if needed, then: sudo organizer doctor"
   fi
 fi

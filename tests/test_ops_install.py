@@ -86,6 +86,15 @@ def test_staged_install_result(staged: tuple[Path, str]) -> None:
     assert "migrated the database" in out
 
 
+def test_command_is_linked_onto_path(staged: tuple[Path, str]) -> None:
+    root, out = staged
+    link = root / "usr/local/bin/organizer"
+    # The link names the final path: a staged tree is copied to / as it is.
+    assert link.is_symlink() and os.readlink(link) == "/opt/organizer/venv/bin/organizer"
+    assert "linked /usr/local/bin/organizer -> /opt/organizer/venv/bin/organizer" in out
+    assert "next: edit /etc/organizer/organizer.env if needed, then: sudo organizer doctor" in out
+
+
 def test_second_run_is_a_no_op(staged: tuple[Path, str]) -> None:
     root, _ = staged
     before = snapshot(root)
@@ -114,6 +123,7 @@ def test_dry_run_changes_nothing(tmp_path: Path) -> None:
     root = tmp_path / "fresh"
     p = install(root, "--dry-run")
     assert "would run: install -d -m 0755" in p.stdout
+    assert "would run: ln -sfn /opt/organizer/venv/bin/organizer" in p.stdout
     assert "dry run:" in p.stdout and "change(s) would be made" in p.stdout
     assert not root.exists()
 
@@ -132,6 +142,7 @@ def test_upgrade_then_uninstall_keeps_data_unless_purged(tmp_path: Path) -> None
     assert "schema current" in p.stdout
     p = install(root, "--uninstall")
     assert not (root / "opt/organizer").exists()
+    assert not (root / "usr/local/bin/organizer").is_symlink()
     assert not list((root / "etc/systemd/system").glob("organizer*"))
     assert (root / "etc/organizer/organizer.env").exists()
     conn = sqlite3.connect(db)
