@@ -92,6 +92,21 @@ def test_daemon_settings(name: str) -> None:
     assert mdwe == (["no"] if name == "asr" else ["yes"])  # measured: bench/mdwe_probe.py
 
 
+def test_resource_limits() -> None:
+    """Every service is bounded for a 2-core 2 GB box: memory, threads, descriptors."""
+    total = 0
+    for name in (*DAEMONS, "backup"):
+        svc = parse(UNITS / f"organizer-{name}.service")["Service"]
+        mem = svc["MemoryMax"][0]
+        assert mem.endswith("M"), name
+        total += int(mem[:-1]) if name != "backup" else 0
+        assert 0 < int(svc["TasksMax"][0]) <= 256, name
+        assert int(svc["LimitNOFILE"][0]) >= 1024, name
+    assert total <= 2048  # the four daemons at their caps together still fit a 2 GB box
+    api = parse(UNITS / "organizer-api.service")["Service"]
+    assert int(api["LimitNOFILE"][0]) > 1024  # ~1,100 idle connections killed it before
+
+
 def test_loopback_only_services() -> None:
     for name in ("api", "asr"):
         svc = parse(UNITS / f"organizer-{name}.service")["Service"]
