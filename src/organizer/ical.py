@@ -88,7 +88,9 @@ def vevent(spec: EventSpec, stamp: datetime) -> str:
             ev.add("exdate", value)
     if spec.description:
         ev.add("description", spec.description)
+    if "TZID" in ev["DTSTART"].params:  # not for dates, nor for UTC (written with Z)
+        from organizer.vtimezone import build
+
+        cal.add_component(build(spec.tz, start.year))  # before the event that names it
     cal.add_component(ev)
-    if not spec.all_day:
-        cal.add_missing_timezones()
     return cal.to_ical().decode("utf-8")
