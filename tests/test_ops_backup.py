@@ -141,3 +141,64 @@ def test_restore_onto_a_fresh_box(db_path: Path, tmp_path: Path) -> None:
     assert "safety copy" not in p.stdout  # nothing to keep
     assert keys_in(fresh) == keys_in(b.path)
     assert run("migrate", "--check", db=fresh).returncode == 0
+
+
+def _backups_of(folder: Path) -> list[str]:
+    return sorted(b.path.name for b in list_backups(folder))
+
+
+def test_backup_refuses_what_is_not_this_instance(db_path: Path, tmp_path: Path) -> None:
+    """An empty file, a schema-0 SQLite file or another instance's database: one line,
+    exit 1, and the good backups are all still there (before: copied, rotated away)."""
+    folder = tmp_path / "bk"
+    for _ in range(2):
+        assert run("backup", "--to", str(folder), "--keep", "2", db=db_path).returncode == 0
+        time.sleep(0.01)
+    good = _backups_of(folder)
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    schema0 = tmp_path / "schema0.db"
+    c = sqlite3.connect(schema0)
+    c.execute("CREATE TABLE t (x)")
+    c.commit()
+    c.close()
+    other = tmp_path / "other" / "organizer.db"
+    assert run("migrate", "--create", db=other).returncode == 0 or run(
+        "migrate", db=other).returncode == 0  # fmt: skip
+    for src, needle in ((empty, "not a migrated organizer database"),
+                        (schema0, "not a migrated organizer database"),
+                        (other, "are of instance")):  # fmt: skip
+        p = run("backup", "--to", str(folder), "--keep", "1", db=src)
+        assert p.returncode == 1, (src, p.stdout, p.stderr)
+        assert needle in p.stderr and "nothing was copied or rotated" in p.stderr, p.stderr
+        assert "Traceback" not in p.stderr and p.stderr.count("error:") == 1
+        assert _backups_of(folder) == good
+    # The same instance goes on as before, and reports what it verified.
+    p = run("backup", "--to", str(folder), "--keep", "2", db=db_path)
+    assert p.returncode == 0, p.stderr
+    assert "integrity ok" in p.stdout and "rows in" in p.stdout
+
+
+def test_restore_writes_through_a_symlinked_db_path(db_path: Path, tmp_path: Path) -> None:
+    assert run("backup", "--to", str(tmp_path / "bk"), db=db_path).returncode == 0
+    (b,) = list_backups(tmp_path / "bk")
+    link = tmp_path / "link.db"
+    link.symlink_to(db_path)
+    p = run("restore", str(b.path), db=link, BACKUP_DIR=str(tmp_path / "bk"))
+    assert p.returncode == 0, p.stderr
+    assert link.is_symlink() and link.resolve() == db_path.resolve()  # before: replaced
+    assert keys_in(db_path) == keys_in(b.path)
+
+
+def test_restore_over_a_damaged_live_file(db_path: Path, tmp_path: Path) -> None:
+    """Before: the safety copy of the damaged file failed and so did the restore."""
+    assert run("backup", "--to", str(tmp_path / "bk"), db=db_path).returncode == 0
+    (b,) = list_backups(tmp_path / "bk")
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    db_path.write_bytes(b"garbage, not a database" * 100)
+    p = run("restore", str(b.path), db=db_path, BACKUP_DIR=str(tmp_path / "bk"))
+    assert p.returncode == 0, p.stderr
+    assert "kept its raw bytes" in p.stderr
+    assert keys_in(db_path) == keys_in(b.path)
+    assert run("migrate", "--check", db=db_path).returncode == 0

@@ -1,6 +1,9 @@
 """`organizer backup` and `organizer restore`: online copies with SQLite's backup API.
 
-A backup is taken while the services run: the backup API copies a consistent
+A backup refuses a source that is not a migrated organizer database (schema 0, no
+instance id, not SQLite at all) or that belongs to another instance than the backups
+already in the folder (DB_PATH pointing at the wrong volume), so a wrong file never
+rotates the good copies away. A backup is taken while the services run: the backup API copies a consistent
 snapshot (in WAL mode the writers go on meanwhile), the copy is switched to a
 single self-contained file (journal_mode=DELETE), `PRAGMA integrity_check`ed, and
 only then renamed to its final name `organizer-YYYYmmddTHHMMSSffffffZ.db`, so a
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
@@ -47,6 +51,7 @@ class BackupResult:
     schema_version: int
     instance_id: str | None
     removed: list[Path]
+    rows: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ class RestoreResult:
     safety_copy: Path | None
     schema_version: int
     instance_id: str | None
+    safety_note: str = ""
 
 
 def _stamp(now: datetime) -> str:
@@ -109,6 +115,55 @@ def _verify(path: Path) -> tuple[str, int, str | None]:
             "choose another backup file (`ls` the backup folder)",
         ) from None
     return result, st.version, st.instance_id
+
+
+def _identity(path: Path) -> tuple[int, str | None]:
+    """(schema version, instance id) of a database, without checking every page."""
+    from organizer.db.migrate import state
+
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            st = state(conn)
+    except sqlite3.DatabaseError as e:
+        raise BackupError(
+            f"{path} is not a usable SQLite database: {e}",
+            "check DB_PATH (`organizer config`): it must name the organizer database",
+        ) from None
+    return st.version, st.instance_id
+
+
+def check_source(db_path: Path, folder: Path) -> tuple[int, str]:
+    """Refuse to back up anything but this instance's migrated database."""
+    version, instance = _identity(db_path)
+    if version == 0 or instance is None:
+        raise BackupError(
+            f"{db_path} is not a migrated organizer database (schema {version}, "
+            f"instance id {instance or 'none'}); nothing was copied or rotated",
+            "check DB_PATH (`organizer config`); a new database needs `organizer migrate` first",
+        )
+    for b in list_backups(folder):  # the newest readable backup says whose folder it is
+        try:
+            theirs = _identity(b.path)[1]
+        except BackupError:
+            continue
+        if theirs is not None and theirs != instance:
+            raise BackupError(
+                f"{db_path} is database instance {instance}, but the backups in {folder} are "
+                f"of instance {theirs}; nothing was copied or rotated",
+                "DB_PATH may point at another volume than the services use (`organizer "
+                "config`); to start a new series on purpose, back up to another --to folder",
+            )
+        break
+    return version, instance
+
+
+def row_counts(path: Path) -> dict[str, int]:
+    """Rows per table of a copy: every table must be readable to the last page."""
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        names = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )]  # fmt: skip
+        return {n: conn.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0] for n in names}
 
 
 def list_backups(folder: Path) -> list[BackupFile]:
@@ -158,6 +213,7 @@ def backup(
             f"cannot create backup folder {folder}: {e.strerror}",
             "set BACKUP_DIR (or --to) to a folder the service user can write",
         ) from None
+    src_version, src_instance = check_source(settings.db_path, folder)
     final = folder / f"{PREFIX}{_stamp(now)}.db"
     partial = folder / f".{final.name}.partial"
     try:
@@ -168,6 +224,13 @@ def backup(
                 f"integrity_check of the copy says: {integrity}",
                 "the live database may be damaged: run `organizer diag db`",
             )
+        if (version, instance) != (src_version, src_instance):
+            raise BackupError(
+                f"the copy is schema {version} instance {instance}, the source was schema "
+                f"{src_version} instance {src_instance}",
+                "was the database replaced during the backup? run it again",
+            )
+        rows = row_counts(partial)
         os.replace(partial, final)
         _fsync_dir(folder)
     except OSError as e:
@@ -176,8 +239,9 @@ def backup(
         ) from None
     finally:
         partial.unlink(missing_ok=True)
+    # Only now, with a verified copy of this instance in place, may old copies go.
     removed = rotate(folder, keep)
-    return BackupResult(final, final.stat().st_size, integrity, version, instance, removed)
+    return BackupResult(final, final.stat().st_size, integrity, version, instance, removed, rows)
 
 
 def live_services(db_path: Path, now: datetime, within_s: float = LIVE_BEAT_S) -> list[str]:
@@ -200,7 +264,9 @@ def restore(
 ) -> RestoreResult:
     now = now or utcnow()
     source = source.absolute()
-    target = settings.db_path
+    # Through a symlinked DB_PATH the restore writes to the file the link names (the
+    # services open the link and so that file); replacing the link would split them.
+    target = settings.db_path.resolve() if settings.db_path.is_symlink() else settings.db_path
     if not source.is_file():
         raise BackupError(f"{source} does not exist", "pass a file from the backup folder")
     if source.resolve() == (target.resolve() if target.exists() else target):
@@ -219,11 +285,7 @@ def restore(
             f"services are running on {target}: {', '.join(live)}",
             "stop them first (`sudo systemctl stop organizer.target`), or pass --force",
         )
-    safety = None
-    if target.exists():
-        safety = settings.backups / f"{SAFETY_PREFIX}{_stamp(now)}.db"
-        safety.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        _copy_online(target, safety)
+    safety, note = _safety_copy(target, settings.backups / f"{SAFETY_PREFIX}{_stamp(now)}.db")
     staged = target.parent / f".{target.name}.restoring"
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
@@ -238,4 +300,28 @@ def restore(
         _fsync_dir(target.parent)
     finally:
         staged.unlink(missing_ok=True)
-    return RestoreResult(target, source, safety, version, instance)
+    return RestoreResult(target, source, safety, version, instance, note)
+
+
+def _safety_copy(target: Path, dest: Path) -> tuple[Path | None, str]:
+    """Best effort: a consistent copy, else the raw bytes of a damaged file, else a note.
+
+    A restore is most needed when the live file is damaged; failing to copy it must not
+    stand in the way."""
+    if not target.exists():
+        return None, ""
+    dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        _copy_online(target, dest)
+        return dest, ""
+    except (OrganizerError, sqlite3.Error, OSError) as e:
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+    dest.unlink(missing_ok=True)
+    raw = dest.with_name(dest.stem + ".raw" + dest.suffix)
+    try:
+        shutil.copyfile(target, raw)  # the damaged bytes, for forensics
+        os.chmod(raw, 0o600)
+        return raw, f"the live file could not be read as a database ({reason}); kept its raw bytes"
+    except OSError as e:
+        dest.unlink(missing_ok=True)
+        return None, f"no safety copy: the live file could not be read ({reason}; {e.strerror})"

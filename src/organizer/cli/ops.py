@@ -109,7 +109,8 @@ def register(app: typer.Typer) -> None:
         r = take(settings_from(ctx), to=to, keep=keep)
         typer.echo(
             f"{r.path} {r.size_bytes} bytes, integrity {r.integrity}, schema "
-            f"{r.schema_version}, instance {r.instance_id}"
+            f"{r.schema_version}, instance {r.instance_id}, {sum(r.rows.values())} rows in "
+            f"{len(r.rows)} tables"
         )
         for p in r.removed:
             typer.echo(f"removed old backup {p}")
@@ -129,6 +130,8 @@ def register(app: typer.Typer) -> None:
         r = put_back(settings_from(ctx), file, force=force)
         if r.safety_copy:
             typer.echo(f"safety copy of the old database: {r.safety_copy}")
+        if r.safety_note:
+            typer.echo(f"warning: {r.safety_note}", err=True)
         typer.echo(
             f"restored {r.source} -> {r.restored} (schema {r.schema_version}, "
             f"instance {r.instance_id})"
