@@ -339,7 +339,8 @@ ensure_schema() {
     return
   fi
   # The database holds personal data: private to the service user (like UMask=0077).
-  (umask 077 && cd / && as_service_user "$organizer" migrate)
+  # --create: the first install is where the database is meant to come into being.
+  (umask 077 && cd / && as_service_user "$organizer" migrate --create)
   changed "migrated the database"
 }
 

@@ -44,7 +44,7 @@ def test_help_loads_no_heavy_library() -> None:
 def test_migrate_check_and_apply(tmp_path: Path) -> None:
     env = make_env(tmp_path / "sub" / "o.db")
     assert run(["migrate", "--check"], env).returncode == 1
-    res = run(["migrate"], env)
+    res = run(["migrate", "--create"], env)
     assert res.returncode == 0 and "applied 0001_init" in res.stdout
     res = run(["migrate"], env)
     assert "already current" in res.stdout
@@ -87,7 +87,7 @@ def test_read_only_database_is_one_line(db_path: Path) -> None:
 
 def test_read_only_folder_cannot_be_migrated(tmp_path: Path) -> None:
     # /proc is read-only for everyone, root included
-    res = run(["migrate"], make_env(Path("/proc/organizer-test/o.db")))
+    res = run(["migrate", "--create"], make_env(Path("/proc/organizer-test/o.db")))
     assert_one_line_error(res, "error:")
 
 

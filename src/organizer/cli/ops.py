@@ -9,6 +9,7 @@ import typer
 
 from organizer.cli.common import settings_from
 from organizer.cli.render import console, render
+from organizer.errors import OrganizerError
 
 
 def register(app: typer.Typer) -> None:
@@ -19,8 +20,12 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--check", help="Change nothing; exit 1 when migrations are pending."),
         ] = False,
+        create: Annotated[
+            bool,
+            typer.Option("--create", help="Create a new database when DB_PATH has none yet."),
+        ] = False,
     ) -> None:
-        """Create or upgrade the database schema at DB_PATH."""
+        """Upgrade the database schema at DB_PATH (a new database only with --create)."""
         from organizer.db.connect import open_db
         from organizer.db.migrate import migrate as apply
         from organizer.db.migrate import state
@@ -39,6 +44,15 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(1)
             typer.echo(f"{path}: schema {st.version} is current")
             return
+        if not path.exists() and not create:
+            # Like createdb: a typo in DB_PATH, or a relative path run from another
+            # folder, must not quietly start a second, empty database. The path is
+            # shown resolved, so a relative DB_PATH shows which folder it landed in.
+            raise OrganizerError(
+                f"no database at {path.absolute()}; nothing was created",
+                "check DB_PATH (`organizer config`); to create a new database there, run "
+                "`organizer migrate --create`",
+            )
         conn = open_db(path, create=True)
         applied = apply(conn)
         st = state(conn)
