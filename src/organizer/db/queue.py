@@ -63,15 +63,20 @@ def enqueue(
 def claim(
     conn: sqlite3.Connection, worker_id: str, now: datetime, lease_s: float
 ) -> InboxRow | None:
-    """Take the oldest ready row whose chat has nothing else in hand."""
+    """Take the oldest ready row whose chat has nothing else in hand.
+
+    A row waiting longer than the longest possible backoff was scheduled by a clock
+    that has since been stepped back: that wait is skew, not backoff, so the row is due.
+    """
     ts = to_db(now)
+    skew = to_db(now + timedelta(seconds=BACKOFF_MAX_S))
     with transaction(conn):
         r = conn.execute(
             "UPDATE inbox_queue SET status = 'CLAIMED', claimed_by = ?, lease_until = ?,"
             " attempts = attempts + 1, updated_at = ?"
             " WHERE id = ("
             "   SELECT q.id FROM inbox_queue q"
-            "   WHERE q.status = 'NEW' AND q.next_attempt_at <= ?"
+            "   WHERE q.status = 'NEW' AND (q.next_attempt_at <= ? OR q.next_attempt_at > ?)"
             "     AND NOT EXISTS (SELECT 1 FROM inbox_queue c"
             "                     WHERE c.chat_id = q.chat_id AND c.status = 'CLAIMED')"
             "     AND NOT EXISTS (SELECT 1 FROM inbox_queue e"
@@ -79,7 +84,7 @@ def claim(
             "                       AND e.id < q.id)"
             "   ORDER BY q.next_attempt_at, q.id LIMIT 1)"
             " RETURNING *",
-            (worker_id, to_db(now + timedelta(seconds=lease_s)), ts, ts),
+            (worker_id, to_db(now + timedelta(seconds=lease_s)), ts, ts, skew),
         ).fetchone()
         return _row(r)
 
