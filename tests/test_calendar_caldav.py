@@ -20,7 +20,7 @@ from fixtures.calendar import (
     item,
 )
 from organizer import sync
-from organizer.calendars.base import EventSpec
+from organizer.calendars.base import CalendarError, EventSpec
 from organizer.calendars.caldav import CalDavCalendar
 from organizer.config import Settings
 from organizer.ical import vevent
@@ -132,3 +132,53 @@ def test_garbage_server_is_retried_then_failed(
     row = item(conn, item_id)
     assert row["cal_state"] == "FAILED" and row["attempts"] == 3
     assert "garbage" in row["last_error"]
+
+
+class _Locked(BaseHTTPRequestHandler):
+    """A CalDAV server whose collection is locked (WebDAV 423) by another client."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _any(self) -> None:
+        n = int(self.headers.get("Content-Length") or 0)
+        if n:
+            self.rfile.read(n)
+        body = b"locked"
+        self.send_response(423, "Locked")
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_PUT = do_REPORT = do_PROPFIND = do_DELETE = _any
+
+
+@pytest.fixture
+def locked_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Locked)
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/cal/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_423_locked_is_transient(conn: sqlite3.Connection, locked_url: str) -> None:
+    """Before: a 423 failed the item for good on the first try. Now it backs off and retries."""
+    cal = CalDavCalendar(locked_url, timeout_s=2)
+    spec = EventSpec(
+        uid="locked@test", title="Locked", start=START, end=START + timedelta(hours=1),
+        all_day=False, tz="UTC",
+    )
+    with pytest.raises(CalendarError) as exc:
+        cal.upsert(spec, None)
+    assert exc.value.retryable and "423" in str(exc.value)
+    item_id = add_meeting(conn, "Locked", START)
+    s = syncer(conn, locked_url, max_attempts=3)
+    s.run(utcnow())
+    row = item(conn, item_id)
+    assert row["cal_state"] != "FAILED" and row["attempts"] == 1
+    assert "423" in row["last_error"]

@@ -234,3 +234,21 @@ def test_worker_loop_is_not_held_up_by_a_hanging_calendar(
     assert time.monotonic() - t0 < 0.5
     wait_until(lambda: item(conn, item_id)["cal_state"] == "SYNCED", timeout=15)
     assert len(fake_google.live_events()) == 1
+
+
+def test_all_day_series_carries_a_time_zone(
+    conn: sqlite3.Connection, fake_google: Any, google_sa_file: Path
+) -> None:
+    """Google refuses a recurring event without start/end timeZone (the fake does too).
+
+    Before: an all-day weekly series went out with only `date` and failed for good (400).
+    """
+    day = datetime(2026, 11, 30, 21, 0, tzinfo=UTC)  # Dec 1, midnight in Moscow
+    item_id = add_meeting(conn, "Gym", day, all_day=True, rrule="FREQ=WEEKLY;BYDAY=TU")
+    syncer(conn, fake_google, google_sa_file).run(utcnow())
+    row = item(conn, item_id)
+    assert row["cal_state"] == "SYNCED", row["last_error"]
+    [ev] = fake_google.live_events(GOOGLE_CALENDAR_ID)
+    assert ev["start"] == {"date": "2026-12-01", "timeZone": "Europe/Moscow"}
+    assert ev["end"] == {"date": "2026-12-02", "timeZone": "Europe/Moscow"}
+    assert ev["recurrence"][0] == "RRULE:FREQ=WEEKLY;BYDAY=TU"

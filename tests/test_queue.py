@@ -174,3 +174,25 @@ def test_four_processes_process_each_message_exactly_once(
     assert conn.execute("SELECT MAX(attempts) FROM inbox_queue").fetchone()[0] == 1
     workers = conn.execute("SELECT COUNT(DISTINCT worker) FROM seen").fetchone()[0]
     assert workers >= 2  # the work really was shared
+
+
+def test_clock_stepped_back_does_not_mute_a_chat(conn: sqlite3.Connection) -> None:
+    """A wait longer than the longest backoff is clock skew: the row is due now."""
+    rid = put(conn, "a", chat=1)
+    later = put(conn, "b", chat=1)
+    assert queue.claim(conn, "w", T0, 30)
+    assert queue.fail(conn, rid, "w", T0, "boom") == "NEW"
+    stepped_back = T0 - timedelta(hours=1)
+    row = queue.claim(conn, "w", stepped_back, 30)
+    assert row is not None and row.id == rid
+    assert queue.complete(conn, rid, "w", stepped_back)
+    nxt = queue.claim(conn, "w", stepped_back, 30)
+    assert nxt is not None and nxt.id == later
+
+
+def test_a_real_backoff_still_waits(conn: sqlite3.Connection) -> None:
+    rid = put(conn, "a")
+    assert queue.claim(conn, "w", T0, 30)
+    assert queue.fail(conn, rid, "w", T0, "boom") == "NEW"
+    assert queue.claim(conn, "w", T0, 30) is None
+    assert queue.claim(conn, "w", T0 + timedelta(seconds=queue.BACKOFF_MAX_S + 1), 30)

@@ -64,6 +64,15 @@ def _error_body(status: int, reason: str, message: str) -> dict[str, Any]:
     }
 
 
+def _series_without_zone(body: dict[str, Any]) -> bool:
+    """Google refuses a recurring event whose start or end has no timeZone (all-day too)."""
+    if not body.get("recurrence"):
+        return False
+    return any(
+        not isinstance(body.get(k), dict) or not body[k].get("timeZone") for k in ("start", "end")
+    )
+
+
 def _b64url_json(part: str) -> dict[str, Any]:
     return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
 
@@ -184,6 +193,10 @@ class FakeGoogleCalendar:
             if route in ("insert", "import"):
                 if not isinstance(body, dict) or "start" not in body or "end" not in body:
                     return 400, _error_body(400, "required", "Missing start or end.")
+                if _series_without_zone(body):
+                    return 400, _error_body(
+                        400, "required", "Missing time zone definition for start time."
+                    )
                 uid = body.get("iCalUID")
                 if route == "import" and not uid:
                     return 400, _error_body(400, "required", "Missing iCalUID.")
@@ -216,6 +229,10 @@ class FakeGoogleCalendar:
             if route in ("update", "patch"):
                 if not isinstance(body, dict):
                     return 400, _error_body(400, "parseError", "Parse Error")
+                if route == "update" and _series_without_zone(body):
+                    return 400, _error_body(
+                        400, "required", "Missing time zone definition for start time."
+                    )
                 if route == "update":
                     keep = {k: ev[k] for k in ("kind", "id", "iCalUID", "created", "htmlLink")}
                     ev.clear()

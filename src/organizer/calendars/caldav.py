@@ -49,6 +49,8 @@ _UID_QUERY = """<?xml version="1.0" encoding="utf-8"?>
 """
 _NS = {"D": "DAV:", "C": "urn:ietf:params:xml:ns:caldav"}
 _ICS = "text/calendar; charset=utf-8"
+# timeout, WebDAV 423 Locked (another client holds a lock: it goes away), rate limited
+_TRANSIENT = (408, 423, 429)
 
 
 def _xml_escape(text: str) -> str:
@@ -112,7 +114,7 @@ class CalDavCalendar:
         except (error.DAVError, SyntaxError) as e:  # e.g. an unparsable (garbage) multistatus
             raise CalendarError(f"{what}: {type(e).__name__}: {e}", retryable=True) from None
         status = int(resp.status)
-        if status in (408, 429) or status >= 500:
+        if status in _TRANSIENT or status >= 500:
             raise CalendarError(
                 f"{what}: HTTP {status}",
                 retryable=True,

@@ -54,6 +54,8 @@ def event_body(spec: EventSpec) -> dict[str, Any]:
     if spec.all_day:
         s: dict[str, str] = {"date": start.isoformat()}
         e: dict[str, str] = {"date": end.isoformat()}
+        if spec.rrule:  # Calendar v3 requires a timeZone on start/end of a recurring event
+            s["timeZone"] = e["timeZone"] = spec.tz
     else:
         s = {"dateTime": start.isoformat(), "timeZone": spec.tz}
         e = {"dateTime": end.isoformat(), "timeZone": spec.tz}

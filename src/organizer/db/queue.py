@@ -63,15 +63,20 @@ def enqueue(
 def claim(
     conn: sqlite3.Connection, worker_id: str, now: datetime, lease_s: float
 ) -> InboxRow | None:
-    """Take the oldest ready row whose chat has nothing else in hand."""
+    """Take the oldest ready row whose chat has nothing else in hand.
+
+    A row waiting longer than the longest possible backoff was scheduled by a clock
+    that has since been stepped back: that wait is skew, not backoff, so the row is due.
+    """
     ts = to_db(now)
+    skew = to_db(now + timedelta(seconds=BACKOFF_MAX_S))
     with transaction(conn):
         r = conn.execute(
             "UPDATE inbox_queue SET status = 'CLAIMED', claimed_by = ?, lease_until = ?,"
             " attempts = attempts + 1, updated_at = ?"
             " WHERE id = ("
             "   SELECT q.id FROM inbox_queue q"
-            "   WHERE q.status = 'NEW' AND q.next_attempt_at <= ?"
+            "   WHERE q.status = 'NEW' AND (q.next_attempt_at <= ? OR q.next_attempt_at > ?)"
             "     AND NOT EXISTS (SELECT 1 FROM inbox_queue c"
             "                     WHERE c.chat_id = q.chat_id AND c.status = 'CLAIMED')"
             "     AND NOT EXISTS (SELECT 1 FROM inbox_queue e"
@@ -79,7 +84,7 @@ def claim(
             "                       AND e.id < q.id)"
             "   ORDER BY q.next_attempt_at, q.id LIMIT 1)"
             " RETURNING *",
-            (worker_id, to_db(now + timedelta(seconds=lease_s)), ts, ts),
+            (worker_id, to_db(now + timedelta(seconds=lease_s)), ts, ts, skew),
         ).fetchone()
         return _row(r)
 
@@ -193,22 +198,44 @@ def retry(conn: sqlite3.Connection, row_id: int, now: datetime) -> InboxRow:
                 f"inbox row {row_id} is {r[0]}, not FAILED or NEW",
                 "only failed or waiting rows can be retried",
             )
+        if r[0] == "FAILED":
+            _detach_notices(conn, "id = ?", (row_id,), ts)
         row = conn.execute(
             "UPDATE inbox_queue SET status = 'NEW', attempts = 0, next_attempt_at = ?,"
-            " updated_at = ? WHERE id = ? RETURNING *",
+            " last_error = NULL, done_at = NULL, updated_at = ? WHERE id = ? RETURNING *",
             (ts, ts, row_id),
         ).fetchone()
         return InboxRow(**dict(row))
 
 
 def retry_failed(conn: sqlite3.Connection, now: datetime) -> int:
+    """Every FAILED row back to NEW, ready now, attempts reset: the worker runs it again."""
     ts = to_db(now)
     with transaction(conn):
+        _detach_notices(conn, "status = 'FAILED'", (), ts)
         return conn.execute(
             "UPDATE inbox_queue SET status = 'NEW', attempts = 0, next_attempt_at = ?,"
-            " updated_at = ? WHERE status = 'FAILED'",
+            " last_error = NULL, done_at = NULL, updated_at = ? WHERE status = 'FAILED'",
             (ts, ts),
         ).rowcount
+
+
+def _detach_notices(
+    conn: sqlite3.Connection, where: str, args: tuple[Any, ...], ts: str
+) -> None:
+    """Unlink what a FAILED row already told the user ("sorry, that failed").
+
+    The pipeline takes an outbox row for an inbox row as "answered, nothing to redo",
+    so a retried row would otherwise go DONE without running. The notice stays in the
+    outbox (sent or not) under a renamed dedup key, so the re-run's reply is not deduped.
+    """
+    conn.execute(
+        "UPDATE outbox SET inbox_id = NULL,"
+        " dedup_key = CASE WHEN dedup_key IS NULL THEN NULL"
+        "                  ELSE dedup_key || ':failed-before:' || ? END"
+        f" WHERE inbox_id IN (SELECT id FROM inbox_queue WHERE {where})",
+        (ts, *args),
+    )
 
 
 def get(conn: sqlite3.Connection, row_id: int) -> InboxRow | None:
