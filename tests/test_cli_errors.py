@@ -36,3 +36,28 @@ def test_choices_are_case_insensitive(db_path: Path) -> None:
     env = make_env(db_path)
     assert run(["diag", "items", "--status", "open", "--type", "TASK"], env).returncode == 0
     assert run(["diag", "queue", "--status", "new"], env).returncode == 0
+
+
+def assert_error_and_hint(res: subprocess.CompletedProcess[str], needle: str) -> None:
+    lines = res.stderr.strip().splitlines()
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "Traceback" not in res.stderr
+    assert len(lines) == 2 and lines[0].startswith("error: ") and lines[1].startswith("hint: ")
+    assert needle in lines[0], res.stderr
+
+
+@pytest.mark.parametrize("verb", ["queue", "items", "db", "health"])
+def test_db_path_is_a_directory(tmp_path: Path, verb: str) -> None:
+    res = run(["diag", verb], make_env(tmp_path))
+    assert_error_and_hint(res, "is a directory")
+    assert "DB_PATH" in res.stderr
+
+
+@pytest.mark.parametrize("verb", ["queue", "items", "db", "health"])
+def test_empty_database_file_says_migrate(tmp_path: Path, verb: str) -> None:
+    path = tmp_path / "empty.db"
+    path.touch()
+    res = run(["diag", verb], make_env(path))
+    assert_error_and_hint(res, "no organizer tables")
+    assert "organizer migrate" in res.stderr
+    assert path.stat().st_size == 0  # nothing created in it
