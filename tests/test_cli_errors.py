@@ -1,7 +1,8 @@
-"""Operator mistakes on `organizer diag …` answered in one line (issue 18)."""
+"""`organizer diag …` as an operator meets it (issue 18): mistakes in one line, report formats."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -61,3 +62,22 @@ def test_empty_database_file_says_migrate(tmp_path: Path, verb: str) -> None:
     assert_error_and_hint(res, "no organizer tables")
     assert "organizer migrate" in res.stderr
     assert path.stat().st_size == 0  # nothing created in it
+
+
+def test_report_json_carries_the_same_data(db_path: Path) -> None:
+    env = make_env(db_path)
+    res = run(["diag", "report", "--offline", "--json"], env)
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["db"]["path"] == str(db_path) and data["db_error"] is None
+    assert data["queue"] == {"NEW": 0, "CLAIMED": 0, "DONE": 0, "FAILED": 0}
+    assert data["db"]["schema_version"] == data["db"]["schema_latest"]
+    md = run(["diag", "report", "--offline", "--markdown"], env)
+    assert md.returncode == 0 and md.stdout.startswith("## organizer report")
+    assert str(db_path) in md.stdout
+
+
+def test_report_json_and_markdown_together_is_a_usage_error(db_path: Path) -> None:
+    res = run(["diag", "report", "--offline", "--json", "--markdown"], make_env(db_path))
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "--json" in res.stderr and res.stdout == ""
