@@ -21,6 +21,8 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
         (["diag", "items", "--status", "NOPE"], "DRAFT, OPEN, DONE, CANCELLED"),
         (["diag", "items", "--type", "NOPE"], "task, meeting, note"),
         (["diag", "queue", "--status", "NOPE"], "NEW, CLAIMED, DONE, FAILED"),
+        (["diag", "calendar", "--state", "NOPE"], "NONE, LOCAL, PENDING, SYNCED, FAILED"),
+        (["diag", "reminders", "--status", "NOPE"], "PENDING, SENT, CANCELLED"),
     ],
 )
 def test_unknown_choice_names_the_allowed_values(
@@ -37,6 +39,8 @@ def test_choices_are_case_insensitive(db_path: Path) -> None:
     env = make_env(db_path)
     assert run(["diag", "items", "--status", "open", "--type", "TASK"], env).returncode == 0
     assert run(["diag", "queue", "--status", "new"], env).returncode == 0
+    assert run(["diag", "calendar", "--state", "synced"], env).returncode == 0
+    assert run(["diag", "reminders", "--status", "sent"], env).returncode == 0
 
 
 def assert_error_and_hint(res: subprocess.CompletedProcess[str], needle: str) -> None:

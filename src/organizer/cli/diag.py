@@ -23,6 +23,8 @@ LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, help="Most rows t
 QUEUE_STATUSES = ("NEW", "CLAIMED", "DONE", "FAILED")
 ITEM_STATUSES = ("DRAFT", "OPEN", "DONE", "CANCELLED")
 ITEM_TYPES = ("task", "meeting", "note")
+CAL_STATES = ("NONE", "LOCAL", "PENDING", "SYNCED", "FAILED")
+REMINDER_STATUSES = ("PENDING", "SENT", "CANCELLED")
 
 
 def _choice(allowed: tuple[str, ...]) -> Callable[[str | None], str | None]:
@@ -115,7 +117,11 @@ def items(
 def calendar(
     ctx: typer.Context,
     state: Annotated[
-        str | None, typer.Option(help="Only this sync state (PENDING, FAILED, SYNCED, LOCAL).")
+        str | None,
+        typer.Option(
+            help="Only this sync state (PENDING, FAILED, SYNCED, LOCAL, NONE).",
+            callback=_choice(CAL_STATES),
+        ),
     ] = None,
     limit: LimitOpt = 50,
     as_json: JsonOpt = False,
@@ -136,7 +142,10 @@ def calendar(
 def reminders(
     ctx: typer.Context,
     status: Annotated[
-        str | None, typer.Option(help="PENDING (default), SENT or CANCELLED.")
+        str | None,
+        typer.Option(
+            help="PENDING (default), SENT or CANCELLED.", callback=_choice(REMINDER_STATUSES)
+        ),
     ] = None,
     limit: LimitOpt = 20,
     as_json: JsonOpt = False,
