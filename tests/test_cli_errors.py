@@ -85,3 +85,12 @@ def test_report_json_and_markdown_together_is_a_usage_error(db_path: Path) -> No
     res = run(["diag", "report", "--offline", "--json", "--markdown"], make_env(db_path))
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "--json" in res.stderr and res.stdout == ""
+
+
+def test_report_on_an_empty_database_names_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    path.touch()
+    res = run(["diag", "report", "--offline", "--json"], make_env(path))
+    data = json.loads(res.stdout)
+    assert "no organizer tables" in data["db_error"], data["db_error"]
+    assert "no such table" not in res.stdout + res.stderr
