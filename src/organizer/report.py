@@ -187,7 +187,7 @@ def gather(
     http_timeout_s: float = 2.0,
 ) -> Report:
     from organizer.backup import list_backups
-    from organizer.db.connect import open_db
+    from organizer.db.connect import open_db, require_schema
     from organizer.db.migrate import state
     from organizer.model import from_db, to_db
 
@@ -224,6 +224,7 @@ def gather(
     path = settings.db_path
     try:
         with closing(open_db(path, readonly=True)) as conn:
+            require_schema(conn, path)
             st = state(conn)
             wal = Path(f"{path}-wal")
             r.db = {

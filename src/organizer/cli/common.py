@@ -7,7 +7,7 @@ import sqlite3
 import typer
 
 from organizer.config import Settings, load_settings
-from organizer.db.connect import open_db
+from organizer.db.connect import open_db, require_schema
 from organizer.logs import setup_logging
 
 
@@ -24,4 +24,6 @@ def setup_service_logging(settings: Settings) -> None:
 
 
 def open_readonly(settings: Settings) -> sqlite3.Connection:
-    return open_db(settings.db_path, readonly=True)
+    conn = open_db(settings.db_path, readonly=True)
+    require_schema(conn, settings.db_path)
+    return conn

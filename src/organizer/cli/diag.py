@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -18,6 +19,27 @@ diag_app = typer.Typer(
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, help="Most rows to show.")]
 
+# The values the schema's CHECK constraints allow (migrations/0001_init.sql).
+QUEUE_STATUSES = ("NEW", "CLAIMED", "DONE", "FAILED")
+ITEM_STATUSES = ("DRAFT", "OPEN", "DONE", "CANCELLED")
+ITEM_TYPES = ("task", "meeting", "note")
+CAL_STATES = ("NONE", "LOCAL", "PENDING", "SYNCED", "FAILED")
+REMINDER_STATUSES = ("PENDING", "SENT", "CANCELLED")
+
+
+def _choice(allowed: tuple[str, ...]) -> Callable[[str | None], str | None]:
+    """An option callback: any case of an allowed value, else a usage error (exit 2)."""
+
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
+        for a in allowed:
+            if value.lower() == a.lower():
+                return a
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}")
+
+    return check
+
 
 def register(app: typer.Typer) -> None:
     app.add_typer(diag_app, name="diag")
@@ -27,7 +49,11 @@ def register(app: typer.Typer) -> None:
 def queue(
     ctx: typer.Context,
     status: Annotated[
-        str | None, typer.Option(help="List rows with this status (NEW, CLAIMED, DONE, FAILED).")
+        str | None,
+        typer.Option(
+            help="List rows with this status (NEW, CLAIMED, DONE, FAILED).",
+            callback=_choice(QUEUE_STATUSES),
+        ),
     ] = None,
     limit: LimitOpt = 20,
     as_json: JsonOpt = False,
@@ -64,8 +90,14 @@ def claimed(ctx: typer.Context, limit: LimitOpt = 50, as_json: JsonOpt = False) 
 @diag_app.command()
 def items(
     ctx: typer.Context,
-    status: Annotated[str | None, typer.Option(help="DRAFT, OPEN, DONE or CANCELLED.")] = None,
-    type_: Annotated[str | None, typer.Option("--type", help="task, meeting or note.")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(help="DRAFT, OPEN, DONE or CANCELLED.", callback=_choice(ITEM_STATUSES)),
+    ] = None,
+    type_: Annotated[
+        str | None,
+        typer.Option("--type", help="task, meeting or note.", callback=_choice(ITEM_TYPES)),
+    ] = None,
     chat: Annotated[int | None, typer.Option(help="Only this chat id.")] = None,
     limit: LimitOpt = 20,
     as_json: JsonOpt = False,
@@ -85,7 +117,11 @@ def items(
 def calendar(
     ctx: typer.Context,
     state: Annotated[
-        str | None, typer.Option(help="Only this sync state (PENDING, FAILED, SYNCED, LOCAL).")
+        str | None,
+        typer.Option(
+            help="Only this sync state (PENDING, FAILED, SYNCED, LOCAL, NONE).",
+            callback=_choice(CAL_STATES),
+        ),
     ] = None,
     limit: LimitOpt = 50,
     as_json: JsonOpt = False,
@@ -106,7 +142,10 @@ def calendar(
 def reminders(
     ctx: typer.Context,
     status: Annotated[
-        str | None, typer.Option(help="PENDING (default), SENT or CANCELLED.")
+        str | None,
+        typer.Option(
+            help="PENDING (default), SENT or CANCELLED.", callback=_choice(REMINDER_STATUSES)
+        ),
     ] = None,
     limit: LimitOpt = 20,
     as_json: JsonOpt = False,

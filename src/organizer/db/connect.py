@@ -35,6 +35,11 @@ def open_db(path: Path, *, readonly: bool = False, create: bool = False) -> sqli
                 f"database {path} does not exist",
                 f"run `organizer migrate` with DB_PATH={path}, or fix DB_PATH",
             )
+        if path.is_dir():
+            raise DatabaseError(
+                f"DB_PATH {path} is a directory, not a database file",
+                f"set DB_PATH to the database file, e.g. DB_PATH={path / 'organizer.db'}",
+            )
         mode = "ro" if readonly else "rw"
     uri = f"file:{quote(str(path))}?mode={mode}"
     try:
@@ -75,6 +80,18 @@ def _explain(path: Path, e: sqlite3.DatabaseError) -> DatabaseError:
             "check that the file and its folder exist and are readable by this user",
         )
     return DatabaseError(f"database error on {path}: {text}", "see `organizer diag db`")
+
+
+def require_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """Fail in one line when `path` is empty or was never migrated (no organizer tables)."""
+    row = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'inbox_queue'"
+    ).fetchone()
+    if row is None:
+        raise DatabaseError(
+            f"{Path(path).absolute()} has no organizer tables (empty or never migrated)",
+            "run `organizer migrate` with this DB_PATH, or fix DB_PATH to point at the database",
+        )
 
 
 @contextmanager
