@@ -8,8 +8,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from organizer.db import queue
-from organizer.spool import sweep
+from organizer.spool import sweep, sweep_job
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -45,3 +47,35 @@ def test_sweep_keeps_waiting_and_young_files(conn: sqlite3.Connection, tmp_path:
 
 def test_missing_spool_is_fine(conn: sqlite3.Connection, tmp_path: Path) -> None:
     assert sweep(conn, tmp_path / "never-created") == 0
+
+
+def test_relative_spool_dir_keeps_a_waiting_voice_file(
+    conn: sqlite3.Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SPOOL_DIR=spool (relative): the bot records the absolute path; the sweep must match it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "spool").mkdir()
+    waiting = _old(tmp_path / "spool" / "tg-1-7.ogg")
+    claimed = _old(tmp_path / "spool" / "tg-2-8.ogg")
+    orphan = _old(tmp_path / "spool" / "orphan.ogg")
+    queue.enqueue(conn, message_key="a", chat_id=1, kind="voice",
+                  payload={"file_path": str(waiting.absolute())}, now=T0)
+    queue.enqueue(conn, message_key="b", chat_id=2, kind="voice",
+                  payload={"file_path": str(claimed.absolute())}, now=T0)
+    queue.claim(conn, "w", T0, 60)
+    assert sweep_job(conn, Path("spool"))(T0) == 1
+    assert waiting.exists() and claimed.exists() and not orphan.exists()
+
+
+def test_spool_through_a_symlink_keeps_a_waiting_voice_file(
+    conn: sqlite3.Connection, tmp_path: Path
+) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    waiting = _old(real / "tg-1-7.ogg")
+    queue.enqueue(conn, message_key="a", chat_id=1, kind="voice",
+                  payload={"file_path": str(waiting)}, now=T0)
+    assert sweep(conn, link) == 0
+    assert waiting.exists()
