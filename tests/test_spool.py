@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from conftest import ORGANIZER, make_env, wait_until
 from organizer.db import queue
+from organizer.db.connect import open_db
+from organizer.model import utcnow
 from organizer.spool import sweep, sweep_job
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -79,3 +83,29 @@ def test_spool_through_a_symlink_keeps_a_waiting_voice_file(
                   payload={"file_path": str(waiting)}, now=T0)
     assert sweep(conn, link) == 0
     assert waiting.exists()
+
+
+def test_worker_start_up_sweep_with_relative_spool_dir_keeps_waiting_audio(
+    db_path: Path, tmp_path: Path
+) -> None:
+    """The real `organizer worker`, SPOOL_DIR=spool, run from the data folder."""
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    waiting = _old(spool / "tg-1-7.ogg")
+    orphan = _old(spool / "orphan.ogg")
+    c = open_db(db_path)
+    try:  # not due for a day, so the worker leaves it NEW and only the sweep looks at it
+        queue.enqueue(c, message_key="a", chat_id=1, kind="voice",
+                      payload={"file_path": str(waiting)}, now=utcnow() + timedelta(days=1))
+    finally:
+        c.close()
+    env = make_env(db_path, SPOOL_DIR="spool")
+    proc = subprocess.Popen([ORGANIZER, "worker"], env=env, cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_until(lambda: not orphan.exists() or proc.poll() is not None, timeout=20)
+        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+        assert waiting.exists()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
