@@ -7,6 +7,7 @@ operator's repair): this sweep catches those, and files nobody references at all
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import time
@@ -21,8 +22,21 @@ log = logging.getLogger(__name__)
 MIN_AGE_S = 3600.0  # younger files may still be downloading or waiting to be enqueued
 
 
+def _in_use(conn: sqlite3.Connection, path: Path) -> bool:
+    """A waiting or claimed voice row points at this file, however its path was written.
+
+    The bot records the absolute path; a relative SPOOL_DIR, or one through a symlink,
+    names the same file differently, so every spelling is asked about.
+    """
+    names = {str(path), str(path.absolute())}
+    with contextlib.suppress(OSError):
+        names.add(str(path.resolve()))
+    return any(voice_file_in_use(conn, name) for name in names)
+
+
 def sweep(conn: sqlite3.Connection, spool: Path, *, min_age_s: float = MIN_AGE_S) -> int:
     """Remove spool files older than min_age_s that no waiting voice row references."""
+    spool = spool.absolute()
     if not spool.is_dir():
         return 0
     removed = 0
@@ -31,7 +45,7 @@ def sweep(conn: sqlite3.Connection, spool: Path, *, min_age_s: float = MIN_AGE_S
         try:
             if not path.is_file() or path.stat().st_mtime > cutoff:
                 continue
-            if voice_file_in_use(conn, str(path)):
+            if _in_use(conn, path):
                 continue
             path.unlink()
             removed += 1
@@ -43,4 +57,6 @@ def sweep(conn: sqlite3.Connection, spool: Path, *, min_age_s: float = MIN_AGE_S
 
 
 def sweep_job(conn: sqlite3.Connection, spool: Path) -> Callable[[datetime], int]:
+    """The periodic sweep; a relative SPOOL_DIR is made absolute now, at start-up."""
+    spool = spool.absolute()
     return lambda _now: sweep(conn, spool)

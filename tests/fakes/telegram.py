@@ -68,6 +68,8 @@ class FakeTelegram:
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     confirmed: int = 0  # highest offset a getUpdates acknowledged
     returned_at: dict[int, float] = field(default_factory=dict)  # update id -> time.time()
+    downloads: list[str] = field(default_factory=list)  # file paths served by the file route
+    file_length_header: bool = True  # False: file bodies without Content-Length
 
     def __post_init__(self) -> None:
         self.lock = threading.Condition()
@@ -223,10 +225,14 @@ class FakeTelegram:
         duration: int = 2,
         size: int | None = None,
         lang: str | None = "ru",
+        file_path: str | None = None,
     ) -> dict[str, Any]:
-        """A voice note / audio file / round video note message carrying `data`."""
+        """A voice note / audio file / round video note message carrying `data`.
+
+        `file_path` is what getFile answers (a hostile server may answer `/etc/passwd`).
+        """
         ext = {"voice": "oga", "audio": "mp3", "video_note": "mp4"}[kind]
-        fid = self.add_file(data, f"{kind}s/file_{self.next_file}.{ext}", size)
+        fid = self.add_file(data, file_path or f"{kind}s/file_{self.next_file}.{ext}", size)
         size = len(data) if size is None else size
         media: dict[str, Any] = {
             "file_id": fid,
@@ -479,12 +485,21 @@ class _Handler(BaseHTTPRequestHandler):
             params.update({k: _value(v) for k, v in parse_qsl(body.decode())})
         return params
 
-    def _send(self, status: int, body: bytes, ctype: str = "application/json") -> None:
+    def _send(
+        self, status: int, body: bytes, ctype: str = "application/json", length: bool = True
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
+        if length:
+            self.send_header("Content-Length", str(len(body)))
+        else:  # the body ends when the connection closes
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the client stopped reading
+            self.close_connection = True
 
     def do_GET(self) -> None:
         self._dispatch()
@@ -502,7 +517,8 @@ class _Handler(BaseHTTPRequestHandler):
             if data is None:
                 self._send(404, b'{"ok":false,"error_code":404,"description":"Not Found"}')
             else:
-                self._send(200, data, "application/octet-stream")
+                fake.downloads.append(fpath)
+                self._send(200, data, "application/octet-stream", fake.file_length_header)
             return
         if not path.startswith("/bot"):
             self._send(404, json.dumps(_err(404, "Not Found")).encode())

@@ -41,7 +41,10 @@ def check_settings(settings: Settings) -> None:
 def run(settings: Settings) -> int:
     """The `organizer bot` process; returns the exit code."""
     check_settings(settings)
-    settings = settings.replace(telegram_api_base_url=settings.telegram_api_base_url.rstrip("/"))
+    settings = settings.replace(
+        telegram_api_base_url=settings.telegram_api_base_url.rstrip("/"),
+        spool_dir=settings.spool.absolute(),  # a relative SPOOL_DIR is fixed once, at start
+    )
     from organizer.runtime import open_service_db
 
     conn, st = open_service_db(settings, "bot")

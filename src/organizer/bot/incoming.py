@@ -16,15 +16,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 from telegram import Bot, CallbackQuery, Message, Update, User
 from telegram.error import BadRequest, TelegramError
 
+from organizer.bot.download import (
+    MAX_DOWNLOAD_BYTES,
+    BadStatus,
+    TooBig,
+    UnsafeFilePath,
+    fetch,
+    file_url,
+)
 from organizer.bot.texts import say
 from organizer.db import botstate, outbox, queue
 
 log = logging.getLogger(__name__)
 
-MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the public Bot API's getFile limit
 MAX_INBOX_TEXT = 16_000  # Telegram sends ≤ 4,096; anything longer is not from Telegram
 UNSUPPORTED = (
     "sticker",
@@ -201,18 +209,21 @@ class Incoming:
         path = self.spool / f"tg-{chat_id}-{msg.message_id}{media.ext}"
         tmp = path.with_name(path.name + ".part")
         try:
-            file = await self.bot.get_file(media.file_id)
-            if file.file_size and file.file_size > MAX_DOWNLOAD_BYTES:
-                return self._too_big(chat_id, msg.message_id, file.file_size, lang, now)
-            self.spool.mkdir(parents=True, exist_ok=True)
-            await file.download_to_drive(tmp)
+            await self._download(media.file_id, tmp)
             os.replace(tmp, path)
+        except TooBig as e:
+            tmp.unlink(missing_ok=True)
+            return self._too_big(chat_id, msg.message_id, max(e.size, media.size or 0), lang, now)
+        except UnsafeFilePath as e:
+            log.warning("refused a voice file: %s", e)
+            self._reply(chat_id, f"dlfail:{chat_id}:{msg.message_id}", say("download_failed", lang), now)
+            return self._count("refused:file_path")
         except BadRequest as e:
+            tmp.unlink(missing_ok=True)
             if "too big" in str(e).lower():
                 return self._too_big(chat_id, msg.message_id, media.size or 0, lang, now)
-            tmp.unlink(missing_ok=True)
             raise DownloadError(f"getFile refused: {e}") from e
-        except (TelegramError, OSError) as e:
+        except (TelegramError, OSError, httpx.HTTPError, BadStatus) as e:
             tmp.unlink(missing_ok=True)
             raise DownloadError(f"{type(e).__name__}: {e}") from e
         label = self._enqueue(
@@ -229,6 +240,15 @@ class Incoming:
             now,
         )
         return label
+
+    async def _download(self, file_id: str, tmp: Path) -> None:
+        """getFile, then stream the file from the file route (never a local file)."""
+        file = await self.bot.get_file(file_id)
+        if file.file_size and file.file_size > MAX_DOWNLOAD_BYTES:
+            raise TooBig(file.file_size)
+        url = file_url(self.bot.base_file_url, file.file_path)
+        self.spool.mkdir(parents=True, exist_ok=True)
+        await fetch(url, tmp, limit=MAX_DOWNLOAD_BYTES)
 
     def _too_big(self, chat_id: int, message_id: int, size: int, lang: str | None, now: datetime) -> str:
         self._reply(
