@@ -130,3 +130,42 @@ def test_worker_refuses_a_broken_canon(db_path: Path, tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=30)
     assert res.returncode == 1
     assert str(canon) in res.stderr and "Traceback" not in res.stderr
+
+
+def test_a_slow_handler_keeps_its_lease(db_path: Path, settings: Settings) -> None:
+    """A handler slower than the lease (a voice note waiting on ASR): a second worker's
+    reaper and claim, running meanwhile, never get the row; it is handled once.
+    Before: the lease ran out after WORKER_LEASE_SEC and the row was handed out again."""
+    import dataclasses
+    import threading
+
+    from organizer.db.connect import open_db
+
+    settings = dataclasses.replace(settings, worker_lease_sec=2)
+    calls: list[str] = []
+
+    def slow(ctx: Context, row: InboxRow) -> None:
+        calls.append(ctx.worker_id)
+        time.sleep(5)  # two and a half leases
+
+    c1, c2 = open_db(db_path), open_db(db_path)
+    rid, _ = queue.enqueue(c1, message_key="v", chat_id=1, kind="voice", payload={},
+                           now=datetime.now(UTC))  # fmt: skip
+    w1 = Worker(settings, c1, Plugins(handlers={"voice": slow}), worker_id="w1")
+    w2 = Worker(settings, c2, Plugins(handlers={"voice": slow}), worker_id="w2")
+    t = threading.Thread(target=lambda: w1.step(datetime.now(UTC)))
+    t.start()
+    assert wait_until(lambda: (r := queue.get(c2, rid)) is not None and r.claimed_by == "w1",
+                      timeout=5)  # fmt: skip
+    deadline = time.monotonic() + 10
+    stolen = 0
+    while t.is_alive() and time.monotonic() < deadline:
+        queue.reap_expired(c2, datetime.now(UTC))  # the reaper, every turn instead of every 5 s
+        stolen += w2.step(datetime.now(UTC))
+        time.sleep(0.2)
+    t.join(timeout=10)
+    assert stolen == 0 and calls == ["w1"]
+    row = queue.get(c1, rid)
+    assert row and row.status == "DONE" and row.attempts == 1
+    c1.close()
+    c2.close()

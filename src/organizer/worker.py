@@ -11,13 +11,15 @@ import logging
 import socket
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from organizer.config import Settings
 from organizer.db import queue
+from organizer.errors import OrganizerError
 from organizer.model import InboxRow, utcnow
 from organizer.runtime import (
     Heart,
@@ -153,14 +155,20 @@ class Worker:
                 outcome.append(e)
 
         thread = threading.Thread(target=target, name=f"inbox-{row.id}", daemon=True)
+        lease = _LeaseKeeper(self, row, ctx.now)
         thread.start()
-        while thread.is_alive():
-            thread.join(timeout=0.1)
-            if self.stop.is_set() and thread.is_alive():
-                thread.join(timeout=SHUTDOWN_GRACE_S)
+        try:
+            while thread.is_alive():
+                thread.join(timeout=0.1)
+                if self.stop.is_set() and thread.is_alive():
+                    thread.join(timeout=SHUTDOWN_GRACE_S)
+                    if thread.is_alive():
+                        self._release_abandoned(row)
+                        return False
                 if thread.is_alive():
-                    self._release_abandoned(row)
-                    return False
+                    lease.maybe_renew()
+        finally:
+            lease.close()
         if outcome:
             raise outcome[0]
         return True
@@ -176,6 +184,45 @@ class Worker:
             other.close()
         log.warning("inbox id=%d still running at shutdown; %s", row.id,
                     "released to the queue" if released else "lease already lost")
+
+
+class _LeaseKeeper:
+    """Extends the lease of the row in hand while its handler runs.
+
+    A voice note may wait on ASR for ASR_HTTP_READ_TIMEOUT (120 s) while the lease is
+    WORKER_LEASE_SEC (60 s): unrenewed, the reaper of another worker would hand the
+    same row out again, and it would be transcribed twice. Renewed every third of the
+    lease, on a connection of its own (the handler's may be inside a transaction), and
+    stamped from the `now` the step was given plus the time elapsed since.
+    """
+
+    def __init__(self, worker: Worker, row: InboxRow, now: datetime) -> None:
+        self.worker, self.row, self.now = worker, row, now
+        self.lease_s = float(worker.settings.worker_lease_sec)
+        self.every_s = max(0.5, self.lease_s / 3)
+        self.started = time.monotonic()
+        self.next_at = self.started + self.every_s
+        self.conn: sqlite3.Connection | None = None
+
+    def maybe_renew(self) -> None:
+        mono = time.monotonic()
+        if mono < self.next_at:
+            return
+        self.next_at = mono + self.every_s
+        from organizer.db.connect import open_db
+
+        try:
+            self.conn = self.conn or open_db(self.worker.settings.db_path)
+            at = self.now + timedelta(seconds=mono - self.started)
+            if not queue.extend_lease(self.conn, self.row.id, self.worker.worker_id, at,
+                                      self.lease_s):  # fmt: skip
+                log.warning("inbox id=%d: lease lost while handling (reaped?)", self.row.id)
+        except (sqlite3.Error, OSError, OrganizerError) as e:  # the next renewal tries again
+            log.warning("inbox id=%d: lease renewal failed: %s", self.row.id, e)
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
 
 
 def load_plugins(settings: Settings, conn: sqlite3.Connection) -> Plugins:
