@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from organizer.config import VARS, load_settings, parse_env_file
+from organizer.config import VARS, env_file_warnings, load_settings, parse_env_file
 from organizer.errors import ConfigError
 
 
@@ -85,3 +85,19 @@ def test_every_var_is_a_settings_field() -> None:
 def test_file_base_url_is_derived() -> None:
     s = load_settings({"TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot"})
     assert s.file_base_url == "http://127.0.0.1:8081/file/bot"
+
+
+def test_env_file_follows_systemd_comment_rules(tmp_path: Path) -> None:
+    f = tmp_path / "o.env"
+    f.write_text("; semicolon comment\n  # indented comment\nAPI_TOKEN=abc # not a comment\n"
+                 "ASR_LANGUAGE=\"en\"\n")  # fmt: skip
+    assert parse_env_file(f) == {"API_TOKEN": "abc # not a comment", "ASR_LANGUAGE": "en"}
+
+
+def test_env_file_warnings_name_key_line_and_nearest(tmp_path: Path) -> None:
+    f = tmp_path / "o.env"
+    f.write_text("DB_PATH=/x.db\nDB_PTH=/y.db\nPYTHONUNBUFFERED=1\nAPI_TOKEN=abc # note\n")
+    warnings = env_file_warnings(f)
+    assert len(warnings) == 2, warnings
+    assert "DB_PTH" in warnings[0] and "o.env:2" in warnings[0] and "DB_PATH?" in warnings[0]
+    assert "API_TOKEN" in warnings[1] and "o.env:4" in warnings[1] and "abc" not in warnings[1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,60 @@ def test_cli_exit_codes(db_path: Path) -> None:
     p = subprocess.run([ORGANIZER, "doctor", "--offline"], env=env,
                        capture_output=True, text=True, timeout=60)  # fmt: skip
     assert p.returncode == 1 and "telegram token" in p.stdout
+
+
+def doctor_with_env_file(db_path: Path, tmp_path: Path, body: str) -> list[dict[str, str]]:
+    """Run the real `organizer --env-file F doctor` and return its JSON rows."""
+    f = tmp_path / "organizer.env"
+    f.write_text(f"DB_PATH={db_path}\nTELEGRAM_BOT_TOKEN={GOOD_TOKEN}\n{body}")
+    f.chmod(0o600)
+    env = make_env(db_path)
+    del env["DB_PATH"]  # the file must be the only source
+    p = subprocess.run([ORGANIZER, "--env-file", str(f), "doctor", "--offline", "--json"],
+                       env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert "Traceback" not in p.stderr, p.stderr
+    return json.loads(p.stdout)
+
+
+def test_doctor_names_a_misspelled_key(db_path: Path, tmp_path: Path) -> None:
+    rows = doctor_with_env_file(db_path, tmp_path, "TELEGRAM_ALLOWED_USER_IDS=1\nDB_PTH=/x.db\n")
+    warns = [r for r in rows if r["check"] == "env file keys"]
+    assert len(warns) == 1 and warns[0]["result"] == "WARN", rows
+    detail = warns[0]["detail"]
+    assert "DB_PTH" in detail and "organizer.env:4" in detail and "DB_PATH" in detail
+
+
+def test_doctor_warns_about_an_inline_comment(db_path: Path, tmp_path: Path) -> None:
+    rows = doctor_with_env_file(db_path, tmp_path, "TELEGRAM_ALLOWED_USER_IDS=1 # me\n")
+    warns = [r for r in rows if r["check"] == "env file keys"]
+    assert len(warns) == 1 and warns[0]["result"] == "WARN", rows
+    assert "TELEGRAM_ALLOWED_USER_IDS" in warns[0]["detail"]
+    assert "inline comment" in warns[0]["detail"] and "organizer.env:3" in warns[0]["detail"]
+    # systemd keeps `1 # me` as the value, so the rule on user ids fails, as the unit would.
+    assert [r["result"] for r in rows if r["check"] == "configuration"] == ["FAIL"]
+
+
+def test_a_clean_env_file_has_no_key_warnings(db_path: Path, tmp_path: Path) -> None:
+    rows = doctor_with_env_file(db_path, tmp_path, "; a comment\n# another\nPYTHONUNBUFFERED=1\n")
+    assert not [r for r in rows if r["check"] == "env file keys"], rows
+    assert [r["result"] for r in rows if r["check"] == "configuration"] == ["OK"]  # ';' comment
+
+
+def test_a_service_logs_unknown_keys_at_start(db_path: Path, tmp_path: Path) -> None:
+    f = tmp_path / "organizer.env"
+    f.write_text(f"DB_PATH={db_path}\nWORKER_LEASE_SECS=90\n")
+    f.chmod(0o600)
+    log = tmp_path / "worker.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([ORGANIZER, "--env-file", str(f), "worker"],
+                                env=make_env(db_path), stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+        try:
+            deadline = time.monotonic() + 20
+            while "WORKER_LEASE_SECS" not in log.read_text() and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+    text = log.read_text()
+    assert "WORKER_LEASE_SECS" in text and "WORKER_LEASE_SEC?" in text, text
+    assert "organizer.env:2" in text

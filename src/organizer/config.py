@@ -8,6 +8,7 @@ where each value came from, so `organizer config` can tell the operator.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -176,12 +177,23 @@ class Settings:
 
 
 _LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
+# Names in the env file that belong to other programs (Python, libraries): not typos.
+FOREIGN_PREFIXES = ("PYTHON", "HF_", "OMP_", "MKL_", "CT2_", "LC_", "SSL_", "REQUESTS_")
+FOREIGN_NAMES = frozenset({"ORGANIZER_ENV_FILE", "PATH", "HOME", "LANG", "TZ", "TMPDIR"})
 
 
-def parse_env_file(path: Path) -> dict[str, str]:
-    """Read KEY=VALUE lines; '#' comments and blank lines are skipped."""
+@dataclass(frozen=True)
+class EnvLine:
+    """One NAME=value assignment of an env file, with where it stands."""
+
+    key: str
+    value: str
+    lineno: int
+
+
+def _read_env_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except PermissionError:
         raise ConfigError(
             f"env file {path} is not readable by this user",
@@ -189,10 +201,18 @@ def parse_env_file(path: Path) -> dict[str, str]:
         ) from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"cannot read env file {path}: {e}", "check the path") from None
-    values: dict[str, str] = {}
-    for lineno, raw in enumerate(text.splitlines(), start=1):
+
+
+def parse_env_lines(path: Path) -> list[EnvLine]:
+    """systemd EnvironmentFile= rules: a comment is a line starting with '#' or ';'.
+
+    There are no inline comments: `KEY=value # note` keeps `value # note`, as systemd
+    does. A value wrapped in matching quotes loses them.
+    """
+    out: list[EnvLine] = []
+    for lineno, raw in enumerate(_read_env_text(path).splitlines(), start=1):
         stripped = raw.strip()
-        if not stripped or stripped.startswith("#"):
+        if not stripped or stripped[0] in "#;":
             continue
         m = _LINE.match(raw)
         if not m:
@@ -203,8 +223,34 @@ def parse_env_file(path: Path) -> dict[str, str]:
         key, value = m.group(1), m.group(2)
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value = value[1:-1]
-        values[key] = value
-    return values
+        out.append(EnvLine(key, value, lineno))
+    return out
+
+
+def parse_env_file(path: Path) -> dict[str, str]:
+    """NAME -> value of an env file; a later line wins, as in systemd."""
+    return {line.key: line.value for line in parse_env_lines(path)}
+
+
+def _is_foreign(key: str) -> bool:
+    return key in FOREIGN_NAMES or key.startswith(FOREIGN_PREFIXES)
+
+
+def env_file_warnings(path: Path) -> list[str]:
+    """Unknown names (typos) and values that look like inline comments, one line each."""
+    out: list[str] = []
+    for line in parse_env_lines(path):
+        where = f"{path}:{line.lineno}"
+        if line.key not in VARS_BY_NAME and not _is_foreign(line.key):
+            near = difflib.get_close_matches(line.key, list(VARS_BY_NAME), n=1, cutoff=0.6)
+            hint = f"; did you mean {near[0]}?" if near else "; see docs/configuration.md"
+            out.append(f"unknown setting {line.key} ({where}) is ignored{hint}")
+        if " #" in line.value or "\t#" in line.value:
+            out.append(
+                f"{line.key} ({where}): the value contains ' #' and looks like an inline comment; "
+                "systemd keeps it as part of the value: move the comment to its own line"
+            )
+    return out
 
 
 def resolve_env_file(environ: Mapping[str, str], env_file: Path | None) -> Path | None:

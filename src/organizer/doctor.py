@@ -16,7 +16,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from organizer.config import DEFAULT_ENV_FILE, SYSTEMD_DB_PATH, Settings, load_settings
+from organizer.config import (
+    DEFAULT_ENV_FILE,
+    SYSTEMD_DB_PATH,
+    Settings,
+    env_file_warnings,
+    load_settings,
+    resolve_env_file,
+)
 from organizer.errors import OrganizerError
 
 SYSTEM_UNIT_DIR = Path("/etc/systemd/system")
@@ -58,6 +65,25 @@ def check_env_file(s: Settings) -> Check:
             f"{s.env_file} has mode {mode:04o}; it holds secrets: chmod 600 {s.env_file}",
         )
     return Check("env file", "OK", f"{s.env_file} (mode {mode:04o})")
+
+
+def check_env_keys(s: Settings) -> list[Check]:
+    """Names the program ignores (typos) and values with an inline-comment look."""
+    if s.env_file is None:
+        return []
+    return [Check("env file keys", "WARN", w) for w in env_file_warnings(s.env_file)]
+
+
+def _env_keys_without_settings(
+    env_file: Path | None, environ: Mapping[str, str] | None
+) -> list[Check]:
+    """The key warnings when the settings did not load: a typo is often why."""
+    try:
+        path = resolve_env_file(os.environ if environ is None else environ, env_file)
+        warnings = env_file_warnings(path) if path else []
+    except OrganizerError:
+        return []
+    return [Check("env file keys", "WARN", w) for w in warnings]
 
 
 def check_config_advice(s: Settings) -> list[Check]:
@@ -384,6 +410,7 @@ def check_calendar(s: Settings) -> Check:
 
 LOCAL_CHECKS: list[CheckFn] = [
     check_env_file,
+    check_env_keys,
     check_config_advice,
     check_telegram_token,
     check_google,
@@ -407,7 +434,8 @@ def run_checks(
     try:
         settings = load_settings(environ, env_file)
     except OrganizerError as e:
-        return [Check("configuration", "FAIL", f"{e.message}. {e.hint or ''}".strip())]
+        fail = Check("configuration", "FAIL", f"{e.message}. {e.hint or ''}".strip())
+        return [fail, *_env_keys_without_settings(env_file, environ)]
     results = [Check("configuration", "OK", "all rules pass")]
     for fn in LOCAL_CHECKS + ([] if offline else NETWORK_CHECKS):
         try:

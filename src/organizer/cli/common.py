@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 
 import typer
 
-from organizer.config import Settings, load_settings
+from organizer.config import Settings, env_file_warnings, load_settings
 from organizer.db.connect import open_db, require_schema
 from organizer.logs import setup_logging
 
@@ -21,6 +22,9 @@ def setup_service_logging(settings: Settings) -> None:
         settings.log_level,
         secrets=(settings.telegram_bot_token, settings.api_token, settings.caldav_password),
     )
+    if settings.env_file is not None:
+        for warning in env_file_warnings(settings.env_file):
+            logging.getLogger("organizer.config").warning("env file: %s", warning)
 
 
 def open_readonly(settings: Settings) -> sqlite3.Connection:
