@@ -305,17 +305,14 @@ def create_app(
         response_model=HealthOut,
         responses={503: {"model": HealthOut, "description": "not healthy; see problems"}},
     )
-    def health(
-        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> JSONResponse:
+    def health(request: Request) -> JSONResponse:
         """200 when the DB is readable, its schema current and the worker alive.
 
         Without a valid bearer token only `status` is shown."""
         r = health_report(settings, utcnow())
         code = 200 if r.ok else 503
-        if creds is None or not bearer_ok(
-            f"Bearer {creds.credentials}".encode(), settings.api_token
-        ):
+        # The token is optional here (not a security requirement of the route).
+        if not bearer_ok(request.headers.get("authorization", "").encode(), settings.api_token):
             return JSONResponse({"status": "ok" if r.ok else "fail"}, status_code=code)
         body = HealthOut(
             status="ok" if r.ok else "fail",
