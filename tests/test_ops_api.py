@@ -236,6 +236,14 @@ def test_anonymous_requests_are_refused_before_the_body_is_read(start_api) -> No
         r = c.post("/inbox", content=b"{not json", headers={"Content-Type": "application/json"})
         assert r.status_code == 401 and "json" not in r.text.lower()
         assert c.get("/items").status_code == 401
+    # Headers promise 50 MB, a few bytes follow: the answer comes without waiting for more.
+    import socket
+
+    host, port = api.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=3) as sock:
+        sock.sendall(b"POST /inbox HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 52428800\r\n\r\n{\"text\": ")
+        assert sock.recv(64).startswith(b"HTTP/1.1 401")
 
 
 def test_bodies_over_the_cap_are_413(start_api) -> None:
