@@ -23,7 +23,9 @@ def client(settings: Settings):  # type: ignore[no-untyped-def]
 
     from organizer.api import create_app
 
-    s = settings.replace(api_token=API_TOKEN, asr_service_url="http://127.0.0.1:9")
+    s = settings.replace(
+        api_token=API_TOKEN, asr_service_url="http://127.0.0.1:9", telegram_allowed_user_ids="7"
+    )
     with TestClient(create_app(s)) as c:
         yield c
 
@@ -32,12 +34,12 @@ AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 
 def test_health_is_503_until_the_worker_beats(client, conn: sqlite3.Connection) -> None:
-    r = client.get("/health")
+    r = client.get("/health", headers=AUTH)
     assert r.status_code == 503
     assert "never reported" in " ".join(r.json()["problems"])
     add_beat(conn, "worker", age_s=2)
     add_beat(conn, "bot", age_s=400)
-    r = client.get("/health")
+    r = client.get("/health", headers=AUTH)
     assert r.status_code == 200, r.json()
     body = r.json()
     assert body["status"] == "ok"
@@ -53,7 +55,7 @@ def test_health_is_503_until_the_worker_beats(client, conn: sqlite3.Connection) 
 )
 def test_health_503_when_worker_stale_or_stopped(client, conn, age_s, stopped, needle) -> None:
     add_beat(conn, "worker", age_s=age_s, stopped=stopped)
-    r = client.get("/health")
+    r = client.get("/health", headers=AUTH)
     assert r.status_code == 503
     assert needle in " ".join(r.json()["problems"])
 
@@ -62,11 +64,11 @@ def test_health_503_when_schema_behind_or_db_gone(client, conn, db_path: Path) -
     add_beat(conn, "worker")
     top = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0]
     conn.execute("DELETE FROM schema_migrations WHERE version = ?", (top,))
-    r = client.get("/health")
+    r = client.get("/health", headers=AUTH)
     assert r.status_code == 503 and "behind" in " ".join(r.json()["problems"])
     conn.close()
     db_path.rename(db_path.with_suffix(".moved"))
-    r = client.get("/health")
+    r = client.get("/health", headers=AUTH)
     assert r.status_code == 503 and "does not exist" in " ".join(r.json()["problems"])
     assert client.get("/metrics").text.count("organizer_db_readable 0") == 1
 
@@ -223,3 +225,72 @@ def test_schemathesis(start_api, conn, tmp_path: Path) -> None:
     assert p.returncode == 0, tail
     # The fuzzer's submissions went into the same inbox, through the same code.
     assert httpx.get(f"{api.url}/health", timeout=5).status_code == 200
+
+
+def test_anonymous_requests_are_refused_before_the_body_is_read(start_api) -> None:
+    api = start_api(TELEGRAM_ALLOWED_USER_IDS="7")
+    big = b'{"text": "' + b"x" * (50 * 1024 * 1024) + b'", "chat_id": 7}'
+    with httpx.Client(base_url=api.url, timeout=10) as c:
+        r = c.post("/inbox", content=big, headers={"Content-Type": "application/json"})
+        assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+        r = c.post("/inbox", content=b"{not json", headers={"Content-Type": "application/json"})
+        assert r.status_code == 401 and "json" not in r.text.lower()
+        assert c.get("/items").status_code == 401
+    # Headers promise 50 MB, a few bytes follow: the answer comes without waiting for more.
+    import socket
+
+    host, port = api.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=3) as sock:
+        sock.sendall(b"POST /inbox HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 52428800\r\n\r\n{\"text\": ")
+        assert sock.recv(64).startswith(b"HTTP/1.1 401")
+
+
+def test_bodies_over_the_cap_are_413(start_api) -> None:
+    api = start_api(TELEGRAM_ALLOWED_USER_IDS="7")
+    body = b'{"text": "' + b"x" * (200 * 1024) + b'", "chat_id": 7}'
+
+    def chunks():  # no Content-Length: sent chunked
+        for i in range(0, len(body), 16 * 1024):
+            yield body[i : i + 16 * 1024]
+
+    with httpx.Client(base_url=api.url, timeout=10, headers=AUTH) as c:
+        assert c.post("/inbox", content=body).status_code == 413
+        assert c.post("/inbox", content=chunks()).status_code == 413
+        ok = c.post("/inbox", json={"text": "buy milk", "chat_id": 7})
+        assert ok.status_code == 201, ok.text
+
+
+def test_health_details_need_the_token(start_api, conn) -> None:
+    add_beat(conn, "worker")
+    api = start_api()
+    anon = httpx.get(f"{api.url}/health", timeout=5)
+    assert anon.status_code == 200 and anon.json() == {"status": "ok"}
+    wrong = httpx.get(f"{api.url}/health", headers={"Authorization": "Bearer no"}, timeout=5)
+    assert wrong.json() == {"status": "ok"}
+    full = httpx.get(f"{api.url}/health", headers=AUTH, timeout=5).json()
+    assert full["instance_id"] and Path(full["db_path"]).name == "organizer.db"
+
+
+def test_inbox_keeps_to_the_allow_list(start_api) -> None:
+    api = start_api(TELEGRAM_ALLOWED_USER_IDS="7")
+    with httpx.Client(base_url=api.url, timeout=10, headers=AUTH) as c:
+        r = c.post("/inbox", json={"text": "buy milk", "chat_id": 8})
+        assert r.status_code == 403 and "TELEGRAM_ALLOWED_USER_IDS" in r.json()["detail"]
+        r = c.post("/inbox", json={"text": "buy milk", "chat_id": 7, "user_id": 9})
+        assert r.status_code == 403
+        assert c.post("/inbox", json={"text": "buy milk", "chat_id": 7}).status_code == 201
+
+
+def test_bad_json_is_400_and_lone_surrogates_are_422(start_api) -> None:
+    api = start_api(TELEGRAM_ALLOWED_USER_IDS="7")
+    h = {**AUTH, "Content-Type": "application/json"}
+    with httpx.Client(base_url=api.url, timeout=10, headers=h) as c:
+        r = c.post("/inbox", content=b'{"text": "x", "chat_id": ')
+        assert r.status_code == 400, r.text
+        r = c.post("/inbox", content=b'{"text": "a \\ud800 b", "chat_id": 7}')
+        assert r.status_code == 422, r.text
+        r = c.post("/inbox", content=b'{"text": "ok", "chat_id": 7, "lang": "\\udfff"}')
+        assert r.status_code == 422, r.text
+        doc = c.get("/openapi.json").json()
+    assert {"400", "403", "413"} <= set(doc["paths"]["/inbox"]["post"]["responses"])

@@ -123,3 +123,20 @@ def test_batch_survives_bad_bytes_and_lone_surrogates() -> None:
     assert out[0]["intent"] == "meeting" and "\ud800" in out[0]["title"]
     assert "error" in out[1]
     assert out[2]["intent"] == "unknown"
+
+
+def test_batch_answers_every_line_even_deeply_nested_or_invalid_ones() -> None:
+    lines = [
+        json.dumps({"text": "купить хлеб", "now": NOW}),
+        "[" * 100_000 + "]" * 100_000,
+        '{"text": "b", "now": "2026-01-01T10:00:00+99:00"}',
+        '{"text": "c", "tz": "Europe/Moscow\\u0000"}',
+        json.dumps({"text": "ok"}),
+    ]
+    r = subprocess.run([str(BIN), "parse", "--batch"], input="\n".join(lines) + "\n",
+                       capture_output=True, text=True, timeout=60, env=_env())
+    assert r.returncode == 0, r.stderr
+    out = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(out) == 5
+    assert out[0]["title"] == "Купить хлеб" and out[4]["intent"] == "unknown"
+    assert all(set(o) == {"error"} for o in out[1:4]), out

@@ -9,7 +9,7 @@ worker's heartbeat is fresh, and 503 otherwise with the reasons in `problems`.
 """
 
 import asyncio
-import hmac
+import json
 import logging
 import sqlite3
 import threading
@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from organizer import __version__
+from organizer.apiguard import Guard, bearer_ok
 from organizer.config import Settings
 from organizer.db.connect import open_db
 from organizer.errors import OrganizerError
@@ -139,165 +140,6 @@ def health_report(settings: Settings, now: datetime) -> HealthReport:
     )
 
 
-def _esc(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def _histogram(
-    out: list[str], name: str, help_: str, conn: sqlite3.Connection, sql_seconds: str, where: str
-) -> None:
-    """A Prometheus histogram computed in SQL from start→end timestamps."""
-    cases = ", ".join(
-        f"COALESCE(SUM(CASE WHEN s <= {b} THEN 1 ELSE 0 END), 0)" for b in LATENCY_BUCKETS_S
-    )
-    row = conn.execute(
-        f"SELECT {cases}, COUNT(*), COALESCE(SUM(s), 0) FROM (SELECT {sql_seconds} AS s {where})"
-    ).fetchone()
-    out.append(f"# HELP {name} {help_}")
-    out.append(f"# TYPE {name} histogram")
-    for b, n in zip(LATENCY_BUCKETS_S, row, strict=False):
-        out.append(f'{name}_bucket{{le="{b:g}"}} {n}')
-    count, total = row[len(LATENCY_BUCKETS_S)], row[len(LATENCY_BUCKETS_S) + 1]
-    out.append(f'{name}_bucket{{le="+Inf"}} {count}')
-    out.append(f"{name}_sum {float(total):.3f}")
-    out.append(f"{name}_count {count}")
-
-
-def _seconds(a: str, b: str) -> str:
-    return f"(julianday({b}) - julianday({a})) * 86400.0"
-
-
-def metrics_text(settings: Settings, now: datetime) -> str:
-    """Prometheus text exposition format 0.0.4."""
-    out: list[str] = []
-
-    def gauge(name: str, help_: str, samples: list[tuple[dict[str, str], float | int]]) -> None:
-        out.append(f"# HELP {name} {help_}")
-        out.append(f"# TYPE {name} gauge")
-        for labels, value in samples:
-            lab = ",".join(f'{k}="{_esc(v)}"' for k, v in labels.items())
-            out.append(f"{name}{{{lab}}} {value}" if lab else f"{name} {value}")
-
-    report = health_report(settings, now)
-    gauge("organizer_up", "1 when /health would answer 200", [({}, int(report.ok))])
-    try:
-        conn = open_db(settings.db_path, readonly=True)
-    except OrganizerError:
-        gauge("organizer_db_readable", "1 when the database opens", [({}, 0)])
-        return "\n".join(out) + "\n"
-    with closing(conn):
-        gauge("organizer_db_readable", "1 when the database opens", [({}, 1)])
-        if report.schema_version is not None:
-            gauge(
-                "organizer_schema_version", "applied schema version", [({}, report.schema_version)]
-            )
-        gauge(
-            "organizer_inbox_queue",
-            "inbox rows by status",
-            [({"status": k}, v) for k, v in report.queue.items()],
-        )
-        gauge(
-            "organizer_inbox_oldest_new_age_seconds",
-            "age of the oldest waiting inbox row (0 when none)",
-            [({}, report.oldest_new_age_s or 0)],
-        )
-        states = {s: 0 for s in ("NONE", "LOCAL", "PENDING", "SYNCED", "FAILED")}
-        for st, n in conn.execute("SELECT cal_state, COUNT(*) FROM items GROUP BY cal_state"):
-            states[st] = n
-        gauge(
-            "organizer_items_calendar_state",
-            "items by calendar sync state",
-            [({"cal_state": k}, v) for k, v in states.items()],
-        )
-        by_status = {s: 0 for s in ("DRAFT", "OPEN", "DONE", "CANCELLED")}
-        for st, n in conn.execute("SELECT status, COUNT(*) FROM items GROUP BY status"):
-            by_status[st] = n
-        gauge(
-            "organizer_items",
-            "items by status",
-            [({"status": k}, v) for k, v in by_status.items()],
-        )
-        _histogram(
-            out,
-            "organizer_processing_latency_seconds",
-            "inbox row created -> DONE",
-            conn,
-            _seconds("created_at", "done_at"),
-            "FROM inbox_queue WHERE status = 'DONE' AND done_at IS NOT NULL",
-        )
-        _histogram(
-            out,
-            "organizer_voice_processing_latency_seconds",
-            "voice note created -> DONE (download, ASR and parsing together)",
-            conn,
-            _seconds("created_at", "done_at"),
-            "FROM inbox_queue WHERE kind = 'voice' AND status = 'DONE' AND done_at IS NOT NULL",
-        )
-        _histogram(
-            out,
-            "organizer_outbox_delivery_latency_seconds",
-            "outbox row created -> sent to Telegram",
-            conn,
-            _seconds("created_at", "sent_at"),
-            "FROM outbox WHERE status = 'SENT' AND sent_at IS NOT NULL",
-        )
-        ob = {s: 0 for s in ("PENDING", "SENDING", "SENT", "FAILED")}
-        for st, n in conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status"):
-            ob[st] = n
-        gauge(
-            "organizer_outbox", "outbox rows by status", [({"status": k}, v) for k, v in ob.items()]
-        )
-        oldest = conn.execute(
-            "SELECT MIN(created_at) FROM outbox WHERE status IN ('PENDING', 'SENDING')"
-        ).fetchone()[0]
-        gauge(
-            "organizer_outbox_lag_seconds",
-            "age of the oldest undelivered reply (0 when none)",
-            [({}, _age(now, oldest) or 0)],
-        )
-        gauge(
-            "organizer_service_heartbeat_age_seconds",
-            "seconds since each service's newest heartbeat",
-            [({"service": b.service}, b.beat_age_s or 0) for b in report.services],
-        )
-        gauge(
-            "organizer_service_running",
-            "1 when the service's newest heartbeat is not a clean stop",
-            [({"service": b.service}, int(not b.stopped)) for b in report.services],
-        )
-    _asr_metrics(settings, gauge, out)
-    return "\n".join(out) + "\n"
-
-
-def _asr_metrics(settings: Settings, gauge: Any, out: list[str], timeout_s: float = 0.5) -> None:
-    """The ASR service's own counters, from its /health (short timeout: loopback)."""
-    import httpx
-
-    try:
-        r = httpx.get(settings.asr_service_url.rstrip("/") + "/health", timeout=timeout_s)
-        body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
-    except (httpx.HTTPError, ValueError):
-        r, body = None, {}
-    if not isinstance(body, dict):
-        body = {}
-    gauge("organizer_asr_up", "1 when the ASR service answers ready", [({}, int(
-        r is not None and r.status_code == 200 and body.get("status", "ready") == "ready"
-    ))])  # fmt: skip
-    for key, kind, help_ in (
-        ("served", "counter", "transcriptions served since the ASR service started"),
-        ("failed", "counter", "transcriptions that failed"),
-        ("rejected_busy", "counter", "requests refused with 429 (busy)"),
-        ("busy", "gauge", "transcriptions running now"),
-        ("load_s", "gauge", "seconds the model took to load"),
-    ):
-        value = body.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            name = f"organizer_asr_{key}" + ("_total" if kind == "counter" else "")
-            out.append(f"# HELP {name} {help_}")
-            out.append(f"# TYPE {name} {kind}")
-            out.append(f"{name} {value}")
-
-
 # ---------------------------------------------------------------- the app
 
 
@@ -314,7 +156,9 @@ def create_app(
     """
     from typing import Annotated, Literal
 
-    from fastapi import Depends, FastAPI, Header, HTTPException, Query, Response
+    from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
+    from fastapi.encoders import jsonable_encoder
+    from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse, PlainTextResponse
     from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
     from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -327,17 +171,19 @@ def create_app(
         stopped: bool
 
     class HealthOut(BaseModel):
+        """Anonymous callers get `status` only; the rest needs the bearer token."""
+
         status: Literal["ok", "fail"]
-        version: str
-        db_path: str
-        schema_version: int | None
-        schema_latest: int | None
-        instance_id: str | None
-        queue: dict[str, int]
-        oldest_new_age_s: float | None
-        worker_beat_age_s: float | None
-        services: list[ServiceOut]
-        problems: list[str]
+        version: str | None = None
+        db_path: str | None = None
+        schema_version: int | None = None
+        schema_latest: int | None = None
+        instance_id: str | None = None
+        queue: dict[str, int] | None = None
+        oldest_new_age_s: float | None = None
+        worker_beat_age_s: float | None = None
+        services: list[ServiceOut] | None = None
+        problems: list[str] | None = None
 
     class ItemOut(BaseModel):
         id: int
@@ -362,13 +208,21 @@ def create_app(
 
     Id = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX), BeforeValidator(_no_bool)]
 
+    def _no_surrogate(value: Any) -> Any:
+        # JSON may spell a lone surrogate ("\\ud800"); it is not text SQLite can store.
+        if isinstance(value, str) and any("\ud800" <= c <= "\udfff" for c in value):
+            raise ValueError("the text holds a lone surrogate (not valid Unicode)")
+        return value
+
+    Text = Annotated[str, BeforeValidator(_no_surrogate)]
+
     class InboxIn(BaseModel):
         model_config = ConfigDict(extra="forbid")
 
-        text: str = Field(min_length=1, max_length=4096, description="the message text")
+        text: Text = Field(min_length=1, max_length=4096, description="the message text")
         chat_id: Id = Field(description="chat it comes from (a Telegram chat id)")
         user_id: Id | None = None
-        lang: str | None = Field(default=None, max_length=16, description="e.g. ru or en")
+        lang: Text | None = Field(default=None, max_length=16, description="e.g. ru or en")
         idempotency_key: str | None = Field(
             default=None,
             pattern=r"^[A-Za-z0-9._:-]{1,128}$",
@@ -390,8 +244,8 @@ def create_app(
     ) -> None:
         if not settings.api_token:
             raise HTTPException(404, "API_TOKEN is not set, so this route is off")
-        if creds is None or not hmac.compare_digest(
-            creds.credentials.encode("utf-8"), settings.api_token.encode("utf-8")
+        if creds is None or not bearer_ok(
+            f"Bearer {creds.credentials}".encode(), settings.api_token
         ):
             raise HTTPException(
                 401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"}
@@ -429,6 +283,18 @@ def create_app(
         "database. /items and /inbox need `Authorization: Bearer <API_TOKEN>`.",
         lifespan=lifespan,
     )
+    app.add_middleware(Guard, token=settings.api_token, protected=("/items", "/inbox"))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # A body that is not JSON is a 400 (as documented); a wrong shape stays a 422.
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse({"detail": "the body is not valid JSON"}, status_code=400)
+        # ensure_ascii: the echoed input may hold a lone surrogate, not encodable as UTF-8.
+        text = json.dumps({"detail": jsonable_encoder(errors)}, ensure_ascii=True)
+        return Response(text, status_code=422, media_type="application/json")
+
     auth_responses: dict[int | str, dict[str, Any]] = {
         401: {"model": ErrorOut, "description": "missing or wrong bearer token"},
         404: {"model": ErrorOut, "description": "API_TOKEN is empty: route off"},
@@ -439,9 +305,15 @@ def create_app(
         response_model=HealthOut,
         responses={503: {"model": HealthOut, "description": "not healthy; see problems"}},
     )
-    def health() -> JSONResponse:
-        """200 when the DB is readable, its schema current and the worker alive."""
+    def health(request: Request) -> JSONResponse:
+        """200 when the DB is readable, its schema current and the worker alive.
+
+        Without a valid bearer token only `status` is shown."""
         r = health_report(settings, utcnow())
+        code = 200 if r.ok else 503
+        # The token is optional here (not a security requirement of the route).
+        if not bearer_ok(request.headers.get("authorization", "").encode(), settings.api_token):
+            return JSONResponse({"status": "ok" if r.ok else "fail"}, status_code=code)
         body = HealthOut(
             status="ok" if r.ok else "fail",
             version=__version__,
@@ -455,7 +327,7 @@ def create_app(
             services=[ServiceOut(**b.__dict__) for b in r.services],
             problems=r.problems,
         )
-        return JSONResponse(body.model_dump(), status_code=200 if r.ok else 503)
+        return JSONResponse(body.model_dump(), status_code=code)
 
     @app.get(
         "/metrics",
@@ -464,6 +336,8 @@ def create_app(
     )
     def metrics() -> Response:
         """Prometheus text format: queue, items, latencies, outbox lag, heartbeats."""
+        from organizer.metrics import metrics_text
+
         return Response(metrics_text(settings, utcnow()), media_type="text/plain; version=0.0.4")
 
     @app.get(
@@ -527,6 +401,8 @@ def create_app(
             **auth_responses,
             200: {"model": InboxOut, "description": "already submitted with this key"},
             400: {"model": ErrorOut, "description": "the body is not JSON (or not UTF-8)"},
+            403: {"model": ErrorOut, "description": "chat_id is not in TELEGRAM_ALLOWED_USER_IDS"},
+            413: {"model": ErrorOut, "description": "the body is over 64 KiB"},
             503: {"model": ErrorOut},
         },
     )
@@ -537,6 +413,12 @@ def create_app(
         """Put a text into the inbox as if it came from the chat (source `api`)."""
         from organizer.db import queue
 
+        allowed = settings.allowed_user_ids
+        for who in (body.chat_id, body.user_id):
+            if who is not None and who not in allowed:
+                return JSONResponse(
+                    {"detail": f"{who} is not in TELEGRAM_ALLOWED_USER_IDS"}, status_code=403
+                )
         key = body.idempotency_key or idempotency_key or uuid.uuid4().hex
         message_key = f"api:{key}"
         payload = {"text": body.text, "message_id": None, "lang": body.lang}

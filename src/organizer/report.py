@@ -145,11 +145,13 @@ def unit_states(
     return out, None
 
 
-def http_health(name: str, url: str, timeout_s: float) -> HttpHealth:
+def http_health(name: str, url: str, timeout_s: float, token: str = "") -> HttpHealth:
     import httpx
 
+    # The API shows its problems only to a caller with the token.
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        r = httpx.get(url, timeout=timeout_s)
+        r = httpx.get(url, timeout=timeout_s, headers=headers)
     except httpx.HTTPError as e:
         return HttpHealth(name, url, None, f"down ({type(e).__name__})")
     try:
@@ -284,7 +286,7 @@ def gather(
             "count": len(backups),
         }
     if not offline:
-        r.api = http_health("api", _api_url(settings), http_timeout_s)
+        r.api = http_health("api", _api_url(settings), http_timeout_s, settings.api_token)
         r.asr = http_health("asr", settings.asr_service_url.rstrip("/") + "/health", http_timeout_s)
     r.down.extend(_what_is_down(r))
     return r

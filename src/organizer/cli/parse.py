@@ -57,6 +57,8 @@ def parse_line(line: str, default_tz: str, canon: Any) -> dict[str, Any]:
         obj = json.loads(line)
     except ValueError as e:
         return {"error": f"not JSON: {e}"}
+    except RecursionError:
+        return {"error": "not JSON: nested too deeply"}
     if not isinstance(obj, dict):
         return {"error": "expected a JSON object with \"text\""}
     text = obj.get("text")
@@ -68,9 +70,12 @@ def parse_line(line: str, default_tz: str, canon: Any) -> dict[str, Any]:
         if now_raw is not None and not isinstance(now_raw, str):
             raise ValueError("\"now\" must be an ISO-8601 string")
         now = _now_arg(now_raw, tz)
-    except ValueError as e:
+    except (ValueError, OverflowError) as e:
         return {"error": str(e)}
-    return parse(text, now, tz, canon).to_dict()
+    try:
+        return parse(text, now, tz, canon).to_dict()
+    except (ValueError, OverflowError, RecursionError) as e:
+        return {"error": f"cannot parse this line: {e}"}
 
 
 def register(app: typer.Typer) -> None:

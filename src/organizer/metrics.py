@@ -1,0 +1,170 @@
+"""Prometheus text for `/metrics`: queue, items, latencies, outbox lag, heartbeats, ASR."""
+
+import sqlite3
+from contextlib import closing
+from datetime import datetime
+from typing import Any
+
+from organizer.api import LATENCY_BUCKETS_S, _age, health_report
+from organizer.config import Settings
+from organizer.db.connect import open_db
+from organizer.errors import OrganizerError
+
+
+def _esc(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _histogram(
+    out: list[str], name: str, help_: str, conn: sqlite3.Connection, sql_seconds: str, where: str
+) -> None:
+    """A Prometheus histogram computed in SQL from start→end timestamps."""
+    cases = ", ".join(
+        f"COALESCE(SUM(CASE WHEN s <= {b} THEN 1 ELSE 0 END), 0)" for b in LATENCY_BUCKETS_S
+    )
+    row = conn.execute(
+        f"SELECT {cases}, COUNT(*), COALESCE(SUM(s), 0) FROM (SELECT {sql_seconds} AS s {where})"
+    ).fetchone()
+    out.append(f"# HELP {name} {help_}")
+    out.append(f"# TYPE {name} histogram")
+    for b, n in zip(LATENCY_BUCKETS_S, row, strict=False):
+        out.append(f'{name}_bucket{{le="{b:g}"}} {n}')
+    count, total = row[len(LATENCY_BUCKETS_S)], row[len(LATENCY_BUCKETS_S) + 1]
+    out.append(f'{name}_bucket{{le="+Inf"}} {count}')
+    out.append(f"{name}_sum {float(total):.3f}")
+    out.append(f"{name}_count {count}")
+
+
+def _seconds(a: str, b: str) -> str:
+    return f"(julianday({b}) - julianday({a})) * 86400.0"
+
+
+def metrics_text(settings: Settings, now: datetime) -> str:
+    """Prometheus text exposition format 0.0.4."""
+    out: list[str] = []
+
+    def gauge(name: str, help_: str, samples: list[tuple[dict[str, str], float | int]]) -> None:
+        out.append(f"# HELP {name} {help_}")
+        out.append(f"# TYPE {name} gauge")
+        for labels, value in samples:
+            lab = ",".join(f'{k}="{_esc(v)}"' for k, v in labels.items())
+            out.append(f"{name}{{{lab}}} {value}" if lab else f"{name} {value}")
+
+    report = health_report(settings, now)
+    gauge("organizer_up", "1 when /health would answer 200", [({}, int(report.ok))])
+    try:
+        conn = open_db(settings.db_path, readonly=True)
+    except OrganizerError:
+        gauge("organizer_db_readable", "1 when the database opens", [({}, 0)])
+        return "\n".join(out) + "\n"
+    with closing(conn):
+        gauge("organizer_db_readable", "1 when the database opens", [({}, 1)])
+        if report.schema_version is not None:
+            gauge(
+                "organizer_schema_version", "applied schema version", [({}, report.schema_version)]
+            )
+        gauge(
+            "organizer_inbox_queue",
+            "inbox rows by status",
+            [({"status": k}, v) for k, v in report.queue.items()],
+        )
+        gauge(
+            "organizer_inbox_oldest_new_age_seconds",
+            "age of the oldest waiting inbox row (0 when none)",
+            [({}, report.oldest_new_age_s or 0)],
+        )
+        states = {s: 0 for s in ("NONE", "LOCAL", "PENDING", "SYNCED", "FAILED")}
+        for st, n in conn.execute("SELECT cal_state, COUNT(*) FROM items GROUP BY cal_state"):
+            states[st] = n
+        gauge(
+            "organizer_items_calendar_state",
+            "items by calendar sync state",
+            [({"cal_state": k}, v) for k, v in states.items()],
+        )
+        by_status = {s: 0 for s in ("DRAFT", "OPEN", "DONE", "CANCELLED")}
+        for st, n in conn.execute("SELECT status, COUNT(*) FROM items GROUP BY status"):
+            by_status[st] = n
+        gauge(
+            "organizer_items",
+            "items by status",
+            [({"status": k}, v) for k, v in by_status.items()],
+        )
+        _histogram(
+            out,
+            "organizer_processing_latency_seconds",
+            "inbox row created -> DONE",
+            conn,
+            _seconds("created_at", "done_at"),
+            "FROM inbox_queue WHERE status = 'DONE' AND done_at IS NOT NULL",
+        )
+        _histogram(
+            out,
+            "organizer_voice_processing_latency_seconds",
+            "voice note created -> DONE (download, ASR and parsing together)",
+            conn,
+            _seconds("created_at", "done_at"),
+            "FROM inbox_queue WHERE kind = 'voice' AND status = 'DONE' AND done_at IS NOT NULL",
+        )
+        _histogram(
+            out,
+            "organizer_outbox_delivery_latency_seconds",
+            "outbox row created -> sent to Telegram",
+            conn,
+            _seconds("created_at", "sent_at"),
+            "FROM outbox WHERE status = 'SENT' AND sent_at IS NOT NULL",
+        )
+        ob = {s: 0 for s in ("PENDING", "SENDING", "SENT", "FAILED")}
+        for st, n in conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status"):
+            ob[st] = n
+        gauge(
+            "organizer_outbox", "outbox rows by status", [({"status": k}, v) for k, v in ob.items()]
+        )
+        oldest = conn.execute(
+            "SELECT MIN(created_at) FROM outbox WHERE status IN ('PENDING', 'SENDING')"
+        ).fetchone()[0]
+        gauge(
+            "organizer_outbox_lag_seconds",
+            "age of the oldest undelivered reply (0 when none)",
+            [({}, _age(now, oldest) or 0)],
+        )
+        gauge(
+            "organizer_service_heartbeat_age_seconds",
+            "seconds since each service's newest heartbeat",
+            [({"service": b.service}, b.beat_age_s or 0) for b in report.services],
+        )
+        gauge(
+            "organizer_service_running",
+            "1 when the service's newest heartbeat is not a clean stop",
+            [({"service": b.service}, int(not b.stopped)) for b in report.services],
+        )
+    _asr_metrics(settings, gauge, out)
+    return "\n".join(out) + "\n"
+
+
+def _asr_metrics(settings: Settings, gauge: Any, out: list[str], timeout_s: float = 0.5) -> None:
+    """The ASR service's own counters, from its /health (short timeout: loopback)."""
+    import httpx
+
+    try:
+        r = httpx.get(settings.asr_service_url.rstrip("/") + "/health", timeout=timeout_s)
+        body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
+    except (httpx.HTTPError, ValueError):
+        r, body = None, {}
+    if not isinstance(body, dict):
+        body = {}
+    gauge("organizer_asr_up", "1 when the ASR service answers ready", [({}, int(
+        r is not None and r.status_code == 200 and body.get("status", "ready") == "ready"
+    ))])  # fmt: skip
+    for key, kind, help_ in (
+        ("served", "counter", "transcriptions served since the ASR service started"),
+        ("failed", "counter", "transcriptions that failed"),
+        ("rejected_busy", "counter", "requests refused with 429 (busy)"),
+        ("busy", "gauge", "transcriptions running now"),
+        ("load_s", "gauge", "seconds the model took to load"),
+    ):
+        value = body.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            name = f"organizer_asr_{key}" + ("_total" if kind == "counter" else "")
+            out.append(f"# HELP {name} {help_}")
+            out.append(f"# TYPE {name} {kind}")
+            out.append(f"{name} {value}")
