@@ -112,11 +112,19 @@ class Worker:
         return True
 
     def handle(self, row: InboxRow, now: datetime) -> None:
+        # Rows are stamped from the `now` this step was given (plus the time the handler
+        # took), not the wall clock: the same clock the claim and the skew cap use, so a
+        # back-off is measured in one time line (and tests that set `now` reproduce it).
+        started = time.monotonic()
+
+        def at() -> datetime:
+            return now + timedelta(seconds=time.monotonic() - started)
+
         handler = self.plugins.handlers.get(row.kind)
         if handler is None:
             error = f"no handler for message kind {row.kind!r}"
             log.error("inbox id=%d %s; marked FAILED", row.id, error)
-            queue.fail(self.conn, row.id, self.worker_id, utcnow(), error, retry=False)
+            queue.fail(self.conn, row.id, self.worker_id, at(), error, retry=False)
             return
         ctx = Context(self.conn, self.settings, now, self.worker_id, self.stop)
         try:
@@ -124,16 +132,16 @@ class Worker:
                 return
         except PermanentError as e:
             log.error("inbox id=%d failed permanently: %s", row.id, e)
-            queue.fail(self.conn, row.id, self.worker_id, utcnow(), str(e), retry=False)
+            queue.fail(self.conn, row.id, self.worker_id, at(), str(e), retry=False)
             return
         except Exception as e:
             log.exception("inbox id=%d kind=%s failed (attempt %d)", row.id, row.kind, row.attempts)
             status = queue.fail(
-                self.conn, row.id, self.worker_id, utcnow(), f"{type(e).__name__}: {e}"
+                self.conn, row.id, self.worker_id, at(), f"{type(e).__name__}: {e}"
             )
             log.info("inbox id=%d -> %s", row.id, status)
             return
-        if not queue.complete(self.conn, row.id, self.worker_id, utcnow()):
+        if not queue.complete(self.conn, row.id, self.worker_id, at()):
             log.warning("inbox id=%d: lease lost before completion (reaped?)", row.id)
         self.processed += 1
 
