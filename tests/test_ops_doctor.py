@@ -240,3 +240,45 @@ def test_a_service_logs_unknown_keys_at_start(db_path: Path, tmp_path: Path) -> 
     text = log.read_text()
     assert "WORKER_LEASE_SECS" in text and "WORKER_LEASE_SEC?" in text, text
     assert "organizer.env:2" in text
+
+
+def _doctor_rows(db_path: Path, **env: str) -> tuple[int, dict[str, dict[str, str]]]:
+    e = make_env(db_path, TELEGRAM_BOT_TOKEN=GOOD_TOKEN, TELEGRAM_ALLOWED_USER_IDS="1", **env)
+    p = subprocess.run([ORGANIZER, "doctor", "--offline", "--json"], env=e,
+                       capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert "Traceback" not in p.stderr, p.stderr
+    return p.returncode, {r["check"]: r for r in json.loads(p.stdout)}
+
+
+def test_a_corrupt_page_fails_the_database_check(db_path: Path, conn) -> None:
+    """Before: doctor said OK on a file with a damaged page (it only read the schema)."""
+    conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)",
+                     [(f"pad{i}", "x" * 2000) for i in range(40)])  # fmt: skip
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    page = 4096
+    data = bytearray(db_path.read_bytes())
+    n_pages = len(data) // page
+    victim = n_pages - 2  # a leaf of meta's b-tree, not the schema page
+    data[victim * page + 8 : victim * page + page] = b"\xff" * (page - 8)
+    db_path.write_bytes(bytes(data))
+    rc, rows = _doctor_rows(db_path)
+    assert rc == 1
+    assert rows["database"]["result"] == "FAIL", rows["database"]
+    assert "damaged (quick_check" in rows["database"]["detail"]
+    assert "organizer restore" in rows["database"]["detail"]
+
+
+def test_readable_data_files_are_a_warning(db_path: Path, tmp_path: Path) -> None:
+    backups = tmp_path / "bk"
+    backups.mkdir(mode=0o755)
+    backups.chmod(0o755)
+    db_path.chmod(0o644)
+    _, rows = _doctor_rows(db_path, BACKUP_DIR=str(backups))
+    r = rows["data file modes"]
+    assert r["result"] == "WARN" and f"{db_path} is 644" in r["detail"] and "bk is 755" in r["detail"]
+    db_path.chmod(0o600)
+    db_path.parent.chmod(0o700)
+    backups.chmod(0o700)
+    _, rows = _doctor_rows(db_path, BACKUP_DIR=str(backups))
+    assert rows["data file modes"]["result"] == "OK", rows["data file modes"]

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -232,10 +233,24 @@ def check_db(s: Settings) -> Check:
         conn = open_db(s.db_path, readonly=True)
         try:
             st = state(conn)
+            # quick_check reads every page (not the index cross-checks of integrity_check):
+            # a corrupt page is found here, not by the first query that touches it.
+            problems = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
         finally:
             conn.close()
     except OrganizerError as e:
         return Check("database", "FAIL", f"{e.message}; {e.hint or ''}".strip("; "))
+    except sqlite3.DatabaseError as e:
+        problems = [str(e)]
+        st = None
+    if problems != ["ok"]:
+        return Check(
+            "database",
+            "FAIL",
+            f"{s.db_path} is damaged (quick_check: {'; '.join(problems)[:200]}): stop "
+            "organizer.target and `organizer restore` the newest backup",
+        )
+    assert st is not None
     if st.version == 0 or st.pending:
         return Check(
             "database",
@@ -244,6 +259,22 @@ def check_db(s: Settings) -> Check:
             f"as the service user with DB_PATH={s.db_path}",
         )
     return Check("database", "OK", f"{s.db_path} schema {st.version}, instance {st.instance_id}")
+
+
+def check_data_modes(s: Settings) -> Check:
+    """The database and its backups hold personal data: files 0600, folders 0700."""
+    loose = []
+    for path in (s.db_path, s.db_path.parent, s.backups):
+        if path.exists() and _mode(path) & 0o077:
+            loose.append(f"{path} is {oct(_mode(path))[2:]}")
+    if s.backups.is_dir():
+        loose += [f"{b} is {oct(_mode(b))[2:]}" for b in sorted(s.backups.glob("*.db"))
+                  if _mode(b) & 0o077][:3]  # fmt: skip
+    if loose:
+        return Check("data file modes", "WARN",
+                     f"{'; '.join(loose)}: others can read personal data; chmod 600 the files "
+                     "and 700 the folders (the units' UMask=0077 keeps new ones private)")  # fmt: skip
+    return Check("data file modes", "OK", "database and backups are private to their owner")
 
 
 def check_canon(s: Settings) -> Check:
@@ -409,6 +440,7 @@ def check_calendar(s: Settings) -> Check:
 
 
 LOCAL_CHECKS: list[CheckFn] = [
+    check_data_modes,
     check_env_file,
     check_env_keys,
     check_config_advice,
