@@ -3,7 +3,9 @@
 A backup refuses a source that is not a migrated organizer database (schema 0, no
 instance id, not SQLite at all) or that belongs to another instance than the backups
 already in the folder (DB_PATH pointing at the wrong volume), so a wrong file never
-rotates the good copies away. A backup is taken while the services run: the backup API copies a consistent
+rotates the good copies away.
+
+A backup is taken while the services run: the backup API copies a consistent
 snapshot (in WAL mode the writers go on meanwhile), the copy is switched to a
 single self-contained file (journal_mode=DELETE), `PRAGMA integrity_check`ed, and
 only then renamed to its final name `organizer-YYYYmmddTHHMMSSffffffZ.db`, so a
@@ -101,35 +103,32 @@ def _copy_online(src: Path, dest: Path) -> None:
         os.fsync(f.fileno())
 
 
-def _verify(path: Path) -> tuple[str, int, str | None]:
-    """(integrity_check result, schema version, instance id) of a copy."""
+def _inspect(path: Path, *, integrity: bool, hint: str) -> tuple[str, int, str | None]:
+    """(integrity_check result or "unchecked", schema version, instance id) of a file."""
     from organizer.db.migrate import state
 
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
-            result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+            result = (conn.execute("PRAGMA integrity_check").fetchone()[0]
+                      if integrity else "unchecked")  # fmt: skip
             st = state(conn)
     except sqlite3.DatabaseError as e:
-        raise BackupError(
-            f"{path} is not a usable SQLite database: {e}",
-            "choose another backup file (`ls` the backup folder)",
-        ) from None
+        raise BackupError(f"{path} is not a usable SQLite database: {e}", hint) from None
     return result, st.version, st.instance_id
+
+
+def _verify(path: Path) -> tuple[str, int, str | None]:
+    """(integrity_check result, schema version, instance id) of a copy."""
+    return _inspect(path, integrity=True, hint="choose another backup file (`ls` the backup folder)")
 
 
 def _identity(path: Path) -> tuple[int, str | None]:
     """(schema version, instance id) of a database, without checking every page."""
-    from organizer.db.migrate import state
-
-    try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
-            st = state(conn)
-    except sqlite3.DatabaseError as e:
-        raise BackupError(
-            f"{path} is not a usable SQLite database: {e}",
-            "check DB_PATH (`organizer config`): it must name the organizer database",
-        ) from None
-    return st.version, st.instance_id
+    _, version, instance = _inspect(
+        path, integrity=False,
+        hint="check DB_PATH (`organizer config`): it must name the organizer database",
+    )  # fmt: skip
+    return version, instance
 
 
 def check_source(db_path: Path, folder: Path) -> tuple[int, str]:
@@ -323,5 +322,5 @@ def _safety_copy(target: Path, dest: Path) -> tuple[Path | None, str]:
         os.chmod(raw, 0o600)
         return raw, f"the live file could not be read as a database ({reason}); kept its raw bytes"
     except OSError as e:
-        dest.unlink(missing_ok=True)
+        raw.unlink(missing_ok=True)  # a half-written copy is no copy
         return None, f"no safety copy: the live file could not be read ({reason}; {e.strerror})"
