@@ -241,16 +241,9 @@ def check_db(s: Settings) -> Check:
     except OrganizerError as e:
         return Check("database", "FAIL", f"{e.message}; {e.hint or ''}".strip("; "))
     except sqlite3.DatabaseError as e:
-        problems = [str(e)]
-        st = None
+        return _damaged(s, [str(e)])
     if problems != ["ok"]:
-        return Check(
-            "database",
-            "FAIL",
-            f"{s.db_path} is damaged (quick_check: {'; '.join(problems)[:200]}): stop "
-            "organizer.target and `organizer restore` the newest backup",
-        )
-    assert st is not None
+        return _damaged(s, problems)
     if st.version == 0 or st.pending:
         return Check(
             "database",
@@ -261,15 +254,24 @@ def check_db(s: Settings) -> Check:
     return Check("database", "OK", f"{s.db_path} schema {st.version}, instance {st.instance_id}")
 
 
+def _damaged(s: Settings, problems: list[str]) -> Check:
+    return Check(
+        "database",
+        "FAIL",
+        f"{s.db_path} is damaged (quick_check: {'; '.join(problems)[:200]}): stop "
+        "organizer.target and `organizer restore` the newest backup",
+    )
+
+
 def check_data_modes(s: Settings) -> Check:
     """The database and its backups hold personal data: files 0600, folders 0700."""
     loose = []
     for path in (s.db_path, s.db_path.parent, s.backups):
         if path.exists() and _mode(path) & 0o077:
-            loose.append(f"{path} is {oct(_mode(path))[2:]}")
+            loose.append(f"{path} is {_mode(path):o}")
     if s.backups.is_dir():
-        loose += [f"{b} is {oct(_mode(b))[2:]}" for b in sorted(s.backups.glob("*.db"))
-                  if _mode(b) & 0o077][:3]  # fmt: skip
+        loose += [f"{b} is {_mode(b):o}" for b in sorted(s.backups.glob("*.db"))
+                  if _mode(b) & 0o077][:3]  # at most three files named: the fix is the same
     if loose:
         return Check("data file modes", "WARN",
                      f"{'; '.join(loose)}: others can read personal data; chmod 600 the files "
