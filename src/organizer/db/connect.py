@@ -33,7 +33,7 @@ def open_db(path: Path, *, readonly: bool = False, create: bool = False) -> sqli
         if not path.exists():
             raise DatabaseError(
                 f"database {path} does not exist",
-                f"run `organizer migrate` with DB_PATH={path}, or fix DB_PATH",
+                f"run `organizer migrate --create` with DB_PATH={path}, or fix DB_PATH",
             )
         if path.is_dir():
             raise DatabaseError(
