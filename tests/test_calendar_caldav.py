@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -91,34 +92,46 @@ def test_wrong_password_fails_at_once(conn: sqlite3.Connection, caldav_url: str)
     assert row["cal_state"] == "FAILED" and "CALDAV_PASSWORD" in row["last_error"]
 
 
-class _Garbage(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+def _canned(status: int, content_type: str, body: bytes) -> type[BaseHTTPRequestHandler]:
+    """A handler that gives every request (after reading its body) the same answer."""
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+    class Canned(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
 
-    def _any(self) -> None:
-        n = int(self.headers.get("Content-Length") or 0)
-        if n:
-            self.rfile.read(n)
-        body = b"\x00\xffnot a calendar at all"
-        self.send_response(200)
-        self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
 
-    do_GET = do_PUT = do_REPORT = do_PROPFIND = do_DELETE = _any
+        def _any(self) -> None:
+            n = int(self.headers.get("Content-Length") or 0)
+            if n:
+                self.rfile.read(n)
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_PUT = do_REPORT = do_PROPFIND = do_DELETE = _any
+
+    return Canned
+
+
+@contextmanager
+def _serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/cal/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture
 def garbage_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Garbage)
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/cal/"
-    server.shutdown()
-    server.server_close()
+    with _serve(_canned(200, "application/octet-stream", b"\x00\xffnot a calendar at all")) as url:
+        yield url
 
 
 def test_garbage_server_is_retried_then_failed(
@@ -134,36 +147,11 @@ def test_garbage_server_is_retried_then_failed(
     assert "garbage" in row["last_error"]
 
 
-class _Locked(BaseHTTPRequestHandler):
-    """A CalDAV server whose collection is locked (WebDAV 423) by another client."""
-
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _any(self) -> None:
-        n = int(self.headers.get("Content-Length") or 0)
-        if n:
-            self.rfile.read(n)
-        body = b"locked"
-        self.send_response(423, "Locked")
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_PUT = do_REPORT = do_PROPFIND = do_DELETE = _any
-
-
 @pytest.fixture
 def locked_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Locked)
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/cal/"
-    server.shutdown()
-    server.server_close()
+    """A CalDAV server whose collection is locked (WebDAV 423) by another client."""
+    with _serve(_canned(423, "text/plain", b"locked")) as url:
+        yield url
 
 
 def test_423_locked_is_transient(conn: sqlite3.Connection, locked_url: str) -> None:
