@@ -9,25 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from organizer.parsing.dates import (
-    last_day,
-    next_day_of_month,
-    next_dom_on_weekday,
-    next_week_day,
-    next_weekday,
-    period_end,
-    period_mid,
-    period_start,
-    resolve_dm,
-    resolve_month_name,
-    resolve_nth_weekday,
-    safe_date,
-)
+from organizer.parsing.collect import Found, collect
+from organizer.parsing.dates import safe_date
 from organizer.parsing.durations import minutes_of
+from organizer.parsing.instants import add_months, local, midnight, plus_elapsed
 from organizer.parsing.intent import Hit, find_hits
 from organizer.parsing.mention import Clock, Mention, resolve_hour
 from organizer.parsing.recurrence import first_day, merge, rrule_text
@@ -43,6 +32,9 @@ MAX_TOKENS = 120  # and of that, at most this many tokens (a real message has fa
 INTENTS = ("task", "meeting", "note", "cancel", "reschedule", "complete", "agenda", "unknown")
 _COMMANDS = ("cancel", "reschedule", "complete")
 _NEW_PREPS = frozenset({"на", "to", "for", "until", "till"})
+# Kept importable from here: the time helpers and the mentions sorted by kind moved out.
+__all__ = ["INTENTS", "MAX_CHARS", "MAX_TOKENS", "UNKNOWN", "Found", "ParseResult", "add_months",
+           "analyse", "local", "midnight", "parse", "plus_elapsed", "when"]
 
 
 @dataclass(frozen=True)
@@ -99,161 +91,7 @@ def _zone(tz: str) -> ZoneInfo:
         raise ValueError(f"{tz!r} is not an IANA time zone") from e
 
 
-# ------------------------------------------------------------------ time helpers
-
-
-def local(d: date, h: int, m: int, zone: ZoneInfo, tzo: int | None = None) -> datetime:
-    """Wall time d h:m in zone, normalised (a time in a DST gap moves forward). With
-    `tzo` the wall time is in that fixed offset instead ("16:00 CET")."""
-    tzinfo = zone if tzo is None else timezone(timedelta(minutes=tzo))
-    dt = datetime.combine(d, time(h, m), tzinfo=tzinfo)
-    return dt.astimezone(UTC).astimezone(zone)
-
-
-def midnight(d: date, zone: ZoneInfo) -> datetime:
-    return local(d, 0, 0, zone)
-
-
-def plus_elapsed(dt: datetime, minutes: float, zone: ZoneInfo) -> datetime:
-    return (dt.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(zone)
-
-
-def add_months(d: date, months: int) -> date:
-    y, m = divmod(d.month - 1 + months, 12)
-    y += d.year
-    m += 1
-    if not 1 <= y <= 9998:
-        return d
-    return date(y, m, min(d.day, last_day(y, m)))
-
-
 # ------------------------------------------------------------------ analysis
-
-
-@dataclass
-class Found:
-    """Everything the grammar found, sorted by kind."""
-
-    dates: list[tuple[Mention, date | None]]
-    times: list[Mention]
-    tranges: list[Mention]
-    drange: tuple[date, date] | None
-    rels: list[Mention]
-    durs: list[Mention]
-    weeks: list[Mention]
-    spans: list[Mention]
-    recs: list[Mention]
-    pods: list[Mention]
-    allday: bool
-
-
-def _resolve_date(m: Mention, today: date) -> date | None:
-    d = m.data
-    if "nth" in d:
-        return resolve_nth_weekday(today, d)
-    if "last_of" in d:
-        y = d.get("year") or today.year
-        got = date(y, d["last_of"], last_day(y, d["last_of"]))
-        if d.get("year") is None and got < today:
-            got = date(y + 1, d["last_of"], last_day(y + 1, d["last_of"]))
-        return got
-    if "rel" in d:
-        return today + timedelta(days=d["rel"])
-    if "month_name" in d:
-        return resolve_month_name(today, d)
-    if "prev_wd" in d:
-        return today - timedelta(days=(today.weekday() - d["prev_wd"] - 1) % 7 + 1)
-    if "dom_wd" in d:
-        return next_dom_on_weekday(today, *d["dom_wd"])
-    if "wd" in d:
-        if d.get("next") or d.get("after_next"):
-            return next_week_day(today, d["wd"])
-        return next_weekday(today, d["wd"])
-    if "this_week_wd" in d:
-        return today - timedelta(days=today.weekday()) + timedelta(days=d["this_week_wd"])
-    if "dm" in d:
-        return resolve_dm(today, d)
-    if "period_end" in d:
-        return period_end(today, d["period_end"], d["which"])
-    if "period_mid" in d:
-        return period_mid(today, d["period_mid"], d["which"])
-    if "period_start" in d:
-        return period_start(today, d["period_start"], d["which"])
-    if "dom" in d:
-        if d.get("month_of") == "next":
-            first = add_months(today.replace(day=1), 1)
-            return safe_date(first.year, first.month, d["dom"])
-        if d.get("month_of") == "this":
-            return safe_date(today.year, today.month, d["dom"])
-        return next_day_of_month(today, d["dom"])
-    return None
-
-
-def _collect(mentions: list[Mention], today: date, moved_ok: bool = False) -> Found:
-    f = Found([], [], [], None, [], [], [], [], [], [], False)
-    for m in mentions:
-        k = m.kind
-        if k == "date":
-            f.dates.append((m, _resolve_date(m, today)))
-            if m["pod"]:
-                f.pods.append(Mention("pod", m.i, m.j, {"pod": m["pod"]}))
-        elif k == "time":
-            f.times.append(m)
-        elif k == "trange" and m["moved"] and moved_ok:
-            f.times.append(Mention("time", m.i, m.j, {"clock": m["end"], "prep": "to"}))
-        elif k == "trange":
-            f.tranges.append(m)
-        elif k == "drange" and f.drange is None and m["moved"] and moved_ok:
-            # "move training from saturday to sunday": the new date is the second
-            b = m["b"]
-            d = resolve_dm(today, b) if "dm" in b else next_weekday(today, b["wd"])
-            f.dates.append((Mention("date", m.i, m.j, {"prep": "to"}), d))
-        elif k == "drange" and f.drange is None and "dom" in m["a"]:
-            a = next_day_of_month(today, m["a"]["dom"])
-            b = None
-            if a is not None:
-                y, mo = a.year, a.month
-                for _ in range(3):
-                    b = safe_date(y, mo, m["b"]["dom"])
-                    if b is not None and b >= a:
-                        break
-                    b = None
-                    y, mo = (y + 1, 1) if mo == 12 else (y, mo + 1)
-            if a is not None and b is not None:
-                f.drange = (a, b)
-        elif k == "drange" and f.drange is None:
-            a = resolve_dm(today, m["a"]) if "dm" in m["a"] else next_weekday(today, m["a"]["wd"])
-            if "dm" in m["b"]:
-                b = resolve_dm(today, m["b"]) if m["b"].get("year") or a is None else \
-                    _on_or_after(a, m["b"]["dm"])
-            else:
-                b = a + timedelta(days=(m["b"]["wd"] - a.weekday()) % 7) if a else None
-            if a is not None and b is not None and b >= a:
-                f.drange = (a, b)
-        elif k == "rel":
-            f.rels.append(m)
-        elif k == "dur":
-            f.durs.append(m)
-        elif k in ("week", "weekend", "month"):
-            f.weeks.append(m)
-        elif k == "span":
-            f.spans.append(m)
-        elif k == "rec":
-            f.recs.append(m)
-        elif k == "pod":
-            f.pods.append(m)
-        elif k == "allday":
-            f.allday = True
-    return f
-
-
-def _on_or_after(a: date, dm: tuple[int, int]) -> date | None:
-    day, month = dm
-    for y in (a.year, a.year + 1):
-        d = safe_date(y, month, day)
-        if d is not None and d >= a:
-            return d
-    return None
 
 
 def _week_range(m: Mention, today: date) -> tuple[date, date]:
@@ -686,7 +524,7 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
                            () if title else ("title",))
     today = now.date()
     reschedule = intent == "reschedule"
-    f = _collect(mentions, today, moved_ok=reschedule)
+    f = collect(mentions, today, moved_ok=reschedule)
     if reschedule:
         # "move lunch to tomorrow same time": the item's own time, which it keeps
         f.times = [m for m in f.times if not m["same"]]
