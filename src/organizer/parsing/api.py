@@ -7,7 +7,6 @@ and normalised through UTC, so nonexistent or repeated wall times (DST) come out
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -16,13 +15,14 @@ from zoneinfo import ZoneInfo
 from organizer.parsing.collect import Found, collect
 from organizer.parsing.dates import safe_date
 from organizer.parsing.durations import minutes_of
+from organizer.parsing.fillers import blank_hesitations, fillers
 from organizer.parsing.instants import add_months, local, midnight, plus_elapsed
-from organizer.parsing.intent import Hit, find_hits
+from organizer.parsing.intent import COMMANDS, classify, find_hits
 from organizer.parsing.mention import Clock, Mention, resolve_hour
 from organizer.parsing.recurrence import first_day, merge, rrule_text
 from organizer.parsing.scan import scan
-from organizer.parsing.title import build_title
-from organizer.parsing.tokens import Tok, language, stem, tokenize
+from organizer.parsing.title import GEN_NOUNS, build_title, nominative_head
+from organizer.parsing.tokens import language, stem, tokenize
 
 if TYPE_CHECKING:
     from organizer.canon import Canon
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 MAX_CHARS = 500  # only the start of a long message is analysed (bounded time)
 MAX_TOKENS = 120  # and of that, at most this many tokens (a real message has far fewer)
 INTENTS = ("task", "meeting", "note", "cancel", "reschedule", "complete", "agenda", "unknown")
-_COMMANDS = ("cancel", "reschedule", "complete")
 _NEW_PREPS = frozenset({"на", "to", "for", "until", "till"})
 # Kept importable from here: the time helpers and the mentions sorted by kind moved out.
 __all__ = ["INTENTS", "MAX_CHARS", "MAX_TOKENS", "UNKNOWN", "Found", "ParseResult", "add_months",
@@ -93,6 +92,9 @@ def _zone(tz: str) -> ZoneInfo:
 
 # ------------------------------------------------------------------ analysis
 
+# The hour a part of day is over, for a part of day said with no day.
+_POD_END = {"am": 12, "day": 17, "pm": 24, "night": 24}
+
 
 def _week_range(m: Mention, today: date) -> tuple[date, date]:
     if m.kind == "month":
@@ -123,357 +125,6 @@ def _pick(items: list, reschedule: bool, prep_of: Any) -> Any:
     return items[0]
 
 
-_NOT_VERBS = frozenset(
-    str.split(
-    "мать часть сеть кровать путь власть смерть память зять суть ртуть грусть нить пусть "
-    "есть пять шесть десять двадцать тридцать опять треть четверть печать тетрадь "
-    "площадь мазь связь цепь рать ночь дочь речь мощь помощь полночь мелочь горечь "
-    "сеть гость кисть злость месть повесть совесть")
-)
-
-
-# Words that may stand before an agenda question besides time words ("а на завтра что у
-# меня", "so what's on tomorrow").
-_AGENDA_GLUE = frozenset(str.split(
-    "а и ну так слушай подскажи ok ок so and hey okay then well "
-    "скажи скажите подскажите расскажи расскажите мне tell me can could you please let know"))
-# Asking the bot to tell: not a to-do before an agenda question ("скажи, что у меня завтра").
-_ASK_VERBS = frozenset(str.split("скажи скажите подскажи подскажите расскажи расскажите tell"))
-_AGENDA_TAIL = frozenset(str.split("у меня нас по планам плану делам вообще"))
-# The hour a part of day is over, for a part of day said with no day.
-_POD_END = {"am": 12, "day": 17, "pm": 24, "night": 24}
-_LIST_WORDS = frozenset(str.split(
-    "meetings tasks plans events appointments calls встречи задачи планы дела созвоны "
-    "мероприятия"))
-
-
-# Discourse fillers and hesitations: at the start of a clause they neither decide the intent
-# nor open a title ("ну запиши …", "так идея …", "okay so note …"). Only clause starts are
-# looked at: "так" and "вот" mid-sentence are words of their own.
-_FILLERS = frozenset(str.split(
-    "ну так значит короче слушай слушайте смотри смотрите вот а эээ ээ э эм эмм ммм мм хм "
-    "окей ок ладно кстати пожалуйста плиз типа итак блин "
-    "okay ok so um umm uh uhh uhm hmm hm er erm well hey please alright oh ah"))
-_HESITATIONS = frozenset(str.split("эээ ээ эм эмм ммм хм um umm uh uhh uhm hmm hm erm"))
-# Pure hesitations, anywhere: эээ, э-э-э, эм, ммм, хм, um, uh, hmm, erm (not "мм", "э": a
-# millimetre, a letter).
-_HESITATION_RE = re.compile(
-    r"(?<![\w-])(?:э{2,}м*|э(?:-э)+|эм+|м{3,}|хм+|u+m+|u+h+m*|h+m+|erm+)(?![\w-])",
-    re.IGNORECASE)
-_PHRASE_FILLERS: dict[str, tuple[tuple[str, ...], ...]] = {}
-for _ph in ("в общем", "в общем - то", "будь добр", "будь добра", "будьте добры", "будь другом",
-            "будь любезен", "будь любезна", "если не сложно", "если не трудно", "если можно",
-            "would you mind", "i need you to", "could you please", "can you please",
-            "would you please", "will you please", "это самое", "короче говоря", "так сказать",
-            "в смысле", "you know", "you know what", "i mean", "lets see", "let me see",
-            "let me think"):
-    _PHRASE_FILLERS[_ph.split()[0]] = tuple(sorted(  # the longest first
-        (*_PHRASE_FILLERS.get(_ph.split()[0], ()), tuple(_ph.split())), key=len, reverse=True))
-# Fillers only when another filler or punctuation follows ("right, so …", "like um …").
-_WEAK_FILLERS = frozenset(str.split("right like yeah yes anyway да"))
-# "так как", "так же", "вот этот": not fillers there.
-_NOT_AFTER = {"так": frozenset(str.split("как же и что-то")),
-              "вот": frozenset(str.split("этот эта это эту эти этого этих тут здесь такой"))}
-_CLAUSE_PUNCT = frozenset(",.!?;:—–…")
-
-
-# Words that may come before a note word ("давай запиши", "can you note", "а запиши").
-_NOTE_POLITE = frozenset(str.split(
-    "а и so ok ок давай давайте можешь можете можно пожалуйста please can could you just "
-    "ты вы у меня есть такая одна маленькая i have got ive an a quick small просто ещё еще "
-    "also"))
-
-
-def _fillers(toks: list[Tok]) -> set[int]:
-    """Indices of fillers (and the punctuation after them) before the first word of the
-    message; later clauses only lose pure hesitations ("купить хлеб, ну и молоко" keeps
-    its "ну и", "…, эээ, и молоко" loses the "эээ")."""
-    out: set[int] = set()
-    n = len(toks)
-    k = 0
-    at_start = True
-    fillers, weak = _FILLERS, _WEAK_FILLERS
-    while k < n:
-        t = toks[k]
-        if t.kind == "p":
-            if t.t in _CLAUSE_PUNCT:
-                at_start = True
-            if k - 1 in out and t.t != "?":
-                out.add(k)
-            k += 1
-            continue
-        if not at_start:
-            k += 1
-            continue
-        nxt = toks[k + 1] if k + 1 < n else None
-        # "в общем", "будь добр", "если не сложно", "would you mind", "I need you to"
-        phrase = next((ph for ph in _PHRASE_FILLERS.get(t.t, ())
-                       if tuple(x.t for x in toks[k:k + len(ph)]) == ph), None)
-        if phrase is not None:
-            out.update(range(k, k + len(phrase)))
-            k += len(phrase)
-            continue
-        word = t.t
-        part = nxt is not None and nxt.glued and nxt.kind != "p"  # "А4": part of a word
-        if word in fillers and not part and not (
-                nxt is not None and nxt.t in _NOT_AFTER.get(word, ())):
-            out.add(k)
-            k += 1
-            continue
-        if word in weak and not part and (k - 1 in out or (nxt is not None and (
-                nxt.kind == "p" or nxt.t in _FILLERS))):
-            out.add(k)
-            k += 1
-            continue
-        at_start = False
-        fillers, weak = _HESITATIONS, frozenset()
-        k += 1
-    return out
-
-
-def _infinitive(word: str) -> bool:
-    """A Russian infinitive ("водить", "постричься", "отвезти"): an action leads."""
-    if len(word) <= 3 or word in _NOT_VERBS or word.endswith(("ость", "есть")):
-        return False
-    return word.endswith(("ть", "ться", "чь", "чься", "сти", "зти"))
-
-
-# What one books oneself or someone onto: "записать на приём/стрижку/футбол".
-_BOOKABLE = ("прием", "приём", "стрижк", "маникюр", "педикюр", "массаж", "консультац",
-             "осмотр", "узи", "мрт", "анализ", "привив", "процедур", "чистк", "тренировк",
-             "заняти", "курс", "урок", "секци", "кружок", "кружк", "обследован",
-             "диспансериз", "сеанс", "тест-драйв", "собеседован", "экзамен", "техосмотр",
-             "шиномонтаж", "ремонт", "бассейн", "танц", "футбол", "плаван", "репетитор",
-             "йог", "фитнес", "бокс", "каратэ", "карате", "гимнастик", "английск",
-             "шахмат", "музык", "рисован", "логопед", "школ", "сад", "садик", "капельниц",
-             "физиотерап", "лфк", "вакцин", "коррекци", "окрашиван", "эпиляц", "очеред",
-             "автосервис", "сервис", "салон", "клиник", "поликлиник", "барбершоп",
-             "спортзал", "студи", "лагерь", "лагер")
-
-
-def _booking(toks: list[Tok], h: Hit, covered: set[int]) -> bool:
-    """A form of "записать" followed (after at most two words: меня, кота, маму к …) by
-    "к" + someone or "на" + something one books: an appointment, not a note."""
-    if not toks[h.i].t.startswith(("запис", "запиш")) or h.j - h.i != 1:
-        return False
-    k = h.j
-    for _ in range(3):
-        if k + 1 >= len(toks) or toks[k].kind == "p" or k in covered:
-            return False
-        w, nxt = toks[k].t, toks[k + 1]
-        if nxt.kind != "p" and k + 1 not in covered and (
-                (w in ("к", "ко") and nxt.kind == "w")
-                or (w in ("на", "в", "во") and nxt.t.startswith(_BOOKABLE))):
-            return True
-        if w in ("что", "чтобы", "как", "мне", "себе", "в", "на", "к") or w.startswith(
-                ("мысл", "иде", "заметк", "номер", "адрес", "телефон", "код", "пароль")):
-            return False
-        k += 1
-    return False
-
-
-# Words after which "call" is the verb: "remind me to call", "please call", "and call".
-_VERB_BEFORE = frozenset(str.split(
-    "to please pls plz and or then also i we you me us ill well lets let's should must need "
-    "gotta can could will would just dont don't forget remember must might shall later first "
-    "next quickly asap also pls"))
-
-
-_PERIODIC = frozenset(str.split("daily weekly monthly biweekly bi-weekly quarterly yearly annual"))
-# Phrasal verbs that also name a kind of call: "follow up call", "catch up call".
-_COMPOUND_VERBS = frozenset(str.split("follow catch check kick wrap"))
-_CALL_OBJECTS = frozenset(str.split("me us him her them back you"))
-_OCCASIONS = frozenset(str.split(
-    "year years birthday christmas xmas holiday holidays anniversary eve easter thanksgiving "
-    "congratulations"))
-
-
-def _noun_call(toks: list[Tok], i: int, covered: set[int], skip: set[int] | frozenset[int],
-               hits: list[Hit]) -> bool:
-    """"call" after an article or a noun ("a call", "client call", "team call"): the event.
-    At the start, after a time, a verb-like word or another command it is the verb."""
-    p = i - 1
-    if p >= 0 and toks[p].t in _PERIODIC:
-        return True  # "daily call", "weekly call"
-    if p < 0 or p in skip or p in covered or toks[p].kind != "w":
-        return False
-    w = toks[p].t
-    if w in _VERB_BEFORE or w.endswith("ly") or (len(w) < 2 and w != "a"):
-        return False
-    if i + 1 < len(toks) and toks[i + 1].t in _CALL_OBJECTS:
-        return False  # "mom call me back"
-    if w in _OCCASIONS:
-        return False  # "new year call", "birthday call": calling someone for the occasion
-    return not any(h.i <= p < h.j and h.intent != "meeting" and not (
-        h.j == i and toks[h.i].t in _COMPOUND_VERBS) for h in hits)
-
-
-# Command nouns that put the item's name in the genitive: "отмена приёма", "перенос встречи".
-_GEN_NOUNS = frozenset(("отмена", "перенос"))
-_GEN_ENDINGS = (("ства", "ство"), ("ия", "ие"), ("ии", "ия"), ("ки", "ка"), ("ги", "га"),
-                ("чи", "ча"), ("ши", "ша"), ("жи", "жа"), ("щи", "ща"), ("ы", "а"), ("а", ""))
-
-
-def _meeting_words(canon: Canon) -> set[str]:
-    """The first words of the canon's event phrases (a rare path: no cache needed)."""
-    return {e[2][0].rstrip("*") for entries in canon.index.values() for e in entries
-            if e[0] == "meeting"}
-
-
-def _nominative_head(title: str, toks: list[Tok], k: int, canon: Canon) -> str:
-    """"Приёма у стоматолога" after "отмена" -> "Приём у стоматолога": the event word
-    that opens the title back in the nominative (only a known kind of event)."""
-    if k >= len(toks):
-        return title
-    word = toks[k].t
-    if not any(len(w) > 3 and (word.startswith(w) or word[:-1] == w[:-1])
-               for w in _meeting_words(canon)):
-        return title
-    head = title.split(" ", 1)
-    if head[0].lower().replace("ё", "е") != word:
-        return title
-    for old, new in _GEN_ENDINGS:
-        if word.endswith(old) and len(word) > len(old) + 2:
-            orig = head[0]
-            head[0] = orig[: len(orig) - len(old)] + new
-            return " ".join(head)
-    return title
-
-
-def _asks(toks: list[Tok], c: Hit, h: Hit, covered: set[int]) -> bool:
-    """"скажи (мне), что у меня завтра", "tell me what's on": asking the bot, not a to-do
-    ("скажи Пете, что у меня завтра встреча" is one)."""
-    return toks[c.i].t in _ASK_VERBS and all(
-        toks[k].kind == "p" or toks[k].t in _AGENDA_GLUE or k in covered
-        for k in range(c.j, h.i))
-
-
-def _only_time_after(toks: list[Tok], h: Hit, covered: set[int]) -> bool:
-    """Nothing but time words and punctuation after hit h ("напомни, что у меня завтра")."""
-    return all(k in covered or toks[k].kind == "p" for k in range(h.j, len(toks)))
-
-
-def _classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_time: bool,
-              skip: set[int] | frozenset[int] = frozenset()
-              ) -> tuple[str, bool, list[Hit]]:
-    """(intent, is_reminder, command hits to drop from the title); `skip`: fillers."""
-    n = len(toks)
-    words = [i for i, t in enumerate(toks) if t.kind != "p" and i not in skip]
-    hits = [h for h in hits if h.i not in skip]
-    if not words:
-        return "unknown", False, []
-    covered = set()
-    for m in mentions:
-        covered.update(range(m.i, m.j))
-    free = [h for h in hits if h.i not in covered or (h.intent in ("agenda", "meeting")
-            and h.group == "" and toks[h.i].t in ("весь", "all"))]
-    first_word = words[0]
-    # "записать кота к ветеринару", "запиши сына на футбол": booking is a to-do
-    booked = [h for h in free if h.intent == "note" and _booking(toks, h, covered)]
-    if booked:
-        free = [h for h in free if h not in booked] + [
-            Hit("task", "", h.i, h.j) for h in booked]
-    # "запиши в календарь встречу …", "запиши в задачи …": creating an item, not a note
-    into = [h for h in free if h.intent == "note" and toks[h.i].t.startswith(("запис", "запиш"))
-            and any(c.intent == "task" and c.group == "create" and c.i == h.j for c in free)]
-    if into:
-        free = [h for h in free if h not in into] + [
-            Hit("task", "create", h.i, h.j) for h in into]
-    # "client call", "a call", "sales call from 9 to 10": a noun, the event, not the verb
-    nouns = [h for h in free if h.intent == "task" and h.j - h.i == 1
-             and toks[h.i].t in ("call", "calls") and _noun_call(toks, h.i, covered, skip, free)]
-    if nouns:
-        # the phrasal verb before the noun is its modifier ("follow up call")
-        free = [h for h in free if h not in nouns and not (
-            h.intent == "task" and any(h.j == c.i and toks[h.i].t in _COMPOUND_VERBS
-                                       for c in nouns))] + [
-            Hit("meeting", "", h.i, h.j) for h in nouns]
-    # note: a note word leads the message
-    for h in free:
-        if h.intent == "note" and h.i <= first_word + 3 and all(
-            toks[k].t in _NOTE_POLITE or toks[k].kind == "p" or k in skip
-            for k in range(first_word, h.i)
-        ) and not any(c.intent == "task" and c.i == h.i and c.j > h.j for c in free):
-            # ("запиши меня к стоматологу" books an appointment: a to-do, not a note)
-            return "note", False, [h]
-    # agenda: a question about plans near the start, or after nothing but time words
-    # ("на следующей неделе что у меня", "tomorrow what do I have", "а в пятницу какие
-    # планы")
-    for h in free:
-        if h.intent == "agenda" and h.j - h.i == 2 and toks[h.i + 1].t in ("там", "about"):
-            # "что там (по планам) на выходных" asks about plans; "что там с отчётом" not:
-            # only a time or nothing may follow
-            k = h.j
-            while k < n and toks[k].t in _AGENDA_TAIL:
-                k += 1
-            if not (k == n or toks[k].t == "?" or k in covered):
-                continue
-        if h.intent == "agenda" and (
-            h.i <= first_word + 2 or all(
-                k in covered or toks[k].kind == "p" or toks[k].t in _AGENDA_GLUE
-                for k in range(first_word, h.i))
-        ) and not any((c.intent in _COMMANDS or (c.intent == "task" and c.group in (
-            "", "reminder") and not (_only_time_after(toks, h, covered) and any(
-                r.group == "reminder" and r.i <= c.i < r.j for r in free))))
-                      and c.i < h.i and not _asks(toks, c, h, covered) for c in free) and not any(
-                c.intent == "task" and c.group == "create" and c.i <= h.i < c.j for c in free):
-            return "agenda", False, [h]
-    # "meetings this week?", "встречи на завтра?": a plural list word asked about
-    if toks[-1].t == "?" and toks[first_word].t in _LIST_WORDS:
-        return "agenda", False, []
-    reminder = [h for h in free if h.intent == "task" and h.group == "reminder"]
-    creates = [h for h in free if h.intent == "task" and h.group == "create"]
-    commands = [h for h in free if h.intent in _COMMANDS]
-    # "убери встречу с Иваном": removing an event is cancelling it
-    if toks[first_word].t in ("убери", "уберите", "убрать") and any(
-        h.intent == "meeting" and h.i == first_word + 1 for h in free
-    ):
-        commands.append(Hit("cancel", "", first_word, first_word + 1))
-    # "mark ... as done": "mark"/"отметь" alone is not enough
-    if commands:
-        strong = [h for h in commands
-                  if not (h.intent == "complete" and toks[h.i].t in ("mark", "отметь", "отметить", "пометь", "пометить")
-                          and h.j - h.i == 1)]
-        marks = [h for h in commands if h not in strong]
-        if marks and any(h.intent == "complete" for h in strong):
-            strong = strong + marks
-        commands = sorted(strong, key=lambda h: h.i)
-    if commands and not (reminder and reminder[0].i < commands[0].i):
-        intent = commands[0].intent
-        return intent, False, [h for h in commands if h.intent == intent]
-    if reminder:
-        return "task", True, [reminder[0]]
-    leads = [h for h in free if h.intent == "task" and h.group in ("lead", "create")
-             and h.i <= first_word + 2]
-    actions = [h for h in free if h.intent == "task" and h.group == "lead"]
-    actions += [h for h in free if h.intent == "task" and h.group == ""
-                and not any(c.i <= h.i < c.j for c in creates)]
-    actions += [Hit("task", "", i, i + 1) for i in words if i not in covered
-                and _infinitive(toks[i].t) and not any(c.i <= i < c.j for c in creates)]
-    events = [h for h in free if h.intent == "meeting" and h.group == ""]
-    first_action = min((h.i for h in actions), default=n)
-    first_event = min((h.i for h in events), default=n)
-    if events and first_event <= first_action:
-        if first_event == first_action:
-            la = max(h.j for h in actions if h.i == first_action)
-            le = max(h.j for h in events if h.i == first_event)
-            if la > le:
-                return "task", False, leads
-        return "meeting", False, leads
-    if actions or creates:
-        return "task", False, leads
-    if any(m.kind in ("allday", "drange") for m in mentions):
-        return "meeting", False, leads  # said to take a whole day or a range of days
-    if any(h.intent == "unknown" for h in free):
-        # small talk, unless something else is said too
-        content = [i for i in words if i not in covered and not any(
-            h.i <= i < h.j for h in free if h.intent == "unknown")]
-        if not content or not has_time:
-            return "unknown", False, []
-    if has_time:
-        return "task", False, []
-    return "unknown", False, []
-
 
 def when(text: str, now: datetime, tz: str, canon: Canon | None = None) -> datetime | None:
     """Only the time expression: the start `parse` would give the text as a task
@@ -492,10 +143,8 @@ def when(text: str, now: datetime, tz: str, canon: Canon | None = None) -> datet
 def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
             force_intent: str | None = None) -> ParseResult:
     text = text[:MAX_CHARS]
-    if _HESITATION_RE.search(text):
-        # "в эээ девять", "call um mom": a hesitation is blanked out (same length, so the
-        # spans stay right) before the grammar sees the words around it
-        text = _HESITATION_RE.sub(lambda m: " " * len(m.group()), text)
+    # "в эээ девять", "call um mom": blanked out before the grammar sees the words around it
+    text = blank_hesitations(text)
     toks = tokenize(text)
     if len(toks) > MAX_TOKENS:
         toks = toks[:MAX_TOKENS]
@@ -511,8 +160,8 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
             m.data["clock"] = Clock(now.hour, now.minute, "fixed")
     has_time = any(m.kind not in ("pod", "approx") for m in mentions)
     if force_intent is None:
-        skip = _fillers(toks)
-        intent, reminder, cmd_hits = _classify(toks, hits, mentions, has_time, skip)
+        skip = fillers(toks)
+        intent, reminder, cmd_hits = classify(toks, hits, mentions, has_time, skip)
     else:
         intent, reminder, cmd_hits = force_intent, False, []
         skip = set()
@@ -761,9 +410,9 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
     lead_hits = [h for h in hits if h.intent == "task" and h.group in ("create", "lead")]
     title = build_title(text, toks, mentions, cmd_hits, note=False,
                         drop_reminder=reminder, lead_hits=lead_hits, skip=skip,
-                        command=intent in _COMMANDS)
-    if title and intent in _COMMANDS and cmd_hits and toks[cmd_hits[0].i].t in _GEN_NOUNS:
-        title = _nominative_head(title, toks, cmd_hits[0].j, canon)
+                        command=intent in COMMANDS)
+    if title and intent in COMMANDS and cmd_hits and toks[cmd_hits[0].i].t in GEN_NOUNS:
+        title = nominative_head(title, toks, cmd_hits[0].j, canon)
     needs = []
     required = set(canon.needs(intent)) if intent in canon.intents else set()
     if reminder:

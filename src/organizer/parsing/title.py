@@ -4,10 +4,14 @@ removed, edges tidied, first letter capitalised."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from organizer.parsing.intent import Hit
 from organizer.parsing.mention import Mention
 from organizer.parsing.tokens import Tok
+
+if TYPE_CHECKING:
+    from organizer.canon import Canon
 
 
 def _words(s: str) -> list[str]:
@@ -201,3 +205,35 @@ def _cap(s: str) -> str | None:
     if s.isupper() and len(s) > 3:
         s = s.lower()  # "СОЗВОН С ОЛЕЙ" -> "Созвон с олей"
     return s[0].upper() + s[1:]
+
+
+# Command nouns that put the item's name in the genitive: "отмена приёма", "перенос встречи".
+GEN_NOUNS = frozenset(("отмена", "перенос"))
+_GEN_ENDINGS = (("ства", "ство"), ("ия", "ие"), ("ии", "ия"), ("ки", "ка"), ("ги", "га"),
+                ("чи", "ча"), ("ши", "ша"), ("жи", "жа"), ("щи", "ща"), ("ы", "а"), ("а", ""))
+
+
+def _meeting_words(canon: Canon) -> set[str]:
+    """The first words of the canon's event phrases (a rare path: no cache needed)."""
+    return {e[2][0].rstrip("*") for entries in canon.index.values() for e in entries
+            if e[0] == "meeting"}
+
+
+def nominative_head(title: str, toks: list[Tok], k: int, canon: Canon) -> str:
+    """"Приёма у стоматолога" after "отмена" -> "Приём у стоматолога": the event word
+    that opens the title back in the nominative (only a known kind of event)."""
+    if k >= len(toks):
+        return title
+    word = toks[k].t
+    if not any(len(w) > 3 and (word.startswith(w) or word[:-1] == w[:-1])
+               for w in _meeting_words(canon)):
+        return title
+    head = title.split(" ", 1)
+    if head[0].lower().replace("ё", "е") != word:
+        return title
+    for old, new in _GEN_ENDINGS:
+        if word.endswith(old) and len(word) > len(old) + 2:
+            orig = head[0]
+            head[0] = orig[: len(orig) - len(old)] + new
+            return " ".join(head)
+    return title
