@@ -100,6 +100,25 @@ def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: l
                 note: bool, drop_reminder: bool = False, lead_hits: list[Hit] | None = None,
                 skip: set[int] | frozenset[int] = frozenset(), command: bool = False
                 ) -> str | None:
+    """The item's name from `text`: without the mentions, the command words and the glue
+    after them, the fillers in `skip`; a note keeps all its other words."""
+    keep = _kept_mask(toks, mentions, cmd_hits, skip, note)
+    if note:
+        return _note_title(text, toks, keep, cmd_hits)
+    # "выполненным", "as done" already cut; trim dangling edge words and punctuation
+    kept = [k for k in range(len(toks)) if keep[k]]
+    kept = _trim_start(toks, kept, {h.i: h.j for h in lead_hits or ()}, command, drop_reminder)
+    _trim_courtesy(toks, kept)
+    _trim_end(toks, kept)
+    if not kept or all(toks[k].t in _PRONOUNS or toks[k].kind == "p" for k in kept):
+        return None  # "cancel it", "перенеси её": nothing names the item
+    return _joined(text, toks, kept)
+
+
+def _kept_mask(toks: list[Tok], mentions: list[Mention], cmd_hits: list[Hit],
+               skip: set[int] | frozenset[int], note: bool) -> list[bool]:
+    """Per token: still a candidate for the title once mentions, command words, fillers
+    and the glue after a command are cut."""
     n = len(toks)
     keep = [k not in skip for k in range(n)]
     for m in mentions:
@@ -113,35 +132,46 @@ def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: l
     for k, tok in enumerate(toks):
         if tok.t in _FILLER:
             keep[k] = False
-    # glue after a command word ("напомни мне что", "remind me to", "отмени мою встречу")
     for j in cut_ends:
-        k = j
-        while k < n and (toks[k].kind == "p" or (toks[k].t in _AFTER_COMMAND and keep[k])
-                         or (toks[k].t in _HESITATIONS and not (
-                             k + 1 < n and toks[k + 1].t in _NOT_HESITATION_AFTER))):
-            if toks[k].t in ("нужно", "надо", "need") and not note:
-                break
-            keep[k] = False
-            k += 1
-    if note:
-        # a note keeps its words; only the leading trigger and its punctuation go
-        # words before the note word ("давай запиши …", "can you note …") are not content
-        lead_end = min((h.i for h in cmd_hits), default=0)
-        kept = [k for k in range(lead_end, n) if keep[k]]
-        # "запиши идею: …", "запомни мысль …": a second note word goes too, and "такая"
-        # after it ("мысль такая: …")
-        if kept and toks[kept[0]].t in _NOTE_NOUNS:
-            kept.pop(0)
-        while kept and (toks[kept[0]].kind == "p" or toks[kept[0]].t in _NOTE_GLUE):
-            kept.pop(0)
-        _trim_courtesy(toks, kept)
-        if not kept:
-            return None
-        out = text[toks[kept[0]].s: toks[kept[-1]].e].strip(_PUNCT_EDGE)
-        return _cap(re.sub(r"  +", " ", out))  # a blanked-out hesitation leaves spaces
-    # "выполненным", "as done" already cut; trim dangling edge words and punctuation
-    kept = [k for k in range(n) if keep[k]]
-    leads = {h.i: h.j for h in lead_hits or ()}
+        _cut_glue(toks, keep, j, note)
+    return keep
+
+
+def _cut_glue(toks: list[Tok], keep: list[bool], j: int, note: bool) -> None:
+    """Glue after a command word ending at `j` ("напомни мне что", "remind me to",
+    "отмени мою встречу"), and hesitations there; "нужно", "надо", "need" stay in a to-do."""
+    n = len(toks)
+    k = j
+    while k < n and (toks[k].kind == "p" or (toks[k].t in _AFTER_COMMAND and keep[k])
+                     or (toks[k].t in _HESITATIONS and not (
+                         k + 1 < n and toks[k + 1].t in _NOT_HESITATION_AFTER))):
+        if toks[k].t in ("нужно", "надо", "need") and not note:
+            break
+        keep[k] = False
+        k += 1
+
+
+def _note_title(text: str, toks: list[Tok], keep: list[bool], cmd_hits: list[Hit]) -> str | None:
+    """A note keeps its words; only the leading trigger and its punctuation go, and words
+    before the note word ("давай запиши …", "can you note …") are not content."""
+    lead_end = min((h.i for h in cmd_hits), default=0)
+    kept = [k for k in range(lead_end, len(toks)) if keep[k]]
+    # "запиши идею: …", "запомни мысль …": a second note word goes too, and "такая"
+    # after it ("мысль такая: …")
+    if kept and toks[kept[0]].t in _NOTE_NOUNS:
+        kept.pop(0)
+    while kept and (toks[kept[0]].kind == "p" or toks[kept[0]].t in _NOTE_GLUE):
+        kept.pop(0)
+    _trim_courtesy(toks, kept)
+    if not kept:
+        return None
+    out = text[toks[kept[0]].s: toks[kept[-1]].e].strip(_PUNCT_EDGE)
+    return _cap(re.sub(r"  +", " ", out))  # a blanked-out hesitation leaves spaces
+
+
+def _trim_start(toks: list[Tok], kept: list[int], leads: dict[int, int], command: bool,
+                drop_reminder: bool) -> list[int]:
+    """`kept` without the words that open it but do not name the item (in place)."""
     while kept:
         first = kept[0]
         if first in leads:  # "задачу", "не забыть", "add" at the start of what is left
@@ -149,36 +179,49 @@ def build_title(text: str, toks: list[Tok], mentions: list[Mention], cmd_hits: l
             while kept and kept[0] < end:
                 kept.pop(0)
             continue
-        # "у меня (завтра) встреча", "I have a dentist appointment", "I've got a call":
-        # saying one has the item is not part of its name
-        two = (toks[first].t, toks[kept[1]].t) if len(kept) > 2 else None
-        if two in _HAVE_PAIRS:
-            kept = kept[2:]
-            continue
-        if command and toks[first].t in _POSSESSIVES and len(kept) > 1:
-            kept.pop(0)  # "my 3pm call got moved": the item is "call"
-            continue
-        if toks[first].t in ("мне", "нам") and len(kept) > 1 and not note:
-            kept.pop(0)
-            continue
-        if len(kept) > 1 and kept[1] == first + 1 and toks[kept[1]].glued and \
-                toks[kept[1]].kind != "p" and toks[first].kind != "p":
-            break  # "А4 бумагу": one word written in two tokens
-        if toks[first].kind == "p" or toks[first].t in _LEAD_STRIP or toks[first].t in _OPENERS \
-                or (toks[first].t in _EDGE and _dangling(toks, kept)) \
-                or (drop_reminder and toks[first].t in _AFTER_COMMAND) \
-                or toks[first].t in ("a", "an"):
-            kept.pop(0)
-            continue
-        break
-    _trim_courtesy(toks, kept)
+        drop = _leading_words(toks, kept, command, drop_reminder)
+        if not drop:
+            break
+        del kept[:drop]
+    return kept
+
+
+def _leading_words(toks: list[Tok], kept: list[int], command: bool, drop_reminder: bool
+                   ) -> int:
+    """How many of the first kept tokens go: 0 when the first one opens the title."""
+    first = kept[0]
+    word = toks[first].t
+    # "у меня (завтра) встреча", "I have a dentist appointment", "I've got a call":
+    # saying one has the item is not part of its name
+    if len(kept) > 2 and (word, toks[kept[1]].t) in _HAVE_PAIRS:
+        return 2
+    if command and word in _POSSESSIVES and len(kept) > 1:
+        return 1  # "my 3pm call got moved": the item is "call"
+    if word in ("мне", "нам") and len(kept) > 1:
+        return 1
+    if len(kept) > 1 and kept[1] == first + 1 and toks[kept[1]].glued and \
+            toks[kept[1]].kind != "p" and toks[first].kind != "p":
+        return 0  # "А4 бумагу": one word written in two tokens
+    if toks[first].kind == "p" or word in _LEAD_STRIP or word in _OPENERS \
+            or (word in _EDGE and _dangling(toks, kept)) \
+            or (drop_reminder and word in _AFTER_COMMAND) \
+            or word in ("a", "an"):
+        return 1
+    return 0
+
+
+def _trim_end(toks: list[Tok], kept: list[int]) -> None:
+    """Trailing punctuation and edge words go (in place); a closing bracket or quote stays
+    when its opening one is kept."""
     while kept and (toks[kept[-1]].kind == "p" or toks[kept[-1]].t in _EDGE):
         if toks[kept[-1]].t in (")", "»", '"') and any(toks[k].t in ("(", "«", '"')
                                                         for k in kept[:-1]):
             break
         kept.pop()
-    if not kept or all(toks[k].t in _PRONOUNS or toks[k].kind == "p" for k in kept):
-        return None  # "cancel it", "перенеси её": nothing names the item
+
+
+def _joined(text: str, toks: list[Tok], kept: list[int]) -> str | None:
+    """The kept tokens as written (runs of adjacent tokens keep their own spacing)."""
     parts: list[str] = []
     seg_start = kept[0]
     prev = kept[0]
