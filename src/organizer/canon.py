@@ -139,9 +139,19 @@ class _Checker:
 
 def parse_canon(text: str, path: str) -> Canon:
     """Validate canon YAML `text` (read from `path`, for messages) into a Canon."""
+    check = _Checker(path)
+    top = _top(check, _compose(text, path))
+    intents = _intents(check, top["intents"][1])
+    unknown: tuple[Phrase, ...] = ()
+    if "unknown" in top:
+        unknown = check.vocabulary(top["unknown"][1], "unknown")
+    return Canon(path, intents, unknown, _index(intents, unknown))
+
+
+def _compose(text: str, path: str) -> Any:
+    """The YAML node tree; a syntax error or an empty file is a CanonError."""
     import yaml
 
-    check = _Checker(path)
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         root = yaml.compose(text, Loader=loader)
@@ -153,6 +163,13 @@ def parse_canon(text: str, path: str) -> Canon:
     if root is None:
         raise CanonError(f"{path}:1: (top): the file is empty",
                          "copy the bundled canon/intents_v2.yml and edit it")
+    return root
+
+
+def _top(check: _Checker, root: Any) -> dict[str, tuple[Any, Any]]:
+    """The top-level fields (key node, value node): only version (2), intents, unknown."""
+    import yaml
+
     top = {k: (kn, v) for k, kn, v in check.mapping(root, "(top)")}
     for key, (kn, _) in top.items():
         if key not in ("version", "intents", "unknown"):
@@ -164,38 +181,45 @@ def parse_canon(text: str, path: str) -> Canon:
         raise check.fail(vnode, "version", f"expected 2, found {getattr(vnode, 'value', '?')!r}")
     if "intents" not in top:
         raise check.fail(root, "intents", "missing")
-    inode = top["intents"][1]
+    return top
+
+
+def _intents(check: _Checker, inode: Any) -> dict[str, IntentSpec]:
+    """Every intent of INTENTS, each validated; an unknown or a missing one is an error."""
     intents: dict[str, IntentSpec] = {}
     for name, kn, spec_node in check.mapping(inode, "intents"):
-        field = f"intents.{name}"
         if name not in INTENTS:
-            raise check.fail(kn, field, f"unknown intent (expected one of {', '.join(INTENTS)})")
-        needs: tuple[str, ...] | None = None
-        phrases: list[Phrase] = []
-        groups: dict[str, tuple[Phrase, ...]] = {}
-        for key, key_node, value in check.mapping(spec_node, field):
-            sub = f"{field}.{key}"
-            if key == "needs":
-                needs = tuple(check.strings(value, sub, NEED_FIELDS))
-            elif key in LANGS:
-                phrases.extend(_phrase(s) for s in check.strings(value, sub))
-            elif key in GROUPS.get(name, ()):
-                groups[key] = check.vocabulary(value, sub)
-            else:
-                allowed = ("needs", *LANGS, *GROUPS.get(name, ()))
-                raise check.fail(key_node, sub, f"unknown field (expected {', '.join(allowed)})")
-        if needs is None:
-            raise check.fail(spec_node, f"{field}.needs", "missing")
-        if not phrases and name != "agenda":
-            raise check.fail(spec_node, f"{field}.ru", "no trigger words for this intent")
-        intents[name] = IntentSpec(name, needs, tuple(phrases), groups)
+            raise check.fail(kn, f"intents.{name}",
+                             f"unknown intent (expected one of {', '.join(INTENTS)})")
+        intents[name] = _intent_spec(check, name, spec_node)
     missing = [name for name in INTENTS if name not in intents]
     if missing:
         raise check.fail(inode, f"intents.{missing[0]}", "missing intent")
-    unknown: tuple[Phrase, ...] = ()
-    if "unknown" in top:
-        unknown = check.vocabulary(top["unknown"][1], "unknown")
-    return Canon(path, intents, unknown, _index(intents, unknown))
+    return intents
+
+
+def _intent_spec(check: _Checker, name: str, spec_node: Any) -> IntentSpec:
+    """One intent: its needs, its ru/en trigger words and its optional groups."""
+    field = f"intents.{name}"
+    needs: tuple[str, ...] | None = None
+    phrases: list[Phrase] = []
+    groups: dict[str, tuple[Phrase, ...]] = {}
+    for key, key_node, value in check.mapping(spec_node, field):
+        sub = f"{field}.{key}"
+        if key == "needs":
+            needs = tuple(check.strings(value, sub, NEED_FIELDS))
+        elif key in LANGS:
+            phrases.extend(_phrase(s) for s in check.strings(value, sub))
+        elif key in GROUPS.get(name, ()):
+            groups[key] = check.vocabulary(value, sub)
+        else:
+            allowed = ("needs", *LANGS, *GROUPS.get(name, ()))
+            raise check.fail(key_node, sub, f"unknown field (expected {', '.join(allowed)})")
+    if needs is None:
+        raise check.fail(spec_node, f"{field}.needs", "missing")
+    if not phrases and name != "agenda":
+        raise check.fail(spec_node, f"{field}.ru", "no trigger words for this intent")
+    return IntentSpec(name, needs, tuple(phrases), groups)
 
 
 def _index(intents: dict[str, IntentSpec], unknown: tuple[Phrase, ...]
