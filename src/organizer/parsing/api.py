@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from organizer.parsing.assemble import Timing, assemble
@@ -94,8 +94,7 @@ def _zone(tz: str) -> ZoneInfo:
 # ------------------------------------------------------------------ the stages
 
 
-@dataclass(frozen=True)
-class _Read:
+class _Read(NamedTuple):
     """The message as read: its (truncated) text, tokens, canon hits and grammar mentions."""
 
     text: str

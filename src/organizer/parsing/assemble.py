@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from organizer.parsing.collect import Found, collect
@@ -34,8 +34,7 @@ _ELAPSED = frozenset({"minutes", "hours", "seconds", "days24"})
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True)
-class Timing:
+class Timing(NamedTuple):
     """When the item is."""
 
     start: datetime | None
@@ -45,12 +44,13 @@ class Timing:
     rrule: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Work:
     """The assembly's working state, filled in stage by stage."""
 
     intent: str
     now: datetime
+    today: date
     zone: ZoneInfo
     f: Found
     reschedule: bool
@@ -73,17 +73,14 @@ class _Work:
     timed: bool = False
     end_said: bool = False
 
-    @property
-    def today(self) -> date:
-        return self.now.date()
-
 
 def assemble(intent: str, hits: list[Hit], mentions: list[Mention], now: datetime,
              zone: ZoneInfo) -> Timing:
     """The start, end and repetition of a message of this intent (not a note). For an
     agenda question: the asked range of days, or no start."""
     reschedule = intent == "reschedule"
-    w = _Work(intent, now, zone, _found(mentions, now.date(), reschedule), reschedule)
+    today = now.date()
+    w = _Work(intent, now, today, zone, _found(mentions, today, reschedule), reschedule)
     dated = _repetition(w)
     _pick_date_and_clock(w, dated)
     _relative(w)

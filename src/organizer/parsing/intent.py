@@ -36,13 +36,22 @@ def _word_matches(pattern: str, tok: Tok, tok_stem: str) -> bool:
 def find_hits(toks: list[Tok], stems: list[str], canon: Canon) -> list[Hit]:
     """Every canon phrase found in the tokens (longest per start and intent)."""
     index = canon.index
-    stars = index.get("*", ())
+    # the prefix phrases ("созвон*") with their prefix
+    stars = [(e[2][0][:-1], e) for e in index.get("*", ())]
     hits: list[Hit] = []
     n = len(toks)
     for i, tok in enumerate(toks):
         if tok.kind == "p" and tok.t != ":":
             continue
-        cands = index.get(tok.t, ()) + index.get(stems[i], ()) + stars
+        # Candidates by the word and by its stem (once when they are the same: a repeat
+        # cannot change the longest match), and the prefix phrases ("созвон*") only when the
+        # word has their prefix, so most words have none and are passed over at once.
+        cands = index.get(tok.t, ())
+        if stems[i] != tok.t:
+            cands += index.get(stems[i], ())
+        for prefix, entry in stars:
+            if tok.t.startswith(prefix):
+                cands += (entry,)
         if not cands:
             continue
         best: dict[tuple[str, str], int] = {}
