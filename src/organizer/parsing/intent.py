@@ -33,13 +33,24 @@ def _word_matches(pattern: str, tok: Tok, tok_stem: str) -> bool:
     return len(tok_stem) >= 4 and tok_stem == stem(pattern)
 
 
+def _phrase_end(phrase: tuple[str, ...], toks: list[Tok], stems: list[str], i: int) -> int:
+    """Where `phrase` ends when it is said from token i on; 0 when it is not."""
+    if not _word_matches(phrase[0], toks[i], stems[i]):
+        return 0
+    j = i + 1
+    for w in phrase[1:]:
+        if j >= len(toks) or not _word_matches(w, toks[j], stems[j]):
+            return 0
+        j += 1
+    return j
+
+
 def find_hits(toks: list[Tok], stems: list[str], canon: Canon) -> list[Hit]:
     """Every canon phrase found in the tokens (longest per start and intent)."""
     index = canon.index
     # the prefix phrases ("созвон*") with their prefix
     stars = [(e[2][0][:-1], e) for e in index.get("*", ())]
     hits: list[Hit] = []
-    n = len(toks)
     for i, tok in enumerate(toks):
         if tok.kind == "p" and tok.t != ":":
             continue
@@ -56,16 +67,8 @@ def find_hits(toks: list[Tok], stems: list[str], canon: Canon) -> list[Hit]:
             continue
         best: dict[tuple[str, str], int] = {}
         for intent, group, phrase in cands:
-            if not _word_matches(phrase[0], tok, stems[i]):
-                continue
-            j = i + 1
-            ok = True
-            for w in phrase[1:]:
-                if j >= n or not _word_matches(w, toks[j], stems[j]):
-                    ok = False
-                    break
-                j += 1
-            if ok and best.get((intent, group), 0) < j:
+            j = _phrase_end(phrase, toks, stems, i)
+            if j and best.get((intent, group), 0) < j:
                 best[(intent, group)] = j
         # small talk wins a tie at the same start ("как дела" is not "какие дела")
         small = best.get(("unknown", ""), 0)
