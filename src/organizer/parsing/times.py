@@ -51,21 +51,28 @@ _RANGE_SEPS = frozenset({"до", "по", "-", "–", "—", "to", "till", "until
 _RANGE_OPEN = frozenset({"с", "со", "from", "between", "от"})
 
 
+# One-word marks after a clock: "5 утра", "3 дня", "8 вечера", "11 ночи", "9 tonight".
+# ("вечер": a speech recogniser's slip; "вечерком": colloquial)
+_MARK_WORDS = {
+    "утра": "am", "утром": "am", "утречком": "am", "утречка": "am", "поутру": "am",
+    "дня": "day", "днем": "day", "пополудни": "day",
+    "вечера": "pm", "вечером": "pm", "вечер": "pm", "вечерком": "pm", "вечерочком": "pm",
+    "ночи": "night", "ночью": "night",
+    "tonight": "pm",
+}
+# "in the morning", "this afternoon", "at night", "in the pm"
+_PHRASE_MARKS = {"morning": "am", "afternoon": "day", "evening": "pm", "pm": "pm", "am": "am"}
+
+
 def marker(toks: list[Tok], j: int) -> tuple[str | None, int]:
     """A part-of-day mark after a clock: утра, вечера, дня, ночи, am, pm, in the morning…"""
     n = len(toks)
     if j >= n:
         return None, j
     t = toks[j].t
-    if t in ("утра", "утром", "утречком", "утречка", "поутру"):
-        return "am", j + 1
-    if t in ("дня", "днем", "пополудни"):
-        return "day", j + 1
-    # "вечер": a speech recogniser's slip; "вечерком": colloquial
-    if t in ("вечера", "вечером", "вечер", "вечерком", "вечерочком"):
-        return "pm", j + 1
-    if t in ("ночи", "ночью"):
-        return "night", j + 1
+    mark = _MARK_WORDS.get(t)
+    if mark is not None:
+        return mark, j + 1
     if t == "после" and j + 1 < n and toks[j + 1].t in ("полудня", "обеда"):
         return "day", j + 2
     if t in ("am", "pm"):
@@ -73,28 +80,34 @@ def marker(toks: list[Tok], j: int) -> tuple[str | None, int]:
         if k < n and toks[k].t == "." and toks[k].glued:
             k += 1
         return t, k
-    if t in ("a", "p") and toks[j].glued and j >= 2 and toks[j - 1].kind == "d" and \
-            toks[j - 2].t in (":", "h"):
-        return ("am" if t == "a" else "pm"), j + 1
-    if t in ("a", "p") and j + 1 < n and toks[j + 1].t == "m":
-        return ("am" if t == "a" else "pm"), j + 2  # speech: "nine fifty nine a m"
-    if t == "tonight":
-        return "pm", j + 1
+    if t in ("a", "p"):
+        return _letter_mark(toks, j)
     if t in ("in", "at", "this") and j + 1 < n:
-        k = j + 1
-        if toks[k].t == "the" and k + 1 < n:
-            k += 1
-        w = toks[k].t
-        if w == "morning":
-            return "am", k + 1
-        if w == "afternoon":
-            return "day", k + 1
-        if w == "evening":
-            return "pm", k + 1
-        if w == "night" and t == "at":
-            return "night", k + 1
-        if w == "pm" or w == "am":
-            return w, k + 1
+        return _phrase_mark(toks, j)
+    return None, j
+
+
+def _letter_mark(toks: list[Tok], j: int) -> tuple[str | None, int]:
+    """"9:30a", "10h30p" (glued to the minutes) or "nine fifty nine a m" (speech)."""
+    t = toks[j].t
+    if toks[j].glued and j >= 2 and toks[j - 1].kind == "d" and toks[j - 2].t in (":", "h"):
+        return ("am" if t == "a" else "pm"), j + 1
+    if j + 1 < len(toks) and toks[j + 1].t == "m":
+        return ("am" if t == "a" else "pm"), j + 2
+    return None, j
+
+
+def _phrase_mark(toks: list[Tok], j: int) -> tuple[str | None, int]:
+    """"in the morning", "this afternoon", "in the evening", "at night", "in the pm"."""
+    k = j + 1
+    if toks[k].t == "the" and k + 1 < len(toks):
+        k += 1
+    w = toks[k].t
+    mark = _PHRASE_MARKS.get(w)
+    if mark is not None:
+        return mark, k + 1
+    if w == "night" and toks[j].t == "at":
+        return "night", k + 1
     return None, j
 
 
@@ -463,39 +476,20 @@ def _with_mark(toks: list[Tok], c: Clock, j: int) -> tuple[Clock, int, bool]:
     return Clock(c.h, c.m, mark), j2, True
 
 
-def _english_relative_clock(toks: list[Tok], k: int, rel_to: bool = True
-                            ) -> tuple[Clock, int, bool] | None:
+def _english_relative_clock(toks: list[Tok], k: int, rel_to: bool = True) -> Reading | None:
+    """half past four, quarter to five, ten past six, 20 minutes to 2, five to noon;
+    British "half three" (3:30)."""
     n = len(toks)
     t = toks[k].t
-    j = k
-    said_minutes = False
-    if t == "half":
-        mins = 30
-        j += 1
-        if j < n and toks[j].t not in ("past", "after"):
-            hv = _hour_value(toks, j)  # British "half three" = 3:30
-            if hv is None or not 1 <= hv[0] <= 12 or toks[j].t == "час":
-                return None
-            return _strong(_with_mark(toks, Clock(hv[0], 30), hv[1]))
-    elif t == "quarter":
-        mins = 15
-        j += 1
-    elif toks[k].t == "a" and k + 1 < n and toks[k + 1].t == "quarter":
-        mins = 15
-        j += 2
-    else:
-        num = card(toks, k)
-        if num is None or not 1 <= num.value <= 30:
+    if t == "half" and k + 1 < n and toks[k + 1].t not in ("past", "after"):
+        hv = _hour_value(toks, k + 1)  # British "half three" = 3:30
+        if hv is None or not 1 <= hv[0] <= 12 or toks[k + 1].t == "час":
             return None
-        mins = num.value
-        j = num.j
-        said_minutes = j < n and toks[j].t in MINUTE_WORDS
-        if said_minutes:
-            j += 1
-        elif mins not in (5, 10, 20, 25) and not (j < n and toks[j].t == "past") and not (
-            j + 1 < n and toks[j].t in ("to", "till") and toks[j + 1].t in NOON | MIDNIGHT
-        ):
-            return None
+        return _strong(_with_mark(toks, Clock(hv[0], 30), hv[1]))
+    lead = _minutes_lead(toks, k)
+    if lead is None:
+        return None
+    mins, j, said_minutes = lead
     if j >= n:
         return None
     rel = toks[j].t
@@ -513,11 +507,41 @@ def _english_relative_clock(toks: list[Tok], k: int, rel_to: bool = True
         c = Clock(h, mins, "fixed") if rel in ("past", "after") else \
             Clock(h - 1, 60 - mins, "fixed")
         return c, j + 2, True
+    return _relative_to_hour(toks, j, mins, rel in ("past", "after"))
+
+
+def _minutes_lead(toks: list[Tok], k: int) -> tuple[int, int, bool] | None:
+    """The minutes before past/to: "half", "quarter", "a quarter", "ten", "20 minutes";
+    returns (minutes, next index, whether "minutes" was said)."""
+    n = len(toks)
+    t = toks[k].t
+    if t == "half":
+        return 30, k + 1, False
+    if t == "quarter":
+        return 15, k + 1, False
+    if t == "a" and k + 1 < n and toks[k + 1].t == "quarter":
+        return 15, k + 2, False
+    num = card(toks, k)
+    if num is None or not 1 <= num.value <= 30:
+        return None
+    j = num.j
+    said_minutes = j < n and toks[j].t in MINUTE_WORDS
+    if said_minutes:
+        return num.value, j + 1, True
+    if num.value not in (5, 10, 20, 25) and not (j < n and toks[j].t == "past") and not (
+        j + 1 < n and toks[j].t in ("to", "till") and toks[j + 1].t in NOON | MIDNIGHT
+    ):
+        return None
+    return num.value, j, False
+
+
+def _relative_to_hour(toks: list[Tok], j: int, mins: int, past: bool) -> Reading | None:
+    """The hour after past/to at j + 1: "ten past six" (6:10), "quarter to one" (12:45)."""
     hv = _hour_value(toks, j + 1)
     if hv is None or not 1 <= hv[0] <= 24:
         return None
     h = hv[0]
-    if rel in ("past", "after"):
+    if past:
         c = Clock(h, mins)
     else:
         h -= 1
@@ -525,7 +549,7 @@ def _english_relative_clock(toks: list[Tok], k: int, rel_to: bool = True
             h = 12
         c = Clock(h, 60 - mins)
     c2, j2, _ = _with_mark(toks, c, hv[1])
-    if j2 < n and toks[j2].t in ("oclock",):
+    if j2 < len(toks) and toks[j2].t in ("oclock",):
         j2 += 1
     return c2, j2, True
 
