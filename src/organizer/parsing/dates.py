@@ -131,50 +131,16 @@ _WD_POD = {"morning": "am", "afternoon": "day", "evening": "pm", "night": "pm"}
 def match_weekday(toks: list[Tok], i: int) -> Mention | None:
     """[в|on|this|next|в следующий] weekday [на следующей неделе|next week|after next]."""
     n = len(toks)
-    k = i
-    prep = None
-    nxt = False
-    if toks[k].t in DATE_PREPS:
-        prep = toks[k].t
-        k += 1
-        if k < n and toks[k].t == "the":
-            k += 1
-    prev = False
-    if k < n and toks[k].t in _PREV:
-        prev = True
-        k += 1
-    if prev:
-        pass
-    elif k < n and toks[k].t in _NEXT:
-        nxt = toks[k].t not in ("ближайший", "ближайшую", "ближайшая", "ближайшее",
-                                "ближайшей", "ближайшем", "coming", "upcoming")
-        k += 1
-    elif k < n and toks[k].t in _THIS:
-        k += 1
-        prep = prep or "this"
+    prep, prev, nxt, k = _weekday_lead(toks, i)
     wdr = _weekday_token(toks, k, strong_ctx=prep is not None or nxt)
     if wdr is None:
         return None
     wd, j = wdr
-    after_next = False
-    # "вторник на следующей неделе", "wednesday next week", "of next week", "after next"
-    if j < n:
-        t = toks[j].t
-        k2 = j
-        if t in ("на", "of", "this", "the", "in") and j + 1 < n:
-            k2 = j + 1
-            if toks[k2].t == "the" and k2 + 1 < n:
-                k2 += 1
-        if toks[k2].t in _NEXT and k2 + 1 < n and toks[k2 + 1].t in ("неделе", "week"):
-            nxt = True
-            j = k2 + 2
-        elif toks[k2].t in _THIS and k2 + 1 < n and toks[k2 + 1].t in ("неделе", "week",
-                                                                      "недели"):
-            j = k2 + 2
-            return Mention("date", i, j, {"this_week_wd": wd, "prep": prep})
-        elif t == "after" and j + 1 < n and toks[j + 1].t == "next":
-            after_next = True
-            j += 2
+    week, j = _week_after(toks, j)
+    if week == "this":
+        return Mention("date", i, j, {"this_week_wd": wd, "prep": prep})
+    if week == "next":
+        nxt = True
     # "friday night", "monday morning": the part of day goes with the day
     pod = None
     if j < n and toks[j].t in _WD_POD:
@@ -182,10 +148,55 @@ def match_weekday(toks: list[Tok], i: int) -> Mention | None:
         j += 1
     if prev:  # "в прошлую пятницу": the last such day before today
         return Mention("date", i, j, {"prev_wd": wd, "prep": prep, "pod": pod})
-    if after_next:
+    if week == "after_next":
         return Mention("date", i, j, {"wd": wd, "after_next": True, "prep": prep,
                                       "pod": pod})
     return Mention("date", i, j, {"wd": wd, "next": nxt, "prep": prep, "pod": pod})
+
+
+def _weekday_lead(toks: list[Tok], i: int) -> tuple[str | None, bool, bool, int]:
+    """The words before a weekday: a preposition, then прошлый, следующий/next or
+    этот/this. Returns (preposition, previous, next, index of the weekday)."""
+    n = len(toks)
+    k = i
+    prep = None
+    if toks[k].t in DATE_PREPS:
+        prep = toks[k].t
+        k += 1
+        if k < n and toks[k].t == "the":
+            k += 1
+    if k < n and toks[k].t in _PREV:
+        return prep, True, False, k + 1
+    nxt = False
+    if k < n and toks[k].t in _NEXT:
+        nxt = toks[k].t not in ("ближайший", "ближайшую", "ближайшая", "ближайшее",
+                                "ближайшей", "ближайшем", "coming", "upcoming")
+        k += 1
+    elif k < n and toks[k].t in _THIS:
+        k += 1
+        prep = prep or "this"
+    return prep, False, nxt, k
+
+
+def _week_after(toks: list[Tok], j: int) -> tuple[str | None, int]:
+    """The week said after a weekday: "на следующей неделе", "next week", "of next week"
+    ('next'), "this week" ('this'), "after next" ('after_next'); else (None, j)."""
+    n = len(toks)
+    if j >= n:
+        return None, j
+    t = toks[j].t
+    k2 = j
+    if t in ("на", "of", "this", "the", "in") and j + 1 < n:
+        k2 = j + 1
+        if toks[k2].t == "the" and k2 + 1 < n:
+            k2 += 1
+    if toks[k2].t in _NEXT and k2 + 1 < n and toks[k2 + 1].t in ("неделе", "week"):
+        return "next", k2 + 2
+    if toks[k2].t in _THIS and k2 + 1 < n and toks[k2 + 1].t in ("неделе", "week", "недели"):
+        return "this", k2 + 2
+    if t == "after" and j + 1 < n and toks[j + 1].t == "next":
+        return "after_next", j + 2
+    return None, j
 
 
 def match_relative_day(toks: list[Tok], i: int) -> Mention | None:
@@ -526,16 +537,9 @@ def match_date_range(toks: list[Tok], i: int, en: bool) -> Mention | None:
         k += 1
         if k < n and toks[k].t == "the":
             k += 1
-    # "July 13-15"
-    mo = _month_at(toks, k)
-    if mo is not None:
-        dn1 = day_number(toks, mo[1])
-        if dn1 is not None and dn1.j < n and toks[dn1.j].t in _RANGE_SEPS:
-            dn2 = day_number(toks, dn1.j + 1)
-            if dn2 is not None:
-                y, j = _year_at(toks, dn2.j)
-                return Mention("drange", i, j, {"a": {"dm": (dn1.value, mo[0]), "year": y},
-                                                "b": {"dm": (dn2.value, mo[0]), "year": y}})
+    r = _month_days_range(toks, i, k)
+    if r is not None:
+        return r
     a = day_parts(toks, k, en)
     if a is None:
         return None
@@ -550,7 +554,6 @@ def match_date_range(toks: list[Tok], i: int, en: bool) -> Mention | None:
     j += 1
     if j < n and toks[j].t == "the":
         j += 1
-    j0 = j
     b = day_parts(toks, j, en)
     if b is None:
         return None
@@ -558,17 +561,46 @@ def match_date_range(toks: list[Tok], i: int, en: bool) -> Mention | None:
     if ("wd" in pa) != ("wd" in pb):
         return None
     if "day" in pa and "day" in pb:
-        # "с двадцатого по двадцать пятое", "с 20 по 25": days of the coming month
-        # stretch; "до" only with ordinals ("с 9 до 18" is a span of hours)
-        ordinal_words = toks[k].kind == "w" and toks[j0].kind == "w"
-        if opened and (sep == "по" or (ordinal_words and sep in ("до", "-", "–"))) and \
-                pa["day"] != pb["day"]:
-            return Mention("drange", i, j2, {"a": {"dom": pa["day"]}, "b": {"dom": pb["day"]},
-                                             "moved": False})
-        return None
+        ordinal_words = toks[k].kind == "w" and toks[j].kind == "w"
+        return _days_range(i, j2, pa["day"], pb["day"], opened, sep, ordinal_words)
     if "wd" in pa and not opened and sep not in ("to", "through", "thru", "-", "–", "—"):
         return None  # "monday to wednesday", "пн-ср"; "понедельник по среду" needs "с"
-    # "13 - 15 июля": fill the month from the other end
+    ends = _fill_month(pa, pb)
+    if ends is None:
+        return None
+    return Mention("drange", i, j2, {"a": ends[0], "b": ends[1],
+                                     "moved": (toks[i].t == "from" or not opened)
+                                     and sep == "to"})
+
+
+def _month_days_range(toks: list[Tok], i: int, k: int) -> Mention | None:
+    """"July 13-15": a month, then two days of it."""
+    n = len(toks)
+    mo = _month_at(toks, k)
+    if mo is None:
+        return None
+    dn1 = day_number(toks, mo[1])
+    if dn1 is not None and dn1.j < n and toks[dn1.j].t in _RANGE_SEPS:
+        dn2 = day_number(toks, dn1.j + 1)
+        if dn2 is not None:
+            y, j = _year_at(toks, dn2.j)
+            return Mention("drange", i, j, {"a": {"dm": (dn1.value, mo[0]), "year": y},
+                                            "b": {"dm": (dn2.value, mo[0]), "year": y}})
+    return None
+
+
+def _days_range(i: int, j: int, a: int, b: int, opened: bool, sep: str,
+                ordinal_words: bool) -> Mention | None:
+    """Two bare day numbers: "с двадцатого по двадцать пятое", "с 20 по 25" stretch over
+    days of the coming month; "до" only with ordinals ("с 9 до 18" is a span of hours)."""
+    if opened and (sep == "по" or (ordinal_words and sep in ("до", "-", "–"))) and a != b:
+        return Mention("drange", i, j, {"a": {"dom": a}, "b": {"dom": b}, "moved": False})
+    return None
+
+
+def _fill_month(pa: dict, pb: dict) -> tuple[dict, dict] | None:
+    """"13 - 15 июля": a bare day takes the month (and year) of the other end; "с 14.10
+    по 15.10.2018": the year said at the end covers the start."""
     if "day" in pa:
         if "dm" not in pb:
             return None
@@ -578,10 +610,8 @@ def match_date_range(toks: list[Tok], i: int, en: bool) -> Mention | None:
             return None
         pb = {"dm": (pb["day"], pa["dm"][1]), "year": pa.get("year")}
     if "dm" in pa and "dm" in pb and pa.get("year") is None and pb.get("year") is not None:
-        pa = dict(pa, year=pb["year"])  # "с 14.10 по 15.10.2018"
-    return Mention("drange", i, j2, {"a": pa, "b": pb,
-                                     "moved": (toks[i].t == "from" or not opened)
-                                     and sep == "to"})
+        pa = dict(pa, year=pb["year"])
+    return pa, pb
 
 
 def resolve_dm(today: date, d: dict) -> date | None:
