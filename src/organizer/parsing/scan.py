@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from organizer.parsing import dates, durations, recurrence, times
+from organizer.parsing import dates, durations, periods, recurrence, times
 from organizer.parsing.dates import (
     match_date_range,
     match_day_of_month,
@@ -154,7 +154,7 @@ def match_all_day(toks: list[Tok], i: int) -> Mention | None:
 _STARTERS = frozenset(
     set(CARD) | set(ORD) | set(MONTHS) | set(WEEKDAYS) | set(WEEKDAYS_PLURAL)
     | dates.DATE_PREPS | set(dates._REL_DAYS) | dates._NEXT | dates._THIS | dates._WEEKEND
-    | dates._END_WORDS | set(dates._PERIODS) | times.STRONG_PREPS | times._RANGE_OPEN
+    | periods._END_WORDS | set(periods._PERIODS) | times.STRONG_PREPS | times._RANGE_OPEN
     | times.NOON | times.MIDNIGHT | durations._HALF_HOUR | durations._HOUR_AND_HALF
     | recurrence._EVERY | set(recurrence._ADVERBS) | set(_POD_WORDS)
     | set(str.split(
