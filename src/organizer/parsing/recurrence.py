@@ -125,6 +125,8 @@ def _rec(i: int, j: int, freq: str, interval: int = 1, byday: set[int] | None = 
 
 
 def match_recurrence(toks: list[Tok], i: int) -> Mention | None:
+    """A repetition at i: an adverb (ежедневно, weekly), каждый/every …, по будням/по
+    средам, в будни/on weekdays, mondays, раз в неделю/once a week."""
     n = len(toks)
     t = toks[i].t
     k = i
@@ -136,102 +138,9 @@ def match_recurrence(toks: list[Tok], i: int) -> Mention | None:
     if t in ("biweekly", "fortnightly"):
         return _rec(i, k + 1, "WEEKLY", 2)
     if t in _EVERY and k + 1 < n:
-        j = k + 1
-        interval = 1
-        # каждый первый понедельник (месяца), every last Friday of the month: MONTHLY with
-        # an ordinal weekday; the date grammar reads "первый понедельник" itself.
-        if toks[j].t in _NTH_WORDS and j + 1 < n and toks[j + 1].t in WEEKDAYS and (
-            toks[j].t not in ("второй", "вторую", "second")
-            or (j + 2 < n and toks[j + 2].t in ("месяца", "of", "in"))
-        ):
-            return _rec(i, k + 1, "MONTHLY", 1)
-        # каждый последний день месяца, every last day of the month: BYMONTHDAY=-1
-        if toks[j].t in ("последний", "last") and j + 1 < n and toks[j + 1].t in ("день",
-                                                                               "day"):
-            e = j + 2
-            if e < n and toks[e].t == "of":
-                e += 1
-                if e < n and toks[e].t == "the":
-                    e += 1
-            if e < n and toks[e].t in ("месяца", "month"):
-                e += 1
-            return _rec(i, e, "MONTHLY", 1, monthday=-1)
-        if toks[j].t in ("other", "второй", "вторую", "второе", "second"):
-            interval, j = 2, j + 1
-        else:
-            num = card(toks, j)
-            if num is not None and num.j < n and 2 <= num.value <= 99 and (
-                _unit_freq(toks[num.j].t) or toks[num.j].t in WEEKDAYS_PLURAL
-                or toks[num.j].t in WEEKDAYS
-            ):
-                interval, j = num.value, num.j
-        if j >= n:
-            return None
-        w = toks[j].t
-        # каждый будний день / every weekday / каждый рабочий день
-        if w in ("будний", "рабочий", "будние", "рабочие", "weekday", "workday",
-                 "business") and j + 1 < n and toks[j + 1].t in ("день", "дни", "day"):
-            return _rec(i, j + 2, "WEEKLY", interval, _WORKDAYS)
-        if w in ("weekday", "weekdays", "workday", "workdays"):
-            return _rec(i, j + 1, "WEEKLY", interval, _WORKDAYS)
-        if w in ("выходные", "weekend", "weekends"):
-            return _rec(i, j + 1, "WEEKLY", interval, _WEEKEND_DAYS)
-        wl = _weekday_list(toks, j, plural_ok=True)
-        if wl is not None:
-            end, pod = wl[1], None
-            if end < n and toks[end].t in _POD and _POD[toks[end].t] is not None and \
-                    toks[end].t.isascii():
-                pod, end = _POD[toks[end].t], end + 1  # "every thursday night"
-            return _rec(i, end, "WEEKLY", interval, wl[0], pod=pod)
-        f = _unit_freq(w)
-        if f is not None:
-            if w in ("день", "day") and j + 1 < n and toks[j + 1].t == "рождения":
-                return None
-            if f == "DAILY" and interval == 1:
-                days = _day_filter(toks, j + 1)
-                if days is not None:  # каждый день кроме выходных, every day mon-fri
-                    return _rec(i, days[1], "WEEKLY", 1, days[0])
-            return _rec(i, j + 1, f, interval)
-        if w in _POD and _POD[w] is not None:
-            return _rec(i, j + 1, "DAILY", interval, pod=_POD[w])
-        # every January 1st, every March 3: yearly; the date grammar reads the date
-        if w in MONTHS and j + 1 < n and day_number(toks, j + 1) is not None:
-            return _rec(i, j, "YEARLY", interval)
-        # каждое 1-е число, каждое первое число, каждого 15 числа
-        dn = day_number(toks, j)
-        if dn is not None:
-            if dn.j < n and toks[dn.j].t in ("число", "числа"):
-                return _rec(i, dn.j + 1, "MONTHLY", interval, monthday=dn.value)
-            if dn.j < n and toks[dn.j].t in MONTHS:
-                # каждое 5 мая: yearly; the date itself is read by the date grammar
-                return _rec(i, j, "YEARLY", interval)
-            if not dn.digits or dn.j > j + 1:
-                return _rec(i, dn.j, "MONTHLY", interval, monthday=dn.value)
-        return None
+        return _every(toks, i, k + 1)
     if t == "по" and k + 1 < n:
-        w = toks[k + 1].t
-        if w in ("будням", "будним"):
-            j = k + 2
-            if j < n and toks[j].t in ("дням",):
-                j += 1
-            return _rec(i, j, "WEEKLY", 1, _WORKDAYS)
-        if w == "рабочим" and k + 2 < n and toks[k + 2].t == "дням":
-            return _rec(i, k + 3, "WEEKLY", 1, _WORKDAYS)
-        if w in ("выходным",):
-            j = k + 2
-            if j < n and toks[j].t == "дням":
-                j += 1
-            return _rec(i, j, "WEEKLY", 1, _WEEKEND_DAYS)
-        if w in ("утрам", "вечерам", "ночам"):
-            return _rec(i, k + 2, "DAILY", 1, pod=_POD[w])
-        wl = _weekday_list(toks, k + 1, plural_ok=True)
-        if wl is not None and toks[k + 1].t in WEEKDAYS_PLURAL:
-            return _rec(i, wl[1], "WEEKLY", 1, wl[0])
-        # "по пн и ср": abbreviations repeat when two or more are listed ("по пт" alone
-        # may be "until Friday")
-        if wl is not None and len(wl[0]) >= 2 and len(toks[k + 1].t) <= 3:
-            return _rec(i, wl[1], "WEEKLY", 1, wl[0])
-        return None
+        return _po(toks, i, k + 1)
     if t in ("в", "on") and k + 1 < n and toks[k + 1].t in ("будни", "weekdays"):
         return _rec(i, k + 2, "WEEKLY", 1, _WORKDAYS)
     if t == "on" and k + 1 < n and toks[k + 1].t in ("weekends",):
@@ -249,19 +158,150 @@ def match_recurrence(toks: list[Tok], i: int) -> Mention | None:
             return _rec(i, wl[1], "WEEKLY", 1, wl[0])
     # раз в две недели, раз в неделю, once a week, once every two weeks
     if t in ("раз", "once") and k + 1 < n:
-        j = k + 1
-        if toks[j].t in ("в", "a", "per", "every", "each"):
-            j += 1
-        else:
-            return None
-        interval = 1
+        return _once_every(toks, i, k + 1)
+    return None
+
+
+def _every(toks: list[Tok], i: int, j: int) -> Mention | None:
+    """What follows каждый/every (at j): an ordinal weekday or the last day of the month,
+    an interval ("every other", "каждые 2"), then days, a unit, a part of day or a date."""
+    n = len(toks)
+    # каждый первый понедельник (месяца), every last Friday of the month: MONTHLY with
+    # an ordinal weekday; the date grammar reads "первый понедельник" itself.
+    if toks[j].t in _NTH_WORDS and j + 1 < n and toks[j + 1].t in WEEKDAYS and (
+        toks[j].t not in ("второй", "вторую", "second")
+        or (j + 2 < n and toks[j + 2].t in ("месяца", "of", "in"))
+    ):
+        return _rec(i, j, "MONTHLY", 1)
+    # каждый последний день месяца, every last day of the month: BYMONTHDAY=-1
+    if toks[j].t in ("последний", "last") and j + 1 < n and toks[j + 1].t in ("день", "day"):
+        return _rec(i, _month_end_words(toks, j + 2), "MONTHLY", 1, monthday=-1)
+    interval = 1
+    if toks[j].t in ("other", "второй", "вторую", "второе", "second"):
+        interval, j = 2, j + 1
+    else:
         num = card(toks, j)
-        if num is not None and num.j < n and _unit_freq(toks[num.j].t):
+        if num is not None and num.j < n and 2 <= num.value <= 99 and (
+            _unit_freq(toks[num.j].t) or toks[num.j].t in WEEKDAYS_PLURAL
+            or toks[num.j].t in WEEKDAYS
+        ):
             interval, j = num.value, num.j
-        elif j < n and toks[j].t == "other":
-            interval, j = 2, j + 1
-        if j < n and _unit_freq(toks[j].t):
-            return _rec(i, j + 1, _unit_freq(toks[j].t) or "WEEKLY", interval)
+    if j >= n:
+        return None
+    return _every_days(toks, i, j, interval) or _every_unit(toks, i, j, interval)
+
+
+def _month_end_words(toks: list[Tok], e: int) -> int:
+    """The end of "… last day [of [the]] [month|месяца]" from e."""
+    n = len(toks)
+    if e < n and toks[e].t == "of":
+        e += 1
+        if e < n and toks[e].t == "the":
+            e += 1
+    if e < n and toks[e].t in ("месяца", "month"):
+        e += 1
+    return e
+
+
+def _every_days(toks: list[Tok], i: int, j: int, interval: int) -> Mention | None:
+    """каждый будний день, every weekday, every weekend, каждый понедельник и среду,
+    every thursday night."""
+    n = len(toks)
+    w = toks[j].t
+    if w in ("будний", "рабочий", "будние", "рабочие", "weekday", "workday",
+             "business") and j + 1 < n and toks[j + 1].t in ("день", "дни", "day"):
+        return _rec(i, j + 2, "WEEKLY", interval, _WORKDAYS)
+    if w in ("weekday", "weekdays", "workday", "workdays"):
+        return _rec(i, j + 1, "WEEKLY", interval, _WORKDAYS)
+    if w in ("выходные", "weekend", "weekends"):
+        return _rec(i, j + 1, "WEEKLY", interval, _WEEKEND_DAYS)
+    wl = _weekday_list(toks, j, plural_ok=True)
+    if wl is not None:
+        end, pod = wl[1], None
+        if end < n and toks[end].t in _POD and _POD[toks[end].t] is not None and \
+                toks[end].t.isascii():
+            pod, end = _POD[toks[end].t], end + 1  # "every thursday night"
+        return _rec(i, end, "WEEKLY", interval, wl[0], pod=pod)
+    return None
+
+
+def _every_unit(toks: list[Tok], i: int, j: int, interval: int) -> Mention | None:
+    """каждый день (кроме выходных), every 2 weeks, every morning, every January 1st,
+    каждое 1-е число."""
+    n = len(toks)
+    w = toks[j].t
+    f = _unit_freq(w)
+    if f is not None:
+        if w in ("день", "day") and j + 1 < n and toks[j + 1].t == "рождения":
+            return None
+        if f == "DAILY" and interval == 1:
+            days = _day_filter(toks, j + 1)
+            if days is not None:  # каждый день кроме выходных, every day mon-fri
+                return _rec(i, days[1], "WEEKLY", 1, days[0])
+        return _rec(i, j + 1, f, interval)
+    if w in _POD and _POD[w] is not None:
+        return _rec(i, j + 1, "DAILY", interval, pod=_POD[w])
+    # every January 1st, every March 3: yearly; the date grammar reads the date
+    if w in MONTHS and j + 1 < n and day_number(toks, j + 1) is not None:
+        return _rec(i, j, "YEARLY", interval)
+    # каждое 1-е число, каждое первое число, каждого 15 числа
+    dn = day_number(toks, j)
+    if dn is not None:
+        if dn.j < n and toks[dn.j].t in ("число", "числа"):
+            return _rec(i, dn.j + 1, "MONTHLY", interval, monthday=dn.value)
+        if dn.j < n and toks[dn.j].t in MONTHS:
+            # каждое 5 мая: yearly; the date itself is read by the date grammar
+            return _rec(i, j, "YEARLY", interval)
+        if not dn.digits or dn.j > j + 1:
+            return _rec(i, dn.j, "MONTHLY", interval, monthday=dn.value)
+    return None
+
+
+def _po(toks: list[Tok], i: int, k: int) -> Mention | None:
+    """по будням, по рабочим дням, по выходным, по утрам, по средам, по пн и ср (k is just
+    after "по")."""
+    n = len(toks)
+    w = toks[k].t
+    if w in ("будням", "будним"):
+        j = k + 1
+        if j < n and toks[j].t in ("дням",):
+            j += 1
+        return _rec(i, j, "WEEKLY", 1, _WORKDAYS)
+    if w == "рабочим" and k + 1 < n and toks[k + 1].t == "дням":
+        return _rec(i, k + 2, "WEEKLY", 1, _WORKDAYS)
+    if w in ("выходным",):
+        j = k + 1
+        if j < n and toks[j].t == "дням":
+            j += 1
+        return _rec(i, j, "WEEKLY", 1, _WEEKEND_DAYS)
+    if w in ("утрам", "вечерам", "ночам"):
+        return _rec(i, k + 1, "DAILY", 1, pod=_POD[w])
+    wl = _weekday_list(toks, k, plural_ok=True)
+    if wl is not None and w in WEEKDAYS_PLURAL:
+        return _rec(i, wl[1], "WEEKLY", 1, wl[0])
+    # "по пн и ср": abbreviations repeat when two or more are listed ("по пт" alone
+    # may be "until Friday")
+    if wl is not None and len(wl[0]) >= 2 and len(w) <= 3:
+        return _rec(i, wl[1], "WEEKLY", 1, wl[0])
+    return None
+
+
+def _once_every(toks: list[Tok], i: int, j: int) -> Mention | None:
+    """раз в две недели, раз в неделю, once a week, once every other week (j is just after
+    раз/once)."""
+    n = len(toks)
+    if toks[j].t in ("в", "a", "per", "every", "each"):
+        j += 1
+    else:
+        return None
+    interval = 1
+    num = card(toks, j)
+    if num is not None and num.j < n and _unit_freq(toks[num.j].t):
+        interval, j = num.value, num.j
+    elif j < n and toks[j].t == "other":
+        interval, j = 2, j + 1
+    if j < n and _unit_freq(toks[j].t):
+        return _rec(i, j + 1, _unit_freq(toks[j].t) or "WEEKLY", interval)
     return None
 
 

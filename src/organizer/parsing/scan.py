@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from organizer.parsing import dates, durations, recurrence, times
+from organizer.parsing import dates, durations, periods, recurrence, times
 from organizer.parsing.dates import (
     match_date_range,
     match_day_of_month,
@@ -41,42 +41,56 @@ def match_pod(toks: list[Tok], i: int) -> Mention | None:
         if i + 1 < n and toks[i + 1].t in ("рождения", "рожденья"):
             return None  # "с днём рождения"
         return Mention("pod", i, i + 1, {"pod": _POD_WORDS[t]})
-    # "в обед" as a time of day (not "обед с Петей", which is an event)
-    if t in ("в", "во") and i + 1 < n and toks[i + 1].t == "обед" and not (
-        i + 2 < n and toks[i + 2].t in ("с", "со")
-    ):
-        return Mention("pod", i, i + 2, {"pod": "day"})
-    if t in ("в", "во") and i + 1 < n and toks[i + 1].t == "ночь":
-        return Mention("pod", i, i + 2, {"pod": "night"})  # "в ночь с пятницы на субботу"
-    if t == "на" and i + 1 < n and toks[i + 1].t in ("вечер", "утро"):
-        return Mention("pod", i, i + 2, {"pod": "pm" if toks[i + 1].t == "вечер" else "am"})
-    if t in ("рано", "поздно", "early", "late") and i + 1 < n and (
-        toks[i + 1].t in _POD_WORDS or toks[i + 1].t in ("in", "this")
-    ):
-        inner = match_pod(toks, i + 1)  # "рано утром", "поздно вечером", "early morning"
-        if inner is not None:
-            return Mention("pod", i, inner.j, inner.data)
+    if i + 1 >= n:
         return None
-    if t in ("early", "late") and i + 1 < n and toks[i + 1].t in ("morning", "evening",
-                                                                  "afternoon", "night"):
-        return Mention("pod", i, i + 2, {"pod": _POD_WORDS.get(toks[i + 1].t, "pm")})
-    if t == "ближе" and i + 2 < n and toks[i + 1].t in ("к", "ко") and \
-            toks[i + 2].t in _POD_WORDS:  # "ближе к вечеру"
-        return Mention("pod", i, i + 3, {"pod": _POD_WORDS[toks[i + 2].t]})
-    if t == "где" and i + 3 < n and toks[i + 1].t == "-" and toks[i + 2].t in ("то",
-                                                                              "нибудь"):
-        return Mention("approx", i, i + 3)  # "где-нибудь в четверг": the rest is read next
-    if t in ("после", "до") and i + 1 < n and toks[i + 1].t == "обеда":
-        return Mention("pod", i, i + 2, {"pod": "day" if t == "после" else "am"})
-    if t in ("с", "со") and i + 1 < n and toks[i + 1].t == "утра":
-        return Mention("pod", i, i + 2, {"pod": "am"})  # "завтра с утра"
-    if t in ("in", "this", "at") and i + 1 < n:
+    if t in ("рано", "поздно", "early", "late"):
+        return _early_late(toks, i)
+    if t in ("in", "this", "at"):
         k = i + 1
         if toks[k].t == "the" and k + 1 < n:
             k += 1
         w = toks[k].t
         if w in ("morning", "afternoon", "evening") or (w == "night" and t == "at"):
             return Mention("pod", i, k + 1, {"pod": _POD_WORDS.get(w, "night")})
+        return None
+    return _russian_pod_phrase(toks, i)
+
+
+def _early_late(toks: list[Tok], i: int) -> Mention | None:
+    """"рано утром", "поздно вечером", "early morning", "late in the evening"."""
+    t = toks[i].t
+    nxt = toks[i + 1].t
+    if nxt in _POD_WORDS or nxt in ("in", "this"):
+        inner = match_pod(toks, i + 1)
+        if inner is not None:
+            return Mention("pod", i, inner.j, inner.data)
+        return None
+    if t in ("early", "late") and nxt in ("morning", "evening", "afternoon", "night"):
+        return Mention("pod", i, i + 2, {"pod": _POD_WORDS.get(nxt, "pm")})
+    return None
+
+
+def _russian_pod_phrase(toks: list[Tok], i: int) -> Mention | None:
+    """в обед, в ночь, на вечер, ближе к вечеру, после обеда, с утра, где-то/где-нибудь."""
+    n = len(toks)
+    t = toks[i].t
+    nxt = toks[i + 1].t
+    # "в обед" as a time of day (not "обед с Петей", which is an event)
+    if t in ("в", "во") and nxt == "обед" and not (i + 2 < n and toks[i + 2].t in ("с", "со")):
+        return Mention("pod", i, i + 2, {"pod": "day"})
+    if t in ("в", "во") and nxt == "ночь":
+        return Mention("pod", i, i + 2, {"pod": "night"})  # "в ночь с пятницы на субботу"
+    if t == "на" and nxt in ("вечер", "утро"):
+        return Mention("pod", i, i + 2, {"pod": "pm" if nxt == "вечер" else "am"})
+    if t == "ближе" and i + 2 < n and nxt in ("к", "ко") and \
+            toks[i + 2].t in _POD_WORDS:  # "ближе к вечеру"
+        return Mention("pod", i, i + 3, {"pod": _POD_WORDS[toks[i + 2].t]})
+    if t == "где" and i + 3 < n and nxt == "-" and toks[i + 2].t in ("то", "нибудь"):
+        return Mention("approx", i, i + 3)  # "где-нибудь в четверг": the rest is read next
+    if t in ("после", "до") and nxt == "обеда":
+        return Mention("pod", i, i + 2, {"pod": "day" if t == "после" else "am"})
+    if t in ("с", "со") and nxt == "утра":
+        return Mention("pod", i, i + 2, {"pod": "am"})  # "завтра с утра"
     return None
 
 
@@ -140,7 +154,7 @@ def match_all_day(toks: list[Tok], i: int) -> Mention | None:
 _STARTERS = frozenset(
     set(CARD) | set(ORD) | set(MONTHS) | set(WEEKDAYS) | set(WEEKDAYS_PLURAL)
     | dates.DATE_PREPS | set(dates._REL_DAYS) | dates._NEXT | dates._THIS | dates._WEEKEND
-    | dates._END_WORDS | set(dates._PERIODS) | times.STRONG_PREPS | times._RANGE_OPEN
+    | periods._END_WORDS | set(periods._PERIODS) | times.STRONG_PREPS | times._RANGE_OPEN
     | times.NOON | times.MIDNIGHT | durations._HALF_HOUR | durations._HOUR_AND_HALF
     | recurrence._EVERY | set(recurrence._ADVERBS) | set(_POD_WORDS)
     | set(str.split(

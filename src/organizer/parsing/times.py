@@ -1,31 +1,26 @@
-"""Clock times and time intervals, Russian and English, digits or words.
-
-Forms: 15:00, 15.30, 15ч, 17ч10, 16h00, 3pm, 3 p.m., 3 часа дня, 9 часов 45 минут,
-пятнадцать тридцать, пятнадцать ноль ноль, three thirty pm, полтретьего, в половине
-четвёртого, четверть седьмого, без четверти пять, без десяти шесть, half past four,
-quarter to five, ten past six, полдень, полночь, noon, midnight; ranges "с 14 до 15:30",
-"from 2 to 4pm", "9:30-11:00", "between 3 and 5".
+"""Clock times and time intervals as mentions: the preposition before a clock, a named zone
+after it, and ranges "с 14 до 15:30", "from 2 to 4pm", "9:30-11:00", "between 3 and 5".
+The clock itself (15:00, 3pm, полтретьего, half past four …) is read in clock.py.
 """
 
 from __future__ import annotations
 
-from organizer.parsing.lexicon import (
-    CARD,
-    DAY_WORDS,
-    MINUTE_WORDS,
-    MONTH_WORDS,
-    MONTHS,
-    ORD_GEN,
-    TENS,
-    WEEK_WORDS,
-    YEAR_WORDS,
+from organizer.parsing.clock import (
+    HOUR_NOUNS,
+    MIDNIGHT,
+    NOON,
+    clock,
+    marker,
+    with_mark,
 )
+from organizer.parsing.lexicon import ORD_GEN
 from organizer.parsing.mention import Clock, Mention
-from organizer.parsing.numbers import Num, card
 from organizer.parsing.tokens import Tok
 
-NOON = frozenset({"полдень", "полудня", "полуднем", "noon", "midday"})
-MIDNIGHT = frozenset({"полночь", "полуночи", "полночью", "midnight"})
+# Public names of the clock grammar that callers have imported from here.
+__all__ = ["DEADLINE_PREPS", "HOUR_NOUNS", "LOOSE_PREPS", "MIDNIGHT", "NOON", "STRONG_PREPS",
+           "ZONE_ABBR", "clock", "marker", "match_time", "match_time_range", "zone_after"]
+
 # A preposition that makes a bare number a clock time: "в 5", "at 5", "к 18", "до 9".
 LOOSE_PREPS = frozenset({"в", "во", "к", "ко", "до", "около", "at", "@", "around", "by", "due",
                          "until", "till", "til", "approximately", "about", "before", "после",
@@ -34,300 +29,9 @@ LOOSE_PREPS = frozenset({"в", "во", "к", "ко", "до", "около", "at",
 STRONG_PREPS = LOOSE_PREPS | frozenset({"на", "for", "from", "с", "со", "после", "after",
                                         "before", "перед", "to"})
 DEADLINE_PREPS = frozenset({"к", "ко", "до", "by", "until", "till", "til", "before", "due"})
-HOUR_NOUNS = frozenset({"час", "часа", "часов", "ч", "oclock", "hours", "hour", "часам",
-                        "часиков", "часика"})
-# Words after a bare number that show it is not a clock time ("в 2 раза", "at 5 stores").
-_NOT_CLOCK_AFTER = (
-    MINUTE_WORDS | (DAY_WORDS - {"день", "day"}) | WEEK_WORDS | MONTH_WORDS | YEAR_WORDS | frozenset(MONTHS)
-    | frozenset({"раз", "раза", "человек", "рублей", "руб", "р", "%", "числа", "число",
-                 "этаж", "этаже", "кабинете", "times", "people", "percent", "-", "/",
-                 "$", "€", "₽", "x", "х", "класс", "классе", "лет", "st", "nd", "rd", "th",
-                 "е", "го", "ого", "ое", "ой", "шт", "kg", "кг", "км", "km", "items",
-                 "урока", "уроков", "пары", "пар", "занятия", "занятий", "lessons", "classes",
-                 "класса", "остановки", "остановок", "stops"})
-)
 _RANGE_SEPS = frozenset({"до", "по", "-", "–", "—", "to", "till", "until", "til", "through",
                          "thru", "and", "и", "/"})
 _RANGE_OPEN = frozenset({"с", "со", "from", "between", "от"})
-
-
-def marker(toks: list[Tok], j: int) -> tuple[str | None, int]:
-    """A part-of-day mark after a clock: утра, вечера, дня, ночи, am, pm, in the morning…"""
-    n = len(toks)
-    if j >= n:
-        return None, j
-    t = toks[j].t
-    if t in ("утра", "утром", "утречком", "утречка", "поутру"):
-        return "am", j + 1
-    if t in ("дня", "днем", "пополудни"):
-        return "day", j + 1
-    # "вечер": a speech recogniser's slip; "вечерком": colloquial
-    if t in ("вечера", "вечером", "вечер", "вечерком", "вечерочком"):
-        return "pm", j + 1
-    if t in ("ночи", "ночью"):
-        return "night", j + 1
-    if t == "после" and j + 1 < n and toks[j + 1].t in ("полудня", "обеда"):
-        return "day", j + 2
-    if t in ("am", "pm"):
-        k = j + 1
-        if k < n and toks[k].t == "." and toks[k].glued:
-            k += 1
-        return t, k
-    if t in ("a", "p") and toks[j].glued and j >= 2 and toks[j - 1].kind == "d" and \
-            toks[j - 2].t in (":", "h"):
-        return ("am" if t == "a" else "pm"), j + 1
-    if t in ("a", "p") and j + 1 < n and toks[j + 1].t == "m":
-        return ("am" if t == "a" else "pm"), j + 2  # speech: "nine fifty nine a m"
-    if t == "tonight":
-        return "pm", j + 1
-    if t in ("in", "at", "this") and j + 1 < n:
-        k = j + 1
-        if toks[k].t == "the" and k + 1 < n:
-            k += 1
-        w = toks[k].t
-        if w == "morning":
-            return "am", k + 1
-        if w == "afternoon":
-            return "day", k + 1
-        if w == "evening":
-            return "pm", k + 1
-        if w == "night" and t == "at":
-            return "night", k + 1
-        if w == "pm" or w == "am":
-            return w, k + 1
-    return None, j
-
-
-def _minutes_word(toks: list[Tok], k: int) -> tuple[int, int] | None:
-    """Minutes spoken after an hour: "тридцать", "сорок пять", "ноль ноль", "ноль пять",
-    "oh five", "fifteen"; returns (minutes, next index)."""
-    n = len(toks)
-    if k >= n or toks[k].kind != "w":
-        return None
-    t = toks[k].t
-    if t in ("ноль", "нуль", "oh", "o", "zero"):
-        if k + 1 < n:
-            u = CARD.get(toks[k + 1].t)
-            if u is not None and 0 <= u <= 9 and toks[k + 1].kind == "w":
-                return u, k + 2
-            if toks[k + 1].kind == "d" and len(toks[k + 1].t) == 1:
-                return int(toks[k + 1].t), k + 2
-        return None
-    v = CARD.get(t)
-    if v is None or v < 10 or v > 59:
-        return None
-    if v in TENS and k + 1 < n:
-        k2 = k + 2 if (toks[k + 1].t == "-" and k + 2 < n) else k + 1
-        u = CARD.get(toks[k2].t)
-        if u is not None and 1 <= u <= 9 and toks[k2].kind == "w":
-            return v + u, k2 + 1
-    return v, k + 1
-
-
-def _hour_value(toks: list[Tok], k: int) -> tuple[int, int] | None:
-    """An hour 0..24 as a number or as the word "час" (one o'clock)."""
-    if k < len(toks) and toks[k].t == "час":
-        return 1, k + 1
-    num = card(toks, k)
-    if num is None or not 0 <= num.value <= 24:
-        return None
-    return num.value, num.j
-
-
-def clock(toks: list[Tok], k: int, loose: bool, rel_to: bool = True
-          ) -> tuple[Clock, int, bool] | None:
-    """A clock time starting at token k. Returns (clock, next index, strong) where strong
-    means the form is a clock by itself (not just a number after "в"/"at")."""
-    n = len(toks)
-    if k >= n:
-        return None
-    tok = toks[k]
-    t = tok.t
-    if tok.kind == "w":
-        if t in NOON:
-            return Clock(12, 0, "fixed"), k + 1, True
-        if t in MIDNIGHT:
-            return Clock(0, 0, "fixed"), k + 1, True
-        if t == "mid" and k + 1 < n and toks[k + 1].t == "day":
-            return Clock(12, 0, "fixed"), k + 2, True
-        # полтретьего, пол третьего, пол-третьего, в половине третьего
-        if t.startswith("пол") and t[3:] in ORD_GEN:
-            h = ORD_GEN[t[3:]] - 1 or 12
-            return _strong(_with_mark(toks, Clock(h, 30), k + 1))
-        if t in ("пол", "половина", "половине", "половину", "половины", "половиной"):
-            k2 = k + 1
-            if k2 < n and toks[k2].t == "-":
-                k2 += 1
-            if k2 < n and toks[k2].t in ORD_GEN:
-                h = ORD_GEN[toks[k2].t] - 1 or 12
-                return _strong(_with_mark(toks, Clock(h, 30), k2 + 1))
-            return None
-        # четверть седьмого (6:15); десять минут седьмого (6:10)
-        if t in ("четверть", "четверти") and k + 1 < n and toks[k + 1].t in ORD_GEN:
-            h = ORD_GEN[toks[k + 1].t] - 1 or 12
-            return _strong(_with_mark(toks, Clock(h, 15), k + 2))
-        # без четверти пять (4:45), без десяти шесть (5:50), без 5 минут 12
-        if t == "без":
-            k2 = k + 1
-            if k2 < n and toks[k2].t == "четверти":
-                mins, k2 = 15, k2 + 1
-            else:
-                num = card(toks, k2)
-                after = num.j + 1 if num is not None and num.j < n and \
-                    toks[num.j].t in MINUTE_WORDS else (num.j if num else 0)
-                if num is not None and not num.digits and num.j > k2 + 1 and (
-                    num.value > 30 or _hour_value(toks, after) is None
-                ):
-                    # "без двадцати девять": the tens alone, the hour next
-                    num = Num(CARD[toks[k2].t], k2 + 1, False)
-                if num is None or not 1 <= num.value <= 30:
-                    return None
-                mins, k2 = num.value, num.j
-                if k2 < n and toks[k2].t in MINUTE_WORDS:
-                    k2 += 1
-            hv = _hour_value(toks, k2)
-            if hv is None or not 1 <= hv[0] <= 24:
-                return None
-            h = hv[0] - 1
-            if h == 0 and hv[0] == 1:
-                h = 12  # "без четверти час" = 12:45
-            c, j, _ = _with_mark(toks, Clock(h, 60 - mins), hv[1])
-            if j < n and toks[j].t in HOUR_NOUNS:
-                j += 1
-            return c, j, True
-        # half past four, quarter to five, ten past six, 20 minutes to 2
-        if t in ("half", "quarter") or (t in CARD and k + 1 < n):
-            r = _english_relative_clock(toks, k, rel_to)
-            if r is not None:
-                return r
-    elif tok.kind == "d" and k + 1 < n and len(t) <= 2:
-        r = _english_relative_clock(toks, k, rel_to)
-        if r is not None:
-            return r
-    # "пять минут седьмого" (6:05), "двадцать минут восьмого" (7:20)
-    if t in CARD or tok.kind == "d":
-        num = card(toks, k)
-        if num is not None and 1 <= num.value <= 59:
-            k2 = num.j
-            if k2 < n and toks[k2].t in MINUTE_WORDS:
-                k2 += 1
-            if k2 < n and toks[k2].t in ORD_GEN and k2 > num.j:
-                h = ORD_GEN[toks[k2].t] - 1 or 12
-                return _strong(_with_mark(toks, Clock(h, num.value), k2 + 1))
-    # numeric or spoken hour
-    if tok.kind == "w" and (t not in CARD or t in ("a", "an", "o", "oh", "couple", "пару",
-                                                    "пара")):
-        if t == "час" and loose:
-            c, j, strong = _with_mark(toks, Clock(1, 0), k + 1)
-            return c, j, strong
-        # "до часу ночи", "к часу дня", "около часу", "с часа до трёх": the hour itself,
-        # in the case the preposition asks for ("около часа" alone is a duration)
-        if loose and k > 0 and (t == "часу" or (t == "часа" and toks[k - 1].t in (
-                "с", "со", "до", "около"))):
-            c, j, strong = _with_mark(toks, Clock(1, 0), k + 1)
-            if t == "часа" and toks[k - 1].t == "около" and not strong:
-                return None
-            return c, j, strong
-
-        return None
-    if tok.kind not in ("w", "d"):
-        return None
-    num = card(toks, k)
-    if num is None:
-        return None
-    j = num.j
-    h = num.value
-    # military "1030" after at/around
-    if num.digits and len(num.raw) in (3, 4):
-        if j < n and toks[j].t in (":", ".", "-", "/", ","):
-            return None
-        h, m = divmod(h, 100)
-        if h > 23 or m > 59:
-            return None
-        c, j2, marked = _with_mark(toks, Clock(h, m, "fixed" if len(num.raw) == 4 else None), j)
-        if not loose and not marked:
-            return None
-        return c, j2, True
-    if h > 24:
-        return None
-    padded = num.digits and len(num.raw) == 2 and num.raw.startswith("0")
-    m = 0
-    strong = False
-    # 15:30, 15.30
-    if j + 1 < n and toks[j].t in (":", ".") and toks[j].glued and toks[j + 1].kind == "d" \
-            and toks[j + 1].glued and len(toks[j + 1].t) == 2:
-        mm = int(toks[j + 1].t)
-        if mm > 59:
-            return None
-        if toks[j].t == "." and not loose and 1 <= mm <= 12:
-            return None  # "1.12" is a date; "10.00" is not
-        if j + 3 < n and toks[j + 2].t in (".", "/") and toks[j + 2].glued and \
-                toks[j + 3].kind == "d" and toks[j + 3].glued:
-            return None  # 10.12.2026
-        m = mm
-        j += 2
-        strong = True
-        # seconds "15:00:00"
-        if j + 1 < n and toks[j].t == ":" and toks[j].glued and toks[j + 1].kind == "d":
-            j += 2
-    elif loose and num.digits and j + 1 < n and toks[j].t == "-" and toks[j].glued and \
-            toks[j + 1].kind == "d" and toks[j + 1].glued and len(toks[j + 1].t) == 2 and (
-                toks[j + 1].t.startswith("0") or 24 <= int(toks[j + 1].t) <= 59):
-        m = int(toks[j + 1].t)  # "в 9-30", "с 10-00 до 11-30" (typed or dictated)
-        j += 2
-        strong = True
-    elif j < n and toks[j].t in ("h", "ч") and toks[j].glued and num.digits:
-        # 16h00, 16h, 17ч10, 15ч
-        j += 1
-        strong = True
-        if j < n and toks[j].kind == "d" and toks[j].glued and len(toks[j].t) == 2:
-            mm = int(toks[j].t)
-            if mm > 59:
-                return None
-            m = mm
-            j += 1
-            if toks[j - 2].t == "h":
-                padded = True  # "3h18" is 24-hour notation
-    elif j < n and toks[j].t in HOUR_NOUNS and toks[j].t not in ("hours", "hour") and \
-            not (toks[j].t == "ч" and not num.digits):
-        # 3 часа, 15 часов, 9 часов 45 минут, 3 oclock
-        j += 1
-        strong = True
-        mn = card(toks, j)
-        if mn is not None and 0 <= mn.value <= 59 and mn.j < n and \
-                toks[mn.j].t in MINUTE_WORDS:
-            m = mn.value
-            j = mn.j + 1
-        else:
-            mw = _minutes_word(toks, j)
-            if mw is not None and mw[1] < n and toks[mw[1]].t in MINUTE_WORDS:
-                m, j = mw[0], mw[1] + 1
-    else:
-        # spoken minutes: "пятнадцать тридцать", "three thirty", "в 3 30"?
-        mw = _minutes_word(toks, j)
-        if mw is None and loose and num.digits and j < n and toks[j].kind == "d" and \
-                not toks[j].glued and len(toks[j].t) == 2 and (
-                    10 <= int(toks[j].t) <= 59 or toks[j].t.startswith("0")):
-            mw = int(toks[j].t), j + 1  # "at 3 15"
-        if mw is not None and h <= 23 and (not num.digits or loose):
-            m, j = mw
-            strong = not num.digits and ("а" <= toks[k].t[0] <= "я")
-            if j < n and toks[j].t in MINUTE_WORDS:
-                j += 1
-    c, j, marked = _with_mark(toks, Clock(h, m, "fixed" if padded else None), j)
-    if marked:
-        strong = True
-    if not strong:
-        if not loose or h > 24:
-            return None
-        if j < n and toks[j].t in _NOT_CLOCK_AFTER and not (
-            not rel_to and toks[j].t in ("-", "–", "—")  # a range's start: "3-4pm"
-        ):
-            return None
-        if j < n and toks[j].t in (".", ",") and toks[j].glued and j + 1 < n \
-                and toks[j + 1].kind == "d" and toks[j + 1].glued:
-            return None  # 1,5 / 1.5
-    return c, j, strong
 
 
 ZONE_ABBR = {
@@ -362,88 +66,6 @@ def zone_after(toks: list[Tok], j: int) -> tuple[int | None, int]:
     return None, j
 
 
-def _strong(r: tuple[Clock, int, bool]) -> tuple[Clock, int, bool]:
-    return r[0], r[1], True
-
-
-def _with_mark(toks: list[Tok], c: Clock, j: int) -> tuple[Clock, int, bool]:
-    mark, j2 = marker(toks, j)
-    if mark is None:
-        return c, j, False
-    if c.h > 12 and mark in ("am", "pm", "day"):
-        return c, j2, True  # "15:00 дня" -> literal
-    if c.mark == "fixed" and c.h <= 12:
-        return Clock(c.h, c.m, mark), j2, True
-    return Clock(c.h, c.m, mark), j2, True
-
-
-def _english_relative_clock(toks: list[Tok], k: int, rel_to: bool = True
-                            ) -> tuple[Clock, int, bool] | None:
-    n = len(toks)
-    t = toks[k].t
-    j = k
-    said_minutes = False
-    if t == "half":
-        mins = 30
-        j += 1
-        if j < n and toks[j].t not in ("past", "after"):
-            hv = _hour_value(toks, j)  # British "half three" = 3:30
-            if hv is None or not 1 <= hv[0] <= 12 or toks[j].t == "час":
-                return None
-            return _strong(_with_mark(toks, Clock(hv[0], 30), hv[1]))
-    elif t == "quarter":
-        mins = 15
-        j += 1
-    elif toks[k].t == "a" and k + 1 < n and toks[k + 1].t == "quarter":
-        mins = 15
-        j += 2
-    else:
-        num = card(toks, k)
-        if num is None or not 1 <= num.value <= 30:
-            return None
-        mins = num.value
-        j = num.j
-        said_minutes = j < n and toks[j].t in MINUTE_WORDS
-        if said_minutes:
-            j += 1
-        elif mins not in (5, 10, 20, 25) and not (j < n and toks[j].t == "past") and not (
-            j + 1 < n and toks[j].t in ("to", "till") and toks[j + 1].t in NOON | MIDNIGHT
-        ):
-            return None
-    if j >= n:
-        return None
-    rel = toks[j].t
-    if rel not in ("past", "after", "to", "till", "before", "of"):
-        return None
-    to_noon = rel_to and j + 1 < n and toks[j + 1].t in NOON | MIDNIGHT
-    if rel not in ("past", "after") and t not in ("half", "quarter", "a") and (
-        not rel_to or (toks[k].kind == "d" and not said_minutes)
-    ) and not to_noon:
-        return None  # "from 10 to 11:30" is a range, not 10:50
-    if rel in ("after", "before") and mins == 30:
-        return None
-    if j + 1 < n and toks[j + 1].t in NOON | MIDNIGHT:
-        h = 12 if toks[j + 1].t in NOON else 24
-        c = Clock(h, mins, "fixed") if rel in ("past", "after") else \
-            Clock(h - 1, 60 - mins, "fixed")
-        return c, j + 2, True
-    hv = _hour_value(toks, j + 1)
-    if hv is None or not 1 <= hv[0] <= 24:
-        return None
-    h = hv[0]
-    if rel in ("past", "after"):
-        c = Clock(h, mins)
-    else:
-        h -= 1
-        if h == 0:
-            h = 12
-        c = Clock(h, 60 - mins)
-    c2, j2, _ = _with_mark(toks, c, hv[1])
-    if j2 < n and toks[j2].t in ("oclock",):
-        j2 += 1
-    return c2, j2, True
-
-
 def match_time(toks: list[Tok], i: int, loose_na: bool = False) -> Mention | None:
     """[preposition] clock -> Mention('time', clock=Clock, prep=...)."""
     n = len(toks)
@@ -467,7 +89,7 @@ def match_time(toks: list[Tok], i: int, loose_na: bool = False) -> Mention | Non
     if t in ("в", "во") and i + 2 < n and toks[i + 1].t == "начале" and \
             toks[i + 2].t in ORD_GEN:
         h = ORD_GEN[toks[i + 2].t] - 1 or 12
-        c, j, _ = _with_mark(toks, Clock(h, 0), i + 3)
+        c, j, _ = with_mark(toks, Clock(h, 0), i + 3)
         return Mention("time", i, j, {"clock": c, "prep": "в", "deadline": False})
     if t in ("ровно", "exactly", "примерно", "приблизительно", "часов", "часа", "часиков",
              "часам", "часикам", "где-то") and i + skip < n:
@@ -523,9 +145,7 @@ def match_time_range(toks: list[Tok], i: int) -> Mention | None:
     if j >= n or toks[j].t not in _RANGE_SEPS:
         return None
     sep = toks[j].t
-    if sep in ("and", "и") and t != "between":
-        return None
-    if sep == "/" and not s1:
+    if (sep in ("and", "и") and t != "between") or (sep == "/" and not s1):
         return None
     j += 1
     if j < n and toks[j].t in ("в", "at") and sep not in ("-", "–", "—"):
@@ -541,15 +161,29 @@ def match_time_range(toks: list[Tok], i: int) -> Mention | None:
         c2 = Clock(c2.h, c2.m, c2.mark, tzo)
     if t in ("в", "at") and sep in ("-", "–", "—"):
         opened = True  # "в 10-11"
-    if not opened and not s1 and sep == "to" and toks[j].t in NOON | MIDNIGHT:
-        return None  # "15 to noon" is 11:45, read as a single clock time
-    if not opened and not (s1 and s2) and not (sep in ("-", "–", "—", "to") and (s1 or s2)):
-        return None
-    if sep == "по" and not (s1 or s2):
+    if not _range_said(toks, j, sep, opened, s1, s2):
         return None
     if j2 < n and toks[j2].t in HOUR_NOUNS:
         j2 += 1
-    # a mark said once covers both ends: "с 2 до 4 дня", "from 8 to 10 pm", "с 8 вечера до 10"
+    c1, c2 = _share_mark(c1, c2)
+    return Mention("trange", i, j2, {"start": c1, "end": c2,
+                                     "moved": (t in ("from", "с", "со") and sep in ("to", "на"))
+                                     or (not opened and sep == "to")})
+
+
+def _range_said(toks: list[Tok], j: int, sep: str, opened: bool, s1: bool, s2: bool) -> bool:
+    """Whether two clocks around `sep` are a range: opened by с/from/between, or both ends
+    (or one, with a dash or "to") clock forms by themselves; "15 to noon" is 11:45."""
+    if not opened and not s1 and sep == "to" and toks[j].t in NOON | MIDNIGHT:
+        return False  # "15 to noon" is 11:45, read as a single clock time
+    if not opened and not (s1 and s2) and not (sep in ("-", "–", "—", "to") and (s1 or s2)):
+        return False
+    return not (sep == "по" and not (s1 or s2))
+
+
+def _share_mark(c1: Clock, c2: Clock) -> tuple[Clock, Clock]:
+    """A mark said once covers both ends: "с 2 до 4 дня", "from 8 to 10 pm", "с 8 вечера
+    до 10"."""
     if c2.mark in ("am", "pm", "day", "night") and c1.mark is None and c1.h <= 12 and (
         c1.h <= (c2.h if c2.h != 12 else 0) or (c2.mark == "am" and c1.h < c2.h)
     ):
@@ -557,6 +191,4 @@ def match_time_range(toks: list[Tok], i: int) -> Mention | None:
     if c1.mark in ("pm", "day", "night") and c2.mark is None and c2.h <= 12 \
             and c1.h < 12 and c2.h > c1.h:
         c2 = c2.with_mark(c1.mark)
-    return Mention("trange", i, j2, {"start": c1, "end": c2,
-                                     "moved": (t in ("from", "с", "со") and sep in ("to", "на"))
-                                     or (not opened and sep == "to")})
+    return c1, c2
