@@ -26,21 +26,12 @@ def migrate(
     """Upgrade the database schema at DB_PATH (a new database only with --create)."""
     from organizer.db.connect import open_db
     from organizer.db.migrate import migrate as apply
-    from organizer.db.migrate import state
+    from organizer.db.migrate import pending, state
 
     settings = settings_from(ctx)
     path = settings.db_path
     if check:
-        if not path.exists():
-            typer.echo(f"{path}: no database yet; `organizer migrate` would create it")
-            raise typer.Exit(1)
-        conn = open_db(path, readonly=True)
-        st = state(conn)
-        if st.pending:
-            names = ", ".join(f"{m.version:04d}_{m.name}" for m in st.pending)
-            typer.echo(f"{path}: schema {st.version}, pending: {names}")
-            raise typer.Exit(1)
-        typer.echo(f"{path}: schema {st.version} is current")
+        _migrate_check(path)
         return
     if not path.exists() and not create:
         # Like createdb: a typo in DB_PATH, or a relative path run from another
@@ -52,7 +43,13 @@ def migrate(
             "`organizer migrate --create`",
         )
     conn = open_db(path, create=True)
-    applied = apply(conn)
+    if pending(conn):
+        from organizer.progress import display
+
+        with display("migrate", "statements") as on_progress:
+            applied = apply(conn, on_progress)
+    else:
+        applied = apply(conn)
     st = state(conn)
     for m in applied:
         typer.echo(f"applied {m.version:04d}_{m.name}")
@@ -60,6 +57,23 @@ def migrate(
         f"{path}: schema {st.version}, instance {st.instance_id}"
         + ("" if applied else " (already current)")
     )
+
+
+def _migrate_check(path: Path) -> None:
+    """`migrate --check`: exit 1 with what is pending, or say the schema is current."""
+    from organizer.db.connect import open_db
+    from organizer.db.migrate import state
+
+    if not path.exists():
+        typer.echo(f"{path}: no database yet; `organizer migrate` would create it")
+        raise typer.Exit(1)
+    conn = open_db(path, readonly=True)
+    st = state(conn)
+    if st.pending:
+        names = ", ".join(f"{m.version:04d}_{m.name}" for m in st.pending)
+        typer.echo(f"{path}: schema {st.version}, pending: {names}")
+        raise typer.Exit(1)
+    typer.echo(f"{path}: schema {st.version} is current")
 
 
 def config_cmd(
@@ -117,8 +131,10 @@ def backup(
 ) -> None:
     """Copy the database online (services may run), verify the copy, rotate old ones."""
     from organizer.backup import backup as take
+    from organizer.progress import display
 
-    r = take(settings_from(ctx), to=to, keep=keep)
+    with display("backup", "pages") as on_progress:
+        r = take(settings_from(ctx), to=to, keep=keep, on_progress=on_progress)
     typer.echo(
         f"{r.path} {r.size_bytes} bytes, integrity {r.integrity}, schema "
         f"{r.schema_version}, instance {r.instance_id}, {sum(r.rows.values())} rows in "
