@@ -435,6 +435,12 @@ def check_calendar(s: Settings) -> Check:
     return calendar_check(s)
 
 
+def check_voice_model(s: Settings) -> Check:
+    from organizer.asr.doctor import check_voice_model as voice_check
+
+    return voice_check(s)
+
+
 LOCAL_CHECKS: list[CheckFn] = [
     check_data_modes,
     check_env_file,
@@ -446,6 +452,7 @@ LOCAL_CHECKS: list[CheckFn] = [
     check_db,
     check_unit_db_paths,
     check_canon,
+    check_voice_model,
     check_disk,
 ]
 NETWORK_CHECKS: list[CheckFn] = [check_asr, check_calendar]
