@@ -3,8 +3,9 @@
 Backup of a large database, model preparation and migrate report `(done, total)` through
 a plain callback; the command that runs them opens a display here. On a terminal (the
 display's stream is a TTY) that is rich's progress bar; in a pipe, a log file or the
-journal it is a few plain lines: a start line, one per tenth of the work, and an end
-line with the time taken, so a log stays short and readable.
+journal it is a few plain lines: a start line, one per tenth of the work (at most one
+a second, so quick work is just its first and last line), and an end line with the
+time taken, so a log stays short and readable.
 
 Written to stderr, so a command's result on stdout stays the one line scripts read.
 """
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from typing import IO, Any
 
 OnProgress = Callable[[int, int], None]  # (done, total) in the work's own unit
+MIN_LINE_INTERVAL_S = 1.0
 
 
 def no_progress(_done: int, _total: int) -> None:
@@ -25,34 +27,38 @@ def no_progress(_done: int, _total: int) -> None:
 
 
 class Lines:
-    """Plain lines: start, every tenth of the total, and done."""
+    """Plain lines: start, each tenth of the total (at most one a second), and done."""
 
-    def __init__(self, label: str, unit: str, stream: IO[str]) -> None:
-        self.label, self.unit, self.stream = label, unit, stream
+    def __init__(
+        self, label: str, unit: str, stream: IO[str], clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.label, self.unit, self.stream, self.clock = label, unit, stream, clock
         self.done = 0
         self.total = 0
         self._tenth = 0  # the last tenth a line was printed for
         self._started: float | None = None
+        self._last = 0.0  # when the last line was printed
 
     def _say(self, text: str) -> None:
         print(text, file=self.stream, flush=True)
 
     def update(self, done: int, total: int) -> None:
+        now = self.clock()
         if self._started is None:  # only work that really began is shown
-            self._started = time.monotonic()
+            self._started = self._last = now
             self._say(f"{self.label}: {total:,} {self.unit} to go")
         self.done, self.total = done, total
         if total <= 0 or done >= total:
             return  # the end line says it
         tenth = done * 10 // total
-        if tenth > self._tenth:
-            self._tenth = tenth
+        if tenth > self._tenth and now - self._last >= MIN_LINE_INTERVAL_S:
+            self._tenth, self._last = tenth, now
             self._say(f"{self.label}: {done:,}/{total:,} {self.unit} ({tenth * 10}%)")
 
     def close(self, failed: bool) -> None:
         if self._started is None:
             return
-        took = time.monotonic() - self._started
+        took = self.clock() - self._started
         if failed:  # the error itself follows from the command
             self._say(f"{self.label}: stopped at {self.done:,}/{self.total:,} {self.unit}")
         else:
@@ -94,16 +100,21 @@ class Bar:
 
 @contextmanager
 def display(
-    label: str, unit: str = "", *, stream: IO[str] | None = None, tty: bool | None = None
+    label: str,
+    unit: str = "",
+    *,
+    stream: IO[str] | None = None,
+    tty: bool | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Iterator[OnProgress]:
     """A callback `(done, total)` that shows progress until the block ends.
 
-    `tty=None` asks the stream; tests pass it to force either form.
+    `tty=None` asks the stream; tests pass it (and `clock`) to force either form.
     """
     out = stream if stream is not None else sys.stderr
     if tty is None:
         tty = bool(getattr(out, "isatty", lambda: False)())
-    shown: Lines | Bar = Bar(label, unit, out) if tty else Lines(label, unit, out)
+    shown: Lines | Bar = Bar(label, unit, out) if tty else Lines(label, unit, out, clock)
     try:
         yield shown.update
     except BaseException:
