@@ -1,7 +1,8 @@
-"""`organizer diag report`: the daily baseline of an operations journal, as Markdown.
+"""`organizer diag report`: the daily check of an operations journal.
 
 `gather` collects (each part on its own, so a dead service or a missing database
-only blanks its own section and is named in "Down"); `render_markdown` is pure.
+only blanks its own section and is named in "Down"); `render_markdown` (here) and
+`render_screen` (report_screen.py, the default one-screen view) are pure.
 Values of the environment are never included, only the names that are set.
 """
 
@@ -405,6 +406,32 @@ def _size(n: int | None) -> str:
     return str(n)
 
 
+def _markdown_health_backup_disk(r: Report) -> list[str]:
+    out: list[str] = []
+    out.append("")
+    out.append("### Health")
+    if r.health is None:
+        out.append("unknown: the database could not be read.")
+    else:
+        out.append("ok" if r.health["ok"] else "; ".join(r.health["problems"]))
+    out.append("")
+    out.append("### Last backup")
+    if r.backup is None:
+        out.append(f"none in {r.backup_dir}")
+    else:
+        b = r.backup
+        out.append(
+            f"{b['taken_at'].strftime('%Y-%m-%d %H:%M UTC')} ({b['age_h']} h ago), "
+            f"{_size(b['size_bytes'])}, {b['path']} — {b['count']} kept"
+        )
+    if r.disk is not None:
+        d = r.disk
+        out += ["", "### Disk",
+                f"{_size(d['free_bytes'])} free of {_size(d['total_bytes'])} "
+                f"({d['free_pct']}%) in {d['folder']}"]  # fmt: skip
+    return out
+
+
 def render_markdown(r: Report) -> str:
     when = r.now.strftime("%Y-%m-%d %H:%M UTC")
     out = [f"## organizer report — {r.host} — {when}", ""]
@@ -467,27 +494,7 @@ def render_markdown(r: Report) -> str:
               r.expired_leases, r.calendar.get("PENDING", 0), r.calendar.get("FAILED", 0),
               r.outbox_pending]],
         )  # fmt: skip
-    out.append("")
-    out.append("### Health")
-    if r.health is None:
-        out.append("unknown: the database could not be read.")
-    else:
-        out.append("ok" if r.health["ok"] else "; ".join(r.health["problems"]))
-    out.append("")
-    out.append("### Last backup")
-    if r.backup is None:
-        out.append(f"none in {r.backup_dir}")
-    else:
-        b = r.backup
-        out.append(
-            f"{b['taken_at'].strftime('%Y-%m-%d %H:%M UTC')} ({b['age_h']} h ago), "
-            f"{_size(b['size_bytes'])}, {b['path']} — {b['count']} kept"
-        )
-    if r.disk is not None:
-        d = r.disk
-        out += ["", "### Disk",
-                f"{_size(d['free_bytes'])} free of {_size(d['total_bytes'])} "
-                f"({d['free_pct']}%) in {d['folder']}"]  # fmt: skip
+    out += _markdown_health_backup_disk(r)
     return "\n".join(out) + "\n"
 
 
