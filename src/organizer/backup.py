@@ -34,11 +34,14 @@ from organizer.config import Settings
 from organizer.db.connect import open_db
 from organizer.errors import OrganizerError
 from organizer.model import from_db, utcnow
+from organizer.progress import OnProgress, no_progress
 
 PREFIX = "organizer-"
 SAFETY_PREFIX = "pre-restore-"
 _NAME = re.compile(r"^organizer-(\d{8}T\d{12}Z)\.db$")
 LIVE_BEAT_S = 60.0
+# Steps of a twentieth of the database, but not tiny ones: 256 pages = 1 MiB at 4 KiB.
+BACKUP_MIN_STEP_PAGES = 256
 
 
 class BackupError(OrganizerError):
@@ -88,16 +91,37 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _copy_online(src: Path, dest: Path) -> None:
-    """Consistent copy of `src` into a new file `dest` (single file, fsynced, mode 0600)."""
+class _Restarted(Exception):
+    """Another connection wrote during a step-wise copy, which made it start over."""
+
+
+def _copy_online(src: Path, dest: Path, on_progress: OnProgress = no_progress) -> None:
+    """Consistent copy of `src` into a new file `dest` (single file, fsynced, mode 0600).
+
+    Copied in steps of about a twentieth of the pages, so `on_progress(pages done,
+    pages)` can show a large database moving. A write by another connection restarts a
+    step-wise copy, and under a steady write load it would never finish: at the first
+    restart the rest is copied in one step, under one read transaction.
+    """
     dest.unlink(missing_ok=True)
     fd = os.open(dest, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
     with closing(open_db(src, readonly=True)) as source, closing(sqlite3.connect(dest)) as out:
-        # pages=-1: the whole database in one step, under one read transaction. A
-        # step-wise copy restarts whenever another connection writes, and under a
-        # steady write load it would never finish.
-        source.backup(out, pages=-1)
+        pages = source.execute("PRAGMA page_count").fetchone()[0]
+        step = max(BACKUP_MIN_STEP_PAGES, pages // 20)
+        least = [pages]  # the fewest pages remaining seen so far
+
+        def progress(_status: int, remaining: int, total: int) -> None:
+            if remaining and remaining >= least[0]:  # each step copies at least one page
+                raise _Restarted
+            least[0] = remaining
+            on_progress(total - remaining, total)
+
+        try:
+            source.backup(out, pages=step, progress=progress)
+        except _Restarted:
+            source.backup(out, pages=-1)
+            on_progress(pages, pages)
         out.execute("PRAGMA journal_mode = DELETE")
     with open(dest, "rb+") as f:
         os.fsync(f.fileno())
@@ -195,6 +219,7 @@ def backup(
     to: Path | None = None,
     keep: int | None = None,
     now: datetime | None = None,
+    on_progress: OnProgress = no_progress,
 ) -> BackupResult:
     now = now or utcnow()
     folder = (to or settings.backups).absolute()
@@ -216,7 +241,7 @@ def backup(
     final = folder / f"{PREFIX}{_stamp(now)}.db"
     partial = folder / f".{final.name}.partial"
     try:
-        _copy_online(settings.db_path, partial)
+        _copy_online(settings.db_path, partial, on_progress)
         integrity, version, instance = _verify(partial)
         if integrity != "ok":
             raise BackupError(

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from organizer.checks import Check
 from organizer.config import (
     DEFAULT_ENV_FILE,
     SYSTEMD_DB_PATH,
@@ -33,13 +34,6 @@ DISK_FAIL_BYTES = 200 * 1024**2
 DISK_WARN_BYTES = 1024**3
 TOKEN_RE = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,64}$")
 SA_FIELDS = ("type", "project_id", "private_key", "client_email", "token_uri")
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    status: str  # OK, WARN, FAIL
-    detail: str
 
 
 CheckFn = Callable[[Settings], "Check | list[Check]"]
@@ -441,6 +435,12 @@ def check_calendar(s: Settings) -> Check:
     return calendar_check(s)
 
 
+def check_voice_model(s: Settings) -> Check:
+    from organizer.asr.doctor import check_voice_model as voice_check
+
+    return voice_check(s)
+
+
 LOCAL_CHECKS: list[CheckFn] = [
     check_data_modes,
     check_env_file,
@@ -452,6 +452,7 @@ LOCAL_CHECKS: list[CheckFn] = [
     check_db,
     check_unit_db_paths,
     check_canon,
+    check_voice_model,
     check_disk,
 ]
 NETWORK_CHECKS: list[CheckFn] = [check_asr, check_calendar]

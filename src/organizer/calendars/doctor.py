@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from organizer.checks import Check
 from organizer.config import Settings
-
-if TYPE_CHECKING:
-    from organizer.doctor import Check
 
 
 def check_calendar(settings: Settings) -> Check:
     """OK with what answered, FAIL with the error and the setting to look at."""
     from organizer.calendars import make_calendar
     from organizer.calendars.base import CalendarError
-    from organizer.doctor import Check  # here, so doctor.py can import this module
 
     backend = settings.calendar_backend
     if backend == "none":

@@ -46,8 +46,11 @@ def prepare_model(
 ) -> None:
     """Assemble a model directory from the Whisper packages on PyPI (no model hub needed)."""
     from organizer.asr.model_prep import prepare
+    from organizer.progress import display
 
-    path = prepare(which, dest, force=force, log=lambda m: typer.echo(m, err=True))
+    with display("model", "MiB") as on_progress:
+        path = prepare(which, dest, force=force, log=lambda m: typer.echo(m, err=True),
+                       on_progress=on_progress)
     typer.echo(str(path))
 
 

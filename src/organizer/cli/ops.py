@@ -12,142 +12,164 @@ from organizer.cli.render import console, render
 from organizer.errors import OrganizerError
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def migrate(
-        ctx: typer.Context,
-        check: Annotated[
-            bool,
-            typer.Option("--check", help="Change nothing; exit 1 when migrations are pending."),
-        ] = False,
-        create: Annotated[
-            bool,
-            typer.Option("--create", help="Create a new database when DB_PATH has none yet."),
-        ] = False,
-    ) -> None:
-        """Upgrade the database schema at DB_PATH (a new database only with --create)."""
-        from organizer.db.connect import open_db
-        from organizer.db.migrate import migrate as apply
-        from organizer.db.migrate import state
+def migrate(
+    ctx: typer.Context,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Change nothing; exit 1 when migrations are pending."),
+    ] = False,
+    create: Annotated[
+        bool,
+        typer.Option("--create", help="Create a new database when DB_PATH has none yet."),
+    ] = False,
+) -> None:
+    """Upgrade the database schema at DB_PATH (a new database only with --create)."""
+    from organizer.db.connect import open_db
+    from organizer.db.migrate import migrate as apply
+    from organizer.db.migrate import pending, state
 
-        settings = settings_from(ctx)
-        path = settings.db_path
-        if check:
-            if not path.exists():
-                typer.echo(f"{path}: no database yet; `organizer migrate` would create it")
-                raise typer.Exit(1)
-            conn = open_db(path, readonly=True)
-            st = state(conn)
-            if st.pending:
-                names = ", ".join(f"{m.version:04d}_{m.name}" for m in st.pending)
-                typer.echo(f"{path}: schema {st.version}, pending: {names}")
-                raise typer.Exit(1)
-            typer.echo(f"{path}: schema {st.version} is current")
-            return
-        if not path.exists() and not create:
-            # Like createdb: a typo in DB_PATH, or a relative path run from another
-            # folder, must not quietly start a second, empty database. The path is
-            # shown resolved, so a relative DB_PATH shows which folder it landed in.
-            raise OrganizerError(
-                f"no database at {path.absolute()}; nothing was created",
-                "check DB_PATH (`organizer config`); to create a new database there, run "
-                "`organizer migrate --create`",
-            )
-        conn = open_db(path, create=True)
+    settings = settings_from(ctx)
+    path = settings.db_path
+    if check:
+        _migrate_check(path)
+        return
+    if not path.exists() and not create:
+        # Like createdb: a typo in DB_PATH, or a relative path run from another
+        # folder, must not quietly start a second, empty database. The path is
+        # shown resolved, so a relative DB_PATH shows which folder it landed in.
+        raise OrganizerError(
+            f"no database at {path.absolute()}; nothing was created",
+            "check DB_PATH (`organizer config`); to create a new database there, run "
+            "`organizer migrate --create`",
+        )
+    conn = open_db(path, create=True)
+    if pending(conn):
+        from organizer.progress import display
+
+        with display("migrate", "statements") as on_progress:
+            applied = apply(conn, on_progress)
+    else:
         applied = apply(conn)
-        st = state(conn)
-        for m in applied:
-            typer.echo(f"applied {m.version:04d}_{m.name}")
-        typer.echo(
-            f"{path}: schema {st.version}, instance {st.instance_id}"
-            + ("" if applied else " (already current)")
-        )
+    st = state(conn)
+    for m in applied:
+        typer.echo(f"applied {m.version:04d}_{m.name}")
+    typer.echo(
+        f"{path}: schema {st.version}, instance {st.instance_id}"
+        + ("" if applied else " (already current)")
+    )
 
-    @app.command("config")
-    def config_cmd(
-        ctx: typer.Context,
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    ) -> None:
-        """Print the resolved settings and where each came from (secrets masked)."""
-        settings = settings_from(ctx)
-        rows = [{"name": n, "value": v, "source": s} for n, v, s in settings.public_items()]
-        render(
-            rows,
-            title=f"organizer config (env file: {settings.env_file or 'none'})",
-            as_json=as_json,
-        )
 
-    @app.command()
-    def doctor(
-        ctx: typer.Context,
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-        offline: Annotated[
-            bool,
-            typer.Option("--offline", help="Skip the checks that use the network (ASR, calendar)."),
-        ] = False,
-    ) -> None:
-        """Check configuration, files, database and services; exit 1 on any FAIL."""
-        from organizer.doctor import run_checks
+def _migrate_check(path: Path) -> None:
+    """`migrate --check`: exit 1 with what is pending, or say the schema is current."""
+    from organizer.db.connect import open_db
+    from organizer.db.migrate import state
 
-        obj = ctx.find_root().obj or {}
-        results = run_checks(env_file=obj.get("env_file"), offline=offline)
-        rows = [{"check": r.name, "result": r.status, "detail": r.detail} for r in results]
-        render(rows, title="organizer doctor", as_json=as_json)
-        if any(r.status == "FAIL" for r in results):
-            if not as_json:
-                console(stderr=True).print(
-                    f"{sum(r.status == 'FAIL' for r in results)} check(s) failed"
-                )
-            raise typer.Exit(1)
+    if not path.exists():
+        typer.echo(f"{path}: no database yet; `organizer migrate` would create it")
+        raise typer.Exit(1)
+    conn = open_db(path, readonly=True)
+    st = state(conn)
+    if st.pending:
+        names = ", ".join(f"{m.version:04d}_{m.name}" for m in st.pending)
+        typer.echo(f"{path}: schema {st.version}, pending: {names}")
+        raise typer.Exit(1)
+    typer.echo(f"{path}: schema {st.version} is current")
 
-    @app.command()
-    def backup(
-        ctx: typer.Context,
-        to: Annotated[
-            Path | None,
-            typer.Option(
-                "--to",
-                help="Folder for the copy (default: BACKUP_DIR, or backups/ beside the database).",
-            ),
-        ] = None,
-        keep: Annotated[
-            int | None,
-            typer.Option(
-                "--keep", min=1, help="Keep this many newest backups (default: BACKUP_KEEP)."
-            ),
-        ] = None,
-    ) -> None:
-        """Copy the database online (services may run), verify the copy, rotate old ones."""
-        from organizer.backup import backup as take
 
-        r = take(settings_from(ctx), to=to, keep=keep)
-        typer.echo(
-            f"{r.path} {r.size_bytes} bytes, integrity {r.integrity}, schema "
-            f"{r.schema_version}, instance {r.instance_id}, {sum(r.rows.values())} rows in "
-            f"{len(r.rows)} tables"
-        )
-        for p in r.removed:
-            typer.echo(f"removed old backup {p}")
+def config_cmd(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print the resolved settings and where each came from (secrets masked)."""
+    settings = settings_from(ctx)
+    rows = [{"name": n, "value": v, "source": s} for n, v, s in settings.public_items()]
+    render(
+        rows,
+        title=f"organizer config (env file: {settings.env_file or 'none'})",
+        as_json=as_json,
+    )
 
-    @app.command()
-    def restore(
-        ctx: typer.Context,
-        file: Annotated[Path, typer.Argument(help="A backup file written by `organizer backup`.")],
-        force: Annotated[
-            bool,
-            typer.Option("--force", help="Restore even while services report heartbeats."),
-        ] = False,
-    ) -> None:
-        """Replace the database with a backup, after a safety copy of the current file."""
-        from organizer.backup import restore as put_back
 
-        r = put_back(settings_from(ctx), file, force=force)
-        if r.safety_copy:
-            typer.echo(f"safety copy of the old database: {r.safety_copy}")
-        if r.safety_note:
-            typer.echo(f"warning: {r.safety_note}", err=True)
-        typer.echo(
-            f"restored {r.source} -> {r.restored} (schema {r.schema_version}, "
-            f"instance {r.instance_id})"
-        )
-        typer.echo("start the services again: sudo systemctl start organizer.target")
+def doctor(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    offline: Annotated[
+        bool,
+        typer.Option("--offline", help="Skip the checks that use the network (ASR, calendar)."),
+    ] = False,
+) -> None:
+    """Check configuration, files, database and services; exit 1 on any FAIL."""
+    from organizer.doctor import run_checks
+
+    obj = ctx.find_root().obj or {}
+    results = run_checks(env_file=obj.get("env_file"), offline=offline)
+    rows = [{"check": r.name, "result": r.status, "detail": r.detail} for r in results]
+    render(rows, title="organizer doctor", as_json=as_json)
+    if any(r.status == "FAIL" for r in results):
+        if not as_json:
+            console(stderr=True).print(
+                f"{sum(r.status == 'FAIL' for r in results)} check(s) failed"
+            )
+        raise typer.Exit(1)
+
+
+def backup(
+    ctx: typer.Context,
+    to: Annotated[
+        Path | None,
+        typer.Option(
+            "--to",
+            help="Folder for the copy (default: BACKUP_DIR, or backups/ beside the database).",
+        ),
+    ] = None,
+    keep: Annotated[
+        int | None,
+        typer.Option(
+            "--keep", min=1, help="Keep this many newest backups (default: BACKUP_KEEP)."
+        ),
+    ] = None,
+) -> None:
+    """Copy the database online (services may run), verify the copy, rotate old ones."""
+    from organizer.backup import backup as take
+    from organizer.progress import display
+
+    with display("backup", "pages") as on_progress:
+        r = take(settings_from(ctx), to=to, keep=keep, on_progress=on_progress)
+    typer.echo(
+        f"{r.path} {r.size_bytes} bytes, integrity {r.integrity}, schema "
+        f"{r.schema_version}, instance {r.instance_id}, {sum(r.rows.values())} rows in "
+        f"{len(r.rows)} tables"
+    )
+    for p in r.removed:
+        typer.echo(f"removed old backup {p}")
+
+
+def restore(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A backup file written by `organizer backup`.")],
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Restore even while services report heartbeats."),
+    ] = False,
+) -> None:
+    """Replace the database with a backup, after a safety copy of the current file."""
+    from organizer.backup import restore as put_back
+
+    r = put_back(settings_from(ctx), file, force=force)
+    if r.safety_copy:
+        typer.echo(f"safety copy of the old database: {r.safety_copy}")
+    if r.safety_note:
+        typer.echo(f"warning: {r.safety_note}", err=True)
+    typer.echo(
+        f"restored {r.source} -> {r.restored} (schema {r.schema_version}, "
+        f"instance {r.instance_id})"
+    )
+    typer.echo("start the services again: sudo systemctl start organizer.target")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(migrate)
+    app.command("config")(config_cmd)
+    app.command()(doctor)
+    app.command()(backup)
+    app.command()(restore)

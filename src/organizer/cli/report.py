@@ -1,4 +1,4 @@
-"""`organizer diag report`: the daily check as Markdown for the operations journal."""
+"""`organizer diag report`: the daily check on one screen, as Markdown or as JSON."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         output: Annotated[
             Path | None,
-            typer.Option("--output", "-o", help="Append the report to this file too."),
+            typer.Option("--output", "-o", help="Append the report to this file too "
+                         "(Markdown, or JSON with --json): the operations journal."),
         ] = None,
         offline: Annotated[
             bool, typer.Option("--offline", help="Skip the HTTP health checks (API, ASR).")
@@ -44,20 +45,27 @@ def register(app: typer.Typer) -> None:
         ] = False,
         markdown: Annotated[
             bool,
-            typer.Option("--markdown", help="Markdown for an incident note (the default)."),
+            typer.Option("--markdown", help="Markdown for an incident note or the journal."),
         ] = False,
     ) -> None:
-        """Version, units, health, env keys, DB, queue, calendar and last backup as Markdown."""
+        """The daily check: services, health, queue, calendar, backups, disk on one screen."""
         from organizer.model import utcnow
         from organizer.report import gather, redact_check, render_markdown
+        from organizer.report_screen import render_screen
 
         if as_json and markdown:
             raise typer.BadParameter("choose one of --json and --markdown")
         settings = settings_from(ctx)
         report_ = gather(settings, utcnow(), offline=offline)
-        text = report_json(report_) if as_json else render_markdown(report_)
+        if as_json:
+            text = report_json(report_)
+        else:
+            text = render_markdown(report_) if markdown else render_screen(report_)
         redact_check(text, settings)
         typer.echo(text, nl=False)
         if output is not None:
+            # The journal is Markdown whatever was shown (or JSON, when asked for).
+            note = text if as_json or markdown else render_markdown(report_)
+            redact_check(note, settings)
             with output.open("a", encoding="utf-8") as f:
-                f.write(text + "\n")
+                f.write(note + "\n")

@@ -6,8 +6,8 @@ import hashlib
 import re
 import sqlite3
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from organizer.db.connect import transaction
@@ -40,10 +40,13 @@ class SchemaState:
 
 def _migrations_dir() -> Path:
     # Installed wheel: organizer/migrations. Editable checkout: <root>/migrations.
-    packaged = resources.files("organizer") / "migrations"
+    # A plain path, not importlib.resources: organizer is a regular package on disk, and
+    # importing importlib.resources cost every operator command about 2 ms.
+    package = Path(__file__).resolve().parents[1]
+    packaged = package / "migrations"
     if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[3] / "migrations"
+        return packaged
+    return package.parents[1] / "migrations"
 
 
 def load_migrations(folder: Path | None = None) -> tuple[Migration, ...]:
@@ -103,16 +106,34 @@ def state(conn: sqlite3.Connection, migrations: tuple[Migration, ...] | None = N
     )
 
 
-def migrate(conn: sqlite3.Connection) -> list[Migration]:
-    """Apply every pending migration; returns what was applied."""
+def pending(conn: sqlite3.Connection) -> tuple[Migration, ...]:
+    """What `migrate` would apply (creates only the bookkeeping table)."""
+    _ensure_table(conn)
+    return state(conn).pending
+
+
+def migrate(
+    conn: sqlite3.Connection, on_progress: Callable[[int, int], None] | None = None
+) -> list[Migration]:
+    """Apply every pending migration; returns what was applied.
+
+    `on_progress(statements done, statements)` after each statement: a migration that
+    rewrites many rows is one long statement, and this is where it shows.
+    """
     migrations = load_migrations()
     _ensure_table(conn)
     todo = state(conn, migrations).pending
-    for m in todo:
+    scripts = [_statements(m.sql) for m in todo]
+    total = sum(len(s) for s in scripts)
+    done = 0
+    for m, statements in zip(todo, scripts, strict=True):
         with transaction(conn):
             # executescript would COMMIT on its own; run statements one by one instead.
-            for statement in _statements(m.sql):
+            for statement in statements:
                 conn.execute(statement)
+                done += 1
+                if on_progress is not None:
+                    on_progress(done, total)
             conn.execute(
                 "INSERT INTO schema_migrations (version, name, sha256, applied_at)"
                 " VALUES (?, ?, ?, ?)",
