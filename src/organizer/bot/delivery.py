@@ -240,6 +240,10 @@ class Deliverer:
         return status
 
     async def _deliver_row(self, row: OutboxRow) -> None:
+        if row.kind == "send" and outbox.past_resend_window(row, utcnow()):
+            # Waited out an outage after an unknown outcome: too late to repeat it.
+            self._fail(row, f"{outbox.UNKNOWN_PREFIX}: not confirmed, resend window over")
+            return
         try:
             tg_id = await self._send(row)
         except RetryAfter as e:

@@ -248,6 +248,12 @@ def retry_later(
         return status
 
 
+def past_resend_window(row: OutboxRow, now: datetime) -> bool:
+    """An unconfirmed send whose window is over: it must not go out again."""
+    cutoff = to_db(now - timedelta(seconds=RESEND_WINDOW_S))
+    return row.unconfirmed_at is not None and row.unconfirmed_at < cutoff
+
+
 def recover_in_flight(conn: sqlite3.Connection, now: datetime) -> tuple[int, int]:
     """At start, rows left SENDING by a bot that died mid-request: (sends, others).
 
