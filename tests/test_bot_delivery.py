@@ -9,13 +9,18 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
+import time
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
+
+import pytest
 
 from conftest import ORGANIZER, wait_until
 from fakes.telegram import FakeTelegram
 from fixtures.bot import BotProc, outbox_row
 from organizer.db import outbox, queue
+from organizer.db.connect import BUSY_TIMEOUT_MS
 from organizer.model import to_db, utcnow
 
 StartBot = Callable[..., BotProc]
@@ -110,3 +115,24 @@ def test_a_reply_that_finally_fails_tells_the_person_once(
     assert "chat not found" in p.stdout.lower()
     rows = {r["id"]: r for r in json.loads(p.stdout)}
     assert rows[refused]["person_told"] == "SENT" and rows[gone]["person_told"] == "no"
+
+
+@pytest.mark.slow
+def test_a_confirmed_send_is_recorded_sent_after_the_database_was_busy(
+    fake_tg: FakeTelegram, start_bot: StartBot, dbc: sqlite3.Connection, db_path: Path
+) -> None:
+    """Before: the SENT commit failed on a locked database, the row stayed SENDING (its
+    chat held) and was recorded FAILED or sent again at the next start."""
+    bot = start_bot()
+    fake_tg.fail("sendMessage", status=200, delay_s=1.5, chat_id=901)  # a slow answer
+    oid = _reply(dbc, 901, "купить кофе", "Записал: купить кофе")
+    wait_until(lambda: _status(dbc, oid) == "SENDING", timeout=10)
+    holder = sqlite3.connect(db_path, isolation_level=None, timeout=1)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock past busy_timeout
+    time.sleep(BUSY_TIMEOUT_MS / 1000 + 2)
+    holder.execute("ROLLBACK")
+    holder.close()
+    wait_until(lambda: _status(dbc, oid) == "SENT", timeout=15)
+    assert _texts(fake_tg, 901) == ["Записал: купить кофе"]
+    assert outbox_row(dbc, oid)["tg_message_id"] == fake_tg.sent_to(901)[0]["message_id"]
+    assert "recording it failed" in bot.log()

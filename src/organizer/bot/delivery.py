@@ -52,6 +52,7 @@ IDLE_MIN_S, IDLE_MAX_S = 0.05, 0.25  # outbox polling while idle
 RETRY_BASE_S, RETRY_MAX_S = 2.0, 120.0
 OUTAGE_BASE_S, OUTAGE_MAX_S = 1.0, 60.0
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+RECORD_TRIES, RECORD_PAUSE_S = 5, 1.0  # a confirmed send's SENT commit vs a busy database
 
 
 class Unsent(Exception):
@@ -276,8 +277,23 @@ class Deliverer:
             self._fail(row, f"{type(e).__name__}: {e}")
         else:
             self.link.ok("delivery")
-            outbox.mark_sent(self.conn, row.id, utcnow(), tg_id)
-            self.sent += 1
+            await self._record_sent(row, tg_id)
+
+    async def _record_sent(self, row: OutboxRow, tg_id: int | None) -> None:
+        """Telegram confirmed it: record SENT, trying again while the database is busy.
+
+        A row left SENDING would hold its chat until the next start and then be sent
+        again (a duplicate of a reply we know was delivered)."""
+        for attempt in range(RECORD_TRIES):
+            try:
+                outbox.mark_sent(self.conn, row.id, utcnow(), tg_id)
+                break
+            except sqlite3.OperationalError as e:
+                if attempt == RECORD_TRIES - 1:
+                    raise
+                log.warning("outbox id=%d: delivered, recording it failed (%s); again", row.id, e)
+                await asyncio.sleep(RECORD_PAUSE_S)
+        self.sent += 1
 
     async def _call(self, chat_id: int | None, coro_fn: Callable[[], Any]) -> Any:
         """One request inside a rate-limit slot, its network errors sorted out."""
