@@ -231,18 +231,17 @@ def test_429_and_5xx_are_retried_and_sent_once(
     # a slow answer (within the read timeout) is just waited for
     fake_tg.fail("sendMessage", status=200, delay_s=2.0, chat_id=603)
     slow = _send(dbc, 603, "медленно")
-    # an answer lost after the request arrived: a send is not resent (at-most-once) …
+    # an answer lost after the request arrived: a send goes again (at-least-once) …
     fake_tg.fail("sendMessage", drop=True, chat_id=604)
     lost = _send(dbc, 604, "ответ потерян")
-    # … an edit is idempotent and goes again
+    # … and so does an edit (idempotent)
     fake_tg.fail("editMessageText", drop=True, chat_id=603)
     wait_until(lambda: _done(dbc, slow, lost), timeout=15)
     edit = _send(dbc, 603, "медленно, но исправлено", kind="edit", target_outbox_id=slow)
     wait_until(lambda: _done(dbc, edit), timeout=15)
     assert _status(dbc, slow) == "SENT" and len(fake_tg.sent_to(603)) == 1
-    assert _status(dbc, lost) == "FAILED"
-    assert outbox_row(dbc, lost)["last_error"].startswith("delivery unknown")
-    assert fake_tg.sent_to(604) == []  # dropped before the fake recorded it; never resent
+    assert _status(dbc, lost) == "SENT" and outbox_row(dbc, lost)["unconfirmed_at"]
+    assert [m["text"] for m in fake_tg.sent_to(604)] == ["ответ потерян"]  # dropped before it took effect
     assert _status(dbc, edit) == "SENT"
     assert [c.status for c in fake_tg.calls_of("editMessageText")] == [-1, 200]
 
@@ -346,15 +345,13 @@ def test_killed_mid_stream_nothing_lost_nothing_doubled(
     texts = sorted(_payload(r)["text"] for r in inbox_rows(dbc))  # type: ignore[type-var]
     assert texts == sorted(f"сообщение {i}" for i in range(n))
     sent_texts = [m["text"] for m in fake_tg.sent]
-    assert len(sent_texts) == len(set(sent_texts))  # no message went out twice
     for i, oid in enumerate(ids):
         row = outbox_row(dbc, oid)
-        if row["status"] == "SENT":
-            assert sent_texts.count(f"ответ {i}") == 1
-        else:  # in flight at the kill: at-most-once
-            assert row["last_error"] == outbox.IN_FLIGHT_ERROR
-    failed = sum(1 for oid in ids if _status(dbc, oid) == "FAILED")
-    assert failed <= 8
+        assert row["status"] == "SENT"  # at-least-once: nothing lost
+        # Only a send that was in flight at the kill may show twice (docs/BOT.md).
+        n = sent_texts.count(f"ответ {i}")
+        assert n == 1 or (n == 2 and row["unconfirmed_at"] is not None), (i, n)
+    assert sum(1 for oid in ids if outbox_row(dbc, oid)["unconfirmed_at"]) <= 8
     assert bot.stop() == 0
 
 

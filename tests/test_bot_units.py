@@ -16,7 +16,7 @@ from organizer.bot.limits import (
     utf16_len,
 )
 from organizer.db import botstate, outbox
-from organizer.model import utcnow
+from organizer.model import to_db, utcnow
 
 
 class Clock:
@@ -140,7 +140,7 @@ def test_backoff_delays_the_row(conn: sqlite3.Connection) -> None:
     assert [r.id for r in outbox.ready(conn, now + timedelta(seconds=31))] == [oid]
 
 
-def test_recover_in_flight_is_at_most_once_for_sends(conn: sqlite3.Connection) -> None:
+def test_recover_in_flight_is_at_least_once_for_sends(conn: sqlite3.Connection) -> None:
     now = utcnow()
     s = _add(conn, 1, "send")
     e = _add(conn, 2, "edit", kind="edit", target_message_id=5)
@@ -148,9 +148,24 @@ def test_recover_in_flight_is_at_most_once_for_sends(conn: sqlite3.Connection) -
     for oid in (s, e, c):
         outbox.mark_sending(conn, oid, now)
     assert outbox.recover_in_flight(conn, now) == (1, 2)
-    assert outbox.get(conn, s).status == "FAILED"  # type: ignore[union-attr]
-    assert outbox.get(conn, s).last_error == outbox.IN_FLIGHT_ERROR  # type: ignore[union-attr]
-    assert {r.id for r in outbox.ready(conn, now)} == {e, c}
+    row = outbox.get(conn, s)
+    assert row is not None and row.status == "PENDING" and row.unconfirmed_at == to_db(now)
+    assert row.last_error == outbox.IN_FLIGHT_ERROR
+    assert {r.id for r in outbox.ready(conn, now)} == {s, e, c}
+
+
+def test_an_unconfirmed_send_is_repeated_only_within_the_window(conn: sqlite3.Connection) -> None:
+    now = utcnow()
+    oid = _add(conn, 1, "x")
+    outbox.mark_sending(conn, oid, now)
+    assert outbox.retry_later(conn, oid, now, 0, "delivery unknown", unconfirmed=True,
+                              notice="не доставлено") == "PENDING"  # fmt: skip
+    later = now + timedelta(seconds=outbox.RESEND_WINDOW_S + 1)
+    outbox.mark_sending(conn, oid, later)
+    assert outbox.retry_later(conn, oid, later, 0, "delivery unknown", unconfirmed=True,
+                              notice="не доставлено") == "FAILED"  # fmt: skip
+    (notice,) = [r for r in outbox.ready(conn, later) if r.dedup_key == f"undelivered:{oid}"]
+    assert notice.text == "не доставлено" and notice.chat_id == 1
 
 
 def test_parts_progress_is_kept(conn: sqlite3.Connection) -> None:

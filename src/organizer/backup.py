@@ -13,7 +13,8 @@ crash never leaves a half-written file that looks like a backup. The newest
 `keep` backups are kept.
 
 A restore checks the file is an organizer database, refuses while a service is
-running against the current file (unless forced), makes a safety copy of the
+running against the current file (organizer.services_guard; `--stop-services` stops
+organizer.target around the restore and starts it again), makes a safety copy of the
 current file, removes the current file's WAL and shared-memory files (they
 belong to the old database and would be replayed into the new one) and renames
 the restored copy into place.
@@ -26,20 +27,20 @@ import re
 import shutil
 import sqlite3
 from contextlib import closing
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
+from organizer import services_guard
 from organizer.config import Settings
 from organizer.db.connect import open_db
 from organizer.errors import OrganizerError
-from organizer.model import from_db, utcnow
+from organizer.model import utcnow
 from organizer.progress import OnProgress, no_progress
 
 PREFIX = "organizer-"
 SAFETY_PREFIX = "pre-restore-"
 _NAME = re.compile(r"^organizer-(\d{8}T\d{12}Z)\.db$")
-LIVE_BEAT_S = 60.0
 # Steps of a twentieth of the database, but not tiny ones: 256 pages = 1 MiB at 4 KiB.
 BACKUP_MIN_STEP_PAGES = 256
 
@@ -74,6 +75,7 @@ class RestoreResult:
     schema_version: int
     instance_id: str | None
     safety_note: str = ""
+    services: str = ""  # with --stop-services: "started again", or why they did not start
 
 
 def _stamp(now: datetime) -> str:
@@ -268,23 +270,45 @@ def backup(
     return BackupResult(final, final.stat().st_size, integrity, version, instance, removed, rows)
 
 
-def live_services(db_path: Path, now: datetime, within_s: float = LIVE_BEAT_S) -> list[str]:
-    """Services whose newest heartbeat in this file is recent and not a clean stop."""
-    if not db_path.exists():
-        return []
-    try:
-        with closing(open_db(db_path, readonly=True)) as conn:
-            rows = conn.execute(
-                "SELECT service_id, beat_at FROM heartbeats WHERE stopped_at IS NULL"
-            ).fetchall()
-    except (OrganizerError, sqlite3.Error):
-        return []
-    cutoff = now - timedelta(seconds=within_s)
-    return [r[0] for r in rows if (from_db(r[1]) or cutoff) > cutoff]
+def _refuse_while_running(target: Path, now: datetime, *, force: bool) -> None:
+    """One line naming what runs and the fix. A service on this host (its pid checked)
+    or an active systemd unit always refuses: it would go on writing to the replaced
+    file. --force passes only heartbeats of another host, which cannot be checked here."""
+    found = services_guard.running(target, now)
+    if not found.seen and (force or not found.unverified):
+        return
+    names = ", ".join(found.seen + found.unverified)
+    extra = "" if found.seen else "; --force if nothing of this database runs there"
+    raise BackupError(
+        f"services are running on {target}: {names}; stop them first "
+        "(`sudo systemctl stop organizer.target`, restore, then `sudo systemctl start "
+        f"organizer.target`), or pass --stop-services to do all three{extra}"
+    )
 
 
 def restore(
-    settings: Settings, source: Path, *, force: bool = False, now: datetime | None = None
+    settings: Settings,
+    source: Path,
+    *,
+    force: bool = False,
+    stop_services: bool = False,
+    now: datetime | None = None,
+) -> RestoreResult:
+    """Restore `source`; with `stop_services`, organizer.target is stopped around it and
+    started again afterwards (also when the restore fails: back on the old file)."""
+    if not stop_services:
+        return _restore(settings, source, force=force, now=now)
+    services_guard.stop_target()
+    try:
+        r = _restore(settings, source, force=force, now=now)
+    except BaseException:
+        services_guard.start_target()
+        raise
+    return replace(r, services=services_guard.start_target() or "started again")
+
+
+def _restore(
+    settings: Settings, source: Path, *, force: bool, now: datetime | None
 ) -> RestoreResult:
     now = now or utcnow()
     source = source.absolute()
@@ -303,12 +327,7 @@ def restore(
             f"{source} is an SQLite file but not an organizer database (no schema/instance id)",
             "choose a file written by `organizer backup`",
         )
-    live = live_services(target, now)
-    if live and not force:
-        raise BackupError(
-            f"services are running on {target}: {', '.join(live)}",
-            "stop them first (`sudo systemctl stop organizer.target`), or pass --force",
-        )
+    _refuse_while_running(target, now, force=force)
     safety, note = _safety_copy(target, settings.backups / f"{SAFETY_PREFIX}{_stamp(now)}.db")
     staged = target.parent / f".{target.name}.restoring"
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -11,10 +11,13 @@ the next run finds the event and reuses it. See docs/CALENDAR.md.
 from __future__ import annotations
 
 import logging
+import os
 import random
+import socket
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -33,6 +36,9 @@ BATCH = 10  # items per run; the rest wait for the next run
 BUDGET_S = 5.0  # stop a run after this long so the inbox is not starved
 BASE_S = 5.0  # first retry delay; doubles per attempt
 MAX_S = 3600.0  # longest retry delay
+# How long a claim holds an item: one item's remote work is a few calls of at most 20 s
+# each (look-up, insert or update); a syncer that died lets go after this.
+LEASE_S = 120.0
 
 
 def backoff_s(attempts: int, base_s: float, max_s: float, retry_after_s: float | None) -> float:
@@ -42,6 +48,16 @@ def backoff_s(attempts: int, base_s: float, max_s: float, retry_after_s: float |
     if retry_after_s is not None:
         delay = max(delay, retry_after_s)
     return delay
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
 
 
 def spec_for(row: CalRow) -> EventSpec | None:
@@ -95,6 +111,10 @@ class Syncer:
         self.batch, self.budget_s = batch, budget_s
         self.base_s, self.max_s = base_s, max_s
         self._calendar: Calendar | None = None
+        # Who holds a claim: host, process and this syncer (two in one process differ).
+        self.host = socket.gethostname()
+        self.me = f"{self.host}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._swept = False
 
     def calendar(self) -> Calendar | None:
         """The backend, built on first use (building may read files or fail)."""
@@ -106,6 +126,11 @@ class Syncer:
         """One pass over due items; returns how many were handled."""
         started = time.monotonic()
         handled = 0
+        if not self._swept:  # once per syncer: a killed predecessor's claims
+            self._swept = True
+            n = calsync.release_dead(self.conn, self.host, _pid_alive)
+            if n:
+                log.info("calendar: %d claim(s) of a stopped syncer released", n)
         for row in calsync.due(self.conn, now, self.batch):
             self.one(row, now)
             handled += 1
@@ -118,6 +143,9 @@ class Syncer:
             if calsync.mark_local(self.conn, row):
                 log.info("calendar item=%d state=LOCAL (skip)", row.id)
             return
+        if not calsync.claim(self.conn, row, self.me, now, LEASE_S):
+            log.debug("calendar item=%d held by another syncer (or changed); skipped", row.id)
+            return
         try:
             cal = self.calendar()
             assert cal is not None
@@ -129,7 +157,7 @@ class Syncer:
             log.exception("calendar item=%d unexpected error", row.id)
             self._failed(row, CalendarError(f"{type(e).__name__}: {e}", retryable=True), now)
             return
-        if calsync.mark_synced(self.conn, row, outcome.event_id):
+        if calsync.mark_synced(self.conn, row, outcome.event_id, by=self.me):
             log.info(
                 "calendar item=%d state=SYNCED event=%s (%s)",
                 row.id,
@@ -160,13 +188,13 @@ class Syncer:
         error = str(e) or type(e).__name__
         attempts = row.attempts + 1
         if not e.retryable or attempts >= self.max_attempts:
-            if calsync.mark_failed(self.conn, row, error):
+            if calsync.mark_failed(self.conn, row, error, by=self.me):
                 log.warning(
                     "calendar item=%d state=FAILED attempts=%d error=%s", row.id, attempts, error
                 )
             return
         delay = backoff_s(attempts, self.base_s, self.max_s, e.retry_after_s)
-        if calsync.mark_retry(self.conn, row, error, now + timedelta(seconds=delay)):
+        if calsync.mark_retry(self.conn, row, error, now + timedelta(seconds=delay), by=self.me):
             log.info(
                 "calendar item=%d state=PENDING attempts=%d retry_in=%.1fs error=%s",
                 row.id,

@@ -5,7 +5,8 @@ long-poll timeout), sendMessage, editMessageText, editMessageReplyMarkup,
 answerCallbackQuery, getFile and the file download route, setMyCommands.
 
 It records every call, lets a test inject updates, can answer with scripted faults
-(429 with retry_after, 5xx, slow answers, dropped connections), can be stopped and
+(429 with retry_after, 5xx, slow answers, dropped connections before or after the
+call took effect), can be stopped and
 started again on the same port (Telegram unreachable), and can enforce the rate
 limits (30 messages/s overall, 1/s per chat) by answering 429 and recording the
 violation.
@@ -47,6 +48,7 @@ class Fault:
     retry_after: int | None = None
     delay_s: float = 0.0
     drop: bool = False  # close the connection without an answer (after the delay)
+    after: bool = False  # with drop: act on the call first (the message is delivered)
     description: str = ""
     chat_id: int | None = None  # only calls for this chat
 
@@ -537,6 +539,8 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.delay_s:
                 time.sleep(fault.delay_s)
             if fault.drop:
+                if fault.after:  # Telegram acted, its answer is lost on the way
+                    fake.handle(method, params)
                 call.status = -1
                 self.close_connection = True
                 return

@@ -1,4 +1,4 @@
-"""The outbox → Telegram: ordered per chat, within Telegram's rates, each row once.
+"""The outbox → Telegram: ordered per chat, within Telegram's rates, at least once.
 
 A row is SENDING (committed) before its request leaves and SENT/FAILED/PENDING
 after the answer. How each error is treated:
@@ -8,12 +8,15 @@ after the answer. How each error is treated:
 - Telegram unreachable (connect error, connect/pool timeout): the request never left;
   the row waits (attempt not counted) and delivery pauses with a growing backoff.
 - Lost answer (read timeout, connection dropped mid-request): the message may be
-  there. A `send` is marked FAILED ("delivery unknown") rather than risk a duplicate;
-  an edit or callback answer is idempotent and tried again.
+  there. It is sent again with the counted backoff (at-least-once: Telegram has no
+  idempotency key), within outbox.RESEND_WINDOW_S of the first unknown outcome.
 - 5xx and other server errors: backoff, counted; FAILED after outbox.MAX_ATTEMPTS.
 - 400 "message is not modified": success. "message to edit not found" / "can't be
   edited": the text is sent as a new message. "can't parse entities": sent again as
   plain text. Other 400s and 403 (blocked by the user): FAILED, no retry.
+
+A row that ends FAILED leaves the person a short notice when the chat can still be
+reached (bot.notice), in the same transaction.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from organizer.bot.limits import (
     parse_keyboard,
     split_text,
 )
+from organizer.bot.notice import notice_for
 from organizer.db import outbox
 from organizer.db.outbox import OutboxRow
 from organizer.model import utcnow
@@ -48,6 +52,7 @@ IDLE_MIN_S, IDLE_MAX_S = 0.05, 0.25  # outbox polling while idle
 RETRY_BASE_S, RETRY_MAX_S = 2.0, 120.0
 OUTAGE_BASE_S, OUTAGE_MAX_S = 1.0, 60.0
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+RECORD_TRIES, RECORD_PAUSE_S = 5, 1.0  # a confirmed send's SENT commit vs a busy database
 
 
 class Unsent(Exception):
@@ -142,13 +147,13 @@ class Deliverer:
     # -- the loop
 
     async def run(self, stop: asyncio.Event) -> None:
-        failed, retried = outbox.recover_in_flight(self.conn, utcnow())
-        if failed or retried:
+        sends, others = outbox.recover_in_flight(self.conn, utcnow())
+        if sends or others:
             log.warning(
-                "outbox: %d send(s) were in flight when the bot stopped: marked FAILED "
-                "(at-most-once); %d edit/answer(s) will be sent again",
-                failed,
-                retried,
+                "outbox: %d send(s) and %d edit/answer(s) were in flight when the bot "
+                "stopped; sending them again (at-least-once: a send may show twice)",
+                sends,
+                others,
             )
         idle = IDLE_MIN_S
         while not stop.is_set():
@@ -215,10 +220,31 @@ class Deliverer:
             await self._deliver_row(row)
         except sqlite3.Error:
             # Recording the outcome failed; the row stays SENDING until the next start,
-            # where recover_in_flight settles it (a send: FAILED, never sent twice).
+            # where recover_in_flight sends it again (at-least-once).
             log.exception("outbox id=%d: could not record the outcome", row.id)
 
+    def _fail(self, row: OutboxRow, error: str) -> None:
+        outbox.mark_failed(
+            self.conn, row.id, utcnow(), error, notice=notice_for(self.conn, row, error)
+        )
+        self.failed += 1
+
+    def _retry(self, row: OutboxRow, error: str, *, unconfirmed: bool = False) -> str:
+        """Counted retry with backoff; FAILED (and the notice) once the budget is spent."""
+        wait = min(RETRY_MAX_S, RETRY_BASE_S * 2 ** max(0, row.attempts - 1))
+        status = outbox.retry_later(
+            self.conn, row.id, utcnow(), wait, error,
+            unconfirmed=unconfirmed, notice=notice_for(self.conn, row, error),
+        )  # fmt: skip
+        if status == "FAILED":
+            self.failed += 1
+        return status
+
     async def _deliver_row(self, row: OutboxRow) -> None:
+        if row.kind == "send" and outbox.past_resend_window(row, utcnow()):
+            # Waited out an outage after an unknown outcome: too late to repeat it.
+            self._fail(row, f"{outbox.UNKNOWN_PREFIX}: not confirmed, resend window over")
+            return
         try:
             tg_id = await self._send(row)
         except RetryAfter as e:
@@ -231,36 +257,43 @@ class Deliverer:
             self.limiter.pause(wait)
             outbox.retry_later(self.conn, row.id, utcnow(), wait, str(e), count=False)
         except Ambiguous as e:
-            if row.kind == "send":
-                log.error("outbox id=%d: answer lost (%s); not resent (at-most-once)", row.id, e)
-                outbox.mark_failed(self.conn, row.id, utcnow(), f"delivery unknown: {e}")
-                self.failed += 1
-            else:
-                outbox.retry_later(self.conn, row.id, utcnow(), RETRY_BASE_S, str(e))
+            # Telegram may have acted. Sent again (at-least-once); an edit or an answer
+            # repeated is harmless, a send repeated may show twice (docs/BOT.md).
+            status = self._retry(row, f"{outbox.UNKNOWN_PREFIX}: {e}", unconfirmed=row.kind == "send")
+            log.warning("outbox id=%d kind=%s: answer lost (%s); -> %s", row.id, row.kind, e, status)
         except Forbidden as e:
             log.warning("outbox id=%d: chat %d refused it (%s)", row.id, row.chat_id, e)
-            outbox.mark_failed(self.conn, row.id, utcnow(), f"forbidden: {e}")
-            self.failed += 1
+            self._fail(row, f"forbidden: {e}")
         except BadRequest as e:
             log.warning("outbox id=%d kind=%s: Telegram refused it: %s", row.id, row.kind, e)
-            outbox.mark_failed(self.conn, row.id, utcnow(), f"bad request: {e}")
-            self.failed += 1
+            self._fail(row, f"bad request: {e}")
         except (TelegramError, httpx.HTTPError) as e:
-            wait = min(RETRY_MAX_S, RETRY_BASE_S * 2 ** max(0, row.attempts - 1))
-            status = outbox.retry_later(self.conn, row.id, utcnow(), wait, f"{type(e).__name__}: {e}")
+            status = self._retry(row, f"{type(e).__name__}: {e}")
             log.warning("outbox id=%d: %s; -> %s", row.id, e, status)
-            if status == "FAILED":
-                self.failed += 1
         except asyncio.CancelledError:
             raise  # stopping: the row stays SENDING, recover_in_flight decides at start
         except Exception as e:  # a bug must not stop delivery
             log.exception("outbox id=%d: unexpected error", row.id)
-            outbox.mark_failed(self.conn, row.id, utcnow(), f"{type(e).__name__}: {e}")
-            self.failed += 1
+            self._fail(row, f"{type(e).__name__}: {e}")
         else:
             self.link.ok("delivery")
-            outbox.mark_sent(self.conn, row.id, utcnow(), tg_id)
-            self.sent += 1
+            await self._record_sent(row, tg_id)
+
+    async def _record_sent(self, row: OutboxRow, tg_id: int | None) -> None:
+        """Telegram confirmed it: record SENT, trying again while the database is busy.
+
+        A row left SENDING would hold its chat until the next start and then be sent
+        again (a duplicate of a reply we know was delivered)."""
+        for attempt in range(RECORD_TRIES):
+            try:
+                outbox.mark_sent(self.conn, row.id, utcnow(), tg_id)
+                break
+            except sqlite3.OperationalError as e:
+                if attempt == RECORD_TRIES - 1:
+                    raise
+                log.warning("outbox id=%d: delivered, recording it failed (%s); again", row.id, e)
+                await asyncio.sleep(RECORD_PAUSE_S)
+        self.sent += 1
 
     async def _call(self, chat_id: int | None, coro_fn: Callable[[], Any]) -> Any:
         """One request inside a rate-limit slot, its network errors sorted out."""

@@ -65,6 +65,19 @@ _T: dict[str, dict[str, str]] = {
             "If something should change, please send it as a new message."
         ),
     },
+    # A reply that finally could not be delivered (docs/BOT.md, "Delivery semantics").
+    "undelivered_reply": {
+        "ru": "Не смог доставить ответ на ваше сообщение «{quote}»; повторите, пожалуйста.",
+        "en": "I couldn't deliver my reply to your message “{quote}”; please send it again.",
+    },
+    "undelivered_voice": {
+        "ru": "Не смог доставить ответ на ваше голосовое сообщение; повторите, пожалуйста.",
+        "en": "I couldn't deliver my reply to your voice message; please send it again.",
+    },
+    "undelivered_other": {
+        "ru": "Не смог доставить вам сообщение «{quote}».",
+        "en": "I couldn't deliver a message to you: “{quote}”.",
+    },
 }
 
 

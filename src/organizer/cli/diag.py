@@ -191,3 +191,18 @@ def health(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         as_json=as_json,
         empty="no service has reported yet",
     )
+
+
+@diag_app.command()
+def outbox(ctx: typer.Context, limit: LimitOpt = 20, as_json: JsonOpt = False) -> None:
+    """Replies that could not be delivered (FAILED), and whether the person was told."""
+    from organizer.db import outbox as ob
+
+    conn = open_readonly(settings_from(ctx))
+    counts = ", ".join(f"{k} {v}" for k, v in ob.counts(conn).items())
+    render(
+        ob.undelivered(conn, limit),
+        title=f"outbox: {counts}; undelivered (newest first)",
+        as_json=as_json,
+        empty="nothing undelivered",
+    )

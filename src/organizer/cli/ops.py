@@ -149,13 +149,24 @@ def restore(
     file: Annotated[Path, typer.Argument(help="A backup file written by `organizer backup`.")],
     force: Annotated[
         bool,
-        typer.Option("--force", help="Restore even while services report heartbeats."),
+        typer.Option(
+            "--force",
+            help="Pass heartbeats of another host (a service on this host, or an active "
+            "unit, always refuses).",
+        ),
+    ] = False,
+    stop_services: Annotated[
+        bool,
+        typer.Option(
+            "--stop-services",
+            help="Stop organizer.target, restore, and start it again (needs root).",
+        ),
     ] = False,
 ) -> None:
     """Replace the database with a backup, after a safety copy of the current file."""
     from organizer.backup import restore as put_back
 
-    r = put_back(settings_from(ctx), file, force=force)
+    r = put_back(settings_from(ctx), file, force=force, stop_services=stop_services)
     if r.safety_copy:
         typer.echo(f"safety copy of the old database: {r.safety_copy}")
     if r.safety_note:
@@ -164,7 +175,8 @@ def restore(
         f"restored {r.source} -> {r.restored} (schema {r.schema_version}, "
         f"instance {r.instance_id})"
     )
-    typer.echo("start the services again: sudo systemctl start organizer.target")
+    again = "start the services again: sudo systemctl start organizer.target"
+    typer.echo(f"services: {r.services}" if r.services else again)
 
 
 def register(app: typer.Typer) -> None:

@@ -3,6 +3,10 @@
 States of `items.cal_state`: NONE (not a calendar item), LOCAL (CALENDAR_BACKEND=none),
 PENDING (to push; `cal_op` says upsert or delete), SYNCED, FAILED.
 
+A syncer `claim`s a PENDING item (cal_claimed_by, cal_lease_until; migration 0008)
+before its remote call, so two syncers never work one item at once; `due` skips held
+items, every outcome gives the claim back, a crashed syncer's claim lapses.
+
 Every write here is one short transaction and is *conditional* on the row still being
 the version the sync job read (`CalRow.version`): when the pipeline reschedules or
 cancels an item while its previous version is on the wire, the new request is never
@@ -12,8 +16,9 @@ overwritten — only the event id learnt from the server is kept.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from organizer.db.connect import transaction
 from organizer.errors import NotFound, OrganizerError
@@ -85,14 +90,63 @@ def get(conn: sqlite3.Connection, item_id: int) -> CalRow | None:
 
 
 def due(conn: sqlite3.Connection, now: datetime, limit: int) -> list[CalRow]:
-    """PENDING items whose next attempt is due, oldest first."""
+    """PENDING items whose next attempt is due and that no syncer holds, oldest first."""
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM items WHERE cal_state = 'PENDING' "
         "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
+        "AND (cal_lease_until IS NULL OR cal_lease_until <= ?) "
         "ORDER BY next_attempt_at, id LIMIT ?",
-        (to_db(now), limit),
+        (to_db(now), to_db(now), limit),
     ).fetchall()
     return [_row(r) for r in rows]
+
+
+def claim(conn: sqlite3.Connection, row: CalRow, by: str, now: datetime, lease_s: float) -> bool:
+    """Take the item for one remote call (one short transaction, before the call).
+
+    False when another syncer holds an unexpired claim, or the item moved on since it
+    was read. A crashed syncer's claim lapses at `cal_lease_until`.
+    """
+    where, args = _same_version(row)
+    with transaction(conn):
+        cur = conn.execute(
+            "UPDATE items SET cal_claimed_by = ?, cal_lease_until = ? "
+            f"WHERE {where} AND (cal_lease_until IS NULL OR cal_lease_until <= ? "
+            "OR cal_claimed_by = ?)",
+            (by, to_db(now + timedelta(seconds=lease_s)), *args, to_db(now), by),
+        )
+        return cur.rowcount == 1
+
+
+def release_dead(conn: sqlite3.Connection, host: str, alive: Callable[[int], bool]) -> int:
+    """Claims of this host's syncers whose process is gone (`host:pid:…`): let go now.
+
+    A restarted worker need not wait out the lease of the one it replaces. Claims of
+    other hosts, or of a process still running, are left to their lease."""
+    released = 0
+    held = conn.execute(
+        "SELECT id, cal_claimed_by FROM items WHERE cal_claimed_by LIKE ? || ':%'", (host,)
+    ).fetchall()
+    for item_id, by in held:
+        pid = str(by)[len(host) + 1 :].split(":", 1)[0]
+        if pid.isdigit() and not alive(int(pid)):
+            with transaction(conn):
+                released += conn.execute(
+                    "UPDATE items SET cal_claimed_by = NULL, cal_lease_until = NULL "
+                    "WHERE id = ? AND cal_claimed_by = ?",
+                    (item_id, by),
+                ).rowcount
+    return released
+
+
+def _release(conn: sqlite3.Connection, row: CalRow, by: str | None) -> None:
+    """The row moved on while we worked it: give back our claim (only ours)."""
+    if by is not None:
+        conn.execute(
+            "UPDATE items SET cal_claimed_by = NULL, cal_lease_until = NULL "
+            "WHERE id = ? AND cal_claimed_by = ?",
+            (row.id, by),
+        )
 
 
 def next_due_at(conn: sqlite3.Connection) -> str | None:
@@ -115,18 +169,24 @@ def _keep_event_id(conn: sqlite3.Connection, row: CalRow, event_id: str | None) 
     )
 
 
-def mark_synced(conn: sqlite3.Connection, row: CalRow, event_id: str | None) -> bool:
+_UNCLAIM = "cal_claimed_by = NULL, cal_lease_until = NULL"
+
+
+def mark_synced(
+    conn: sqlite3.Connection, row: CalRow, event_id: str | None, *, by: str | None = None
+) -> bool:
     """PENDING -> SYNCED with the event id (NULL after a delete). False: row moved on."""
     where, args = _same_version(row)
     with transaction(conn):
         cur = conn.execute(
             "UPDATE items SET cal_state = 'SYNCED', cal_event_id = ?, attempts = 0, "
-            f"next_attempt_at = NULL, last_error = NULL WHERE {where}",
+            f"next_attempt_at = NULL, last_error = NULL, {_UNCLAIM} WHERE {where}",
             (event_id, *args),
         )
         if cur.rowcount:
             return True
         _keep_event_id(conn, row, event_id)
+        _release(conn, row, by)
         return False
 
 
@@ -136,27 +196,33 @@ def mark_retry(
     error: str,
     next_at: datetime,
     event_id: str | None = None,
+    *,
+    by: str | None = None,
 ) -> bool:
     """Stay PENDING, attempts + 1, next try at `next_at`. False: row moved on."""
     where, args = _same_version(row)
     with transaction(conn):
         cur = conn.execute(
             "UPDATE items SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, "
-            f"cal_event_id = COALESCE(?, cal_event_id) WHERE {where}",
+            f"cal_event_id = COALESCE(?, cal_event_id), {_UNCLAIM} WHERE {where}",
             (to_db(next_at), error[:1000], event_id, *args),
         )
+        if not cur.rowcount:
+            _release(conn, row, by)
         return bool(cur.rowcount)
 
 
-def mark_failed(conn: sqlite3.Connection, row: CalRow, error: str) -> bool:
+def mark_failed(conn: sqlite3.Connection, row: CalRow, error: str, *, by: str | None = None) -> bool:
     """PENDING -> FAILED with last_error (retry budget spent or a permanent error)."""
     where, args = _same_version(row)
     with transaction(conn):
         cur = conn.execute(
             "UPDATE items SET cal_state = 'FAILED', attempts = attempts + 1, "
-            f"next_attempt_at = NULL, last_error = ? WHERE {where}",
+            f"next_attempt_at = NULL, last_error = ?, {_UNCLAIM} WHERE {where}",
             (error[:1000], *args),
         )
+        if not cur.rowcount:
+            _release(conn, row, by)
         return bool(cur.rowcount)
 
 

@@ -5,7 +5,9 @@ message that is processed twice a no-op the second time.
 
 The delivery side (the bot only): `ready` → `mark_sending` → Telegram → `mark_sent`,
 `retry_later` or `mark_failed`. `recover_in_flight` decides at start what happens to a
-row that was SENDING when the bot died (see docs/BOT.md, "Delivery semantics").
+row that was SENDING when the bot died (see docs/BOT.md, "Delivery semantics"): sends
+are at-least-once, repeated within RESEND_WINDOW_S when their outcome is unknown. A row
+that finally fails may leave the person a short notice (`NOTICE_PREFIX` dedup key).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class OutboxRow:
     created_at: str
     sent_at: str | None
     parts_sent: int = 0  # migration 0004
+    unconfirmed_at: str | None = None  # migration 0008
 
 
 Keyboard = list[list[dict[str, str]]]  # rows of {"text": …, "callback_data": …}
@@ -104,7 +107,13 @@ def get(conn: sqlite3.Connection, outbox_id: int) -> OutboxRow | None:
 # ---------------------------------------------------------------- delivery (the bot)
 
 MAX_ATTEMPTS = 6  # per-row failures (5xx, …) before FAILED; outages and 429 don't count
-IN_FLIGHT_ERROR = "in flight when the bot stopped; delivery unknown, not resent (at-most-once)"
+# An unconfirmed send (answer lost, or in flight when the bot died) is repeated only this
+# long after its outcome first became unknown: a duplicate minutes later is a small
+# confusion, a reply repeated hours later is a wrong one.
+RESEND_WINDOW_S = 15 * 60.0
+IN_FLIGHT_ERROR = "in flight when the bot stopped; delivery unknown, sent again (at-least-once)"
+UNKNOWN_PREFIX = "delivery unknown"
+NOTICE_PREFIX = "undelivered:"  # dedup key of the notice about row N: "undelivered:N"
 
 
 def _rows(cur: sqlite3.Cursor) -> list[OutboxRow]:
@@ -166,13 +175,32 @@ def mark_sent(
         )
 
 
-def mark_failed(conn: sqlite3.Connection, outbox_id: int, now: datetime, error: str) -> None:
+def _notify(conn: sqlite3.Connection, outbox_id: int, now: datetime, notice: str | None) -> None:
+    """Inside the FAILED transaction: the person's notice, once per failed row."""
+    if not notice:
+        return
+    r = conn.execute("SELECT chat_id FROM outbox WHERE id = ?", (outbox_id,)).fetchone()
+    if r is not None:
+        enqueue(conn, chat_id=int(r[0]), text=notice, now=now,
+                dedup_key=f"{NOTICE_PREFIX}{outbox_id}")  # fmt: skip
+
+
+def mark_failed(
+    conn: sqlite3.Connection,
+    outbox_id: int,
+    now: datetime,
+    error: str,
+    *,
+    notice: str | None = None,
+) -> None:
+    """→ FAILED; with `notice`, the person is told in the same transaction."""
     with transaction(conn):
         conn.execute(
             "UPDATE outbox SET status = 'FAILED', last_error = ?, next_attempt_at = ?"
             " WHERE id = ?",
             (error[:2000], to_db(now), outbox_id),
         )
+        _notify(conn, outbox_id, now, notice)
 
 
 def retry_later(
@@ -183,52 +211,71 @@ def retry_later(
     error: str,
     *,
     count: bool = True,
+    unconfirmed: bool = False,
+    notice: str | None = None,
 ) -> str:
     """SENDING → PENDING after `delay_s`, or FAILED once MAX_ATTEMPTS are spent.
 
     `count=False` (Telegram unreachable, 429) gives the attempt back: an outage of any
-    length never fails a row, it waits.
+    length never fails a row, it waits. `unconfirmed=True` (the answer was lost):
+    Telegram may have the message; it is repeated only within RESEND_WINDOW_S of the
+    first unknown outcome. A row that becomes FAILED gets `notice` for the person.
     """
     with transaction(conn):
-        r = conn.execute("SELECT attempts FROM outbox WHERE id = ?", (outbox_id,)).fetchone()
+        r = conn.execute(
+            "SELECT attempts, unconfirmed_at FROM outbox WHERE id = ?", (outbox_id,)
+        ).fetchone()
         if r is None:
             return "GONE"
         attempts = int(r[0]) if count else max(0, int(r[0]) - 1)
-        status = "FAILED" if count and attempts >= MAX_ATTEMPTS else "PENDING"
+        since = (r[1] or to_db(now)) if unconfirmed else r[1]
+        late = unconfirmed and since < to_db(now - timedelta(seconds=RESEND_WINDOW_S))
+        status = "FAILED" if (count and attempts >= MAX_ATTEMPTS) or late else "PENDING"
         conn.execute(
-            "UPDATE outbox SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?"
-            " WHERE id = ?",
+            "UPDATE outbox SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?,"
+            " unconfirmed_at = ? WHERE id = ?",
             (
                 status,
                 attempts,
                 error[:2000],
-                to_db(now + timedelta(seconds=delay_s)),
+                to_db(now if status == "FAILED" else now + timedelta(seconds=delay_s)),
+                since,
                 outbox_id,
             ),
         )
+        if status == "FAILED":
+            _notify(conn, outbox_id, now, notice)
         return status
 
 
-def recover_in_flight(conn: sqlite3.Connection, now: datetime) -> tuple[int, int]:
-    """At start, rows left SENDING by a bot that died mid-request: (failed, retried).
+def past_resend_window(row: OutboxRow, now: datetime) -> bool:
+    """An unconfirmed send whose window is over: it must not go out again."""
+    cutoff = to_db(now - timedelta(seconds=RESEND_WINDOW_S))
+    return row.unconfirmed_at is not None and row.unconfirmed_at < cutoff
 
-    `send` is at-most-once: Telegram may or may not have it, and it has no
-    idempotency key, so it is marked FAILED with IN_FLIGHT_ERROR rather than risk a
-    duplicate. `edit` and `callback_answer` are idempotent (a repeated edit is "not
-    modified", a repeated answer is refused as too old), so they go back to PENDING.
+
+def recover_in_flight(conn: sqlite3.Connection, now: datetime) -> tuple[int, int]:
+    """At start, rows left SENDING by a bot that died mid-request: (sends, others).
+
+    All go back to PENDING. A `send` is at-least-once: Telegram may or may not have
+    it and has no idempotency key, so it is sent again, marked `unconfirmed_at` (the
+    resend window starts) with IN_FLIGHT_ERROR. `edit` and `callback_answer` are
+    idempotent (a repeated edit is "not modified", a repeated answer is refused as
+    too old).
     """
     with transaction(conn):
-        failed = conn.execute(
-            "UPDATE outbox SET status = 'FAILED', last_error = ?"
+        sends = conn.execute(
+            "UPDATE outbox SET status = 'PENDING', last_error = ?, next_attempt_at = ?,"
+            " unconfirmed_at = COALESCE(unconfirmed_at, ?)"
             " WHERE status = 'SENDING' AND kind = 'send'",
-            (IN_FLIGHT_ERROR,),
+            (IN_FLIGHT_ERROR, to_db(now), to_db(now)),
         ).rowcount
-        retried = conn.execute(
+        others = conn.execute(
             "UPDATE outbox SET status = 'PENDING', next_attempt_at = ?"
             " WHERE status = 'SENDING'",
             (to_db(now),),
         ).rowcount
-        return failed, retried
+        return sends, others
 
 
 def tg_message_id_of(conn: sqlite3.Connection, outbox_id: int) -> int | None:
@@ -244,3 +291,29 @@ def counts(conn: sqlite3.Connection) -> dict[str, int]:
     for status, n in conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status"):
         by[status] = n
     return by
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """A FAILED row as the operator sees it (`organizer diag outbox`)."""
+
+    id: int
+    chat_id: int
+    kind: str
+    attempts: int
+    failed_at: str
+    last_error: str | None
+    person_told: str  # the notice row's status, "no" when there is none
+    text: str
+
+
+def undelivered(conn: sqlite3.Connection, limit: int = 20) -> list[Undelivered]:
+    """FAILED rows, newest first, with whether the person got the notice."""
+    rows = conn.execute(
+        "SELECT o.id, o.chat_id, o.kind, o.attempts, o.next_attempt_at, o.last_error,"
+        " COALESCE(n.status, 'no') AS told, COALESCE(o.text, '') AS text"
+        " FROM outbox o LEFT JOIN outbox n ON n.dedup_key = ? || o.id"
+        " WHERE o.status = 'FAILED' ORDER BY o.id DESC LIMIT ?",
+        (NOTICE_PREFIX, limit),
+    ).fetchall()
+    return [Undelivered(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7][:60]) for r in rows]

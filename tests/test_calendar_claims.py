@@ -1,0 +1,94 @@
+"""Two syncers on one database: each item is claimed (a lease) before its remote call.
+
+Issue 17: two workers syncing one calendar item both inserted it, and the second insert
+was rejected by the server as a duplicate. Real syncers in threads, each with its own
+connection to the same SQLite file, against the fake Google Calendar server.
+"""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+import subprocess
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fixtures.calendar import GOOGLE_CALENDAR_ID, add_meeting, item
+from organizer import sync
+from organizer.config import Settings
+from organizer.db.connect import open_db, transaction
+from organizer.model import to_db, utcnow
+
+START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+def test_two_syncers_insert_each_item_exactly_once(
+    google_settings: Settings, conn: sqlite3.Connection, fake_google: Any, db_path: Path
+) -> None:
+    ids = [add_meeting(conn, f"Встреча {i}", START + timedelta(hours=i)) for i in range(4)]
+    fake_google.fail("insert", slow_s=0.4, times=10)  # a slow server: the calls overlap
+    syncers = [sync.make_syncer(google_settings, open_db(db_path)) for _ in range(2)]
+    for s in syncers:
+        s.calendar()  # built before the race, so both start at once
+    gate = threading.Barrier(len(syncers), timeout=10)
+    errors: list[BaseException] = []
+
+    def run(s: sync.Syncer) -> None:
+        try:
+            gate.wait()
+            for _ in range(3):  # bounded: a skipped item is the other's to finish
+                s.run(utcnow())
+        except BaseException as e:  # surfaced below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in syncers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors and not any(t.is_alive() for t in threads)
+
+    assert fake_google.stats.requests.get("insert") == len(ids)  # before: twice each
+    assert fake_google.stats.answered.get(409, 0) == 0  # no insert rejected as duplicate
+    for i in ids:
+        row = item(conn, i)
+        assert row["cal_state"] == "SYNCED" and row["last_error"] is None
+        assert row["cal_claimed_by"] is None and row["cal_lease_until"] is None
+        assert len(fake_google.by_uid(row["cal_uid"])) == 1  # deterministic iCalUID kept
+    assert len(fake_google.live_events(GOOGLE_CALENDAR_ID)) == len(ids)
+
+
+def test_a_held_item_is_skipped_and_a_crashed_syncers_claim_lapses(
+    google_settings: Settings, conn: sqlite3.Connection, fake_google: Any
+) -> None:
+    held = add_meeting(conn, "Held", START)
+    dead = add_meeting(conn, "Dead", START + timedelta(hours=1))
+    now = utcnow()
+    with transaction(conn):
+        conn.execute("UPDATE items SET cal_claimed_by = 'other:1:a', cal_lease_until = ?"
+                     " WHERE id = ?", (to_db(now + timedelta(seconds=60)), held))  # fmt: skip
+        conn.execute("UPDATE items SET cal_claimed_by = 'gone:2:b', cal_lease_until = ?"
+                     " WHERE id = ?", (to_db(now - timedelta(seconds=1)), dead))  # fmt: skip
+    assert sync.run_once(google_settings, conn) == 1
+    assert item(conn, held)["cal_state"] == "PENDING"  # another syncer holds it
+    assert item(conn, dead)["cal_state"] == "SYNCED"  # the crashed one's lease lapsed
+    assert [e["summary"] for e in fake_google.live_events(GOOGLE_CALENDAR_ID)] == ["Dead"]
+    # once its lease lapses, the held item is synced too
+    assert sync.run_once(google_settings, conn, now + timedelta(seconds=61)) == 1
+    assert item(conn, held)["cal_state"] == "SYNCED"
+
+
+def test_a_restarted_worker_takes_over_the_claims_of_its_killed_predecessor(
+    google_settings: Settings, conn: sqlite3.Connection, fake_google: Any
+) -> None:
+    gone = subprocess.Popen(["true"])
+    gone.wait(timeout=10)
+    orphan = add_meeting(conn, "Orphan", START)
+    with transaction(conn):
+        conn.execute("UPDATE items SET cal_claimed_by = ?, cal_lease_until = ? WHERE id = ?",
+                     (f"{socket.gethostname()}:{gone.pid}:dead", to_db(utcnow() + timedelta(
+                         seconds=sync.LEASE_S)), orphan))  # fmt: skip
+    assert sync.run_once(google_settings, conn) == 1  # no wait for the lease
+    assert item(conn, orphan)["cal_state"] == "SYNCED"
