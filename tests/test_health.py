@@ -174,3 +174,35 @@ def test_health_reports_the_data_disk_and_fails_under_the_minimum(start_api, con
     assert len(anon["problems"]) == 1 and "MiB free on the data disk" in anon["problems"][0]
     metrics = httpx.get(f"{api.url}/metrics", timeout=5).text
     assert "organizer_disk_free_bytes " in metrics and "organizer_up 0" in metrics
+
+
+def _beat(service: str, age: float, *, stopped: bool = False, path: str | None = "/d/a.db",
+          instance: str | None = "i1") -> object:  # fmt: skip
+    from organizer.health import ServiceBeat
+
+    return ServiceBeat(service, f"{service}@h:1", "ok", age, stopped, instance, path)
+
+
+def test_the_rules_on_plain_values() -> None:
+    from organizer.health import beat_problems
+
+    expected = {"worker": 150.0, "bot": 60.0}
+
+    def kinds(*beats: object) -> list[str]:
+        got = beat_problems(list(beats), expected, db="/d/a.db", instance_id="i1")  # type: ignore[arg-type]
+        return [f"{p.kind}:{p.summary.split(':')[0]}" for p in got]
+
+    assert kinds(_beat("worker", 1), _beat("bot", 2)) == []
+    assert kinds(_beat("worker", 1)) == ["heartbeat:the bot has never reported a heartbeat"]
+    assert kinds(_beat("worker", 1), _beat("bot", 2, stopped=True)) == [
+        "heartbeat:the bot is stopped"
+    ]
+    # Another file: by path, or by instance id; NULL (rows before 0007) compares as equal.
+    assert kinds(_beat("worker", 1), _beat("bot", 2, path="/e/a.db"))[0].startswith("split:")
+    assert kinds(_beat("worker", 1), _beat("bot", 2, instance="i2"))[0].startswith("split:")
+    assert kinds(_beat("worker", 1, path=None, instance=None), _beat("bot", 2)) == []
+    # A stale row of a service nobody expects is history; a fresh one is checked.
+    assert kinds(_beat("worker", 1), _beat("bot", 2), _beat("asr", 900, path="/old")) == []
+    assert kinds(_beat("worker", 1), _beat("bot", 2), _beat("asr", 3, path="/old")) == [
+        "split:the asr writes to another database than this one (instance mismatch)"
+    ]
