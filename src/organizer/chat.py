@@ -101,9 +101,7 @@ class Session:
 
             self.syncer = make_syncer(self.settings, self.conn)
             plugins.periodic.append(Periodic("calendar", EVERY_S, self._sync))
-        self.worker = Worker(
-            self.settings, self.conn, plugins, worker_id=f"chat:{os.getpid()}"
-        )
+        self.worker = Worker(self.settings, self.conn, plugins, worker_id=f"chat:{os.getpid()}")
         self.pretend_start = self.clock()
 
     def _key(self) -> str:
