@@ -156,6 +156,16 @@ def test_fresh_install_503_says_which_heartbeat_and_what_to_start(start_api) -> 
     }
 
 
+def test_anonymous_problems_name_no_path(start_api, db_path: Path) -> None:
+    api = start_api()
+    db_path.rename(db_path.with_suffix(".moved"))
+    anon = httpx.get(f"{api.url}/health", timeout=5)
+    assert anon.status_code == 503 and str(db_path.parent) not in anon.text
+    assert anon.json()["problems"][0] == "the database cannot be opened or read"
+    full = httpx.get(f"{api.url}/health", headers=AUTH, timeout=5).json()
+    assert any("does not exist" in p for p in full["problems"])
+
+
 def test_health_reports_the_data_disk_and_fails_under_the_minimum(start_api, conn) -> None:
     """Before: /health 200 whatever the free space. A minimum above the real free space
     stands in for a full disk (DISK_MIN_FREE_MB)."""

@@ -263,7 +263,7 @@ def gather(settings: Settings, now: datetime) -> Snapshot:
             _, real_path = heartbeats.identity(conn)
     except (OrganizerError, sqlite3.Error) as e:
         msg = e.message if isinstance(e, OrganizerError) else f"database error: {e}"
-        summary = "the database cannot be read" if isinstance(e, sqlite3.Error) else msg
+        summary = "the database cannot be opened or read"  # the message names the path
         return Snapshot(str(path), disk=disk, problems=[Problem("database", summary, msg), *extra])
     db = real_path or str(path.resolve())
     beats = to_beats(rows, now)
