@@ -166,7 +166,9 @@ def test_anonymous_problems_name_no_path(start_api, db_path: Path) -> None:
     assert any("does not exist" in p for p in full["problems"])
 
 
-def test_health_reports_the_data_disk_and_fails_under_the_minimum(start_api, conn) -> None:
+def test_health_reports_the_data_disk_and_fails_under_the_minimum(
+    start_api, conn, db_path: Path
+) -> None:
     """Before: /health 200 whatever the free space. A minimum above the real free space
     stands in for a full disk (DISK_MIN_FREE_MB)."""
     add_beat(conn, "worker")
@@ -184,6 +186,13 @@ def test_health_reports_the_data_disk_and_fails_under_the_minimum(start_api, con
     assert len(anon["problems"]) == 1 and "MiB free on the data disk" in anon["problems"][0]
     metrics = httpx.get(f"{api.url}/metrics", timeout=5).text
     assert "organizer_disk_free_bytes " in metrics and "organizer_up 0" in metrics
+    # doctor and diag health share the rule and the setting.
+    huge = str(free_mb + 10**6)
+    _, rows = _doctor(db_path, DISK_MIN_FREE_MB=huge)
+    assert rows["disk space"][0]["result"] == "FAIL"
+    assert f"DISK_MIN_FREE_MB={huge}" in rows["disk space"][0]["detail"]
+    out = _run(["diag", "health"], db_path, DISK_MIN_FREE_MB=huge).stdout
+    assert "PROBLEM: only " in out and "DISK_MIN_FREE_MB" in out
 
 
 def _beat(service: str, age: float, *, stopped: bool = False, path: str | None = "/d/a.db",
