@@ -90,3 +90,62 @@ def test_bad_now_is_one_line_error(db_path: Path):
     )  # fmt: skip
     assert r.returncode != 0
     assert "ISO-8601" in r.stderr and "Traceback" not in r.stderr
+
+
+AHEAD = "2027-06-01T10:00:00+03:00"  # a pretend time months ahead of the real clock
+NOWHERE = "http://127.0.0.1:9/calendars/me/"  # nothing listens: a sync attempt fails fast
+
+
+def chat_with_calendar(db_path: Path, lines: list[str]) -> subprocess.CompletedProcess[str]:
+    env = make_env(db_path, ORGANIZER_TZ="Europe/Moscow", CALENDAR_BACKEND="caldav",
+                   CALDAV_URL=NOWHERE, CALDAV_USERNAME="u", CALDAV_PASSWORD="p")  # fmt: skip
+    return subprocess.run(
+        [ORGANIZER, "chat", "--now", AHEAD, "--lang", "en"],
+        input="".join(line + "\n" for line in lines),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _meeting(db_path: Path) -> dict[str, object]:
+    conn = open_db(db_path)
+    try:
+        row = conn.execute("SELECT * FROM items WHERE type = 'meeting'").fetchone()
+        return dict(row)
+    finally:
+        conn.close()
+
+
+def test_chat_leaves_the_calendar_to_a_running_worker_on_the_real_clock(db_path: Path, conn):
+    """Before: the chat synced beside the worker, and stamped the request with --now, so
+    the worker would not take it before the real clock reached the pretend time."""
+    from fixtures.ops import add_beat
+    from organizer.db import calsync
+    from organizer.model import from_db, utcnow
+
+    add_beat(conn, "worker", age_s=1)
+    r = chat_with_calendar(db_path, ["meeting with Anna tomorrow at 3pm"])
+    assert r.returncode == 0, r.stderr
+    assert "the worker running on this database" in r.stdout and "this chat does not" in r.stdout
+    item = _meeting(db_path)
+    # Not tried by the chat (the worker's job), and due for the worker now.
+    assert (item["cal_state"], item["attempts"], item["last_error"]) == ("PENDING", 0, None)
+    stamp = from_db(str(item["next_attempt_at"]))
+    assert stamp is not None and abs((stamp - utcnow()).total_seconds()) < 60
+    assert [c.id for c in calsync.due(conn, utcnow(), 10)] == [item["id"]]
+
+
+def test_chat_without_a_worker_is_the_syncer(db_path: Path):
+    r = chat_with_calendar(db_path, ["meeting with Anna tomorrow at 3pm"])
+    assert r.returncode == 0, r.stderr
+    assert "no worker runs on this database, so this chat syncs" in r.stdout
+    item = _meeting(db_path)
+    # The chat tried (nothing listens at CALDAV_URL): a retry, timed by the real clock.
+    from organizer.model import from_db, utcnow
+
+    assert item["cal_state"] == "PENDING" and int(str(item["attempts"])) >= 1, item
+    assert item["last_error"]
+    retry = from_db(str(item["next_attempt_at"]))
+    assert retry is not None and (retry - utcnow()).total_seconds() < 3600

@@ -4,8 +4,10 @@ FastAPI and uvicorn are imported inside `create_app`/`run` only, so the CLI star
 fast. Every request opens its own short-lived SQLite connection (read-only for the
 read routes); the service's own connection is used only for its heartbeat.
 
-Health (`GET /health`) is 200 when the DB opens, its schema is current and the
-worker's heartbeat is fresh, and 503 otherwise with the reasons in `problems`.
+Health (`GET /health`) is 200 when the DB opens, its schema is current, the worker's
+(and with a Telegram token the bot's) heartbeat in this database is fresh, no heartbeat
+names another database, and the data disk has DISK_MIN_FREE_MB free; 503 otherwise
+with the reasons in `problems` (organizer.health decides).
 """
 
 import asyncio
@@ -15,16 +17,18 @@ import sqlite3
 import threading
 import uuid
 from contextlib import asynccontextmanager, closing
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from organizer import __version__
 from organizer.apiguard import Guard, bearer_ok
 from organizer.config import Settings
 from organizer.db.connect import open_db
 from organizer.errors import OrganizerError
-from organizer.model import from_db, utcnow
+from organizer.model import utcnow
+
+if TYPE_CHECKING:
+    from organizer.health import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -35,109 +39,11 @@ INT64_MIN, INT64_MAX = -(2**53 - 1), 2**53 - 1
 LATENCY_BUCKETS_S = (0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600)
 
 
-def worker_stale_after_s(settings: Settings) -> float:
-    """A worker beats every 5 s, but one step may wait on ASR for its whole read timeout."""
-    return max(60.0, settings.asr_http_read_timeout + 30.0)
+def health_report(settings: Settings, now: datetime) -> "Snapshot":
+    """Everything /health says (organizer.health); never raises for a broken DB."""
+    from organizer.health import gather
 
-
-# ---------------------------------------------------------------- pure-ish queries
-
-
-@dataclass(frozen=True)
-class ServiceBeat:
-    service: str
-    service_id: str
-    status: str | None
-    beat_age_s: float | None
-    stopped: bool
-
-
-@dataclass(frozen=True)
-class HealthReport:
-    ok: bool
-    db_path: str
-    schema_version: int | None
-    schema_latest: int | None
-    instance_id: str | None
-    queue: dict[str, int]
-    oldest_new_age_s: float | None
-    services: list[ServiceBeat]
-    worker_beat_age_s: float | None
-    problems: list[str]
-
-
-def _age(now: datetime, text: str | None) -> float | None:
-    dt = from_db(text)
-    return None if dt is None else round((now - dt).total_seconds(), 1)
-
-
-def latest_beats(conn: sqlite3.Connection, now: datetime) -> list[ServiceBeat]:
-    """The newest heartbeat row of each service (older pids are history)."""
-    rows = conn.execute(
-        "SELECT h.* FROM heartbeats h WHERE h.beat_at = ("
-        " SELECT MAX(beat_at) FROM heartbeats WHERE service = h.service) ORDER BY service"
-    ).fetchall()
-    return [
-        ServiceBeat(
-            r["service"],
-            r["service_id"],
-            r["status"],
-            _age(now, r["beat_at"]),
-            r["stopped_at"] is not None,
-        )
-        for r in rows
-    ]
-
-
-def health_report(settings: Settings, now: datetime) -> HealthReport:
-    """Everything /health says; never raises for a broken DB (that is a problem line)."""
-    from organizer.db.migrate import state
-
-    problems: list[str] = []
-    path = str(settings.db_path)
-    try:
-        conn = open_db(settings.db_path, readonly=True)
-    except OrganizerError as e:
-        return HealthReport(False, path, None, None, None, {}, None, [], None, [e.message])
-    with closing(conn):
-        try:
-            st = state(conn)
-            queue: dict[str, int] = {s: 0 for s in ("NEW", "CLAIMED", "DONE", "FAILED")}
-            for status, n in conn.execute(
-                "SELECT status, COUNT(*) FROM inbox_queue GROUP BY status"
-            ):
-                queue[status] = n
-            oldest = conn.execute(
-                "SELECT MIN(created_at) FROM inbox_queue WHERE status = 'NEW'"
-            ).fetchone()[0]
-            beats = latest_beats(conn, now)
-        except (OrganizerError, sqlite3.Error) as e:
-            msg = e.message if isinstance(e, OrganizerError) else f"database error: {e}"
-            return HealthReport(False, path, None, None, None, {}, None, [], None, [msg])
-    if st.version == 0:
-        problems.append("no organizer schema: run `organizer migrate`")
-    elif st.pending:
-        problems.append(f"schema {st.version} is behind the code ({st.latest}): run migrate")
-    worker = next((b for b in beats if b.service == "worker"), None)
-    limit = worker_stale_after_s(settings)
-    if worker is None:
-        problems.append("the worker has never reported a heartbeat")
-    elif worker.stopped:
-        problems.append("the worker is stopped")
-    elif worker.beat_age_s is None or worker.beat_age_s > limit:
-        problems.append(f"the worker's heartbeat is {worker.beat_age_s}s old (limit {limit:g}s)")
-    return HealthReport(
-        ok=not problems,
-        db_path=path,
-        schema_version=st.version,
-        schema_latest=st.latest,
-        instance_id=st.instance_id,
-        queue=queue,
-        oldest_new_age_s=_age(now, oldest),
-        services=beats,
-        worker_beat_age_s=worker.beat_age_s if worker else None,
-        problems=problems,
-    )
+    return gather(settings, now)
 
 
 # ---------------------------------------------------------------- the app
@@ -169,9 +75,12 @@ def create_app(
         status: str | None
         beat_age_s: float | None
         stopped: bool
+        instance_id: str | None = None
+        db_path: str | None = None
 
     class HealthOut(BaseModel):
-        """Anonymous callers get `status` only; the rest needs the bearer token."""
+        """Anonymous callers get `status` (and when failing, `problems` without paths or
+        ids); the rest needs the bearer token."""
 
         status: Literal["ok", "fail"]
         version: str | None = None
@@ -183,6 +92,8 @@ def create_app(
         oldest_new_age_s: float | None = None
         worker_beat_age_s: float | None = None
         services: list[ServiceOut] | None = None
+        disk_free_bytes: int | None = None
+        disk_total_bytes: int | None = None
         problems: list[str] | None = None
 
     class ItemOut(BaseModel):
@@ -306,16 +217,19 @@ def create_app(
         responses={503: {"model": HealthOut, "description": "not healthy; see problems"}},
     )
     def health(request: Request) -> JSONResponse:
-        """200 when the DB is readable, its schema current and the worker alive.
+        """200 when the DB is readable, its schema current, the services alive on this
+        database and the data disk not full; 503 with `problems` otherwise.
 
-        Without a valid bearer token only `status` is shown."""
+        Without a valid bearer token only `status` (and path-free `problems`) is shown."""
         r = health_report(settings, utcnow())
         code = 200 if r.ok else 503
+        status: Literal["ok", "fail"] = "ok" if r.ok else "fail"
         # The token is optional here (not a security requirement of the route).
         if not bearer_ok(request.headers.get("authorization", "").encode(), settings.api_token):
-            return JSONResponse({"status": "ok" if r.ok else "fail"}, status_code=code)
+            anon = HealthOut(status=status, problems=[p.summary for p in r.problems] or None)
+            return JSONResponse(anon.model_dump(exclude_none=True), status_code=code)
         body = HealthOut(
-            status="ok" if r.ok else "fail",
+            status=status,
             version=__version__,
             db_path=r.db_path,
             schema_version=r.schema_version,
@@ -325,7 +239,9 @@ def create_app(
             oldest_new_age_s=r.oldest_new_age_s,
             worker_beat_age_s=r.worker_beat_age_s,
             services=[ServiceOut(**b.__dict__) for b in r.services],
-            problems=r.problems,
+            disk_free_bytes=r.disk.free_bytes if r.disk else None,
+            disk_total_bytes=r.disk.total_bytes if r.disk else None,
+            problems=[p.detail for p in r.problems],
         )
         return JSONResponse(body.model_dump(), status_code=code)
 

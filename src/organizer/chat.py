@@ -5,6 +5,12 @@ very handlers `organizer worker` runs takes it, and the replies are read back fr
 `outbox`, printed, and marked SENT. Buttons are shown as numbered options; typing the
 number presses the button. With stdin not a terminal it reads lines until EOF, so
 scripts and tests can drive it.
+
+Calendar (issue 18): one syncer per database. When a worker's heartbeat in this
+database is fresh, the worker syncs and the chat does not; otherwise the chat is the
+syncer while it runs (and runs one last pass as it leaves). It says which at start.
+`--now` is the conversation's pretend clock only: calendar requests are restamped
+with the real clock after each message, so no syncer waits for the pretend time.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from organizer.config import Settings
 from organizer.db import conversation, queue
@@ -26,6 +32,10 @@ from organizer.db.connect import open_db
 from organizer.db.migrate import migrate, require_current, state
 from organizer.db.outbox import OutboxRow
 from organizer.model import utcnow
+from organizer.runtime import Periodic
+
+if TYPE_CHECKING:
+    from organizer.sync import Syncer
 
 log = logging.getLogger(__name__)
 
@@ -70,21 +80,29 @@ class Session:
     lang: str | None
     clock: Callable[[], datetime]
     out: TextIO
+    sync_calendar: bool = True
+    syncer: Syncer | None = None
     worker: object = None
     buttons: dict[int, tuple[str, int]] = field(default_factory=dict)
     submitted: list[int] = field(default_factory=list)  # this session's recent inbox rows
     shown_up_to: int = 0  # the highest outbox id printed
+    pretend_start: datetime = field(default_factory=utcnow)  # set from `clock` at start
 
     def __post_init__(self) -> None:
         from organizer.handlers import build_plugins
         from organizer.worker import Worker
 
-        self.worker = Worker(
-            self.settings,
-            self.conn,
-            build_plugins(self.settings, self.conn),
-            worker_id=f"chat:{os.getpid()}",
-        )
+        plugins = build_plugins(self.settings, self.conn)
+        # One syncer per database: a running worker syncs, else this chat does, in its
+        # own loop on the real clock (never the pretend one), so it can also finish.
+        plugins.periodic = [p for p in plugins.periodic if p.name != "calendar"]
+        if self.sync_calendar:
+            from organizer.sync import EVERY_S, make_syncer
+
+            self.syncer = make_syncer(self.settings, self.conn)
+            plugins.periodic.append(Periodic("calendar", EVERY_S, self._sync))
+        self.worker = Worker(self.settings, self.conn, plugins, worker_id=f"chat:{os.getpid()}")
+        self.pretend_start = self.clock()
 
     def _key(self) -> str:
         return f"chat:{self.chat_id}:{time.time_ns()}"
@@ -124,7 +142,25 @@ class Session:
         )
         self.submitted = [*self.submitted[-20:], row_id]
         self.run_until_done(row_id)
+        self._real_calendar_times()
         self.deliver()
+
+    def _real_calendar_times(self) -> None:
+        real = utcnow()
+        if abs((self.clock() - real).total_seconds()) > 1:  # only under --now
+            since = min(self.pretend_start, real)
+            conversation.restamp_calendar_requests(self.conn, self.chat_id, since=since, now=real)
+
+    def _sync(self, _pretend_now: datetime) -> int:
+        return self.syncer.run(utcnow()) if self.syncer is not None else 0
+
+    def finish(self) -> None:
+        """As the syncer: one last calendar pass for what was just said (bounded by the
+        syncer's time budget and the backend's HTTP timeouts)."""
+        try:
+            self._sync(utcnow())
+        except Exception as e:  # the conversation is saved; a worker can sync later
+            self.print(f"(calendar sync did not finish: {e}; see `organizer diag calendar`)")
 
     def run_until_done(self, row_id: int) -> None:
         deadline = time.monotonic() + ROW_TIMEOUT_S
@@ -201,10 +237,12 @@ def run(
     say = lambda text: print(text, file=stdout, flush=True)  # noqa: E731
     conn = prepare_db(settings, say)
     offset = (now - utcnow()) if now is not None else timedelta(0)
-    session = Session(settings, conn, chat_id, lang, lambda: utcnow() + offset, stdout)
+    syncs, line = calendar_role(settings, conn)
+    session = Session(settings, conn, chat_id, lang, lambda: utcnow() + offset, stdout, syncs)
     tty = stdin.isatty()
     greeting_lang = lang if lang in ("ru", "en") else "ru"
     say(f"organizer chat (chat id {chat_id}). " + GREETING[greeting_lang])
+    say(line)
     try:
         session.idle()
         for line in _lines(stdin, stdout, tty):
@@ -215,11 +253,32 @@ def run(
             if not tty:
                 say(f"> {line.rstrip()}")
             session.send_line(line.rstrip("\n"))
+        session.finish()
     except KeyboardInterrupt:
         say("")
     finally:
         conn.close()
     return 0
+
+
+def calendar_role(settings: Settings, conn: sqlite3.Connection) -> tuple[bool, str]:
+    """(this chat syncs the calendar?, the line that says so): a worker alive on this
+    database syncs; otherwise the chat does, so nothing said here waits unsynced."""
+    from organizer.health import fresh_worker
+
+    backend = settings.calendar_backend
+    worker = fresh_worker(conn, settings, utcnow())
+    if worker is not None:
+        return False, (
+            f"Calendar ({backend}): the worker running on this database "
+            f"(heartbeat {worker.beat_age_s:g}s ago) syncs meetings; this chat does not."
+        )
+    if backend == "none":
+        return True, "Calendar: none (CALENDAR_BACKEND=none); meetings stay in the database."
+    return True, (
+        f"Calendar ({backend}): no worker runs on this database, so this chat syncs "
+        "meetings while it runs."
+    )
 
 
 def _lines(stdin: TextIO, stdout: TextIO, tty: bool) -> Iterable[str]:

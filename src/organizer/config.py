@@ -82,6 +82,7 @@ VARS: tuple[Var, ...] = (
     Var("AGENDA_TIME", str, "08:00", "default local time of the daily agenda"),
     Var("BACKUP_DIR", Path, None, "where `organizer backup` writes (default: beside DB)"),
     Var("BACKUP_KEEP", int, 7, "how many backups to keep"),
+    Var("DISK_MIN_FREE_MB", int, 200, "free MiB on the data disk below which /health fails"),
 )
 VARS_BY_NAME = {v.name: v for v in VARS}
 
@@ -137,6 +138,7 @@ class Settings:
     agenda_time: str
     backup_dir: Path | None
     backup_keep: int
+    disk_min_free_mb: int
     env_file: Path | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 

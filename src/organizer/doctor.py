@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import sqlite3
 import stat
 from collections.abc import Callable, Iterable, Mapping
@@ -30,8 +29,6 @@ from organizer.errors import OrganizerError
 
 SYSTEM_UNIT_DIR = Path("/etc/systemd/system")
 REPO_UNIT_DIR = Path(__file__).resolve().parents[2] / "systemd"
-DISK_FAIL_BYTES = 200 * 1024**2
-DISK_WARN_BYTES = 1024**3
 TOKEN_RE = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,64}$")
 SA_FIELDS = ("type", "project_id", "private_key", "client_email", "token_uri")
 
@@ -286,19 +283,37 @@ def check_canon(s: Settings) -> Check:
 
 
 def check_disk(s: Settings) -> Check:
-    folder = s.db_path.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    usage = shutil.disk_usage(folder)
-    free_mb = usage.free // 1024**2
-    detail = f"{free_mb} MiB free of {usage.total // 1024**2} MiB in {folder}"
-    if usage.free < DISK_FAIL_BYTES:
-        return Check(
-            "disk space", "FAIL", f"{detail}: free space (old backups: BACKUP_KEEP, the journal)"
-        )
-    if usage.free < DISK_WARN_BYTES or usage.free < usage.total * 0.05:
-        return Check("disk space", "WARN", f"{detail}: running low")
-    return Check("disk space", "OK", detail)
+    from organizer.health import disk_level, disk_text, disk_usage
+
+    disk = disk_usage(s.db_path)
+    level = disk_level(disk, s.disk_min_free_mb * 1024**2)
+    tail = {
+        "FAIL": f": under DISK_MIN_FREE_MB={s.disk_min_free_mb}; free space (old backups: "
+        "BACKUP_KEEP, the journal)",
+        "WARN": ": running low",
+        "OK": "",
+    }[level]
+    return Check("disk space", level, disk_text(disk) + tail)
+
+
+def check_services(s: Settings) -> list[Check]:
+    """Heartbeats in this database: an expected service missing is a WARN (not started
+    yet, or writing to another DB_PATH); a heartbeat naming another database is a FAIL."""
+    from organizer.health import gather
+    from organizer.model import utcnow
+
+    snap = gather(s, utcnow())
+    if any(p.kind in ("database", "schema") for p in snap.problems):
+        return []  # check_db names it
+    found = [
+        Check("services", "FAIL" if p.kind == "split" else "WARN", p.detail)
+        for p in snap.problems
+        if p.kind in ("heartbeat", "split")
+    ]
+    if found:
+        return found
+    alive = ", ".join(f"{b.service} {b.beat_age_s}s ago" for b in snap.services if not b.stopped)
+    return [Check("services", "OK", f"heartbeats in {s.db_path}: {alive or 'none expected'}")]
 
 
 # ------------------------------------------------------------ units' DB_PATH
@@ -454,6 +469,7 @@ LOCAL_CHECKS: list[CheckFn] = [
     check_canon,
     check_voice_model,
     check_disk,
+    check_services,
 ]
 NETWORK_CHECKS: list[CheckFn] = [check_asr, check_calendar]
 CHECKS = LOCAL_CHECKS + NETWORK_CHECKS

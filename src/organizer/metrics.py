@@ -1,14 +1,16 @@
 """Prometheus text for `/metrics`: queue, items, latencies, outbox lag, heartbeats, ASR."""
 
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing
 from datetime import datetime
 from typing import Any
 
-from organizer.api import LATENCY_BUCKETS_S, _age, health_report
+from organizer.api import LATENCY_BUCKETS_S
 from organizer.config import Settings
 from organizer.db.connect import open_db
 from organizer.errors import OrganizerError
+from organizer.health import Snapshot, age_s, gather
 
 
 def _esc(value: str) -> str:
@@ -39,6 +41,9 @@ def _seconds(a: str, b: str) -> str:
     return f"(julianday({b}) - julianday({a})) * 86400.0"
 
 
+Gauge = Callable[[str, str, list[tuple[dict[str, str], float | int]]], None]
+
+
 def metrics_text(settings: Settings, now: datetime) -> str:
     """Prometheus text exposition format 0.0.4."""
     out: list[str] = []
@@ -50,8 +55,11 @@ def metrics_text(settings: Settings, now: datetime) -> str:
             lab = ",".join(f'{k}="{_esc(v)}"' for k, v in labels.items())
             out.append(f"{name}{{{lab}}} {value}" if lab else f"{name} {value}")
 
-    report = health_report(settings, now)
+    report = gather(settings, now)
     gauge("organizer_up", "1 when /health would answer 200", [({}, int(report.ok))])
+    if report.disk is not None:
+        gauge("organizer_disk_free_bytes", "free bytes on the data disk",
+              [({}, report.disk.free_bytes)])  # fmt: skip
     try:
         conn = open_db(settings.db_path, readonly=True)
     except OrganizerError:
@@ -59,86 +67,94 @@ def metrics_text(settings: Settings, now: datetime) -> str:
         return "\n".join(out) + "\n"
     with closing(conn):
         gauge("organizer_db_readable", "1 when the database opens", [({}, 1)])
-        if report.schema_version is not None:
-            gauge(
-                "organizer_schema_version", "applied schema version", [({}, report.schema_version)]
-            )
-        gauge(
-            "organizer_inbox_queue",
-            "inbox rows by status",
-            [({"status": k}, v) for k, v in report.queue.items()],
-        )
-        gauge(
-            "organizer_inbox_oldest_new_age_seconds",
-            "age of the oldest waiting inbox row (0 when none)",
-            [({}, report.oldest_new_age_s or 0)],
-        )
-        states = {s: 0 for s in ("NONE", "LOCAL", "PENDING", "SYNCED", "FAILED")}
-        for st, n in conn.execute("SELECT cal_state, COUNT(*) FROM items GROUP BY cal_state"):
-            states[st] = n
-        gauge(
-            "organizer_items_calendar_state",
-            "items by calendar sync state",
-            [({"cal_state": k}, v) for k, v in states.items()],
-        )
-        by_status = {s: 0 for s in ("DRAFT", "OPEN", "DONE", "CANCELLED")}
-        for st, n in conn.execute("SELECT status, COUNT(*) FROM items GROUP BY status"):
-            by_status[st] = n
-        gauge(
-            "organizer_items",
-            "items by status",
-            [({"status": k}, v) for k, v in by_status.items()],
-        )
-        _histogram(
-            out,
-            "organizer_processing_latency_seconds",
-            "inbox row created -> DONE",
-            conn,
-            _seconds("created_at", "done_at"),
-            "FROM inbox_queue WHERE status = 'DONE' AND done_at IS NOT NULL",
-        )
-        _histogram(
-            out,
-            "organizer_voice_processing_latency_seconds",
-            "voice note created -> DONE (download, ASR and parsing together)",
-            conn,
-            _seconds("created_at", "done_at"),
-            "FROM inbox_queue WHERE kind = 'voice' AND status = 'DONE' AND done_at IS NOT NULL",
-        )
-        _histogram(
-            out,
-            "organizer_outbox_delivery_latency_seconds",
-            "outbox row created -> sent to Telegram",
-            conn,
-            _seconds("created_at", "sent_at"),
-            "FROM outbox WHERE status = 'SENT' AND sent_at IS NOT NULL",
-        )
-        ob = {s: 0 for s in ("PENDING", "SENDING", "SENT", "FAILED")}
-        for st, n in conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status"):
-            ob[st] = n
-        gauge(
-            "organizer_outbox", "outbox rows by status", [({"status": k}, v) for k, v in ob.items()]
-        )
-        oldest = conn.execute(
-            "SELECT MIN(created_at) FROM outbox WHERE status IN ('PENDING', 'SENDING')"
-        ).fetchone()[0]
-        gauge(
-            "organizer_outbox_lag_seconds",
-            "age of the oldest undelivered reply (0 when none)",
-            [({}, _age(now, oldest) or 0)],
-        )
-        gauge(
-            "organizer_service_heartbeat_age_seconds",
-            "seconds since each service's newest heartbeat",
-            [({"service": b.service}, b.beat_age_s or 0) for b in report.services],
-        )
-        gauge(
-            "organizer_service_running",
-            "1 when the service's newest heartbeat is not a clean stop",
-            [({"service": b.service}, int(not b.stopped)) for b in report.services],
-        )
+        _queue_and_items(conn, report, gauge)
+        _latencies(conn, out)
+        _outbox(conn, now, gauge)
+        _services(report, gauge)
     _asr_metrics(settings, gauge, out)
     return "\n".join(out) + "\n"
+
+
+def _queue_and_items(conn: sqlite3.Connection, report: Snapshot, gauge: Gauge) -> None:
+    if report.schema_version is not None:
+        gauge("organizer_schema_version", "applied schema version", [({}, report.schema_version)])
+    gauge(
+        "organizer_inbox_queue",
+        "inbox rows by status",
+        [({"status": k}, v) for k, v in report.queue.items()],
+    )
+    gauge(
+        "organizer_inbox_oldest_new_age_seconds",
+        "age of the oldest waiting inbox row (0 when none)",
+        [({}, report.oldest_new_age_s or 0)],
+    )
+    states = {s: 0 for s in ("NONE", "LOCAL", "PENDING", "SYNCED", "FAILED")}
+    for st, n in conn.execute("SELECT cal_state, COUNT(*) FROM items GROUP BY cal_state"):
+        states[st] = n
+    gauge(
+        "organizer_items_calendar_state",
+        "items by calendar sync state",
+        [({"cal_state": k}, v) for k, v in states.items()],
+    )
+    by_status = {s: 0 for s in ("DRAFT", "OPEN", "DONE", "CANCELLED")}
+    for st, n in conn.execute("SELECT status, COUNT(*) FROM items GROUP BY status"):
+        by_status[st] = n
+    gauge("organizer_items", "items by status", [({"status": k}, v) for k, v in by_status.items()])
+
+
+def _latencies(conn: sqlite3.Connection, out: list[str]) -> None:
+    _histogram(
+        out,
+        "organizer_processing_latency_seconds",
+        "inbox row created -> DONE",
+        conn,
+        _seconds("created_at", "done_at"),
+        "FROM inbox_queue WHERE status = 'DONE' AND done_at IS NOT NULL",
+    )
+    _histogram(
+        out,
+        "organizer_voice_processing_latency_seconds",
+        "voice note created -> DONE (download, ASR and parsing together)",
+        conn,
+        _seconds("created_at", "done_at"),
+        "FROM inbox_queue WHERE kind = 'voice' AND status = 'DONE' AND done_at IS NOT NULL",
+    )
+    _histogram(
+        out,
+        "organizer_outbox_delivery_latency_seconds",
+        "outbox row created -> sent to Telegram",
+        conn,
+        _seconds("created_at", "sent_at"),
+        "FROM outbox WHERE status = 'SENT' AND sent_at IS NOT NULL",
+    )
+
+
+def _outbox(conn: sqlite3.Connection, now: datetime, gauge: Gauge) -> None:
+    ob = {s: 0 for s in ("PENDING", "SENDING", "SENT", "FAILED")}
+    for st, n in conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status"):
+        ob[st] = n
+    gauge("organizer_outbox", "outbox rows by status", [({"status": k}, v) for k, v in ob.items()])
+    oldest = conn.execute(
+        "SELECT MIN(created_at) FROM outbox WHERE status IN ('PENDING', 'SENDING')"
+    ).fetchone()[0]
+    gauge(
+        "organizer_outbox_lag_seconds",
+        "age of the oldest undelivered reply (0 when none)",
+        [({}, age_s(now, oldest) or 0)],
+    )
+
+
+def _services(report: Snapshot, gauge: Gauge) -> None:
+    gauge(
+        "organizer_service_heartbeat_age_seconds",
+        "seconds since each service's newest heartbeat",
+        [({"service": b.service}, b.beat_age_s or 0) for b in report.services],
+    )
+    gauge(
+        "organizer_service_running",
+        "1 when the service's newest heartbeat is not a clean stop",
+        [({"service": b.service}, int(not b.stopped)) for b in report.services],
+    )
 
 
 def _asr_metrics(settings: Settings, gauge: Any, out: list[str], timeout_s: float = 0.5) -> None:

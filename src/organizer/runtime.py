@@ -127,6 +127,9 @@ class Heart:
         self.host = socket.gethostname()
         self.service_id = f"{service}@{self.host}:{self.pid}"
         self.started_at = utcnow()
+        # Read once, at start: the database this process opened. A heartbeat carrying
+        # another file's identity than the one it sits in reveals a split (issue 17).
+        self.instance_id, self.db_path = heartbeats.identity(conn)
 
     def beat(self, now: datetime, status: str) -> None:
         heartbeats.beat(
@@ -139,6 +142,8 @@ class Heart:
             status=status,
             started_at=self.started_at,
             now=now,
+            instance_id=self.instance_id,
+            db_path=self.db_path,
         )
         self.notifier.watchdog()
         self.notifier.status(status)

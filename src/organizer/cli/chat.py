@@ -1,4 +1,8 @@
-"""`organizer chat`: try the organizer in a terminal, with no Telegram and no calendar."""
+"""`organizer chat`: try the organizer in a terminal, without Telegram.
+
+The calendar is synced by a running worker, or by the chat itself when none runs
+(organizer.chat says which at start).
+"""
 
 from __future__ import annotations
 
@@ -36,12 +40,13 @@ def register(app: typer.Typer) -> None:
         ] = None,
         now: Annotated[
             str | None,
-            typer.Option("--now", help="Pretend it is this moment (ISO-8601 with offset), for demos."),
+            typer.Option("--now", help="Pretend it is this moment (ISO-8601 with offset), for demos; calendar sync keeps the real clock."),
         ] = None,
     ) -> None:
         """Talk to the organizer in this terminal (or pipe lines in); creates the DB if needed.
 
         Messages go through the same inbox → worker → outbox path as Telegram.
+        Meetings are synced to the calendar by a running worker, else by this chat.
         Buttons show as [1] [2] …: type the number to press one. /quit or Ctrl-D leaves.
         """
         from organizer import chat as chat_mod

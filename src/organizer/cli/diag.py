@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from organizer.cli.common import open_readonly, settings_from
-from organizer.cli.render import render
+from organizer.cli.render import console, render
 from organizer.model import utcnow
 
 diag_app = typer.Typer(
@@ -181,16 +181,29 @@ def db(
 
 @diag_app.command()
 def health(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """Each service's last heartbeat."""
+    """Each service's heartbeats, the data disk, and what is wrong (as /health says it)."""
     from organizer.db import diag
+    from organizer.health import disk_text, gather
 
-    conn = open_readonly(settings_from(ctx))
+    settings = settings_from(ctx)
+    conn = open_readonly(settings)  # one line and exit 1 for a missing or empty DB
+    now = utcnow()
+    snap = gather(settings, now)
+    if as_json:
+        render(snap.as_dict(), as_json=True)
+        return
     render(
-        diag.health(conn, utcnow()),
+        diag.health(conn, now),
         title="service heartbeats",
-        as_json=as_json,
         empty="no service has reported yet",
     )
+    out = console()
+    if snap.disk is not None:
+        out.print(f"data disk: {disk_text(snap.disk)}")
+    if snap.ok:
+        out.print("healthy: /health answers 200")
+    for p in snap.problems:
+        out.print(f"PROBLEM: {p.detail}", markup=False)
 
 
 @diag_app.command()

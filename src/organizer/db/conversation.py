@@ -40,3 +40,21 @@ def mark_sent(conn: sqlite3.Connection, ids: Iterable[int], now: datetime) -> No
 def row_status(conn: sqlite3.Connection, inbox_id: int) -> str | None:
     r = conn.execute("SELECT status FROM inbox_queue WHERE id = ?", (inbox_id,)).fetchone()
     return r[0] if r else None
+
+
+def restamp_calendar_requests(
+    conn: sqlite3.Connection, chat_id: int, *, since: datetime, now: datetime
+) -> int:
+    """Fresh calendar requests of this chat stamped at or after `since` (chat's pretend
+    clock) become due at `now` (the real clock), so any syncer takes them right away.
+
+    A fresh request (attempts 0) means "due immediately"; a pretend time ahead of the
+    real clock would hide it from every syncer until the real time catches up.
+    """
+    with transaction(conn):
+        cur = conn.execute(
+            "UPDATE items SET next_attempt_at = ? WHERE chat_id = ? AND cal_state = 'PENDING'"
+            " AND attempts = 0 AND next_attempt_at >= ? AND next_attempt_at != ?",
+            (to_db(now), chat_id, to_db(since), to_db(now)),
+        )
+        return cur.rowcount
