@@ -218,13 +218,13 @@ def gather(
 def health_snapshot(settings: Settings, now: datetime) -> dict[str, Any]:
     """The verdict `/health` gives, from the one place that computes it.
 
-    The only call from the report into the health code: when the shared health
-    snapshot lands, this function is re-pointed at it and nothing else changes.
+    The only call from the report into the health code (organizer.health, shared with
+    /health, `diag health` and doctor).
     """
-    from organizer.api import health_report
+    from organizer.health import gather
 
-    h = health_report(settings, now)
-    return {"ok": h.ok, "problems": list(h.problems)}
+    h = gather(settings, now)
+    return {"ok": h.ok, "problems": [p.detail for p in h.problems]}
 
 
 def _empty(
