@@ -48,7 +48,7 @@ from organizer.runtime import Periodic
 if TYPE_CHECKING:
     from organizer.db.items import Item
     from organizer.model import InboxRow
-    from organizer.worker import Context
+    from organizer.registry import Context
 
 log = logging.getLogger(__name__)
 

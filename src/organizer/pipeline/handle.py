@@ -28,7 +28,7 @@ from organizer.db.connect import transaction
 from organizer.model import InboxRow, to_db
 from organizer.pipeline import agenda, dialog, matching, replies
 from organizer.pipeline.dialog import Parsed
-from organizer.worker import Context, PermanentError
+from organizer.registry import Context, PermanentError
 
 log = logging.getLogger(__name__)
 
