@@ -27,7 +27,7 @@ from organizer.reminders.prefs import configure, prefs
 from organizer.reminders.texts import reminder_message
 from organizer.runtime import Periodic
 
-log = logging.getLogger("organizer.reminders")
+log = logging.getLogger(__name__)
 
 TICK_EVERY_S = 1.0
 BATCH = 200
