@@ -12,22 +12,16 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from organizer import schedule
+from organizer.pipeline.replies import ItemLike
 from organizer.pipeline.timefmt import STAMP, stamp
 
 log = logging.getLogger(__name__)
 
 
 
-class Item(Protocol):
+class Item(ItemLike, Protocol):
     """What these rules need of an item (organizer.db.items.Item has it all)."""
 
-    id: int
-    type: str
-    title: str | None
-    start_at: datetime | None
-    end_at: datetime | None
-    all_day: bool
-    rrule: str | None
     tz: str | None
 
 
