@@ -7,6 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from organizer.pipeline import language, moves, timefmt
 from organizer.pipeline.dialog import Parsed
 from organizer.reminders import series, setting_rules, texts
@@ -148,3 +151,56 @@ def test_new_times_keep_the_clock_and_the_length() -> None:
     assert moves.new_times(item, at_17, BERLIN, now) == (
         b(2026, 11, 3, 17, 0), b(2026, 11, 3, 18, 30), False
     )
+
+
+# --- property tests over the pure core ------------------------------------------------
+
+MOMENTS = st.datetimes(
+    min_value=datetime(2020, 1, 1), max_value=datetime(2035, 12, 31), timezones=st.just(UTC)
+)
+ZONES = st.sampled_from([BERLIN, "Asia/Tokyo", "America/New_York", "UTC", "Asia/Kolkata"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(words=st.lists(st.text(max_size=12), max_size=4))
+def test_settings_rules_answer_any_words(words: list[str]) -> None:
+    d = setting_rules.decide(words, lambda lat, lon: "Europe/Paris")
+    assert isinstance(d, Show | Problem | Change)
+    if isinstance(d, Problem) and d.kind not in ("zone_shown", "not_a_zone"):
+        assert texts.setting_problem(d.kind, "en")  # every problem has its words
+
+
+@settings(max_examples=150, deadline=None)
+@given(moment=MOMENTS, tz=ZONES)
+def test_a_button_stamp_names_the_minute_it_was_made_from(moment: datetime, tz: str) -> None:
+    minute = moment.replace(second=0, microsecond=0)
+    back = moves.pick_time(timefmt.stamp(minute, tz), tz)
+    assert back is not None and timefmt.stamp(back, tz) == timefmt.stamp(minute, tz)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    now=st.datetimes(
+        min_value=datetime(2026, 10, 1), max_value=datetime(2027, 3, 1), timezones=st.just(UTC)
+    ),
+    cancelled=st.sets(st.integers(min_value=0, max_value=30), max_size=10),
+)
+def test_this_one_is_never_an_occurrence_already_cancelled(
+    now: datetime, cancelled: set[int]
+) -> None:
+    start = b(2026, 11, 2, 10, 0)
+    weekly = It(start_at=start, end_at=start + timedelta(minutes=30), rrule="FREQ=WEEKLY")
+    skip = {start + timedelta(weeks=k) for k in cancelled}
+    occ = series.occurrence_to_cancel(weekly, now, skip, BERLIN)
+    assert occ is None or (occ not in skip and occ >= start)
+
+
+@settings(max_examples=100, deadline=None)
+@given(moment=MOMENTS, now=MOMENTS, lang=st.sampled_from(["ru", "en"]), tz=ZONES)
+def test_short_when_is_the_clock_alone_only_on_the_same_day(
+    moment: datetime, now: datetime, lang: str, tz: str
+) -> None:
+    text = timefmt.short_when(moment, tz, lang, now)
+    same_day = timefmt.local(moment, tz).date() == timefmt.local(now, tz).date()
+    assert text.endswith(timefmt.hhmm(moment, tz))
+    assert (text == timefmt.hhmm(moment, tz)) == same_day

@@ -141,10 +141,7 @@ def new_item(t: Turn, p: Parsed, text: str) -> None:
 
 
 def question_keyboard(t: Turn, item: items.Item, lacking: tuple[str, ...]) -> replies.Keyboard:
-    if "title" in lacking:
-        return [[replies.button("Отменить" if t.lang == "ru" else "Cancel", f"cancel:{item.id}")]]
-    times = replies.suggest_times(local_day(item.start_at, t.tz), now=t.now, tz=t.tz)
-    return replies.pick_keyboard(item.id, times, tz=t.tz, now=t.now, lang=t.lang)
+    return replies.question_keyboard(item, lacking, tz=t.tz, now=t.now, lang=t.lang)
 
 
 def new_draft(t: Turn, p: Parsed, text: str, *, note: str = "") -> None:
@@ -223,7 +220,5 @@ def cancel_question(t: Turn) -> None:
         changed(t, item.id)
         t.reply(replies.question_closed_text(t.lang, item.title), item_id=item.id)
         return
-    text = ("Хорошо, оставил как есть: " if t.lang == "ru" else "OK, left as it was: ") + (
-        t.describe(item)
-    )
+    text = replies.left_as_is_text(item, tz=t.tz, now=t.now, lang=t.lang)
     t.reply(text, replies.item_keyboard(item, t.lang), item.id)

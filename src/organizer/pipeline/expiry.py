@@ -22,14 +22,6 @@ from organizer.pipeline import replies
 log = logging.getLogger(__name__)
 
 
-def _kept_text(item: items.Item, tz: str, now: datetime, lang: str) -> str:
-    return (
-        "Не дождался новой даты — оставил как было: "
-        if lang == "ru"
-        else "No new time came — left as it was: "
-    ) + replies.describe(item, tz=tz, now=now, lang=lang)
-
-
 def settle_question(
     conn: sqlite3.Connection,
     settings: Settings,
@@ -50,7 +42,7 @@ def settle_question(
         return None
     keyboard: replies.Keyboard = []
     if q.purpose == "reschedule" or item.status != "DRAFT":
-        text = _kept_text(item, tz, now, lang)
+        text = replies.no_new_time_text(item, tz=tz, now=now, lang=lang)
     elif item.title:
         all_day = item.start_at is not None
         items.update(conn, item.id, now, type="task", status="OPEN", end_at=None,

@@ -195,6 +195,18 @@ def pick_keyboard(
     return rows
 
 
+def question_keyboard(
+    item: ItemLike, missing: Sequence[str], *, tz: str, now: datetime, lang: str
+) -> Keyboard:
+    """Under a clarifying question: Cancel when the title is missing, else offered times
+    (on the item's day when it has one)."""
+    if "title" in missing:
+        return [[button(_t(lang, "Отменить", "Cancel"), f"cancel:{item.id}")]]
+    day = local(item.start_at, tz).date() if item.start_at else None
+    times = suggest_times(day, now=now, tz=tz)
+    return pick_keyboard(item.id, times, tz=tz, now=now, lang=lang)
+
+
 def select_keyboard(
     items: Sequence[ItemLike], action: str, *, tz: str, now: datetime, lang: str
 ) -> Keyboard:
@@ -378,6 +390,20 @@ def question_closed_text(lang: str, title: str | None) -> str:
             lang, f"Хорошо, {quote(lang, title)} не сохраняю.", f"OK, dropped {quote(lang, title)}."
         )
     return _t(lang, "Нет открытых вопросов.", "There is no open question.")
+
+
+def left_as_is_text(item: ItemLike, *, tz: str, now: datetime, lang: str) -> str:
+    """/cancel of a question about an open item: nothing changes."""
+    return _t(lang, "Хорошо, оставил как есть: ", "OK, left as it was: ") + describe(
+        item, tz=tz, now=now, lang=lang
+    )
+
+
+def no_new_time_text(item: ItemLike, *, tz: str, now: datetime, lang: str) -> str:
+    """A reschedule question expired: the item stays where it was."""
+    return _t(
+        lang, "Не дождался новой даты — оставил как было: ", "No new time came — left as it was: "
+    ) + describe(item, tz=tz, now=now, lang=lang)
 
 
 def expired_kept_text(

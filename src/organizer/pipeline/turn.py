@@ -114,9 +114,6 @@ class Turn:
             inbox_id=self.row.id,
         )
 
-    def describe(self, item: items.Item) -> str:
-        return replies.describe(item, tz=self.tz, now=self.now, lang=self.lang)
-
 
 def make_turn(ctx: Context, row: InboxRow, *, payload_lang: Any, text: str | None) -> Turn:
     tz = users.tz_for(ctx.conn, row.chat_id, ctx.settings.organizer_tz)
