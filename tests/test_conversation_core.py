@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from organizer.pipeline import language, moves, timefmt
+from organizer.pipeline import choice, language, moves, timefmt
 from organizer.pipeline.dialog import Parsed
 from organizer.reminders import series, setting_rules, texts
 from organizer.reminders.setting_rules import Change, Problem, Show
@@ -151,6 +151,25 @@ def test_new_times_keep_the_clock_and_the_length() -> None:
     assert moves.new_times(item, at_17, BERLIN, now) == (
         b(2026, 11, 3, 17, 0), b(2026, 11, 3, 18, 30), False
     )
+
+
+def test_choose_the_item_a_request_means_from_plain_items() -> None:
+    now = b(2026, 11, 2, 9, 0)
+    petya = It(id=1, title="Встреча с Петей", start_at=b(2026, 11, 3, 15, 0))
+    olya = It(id=2, title="Созвон с Олей", start_at=b(2026, 11, 5, 16, 30))
+    olya2 = It(id=3, title="Созвон с Олей", start_at=b(2026, 11, 6, 11, 0))
+    cancel = Parsed("cancel", "встречу с Петей", None, None, False, None, ())
+    assert choice.choose(cancel, [petya, olya], tz=BERLIN, now=now, lang="ru") == choice.One(petya)
+    # two calls with Olya: ask which, one button per call, each moving it to 17:00
+    to_17 = Parsed("reschedule", "созвон с Олей", b(2026, 11, 2, 17, 0), None, False, None, ())
+    asked = choice.choose(to_17, [petya, olya, olya2], tz=BERLIN, now=now, lang="ru")
+    assert isinstance(asked, choice.Ask)
+    assert [row[0]["callback_data"] for row in asked.keyboard] == [
+        "pick:2:202611021700", "pick:3:202611021700"
+    ]
+    gone = Parsed("complete", "молоко", None, None, False, None, ())
+    found = choice.choose(gone, [petya], tz=BERLIN, now=now, lang="en")
+    assert isinstance(found, choice.NotFound) and "молоко" in found.text
 
 
 # --- property tests over the pure core ------------------------------------------------

@@ -1,8 +1,8 @@
 """Acting on an existing item: find it, then complete, cancel or reschedule it.
 
-"отмени встречу с Петей", "готово: купить молоко", "перенеси созвон на 17": the
-item is found among the chat's open items (organizer.pipeline.matching, pure); one
-match is acted on, several are offered as buttons, none is said so.
+"отмени встречу с Петей", "готово: купить молоко", "перенеси созвон на 17": which item
+is meant is decided by organizer.pipeline.choice (pure) among the chat's open items;
+one is acted on here, several are offered as buttons, none is said so.
 """
 
 from __future__ import annotations
@@ -11,56 +11,25 @@ from datetime import datetime
 
 from organizer import reminders
 from organizer.db import clarify, items
-from organizer.pipeline import matching, replies
+from organizer.pipeline import choice, replies
 from organizer.pipeline.dialog import Parsed
 from organizer.pipeline.expiry import settle_question
 from organizer.pipeline.moves import new_times
 from organizer.pipeline.timefmt import local_day
 from organizer.pipeline.turn import Turn, ask, changed, get_item, settled
 
-ACTION_OF_INTENT = {"cancel": "cancel", "complete": "done", "reschedule": "resched"}
-
 
 def act(t: Turn, p: Parsed) -> None:
-    """cancel / complete / reschedule: find the item, act on one, ask among several."""
-    candidates = items.open_items(t.conn, t.chat_id)
-    if p.intent == "reschedule":
-        m = matching.find(p.title, candidates, tz=t.tz)
+    """cancel / complete / reschedule: the pure `choice.choose` picks the item among the
+    chat's open ones (or the question to ask); one is acted on here."""
+    c = choice.choose(p, items.open_items(t.conn, t.chat_id), tz=t.tz, now=t.now, lang=t.lang)
+    if isinstance(c, choice.One):
+        assert isinstance(c.item, items.Item)
+        perform(t, c.item, p.intent, p)
+    elif isinstance(c, choice.Ask):
+        t.reply(c.text, c.keyboard)
     else:
-        day = local_day(p.start, t.tz)
-        at = p.start if p.start is not None and not p.all_day else None
-        m = matching.find(p.title, candidates, day=day, at=at, tz=t.tz)
-    if m.outcome == "one":
-        item = m.items[0]
-        assert isinstance(item, items.Item)
-        perform(t, item, p.intent, p)
-        return
-    if m.outcome == "several":
-        choices = [i for i in m.items if isinstance(i, items.Item)]
-        t.reply(
-            replies.choose_text(p.intent, t.lang, title=p.title),
-            choice_keyboard(t, choices, p),
-        )
-        return
-    if not p.title and p.start is None and candidates:
-        t.reply(
-            replies.choose_text(p.intent, t.lang, title=None),
-            choice_keyboard(t, candidates[: matching.MAX_CHOICES], p),
-        )
-        return
-    t.reply(replies.not_found_text(p.title, p.intent, t.lang))
-
-
-def choice_keyboard(t: Turn, choices: list[items.Item], p: Parsed) -> replies.Keyboard:
-    if p.intent == "reschedule" and p.start is not None:
-        rows = []
-        for i in choices:
-            start, _, _ = new_times(i, p, t.tz, t.now)
-            label = replies.short_label(i, tz=t.tz, now=t.now, lang=t.lang)
-            rows.append([replies.button(label, replies.pick_data(i.id, start, t.tz))])
-        return rows
-    action = ACTION_OF_INTENT.get(p.intent, "cancel")
-    return replies.select_keyboard(choices, action, tz=t.tz, now=t.now, lang=t.lang)
+        t.reply(c.text)
 
 
 def perform(t: Turn, item: items.Item, intent: str, p: Parsed | None) -> None:

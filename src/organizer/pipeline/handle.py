@@ -14,7 +14,7 @@ in modules of one job each — docs/DESIGN.md has the map:
   expiry        unanswered clarifying questions
   buttons       button presses; press answers them (toast + edit)
   commands      slash commands
-  moves, dialog, matching, replies, agenda, language, timefmt   PURE
+  dialog, choice, matching, moves, replies, agenda, language, timefmt   PURE
 """
 
 from __future__ import annotations
