@@ -15,6 +15,7 @@ import sqlite3
 
 from organizer import reminders, spool, sync
 from organizer.config import Settings
+from organizer.pipeline import handle
 from organizer.registry import Plugins
 from organizer.runtime import Periodic
 
@@ -23,8 +24,6 @@ SPOOL_SWEEP_EVERY_S = 600.0
 
 
 def build_plugins(settings: Settings, conn: sqlite3.Connection) -> Plugins:
-    from organizer.pipeline import handle  # the parser and its tables: only when serving
-
     plugins = Plugins(
         handlers={
             "text": handle.handle_text,
