@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import REPO
 from organizer.pipeline import choice, language, moves, timefmt
 from organizer.pipeline.dialog import Parsed
 from organizer.reminders import series, setting_rules, texts
@@ -223,3 +224,15 @@ def test_short_when_is_the_clock_alone_only_on_the_same_day(
     same_day = timefmt.local(moment, tz).date() == timefmt.local(now, tz).date()
     assert text.endswith(timefmt.hhmm(moment, tz))
     assert (text == timefmt.hhmm(moment, tz)) == same_day
+
+
+def test_the_design_map_names_every_conversation_module() -> None:
+    """docs/DESIGN.md's map is where a newcomer looks first: it keeps up with the code."""
+    design = (REPO / "docs" / "DESIGN.md").read_text(encoding="utf-8")
+    for package in ("pipeline", "reminders"):
+        for module in sorted((REPO / "src" / "organizer" / package).glob("*.py")):
+            if module.name == "__init__.py":
+                continue
+            assert f"{package}/{module.name}" in design or f"`{module.stem}`" in design, (
+                f"{package}/{module.name} is missing from the module map in docs/DESIGN.md"
+            )
