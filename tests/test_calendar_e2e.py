@@ -10,8 +10,9 @@ from conftest import wait_until
 from fixtures.calendar import GOOGLE_CALENDAR_ID
 from organizer.config import Settings
 from organizer.db import queue
+from organizer.handlers import build_plugins
 from organizer.model import utcnow
-from organizer.worker import Worker, load_plugins
+from organizer.worker import Worker
 
 
 def _send(conn: sqlite3.Connection, n: int, text: str) -> None:
@@ -29,7 +30,7 @@ def _send(conn: sqlite3.Connection, n: int, text: str) -> None:
 def test_message_to_event_then_reschedule_then_cancel(
     google_settings: Settings, conn: sqlite3.Connection, fake_google: Any
 ) -> None:
-    worker = Worker(google_settings, conn, load_plugins(google_settings, conn))
+    worker = Worker(google_settings, conn, build_plugins(google_settings, conn))
 
     def settle(pred: Any) -> Any:
         def check() -> Any:

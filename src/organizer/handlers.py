@@ -1,5 +1,9 @@
 """Which handler serves which inbox kind, and the worker's periodic jobs.
 
+The entry layer: `organizer worker` and `organizer chat` call `build_plugins` at start
+to fill the registry (organizer.registry) the worker dispatches through; the worker
+itself never imports this module or anything behind it.
+
 The pipeline (organizer.pipeline.handle) serves text, voice, callback and command rows
 and settles expired clarifying questions; calendar sync and reminders contribute
 periodic jobs through their own `make_periodic`.
@@ -11,16 +15,15 @@ import sqlite3
 
 from organizer import reminders, spool, sync
 from organizer.config import Settings
+from organizer.pipeline import handle
+from organizer.registry import Plugins
 from organizer.runtime import Periodic
-from organizer.worker import Plugins
 
 CLARIFY_EXPIRY_EVERY_S = 5.0
 SPOOL_SWEEP_EVERY_S = 600.0
 
 
 def build_plugins(settings: Settings, conn: sqlite3.Connection) -> Plugins:
-    from organizer.pipeline import handle
-
     plugins = Plugins(
         handlers={
             "text": handle.handle_text,

@@ -1,6 +1,8 @@
 """`organizer worker`: claim → dispatch by kind → complete/fail, plus timers.
 
-What a message *means* lives in the handlers (organizer.handlers); this module only
+What a message *means* lives in the handlers; this module knows only their protocol and
+registry (organizer.registry), filled at start by the entry layer (organizer.handlers,
+through `run`'s `plugins_factory`), so it never imports the pipeline. It only
 guarantees the queue contract: every claimed row ends DONE, back in NEW, or FAILED
 with a reason, and SIGTERM never strands one.
 """
@@ -12,15 +14,13 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from organizer.config import Settings
 from organizer.db import queue
 from organizer.errors import OrganizerError
 from organizer.model import InboxRow, utcnow
+from organizer.registry import Context, Handler, PermanentError, Plugins, PluginsFactory
 from organizer.runtime import (
     Heart,
     Periodic,
@@ -35,31 +35,9 @@ log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_S = 3.0
 
 
-class PermanentError(Exception):
-    """The message can never succeed (bad payload): fail it now, no retries."""
-
-
-@dataclass
-class Context:
-    """What a handler gets besides the row."""
-
-    conn: sqlite3.Connection
-    settings: Settings
-    now: datetime
-    worker_id: str
-    stop: threading.Event
-
-
-class Handler(Protocol):
-    def __call__(self, ctx: Context, row: InboxRow) -> None: ...
-
-
-@dataclass
-class Plugins:
-    """Handlers by inbox kind, and periodic jobs (calendar sync, reminders …)."""
-
-    handlers: dict[str, Handler] = field(default_factory=dict)
-    periodic: list[Periodic] = field(default_factory=list)
+# Context, Handler, PermanentError and Plugins are the registry's; named here too
+# because handlers and tests have long imported them from the worker.
+__all__ = ["Context", "Handler", "PermanentError", "Plugins", "Worker", "run"]
 
 
 class Worker:
@@ -233,14 +211,11 @@ class _LeaseKeeper:
             self.conn.close()
 
 
-def load_plugins(settings: Settings, conn: sqlite3.Connection) -> Plugins:
-    from organizer.handlers import build_plugins
+def run(settings: Settings, *, plugins_factory: PluginsFactory) -> int:
+    """The `organizer worker` process; returns the exit code.
 
-    return build_plugins(settings, conn)
-
-
-def run(settings: Settings, *, plugins_factory: Callable[..., Plugins] = load_plugins) -> int:
-    """The `organizer worker` process; returns the exit code."""
+    `plugins_factory` (organizer.handlers.build_plugins) fills the handler registry.
+    """
     stop = threading.Event()
     install_signal_handlers(stop)
     notifier = Notifier()

@@ -12,10 +12,11 @@ def register(app: typer.Typer) -> None:
     def worker(ctx: typer.Context) -> None:
         """Process the inbox: parse messages, make items, sync the calendar, remind."""
         from organizer import worker as worker_mod
+        from organizer.handlers import build_plugins
 
         settings = settings_from(ctx)
         setup_service_logging(settings)
-        raise typer.Exit(worker_mod.run(settings))
+        raise typer.Exit(worker_mod.run(settings, plugins_factory=build_plugins))
 
     @app.command()
     def bot(ctx: typer.Context) -> None:

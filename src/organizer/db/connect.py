@@ -1,4 +1,4 @@
-"""Opening the one SQLite file, and the one transaction helper."""
+"""Opening the one SQLite file, and the transaction helpers (all of them live here)."""
 
 from __future__ import annotations
 
@@ -108,3 +108,30 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         raise
     else:
         conn.execute("COMMIT")
+
+
+@contextmanager
+def joined_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """The caller's transaction when it holds one, else a `transaction` of our own.
+
+    For hooks that run both inside a handler's transaction and on their own.
+    """
+    if conn.in_transaction:
+        yield conn
+    else:
+        with transaction(conn):
+            yield conn
+
+
+@contextmanager
+def savepoint(conn: sqlite3.Connection, name: str) -> Iterator[None]:
+    """A SAVEPOINT inside the caller's transaction; on an exception it rolls back to it
+    and re-raises (the caller decides what the failure means), always released."""
+    conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        conn.execute(f"ROLLBACK TO {name}")
+        raise
+    finally:
+        conn.execute(f"RELEASE {name}")

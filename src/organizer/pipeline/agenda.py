@@ -13,15 +13,8 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from organizer.pipeline.replies import (
-    ItemLike,
-    Keyboard,
-    button,
-    clock,
-    day_text,
-    local,
-    rrule_text,
-)
+from organizer.pipeline.replies import ItemLike, Keyboard, button, rrule_text
+from organizer.pipeline.timefmt import clock, day_text, local
 
 MAX_LINES = 60
 MAX_BUTTONS = 8

@@ -6,35 +6,32 @@ Nothing here reads the clock, the database or the network: every function takes 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-RU_MONTHS_GEN = (
-    "января", "февраля", "марта", "апреля", "мая", "июня",
-    "июля", "августа", "сентября", "октября", "ноября", "декабря",
-)  # fmt: skip
-EN_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-RU_WEEKDAYS = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
-RU_WEEKDAYS_SHORT = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
-# "каждый понедельник", "каждую среду": the accusative after каждый/каждую.
-RU_WEEKDAYS_EVERY = (
-    "каждый понедельник", "каждый вторник", "каждую среду", "каждый четверг",
-    "каждую пятницу", "каждую субботу", "каждое воскресенье",
-)  # fmt: skip
-EN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-EN_WEEKDAYS_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+# Language choice and date/time wording have one home each (language, timefmt); the
+# names below are offered here too because the replies' callers and tests use them.
+from organizer.pipeline.language import lang_of_text as lang_of_text
+from organizer.pipeline.language import pick_lang as pick_lang
+from organizer.pipeline.language import quote as quote
+from organizer.pipeline.language import t as _t
+from organizer.pipeline.timefmt import (
+    EN_WEEKDAYS,
+    EN_WEEKDAYS_SHORT,
+    RU_WEEKDAYS_EVERY,
+    RU_WEEKDAYS_SHORT,
+)
+from organizer.pipeline.timefmt import RU_MONTHS_GEN as RU_MONTHS_GEN
+from organizer.pipeline.timefmt import clock as clock
+from organizer.pipeline.timefmt import day_text as day_text
+from organizer.pipeline.timefmt import local as local
+from organizer.pipeline.timefmt import when_text as when_text
+
 RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 Keyboard = list[list[dict[str, str]]]
-
-_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
-_LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 
 
 class ItemLike(Protocol):
@@ -48,107 +45,6 @@ class ItemLike(Protocol):
     end_at: datetime | None
     all_day: bool
     rrule: str | None
-
-
-# ---------------------------------------------------------------- language
-
-
-def pick_lang(*, user_lang: str | None, payload_lang: str | None, text: str | None) -> str:
-    """'ru' or 'en': the chat's setting, else Telegram's language_code, else the script.
-
-    Telegram's code only decides between the two we speak: ru/uk/be → ru, any other
-    code → en. With no code, Cyrillic letters in the text mean ru, Latin-only means en,
-    and a text with no letters (emoji, digits) gets ru, the project's first language.
-    """
-    for code in (user_lang, payload_lang):
-        if code:
-            c = code.lower()
-            return "ru" if c.startswith(("ru", "uk", "be")) else "en"
-    return lang_of_text(text or "")
-
-
-def lang_of_text(text: str, default: str = "ru") -> str:
-    cyr = len(_CYRILLIC.findall(text))
-    lat = len(_LATIN.findall(text))
-    if cyr == 0 and lat == 0:
-        return default
-    return "ru" if cyr >= lat else "en"
-
-
-def _t(lang: str, ru: str, en: str) -> str:
-    return ru if lang == "ru" else en
-
-
-def quote(lang: str, text: str) -> str:
-    return f"«{text}»" if lang == "ru" else f"“{text}”"
-
-
-# ---------------------------------------------------------------- dates and times
-
-
-def local(dt: datetime, tz: str) -> datetime:
-    return dt.astimezone(ZoneInfo(tz))
-
-
-def day_text(
-    d: date, today: date, lang: str, *, with_weekday: bool = True, relative: bool = True
-) -> str:
-    """'завтра, 24 ноября' / 'пятница, 27 ноября' / '3 марта 2027' (year only when not this)."""
-    if lang == "ru":
-        core = f"{d.day} {RU_MONTHS_GEN[d.month - 1]}"
-    else:
-        core = f"{d.day} {EN_MONTHS[d.month - 1]}"
-    if d.year != today.year:
-        core += f" {d.year}"
-    delta = (d - today).days
-    if not relative:
-        return core
-    rel = {
-        -1: _t(lang, "вчера", "yesterday"),
-        0: _t(lang, "сегодня", "today"),
-        1: _t(lang, "завтра", "tomorrow"),
-        2: _t(lang, "послезавтра", "the day after tomorrow"),
-    }.get(delta)
-    if rel:
-        return f"{rel}, {core}"
-    if with_weekday and -7 < delta < 14:
-        wd = RU_WEEKDAYS[d.weekday()] if lang == "ru" else EN_WEEKDAYS[d.weekday()]
-        return f"{wd}, {core}"
-    return core
-
-
-def clock(dt: datetime) -> str:
-    return f"{dt.hour:02d}:{dt.minute:02d}"
-
-
-def when_text(
-    start: datetime | None,
-    end: datetime | None,
-    all_day: bool,
-    *,
-    tz: str,
-    now: datetime,
-    lang: str,
-) -> str | None:
-    """'завтра, 24 ноября, 15:00–16:00'; all-day: 'завтра, 24 ноября, весь день'."""
-    if start is None:
-        return None
-    today = local(now, tz).date()
-    s = local(start, tz)
-    if all_day:
-        last = None
-        if end is not None:
-            last = (local(end, tz) - timedelta(days=1)).date()
-        if last is None or last <= s.date():
-            return day_text(s.date(), today, lang)
-        return f"{day_text(s.date(), today, lang)} – {day_text(last, today, lang)}"
-    head = f"{day_text(s.date(), today, lang)}, {clock(s)}"
-    if end is None or end <= start:
-        return head
-    e = local(end, tz)
-    if e.date() == s.date():
-        return f"{head}–{clock(e)}"
-    return f"{head} – {day_text(e.date(), today, lang)}, {clock(e)}"
 
 
 def rrule_text(rrule: str | None, lang: str) -> str | None:
@@ -297,6 +193,18 @@ def pick_keyboard(
     if cancel:
         rows.append([button(_t(lang, "Отменить", "Cancel"), f"cancel:{item_id}")])
     return rows
+
+
+def question_keyboard(
+    item: ItemLike, missing: Sequence[str], *, tz: str, now: datetime, lang: str
+) -> Keyboard:
+    """Under a clarifying question: Cancel when the title is missing, else offered times
+    (on the item's day when it has one)."""
+    if "title" in missing:
+        return [[button(_t(lang, "Отменить", "Cancel"), f"cancel:{item.id}")]]
+    day = local(item.start_at, tz).date() if item.start_at else None
+    times = suggest_times(day, now=now, tz=tz)
+    return pick_keyboard(item.id, times, tz=tz, now=now, lang=lang)
 
 
 def select_keyboard(
@@ -482,6 +390,20 @@ def question_closed_text(lang: str, title: str | None) -> str:
             lang, f"Хорошо, {quote(lang, title)} не сохраняю.", f"OK, dropped {quote(lang, title)}."
         )
     return _t(lang, "Нет открытых вопросов.", "There is no open question.")
+
+
+def left_as_is_text(item: ItemLike, *, tz: str, now: datetime, lang: str) -> str:
+    """/cancel of a question about an open item: nothing changes."""
+    return _t(lang, "Хорошо, оставил как есть: ", "OK, left as it was: ") + describe(
+        item, tz=tz, now=now, lang=lang
+    )
+
+
+def no_new_time_text(item: ItemLike, *, tz: str, now: datetime, lang: str) -> str:
+    """A reschedule question expired: the item stays where it was."""
+    return _t(
+        lang, "Не дождался новой даты — оставил как было: ", "No new time came — left as it was: "
+    ) + describe(item, tz=tz, now=now, lang=lang)
 
 
 def expired_kept_text(
