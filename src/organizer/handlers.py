@@ -1,8 +1,8 @@
 """Which handler serves which inbox kind, and the worker's periodic jobs.
 
-The pipeline (organizer.pipeline.handle) serves text, voice, callback and command rows
-and settles expired clarifying questions; calendar sync and reminders contribute
-periodic jobs through their own `make_periodic`.
+The pipeline (organizer.pipeline.handle, voice notes in organizer.pipeline.voice) serves
+text, voice, callback and command rows and settles expired clarifying questions;
+calendar sync and reminders contribute periodic jobs through their own `make_periodic`.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ SPOOL_SWEEP_EVERY_S = 600.0
 
 
 def build_plugins(settings: Settings, conn: sqlite3.Connection) -> Plugins:
-    from organizer.pipeline import handle
+    from organizer.pipeline import handle, voice
 
     plugins = Plugins(
         handlers={
             "text": handle.handle_text,
-            "voice": handle.handle_voice,
+            "voice": voice.handle_voice,
             "callback": handle.handle_callback,
             "command": handle.handle_command,
         }

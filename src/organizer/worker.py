@@ -39,6 +39,17 @@ class PermanentError(Exception):
     """The message can never succeed (bad payload): fail it now, no retries."""
 
 
+class Deferred(Exception):
+    """The message must wait for something outside (ASR down): try again in `delay_s`.
+
+    Not a failure: the attempt is not counted; the handler bounds the wait itself.
+    """
+
+    def __init__(self, message: str, delay_s: float) -> None:
+        super().__init__(message)
+        self.delay_s = delay_s
+
+
 @dataclass
 class Context:
     """What a handler gets besides the row."""
@@ -130,6 +141,10 @@ class Worker:
         try:
             if not self._run_bounded(handler, ctx, row):
                 return
+        except Deferred as e:
+            log.warning("inbox id=%d waits %.1f s: %s", row.id, e.delay_s, e)
+            queue.defer(self.conn, row.id, self.worker_id, at(), e.delay_s, str(e))
+            return
         except PermanentError as e:
             log.error("inbox id=%d failed permanently: %s", row.id, e)
             queue.fail(self.conn, row.id, self.worker_id, at(), str(e), retry=False)

@@ -153,6 +153,28 @@ def fail(
         return status
 
 
+def defer(
+    conn: sqlite3.Connection, row_id: int, worker_id: str, now: datetime, delay_s: float,
+    error: str,
+) -> bool:
+    """Back to NEW after `delay_s`, the attempt not counted: waiting out an outage.
+
+    A voice note whose ASR is down is not failing, it is early; the handler decides how
+    long it may wait (ASR_RETRY_WINDOW_SEC), so WORKER_MAX_ATTEMPTS is left for real
+    failures. The delay is capped at BACKOFF_MAX_S (a longer one reads as clock skew).
+    """
+    ts = to_db(now)
+    delay = min(max(0.0, delay_s), BACKOFF_MAX_S)
+    with transaction(conn):
+        cur = conn.execute(
+            "UPDATE inbox_queue SET status = 'NEW', claimed_by = NULL, lease_until = NULL,"
+            " attempts = MAX(0, attempts - 1), last_error = ?, next_attempt_at = ?,"
+            " updated_at = ? WHERE id = ? AND status = 'CLAIMED' AND claimed_by = ?",
+            (error[:2000], to_db(now + timedelta(seconds=delay)), ts, row_id, worker_id),
+        )
+        return cur.rowcount == 1
+
+
 def release(conn: sqlite3.Connection, row_id: int, worker_id: str, now: datetime) -> bool:
     """Give a claimed row back untouched (on shutdown): the attempt is not counted."""
     ts = to_db(now)
