@@ -1,0 +1,88 @@
+"""uvicorn settings shared by `organizer api` and `organizer asr`: no connection held forever.
+
+uvicorn (0.55, h11) has no timeout for a request's arrival: `timeout_keep_alive` only
+runs between requests, and any byte received cancels it, so a client that connects
+and sends nothing, or half a header, holds its connection (and a file descriptor)
+for good; ~1,000 of them exhaust the unit's LimitNOFILE. So our protocol class:
+
+- closes a connection whose request head is not complete HTTP_READ_TIMEOUT_SEC after
+  it opened, or after the previous answer on it (keep-alive);
+- closes a new connection at once while MAX_CONNECTIONS are open.
+
+The body has its own deadline in the app (apiguard for the API, `read_body` in the
+ASR service), which can answer 408 — the protocol only sees bytes.
+Imported only by the commands that serve (uvicorn loads with it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+log = logging.getLogger(__name__)
+
+MAX_CONNECTIONS = 200  # far below the units' LimitNOFILE; a person's organizer needs few
+MAX_HEAD_BYTES = 16 * 1024  # request line + headers (h11's own default, made explicit)
+KEEP_ALIVE_S = 5
+
+
+class DeadlineH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline for each request head and a connection cap."""
+
+    head_timeout_s: float = 30.0
+    max_connections: int = MAX_CONNECTIONS
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self._head_deadline: asyncio.TimerHandle | None = None
+        super().connection_made(transport)
+        if len(self.connections) > self.max_connections:
+            log.warning("%d connections open (the cap); a new one is closed at once",
+                        len(self.connections) - 1)
+            transport.close()
+            return
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        before = self.cycle
+        super().data_received(data)
+        if self.cycle is not None and self.cycle is not before:
+            self._disarm()  # the head is in: the app's body deadline takes over
+
+    def on_response_complete(self) -> None:
+        before = self.cycle
+        super().on_response_complete()
+        if self.cycle is before and not self.transport.is_closing():
+            self._arm()  # waiting for the next request's head on a kept-alive connection
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._head_deadline = self.loop.call_later(self.head_timeout_s, self._head_late)
+
+    def _disarm(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def _head_late(self) -> None:
+        self._head_deadline = None
+        if not self.transport.is_closing():
+            log.debug("closed a connection whose request head was not in after %gs",
+                      self.head_timeout_s)
+            self.transport.close()
+
+
+def server_options(read_timeout_s: float) -> dict[str, Any]:
+    """Keyword arguments for uvicorn.Config: our protocol, keep-alive and head limits."""
+    protocol = type("Protocol", (DeadlineH11Protocol,), {"head_timeout_s": read_timeout_s})
+    return {
+        "http": protocol,
+        "timeout_keep_alive": KEEP_ALIVE_S,
+        "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
+    }
