@@ -24,6 +24,7 @@ from telegram import BotCommand, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
+from organizer.bot import aside
 from organizer.bot.delivery import MAX_IN_FLIGHT, Deliverer, Link, retry_after_s
 from organizer.bot.incoming import DownloadError, Incoming, Refusal
 from organizer.bot.limits import RateLimiter
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 READY_GRACE_S = 20.0  # READY=1 even without Telegram after this, so systemd doesn't restart-loop
 BEAT_EVERY_S = 5.0
-MAX_UPDATE_TRIES = 5  # a voice note that can't be downloaded is given up after this
 DELIVERY_STALL_S = 30.0
 STOP_DRAIN_S = 3.0
 
@@ -194,14 +194,19 @@ class Poller:
             log.warning("malformed update %d skipped: %s: %s", uid, type(e).__name__, e)
             return True
         now = utcnow()
+        chat = update.effective_chat.id if update.effective_chat else None
         try:
-            label = await self.incoming.handle(update, now)
-        except DownloadError as e:
-            n = self.tries[uid] = self.tries.get(uid, 0) + 1
-            if n < MAX_UPDATE_TRIES:
-                log.warning("update %d: voice download failed (try %d): %s", uid, n, e)
-                return False
-            self.incoming.give_up(update, now, str(e))
+            if chat is not None and aside.holds(self.conn, chat):
+                # Behind that chat's voice note still being fetched: keep the order.
+                aside.put(self.conn, chat, uid, item, now)
+                label = "aside:behind"
+            else:
+                label = await self.incoming.handle(update, now)
+        except DownloadError as e:  # only messages download, and a message has a chat
+            # Retried off the poll loop (aside.Retrier): the other chats go on now.
+            aside.put(self.conn, chat if chat is not None else 0, uid, item, now, tries=1)
+            log.warning("update %d: voice download failed (%s); retried aside", uid, e)
+            label = "aside:download"
         except sqlite3.Error:
             log.exception("update %d: database error; it will be fetched again", uid)
             self.tries[uid] = self.tries.get(uid, 0) + 1
@@ -241,6 +246,7 @@ class Service:
         )
         self.poller = Poller(conn, self.app, self.incoming, self.link, settings)
         self.deliverer = Deliverer(conn, self.app.bot, self.limiter, self.link)
+        self.retrier = aside.Retrier(conn, self.app.bot, self.incoming)
         self.ready = False
         self.username = "?"
 
@@ -258,6 +264,7 @@ class Service:
                 tasks = [
                     asyncio.create_task(self.poller.run(self.stop), name="poller"),
                     asyncio.create_task(self.deliverer.run(self.stop), name="delivery"),
+                    asyncio.create_task(self.retrier.run(self.stop), name="aside"),
                     asyncio.create_task(self._supervise(), name="supervisor"),
                 ]
                 await self.stop.wait()
