@@ -34,15 +34,22 @@ class DeadlineH11Protocol(H11Protocol):
 
     head_timeout_s: float = 30.0
     max_connections: int = MAX_CONNECTIONS
+    capped: bool = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._head_deadline: asyncio.TimerHandle | None = None
         super().connection_made(transport)
+        cls = type(self)
         if len(self.connections) > self.max_connections:
-            log.warning("%d connections open (the cap); a new one is closed at once",
-                        len(self.connections) - 1)
+            if not cls.capped:  # one line per episode, not one per refused connection
+                log.warning("%d connections open (the cap): new ones are closed at once",
+                            self.max_connections)
+                cls.capped = True
             transport.close()
             return
+        if cls.capped and len(self.connections) < self.max_connections // 2:
+            log.info("connections back under the cap")
+            cls.capped = False
         self._arm()
 
     def data_received(self, data: bytes) -> None:
