@@ -1,12 +1,14 @@
-"""Updates set aside: a voice note whose download failed is retried off the poll loop.
+"""Updates set aside: voice notes are downloaded, and retried, off the poll loop.
 
 Before, a failed download held the getUpdates offset, so every later update of every
 chat waited out its retries (~35 s). Now the update is stored here (bot_state rows
 `aside:<chat>:<update id>`, committed before the offset moves past it, so a crash loses
-nothing) and the poller goes on. Later updates of the same chat are set aside behind it,
-so one person's messages still reach the inbox in the order they were sent; other
-chats are not held at all. `Retrier` tries each chat's first update again with a
-growing pause; after MAX_TRIES the person is told the voice note could not be fetched.
+nothing) and the poller goes on. Every voice note of an allowed person takes this way
+(a download may hang for its timeout), and a failed one stays here for another try. Later updates
+of the same chat are set aside behind it, so one person's messages still reach the
+inbox in the order they were sent; other chats are not held at all. `Retrier` handles
+each chat's first update, again after a growing pause when its download failed; after
+MAX_TRIES the person is told the voice note could not be fetched.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ PREFIX = "aside:"
 MAX_TRIES = 5  # a voice note that can't be downloaded is given up after this
 PAUSE_S = 2.0  # the n-th retry waits n·PAUSE_S
 TURN_EVERY_S = 0.5
+MAX_PARALLEL = 4  # chats whose downloads run at once
 
 
 @dataclass(frozen=True)
@@ -109,35 +112,55 @@ def drop(conn: sqlite3.Connection, key: str) -> None:
 
 
 class Retrier:
-    """The background task that retries set-aside updates, chat by chat, in order."""
+    """The background task that fetches set-aside updates, chat by chat, in order.
+
+    Each chat with a due update gets a task of its own (at most MAX_PARALLEL at once),
+    so one hanging download holds only its own chat.
+    """
 
     def __init__(self, conn: sqlite3.Connection, bot: Bot, incoming: Incoming) -> None:
         self.conn, self.bot, self.incoming = conn, bot, incoming
+        self.running: dict[int, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Something was set aside: look now, not at the next turn."""
+        self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.turn(utcnow())
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a bug or a broken database must not end the retries
-                log.exception("retrying set-aside updates failed; trying again shortly")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=TURN_EVERY_S)
+        try:
+            while not stop.is_set():
+                try:
+                    self.turn(utcnow())
+                except sqlite3.Error as e:  # a broken database must not end the retries
+                    log.warning("could not read the set-aside updates: %s", e)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=TURN_EVERY_S)
+                self._wake.clear()
+        finally:
+            for task in self.running.values():  # a cut download stays aside for next time
+                task.cancel()
 
-    async def turn(self, now: datetime) -> None:
+    def turn(self, now: datetime) -> None:
         for entry in heads(self.conn):
-            if entry.next_at <= now:
-                await self._chat(entry, now)
+            if len(self.running) >= MAX_PARALLEL:
+                return
+            if entry.next_at <= now and entry.chat_id not in self.running:
+                task = asyncio.create_task(self._chat(entry), name=f"aside-{entry.chat_id}")
+                self.running[entry.chat_id] = task
+                task.add_done_callback(lambda _t, c=entry.chat_id: self.running.pop(c, None))
 
-    async def _chat(self, first: Entry, now: datetime) -> None:
+    async def _chat(self, first: Entry) -> None:
         """The chat's waiting updates in order, until one must wait again."""
         entry: Entry | None = first
-        while entry is not None and entry.next_at <= now:
-            if not await self._one(entry, now):
-                return
-            drop(self.conn, entry.key)
-            entry = next((e for e in heads(self.conn) if e.chat_id == first.chat_id), None)
+        try:
+            while entry is not None and entry.next_at <= utcnow():
+                if not await self._one(entry, utcnow()):
+                    return
+                drop(self.conn, entry.key)
+                entry = next((e for e in heads(self.conn) if e.chat_id == first.chat_id), None)
+        except Exception:  # a bug or the database: the entry stays, the next turn retries
+            log.exception("set-aside updates of a chat could not be handled")
 
     async def _one(self, entry: Entry, now: datetime) -> bool:
         """True when the update is done with (committed, or given up and the person told)."""
@@ -157,8 +180,8 @@ class Retrier:
         except Exception as e:  # a bug in handling this one update
             log.exception("set-aside update %d could not be handled", entry.update_id)
             return self._failed(entry, update, now, e)
-        log.info("update %d: set-aside update done (after %d failed tries)", entry.update_id,
-                 entry.tries)
+        if entry.tries:
+            log.info("update %d: done after %d failed download(s)", entry.update_id, entry.tries)
         return True
 
     def _failed(self, entry: Entry, update: Update, now: datetime, e: Exception) -> bool:
@@ -166,7 +189,7 @@ class Retrier:
         if tries >= MAX_TRIES:
             self.incoming.give_up(update, now, str(e))
             return True
-        log.warning("update %d: voice download failed again (try %d): %s",
-                    entry.update_id, tries, e)
+        log.warning("update %d: voice download failed (try %d of %d), retried aside in %g s: %s",
+                    entry.update_id, tries, MAX_TRIES, tries * PAUSE_S, e)
         reschedule(self.conn, entry, tries, now)
         return False

@@ -26,7 +26,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from organizer.bot import aside
 from organizer.bot.delivery import MAX_IN_FLIGHT, Deliverer, Link, retry_after_s
-from organizer.bot.incoming import DownloadError, Incoming, Refusal
+from organizer.bot.incoming import Incoming, Refusal
 from organizer.bot.limits import RateLimiter
 from organizer.bot.texts import COMMANDS
 from organizer.config import Settings
@@ -82,6 +82,7 @@ class Poller:
         settings: Settings,
     ) -> None:
         self.conn, self.app, self.incoming, self.link = conn, app, incoming, link
+        self.retrier = aside.Retrier(conn, app.bot, incoming)
         self.bot_id = int(settings.telegram_bot_token.split(":", 1)[0])
         self.longpoll_s = settings.tg_longpoll_sec
         self.read_s = settings.tg_http_read_timeout
@@ -196,17 +197,16 @@ class Poller:
         now = utcnow()
         chat = update.effective_chat.id if update.effective_chat else None
         try:
-            if chat is not None and aside.holds(self.conn, chat):
-                # Behind that chat's voice note still being fetched: keep the order.
+            if chat is not None and (
+                self.incoming.fetches_a_file(update) or aside.holds(self.conn, chat)
+            ):
+                # A download (slow, may fail) runs off the poll loop, so no other chat
+                # waits for it; this chat's later updates queue behind it, in order.
                 aside.put(self.conn, chat, uid, item, now)
-                label = "aside:behind"
+                self.retrier.wake()
+                label = "aside"
             else:
                 label = await self.incoming.handle(update, now)
-        except DownloadError as e:  # only messages download, and a message has a chat
-            # Retried off the poll loop (aside.Retrier): the other chats go on now.
-            aside.put(self.conn, chat if chat is not None else 0, uid, item, now, tries=1)
-            log.warning("update %d: voice download failed (%s); retried aside", uid, e)
-            label = "aside:download"
         except sqlite3.Error:
             log.exception("update %d: database error; it will be fetched again", uid)
             self.tries[uid] = self.tries.get(uid, 0) + 1
@@ -246,7 +246,6 @@ class Service:
         )
         self.poller = Poller(conn, self.app, self.incoming, self.link, settings)
         self.deliverer = Deliverer(conn, self.app.bot, self.limiter, self.link)
-        self.retrier = aside.Retrier(conn, self.app.bot, self.incoming)
         self.ready = False
         self.username = "?"
 
@@ -264,7 +263,7 @@ class Service:
                 tasks = [
                     asyncio.create_task(self.poller.run(self.stop), name="poller"),
                     asyncio.create_task(self.deliverer.run(self.stop), name="delivery"),
-                    asyncio.create_task(self.retrier.run(self.stop), name="aside"),
+                    asyncio.create_task(self.poller.retrier.run(self.stop), name="aside"),
                     asyncio.create_task(self._supervise(), name="supervisor"),
                 ]
                 await self.stop.wait()
