@@ -54,6 +54,23 @@ def test_a_failing_voice_download_holds_no_other_chat(
     assert "retried aside" in bot.log() and "Traceback" not in bot.log()
 
 
+def test_a_slow_download_holds_only_its_own_chat(
+    fake_tg: FakeTelegram, start_bot: StartBot, dbc: sqlite3.Connection
+) -> None:
+    start_bot()
+    slow = fake_tg.voice(OWNER, VOICE)
+    fake_tg.delay_file(slow["message"]["voice"]["file_id"], 4.0)
+    fake_tg.push(slow)
+    time.sleep(0.3)  # the slow download has started
+    pushed = time.monotonic()
+    fake_tg.push(fake_tg.voice(FRIEND, b"OggS friend"))
+    wait_until(lambda: rows_of(dbc, FRIEND), timeout=10)
+    assert time.monotonic() - pushed < 2.5  # not behind the other chat's 4 s download
+    assert rows_of(dbc, OWNER) == []
+    wait_until(lambda: rows_of(dbc, OWNER), timeout=10)
+    assert [r["kind"] for r in inbox_rows(dbc)] == ["voice", "voice"]
+
+
 def test_a_voice_that_never_downloads_is_given_up_after_a_restart(
     fake_tg: FakeTelegram, start_bot: StartBot, dbc: sqlite3.Connection
 ) -> None:
