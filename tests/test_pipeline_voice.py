@@ -156,6 +156,18 @@ def test_a_long_outage_is_told_once_and_the_backoff_grows(vpipe, asr):
     assert vpipe.outbox_for(row_id) == [] and path.exists()  # the real answer is still to come
 
 
+def test_a_chat_is_not_held_while_its_voice_note_waits_for_asr(vpipe, asr):
+    asr.answer = (503, {"detail": "loading"})
+    row_id, path = voice(vpipe)
+    assert vpipe.run(row_id) == "NEW"
+    reply = vpipe.say("купить хлеб")  # answered now, not after the outage
+    assert reply.text == "Добавил задачу: Купить хлеб"
+    asr.answer = (200, {"text": "купить молоко"})
+    vpipe.advance(seconds=10)
+    assert vpipe.run(row_id) == "DONE" and not path.exists()
+    assert [i["title"] for i in vpipe.items()] == ["Купить хлеб", "Купить молоко"]
+
+
 def test_bad_audio_fails_at_once(vpipe, asr):
     asr.answer = (400, {"detail": "not audio"})
     row_id, path = voice(vpipe)
