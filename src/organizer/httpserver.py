@@ -7,7 +7,9 @@ for good; ~1,000 of them exhaust the unit's LimitNOFILE. So our protocol class:
 
 - closes a connection whose request head is not complete HTTP_READ_TIMEOUT_SEC after
   it opened, or after the previous answer on it (keep-alive);
-- closes a new connection at once while MAX_CONNECTIONS are open.
+- holds at most MAX_CONNECTIONS: beyond that, the connection that has waited longest
+  for a request head is closed to make room (a flood of idle sockets cannot lock out a
+  real client), or the new one when every connection is busy with a request.
 
 The body has its own deadline in the app (apiguard for the API, `read_body` in the
 ASR service), which can answer 408 — the protocol only sees bytes.
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -35,19 +37,25 @@ class DeadlineH11Protocol(H11Protocol):
     head_timeout_s: float = 30.0
     max_connections: int = MAX_CONNECTIONS
     capped: bool = False
+    # Connections waiting for a request head, oldest first (one dict per server class).
+    waiting: ClassVar[dict[DeadlineH11Protocol, None]] = {}
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._head_deadline: asyncio.TimerHandle | None = None
         super().connection_made(transport)
         cls = type(self)
         if len(self.connections) > self.max_connections:
-            if not cls.capped:  # one line per episode, not one per refused connection
-                log.warning("%d connections open (the cap): new ones are closed at once",
+            if not cls.capped:  # one line per episode, not one per closed connection
+                log.warning("%d connections open (the cap): the longest idle are closed",
                             self.max_connections)
                 cls.capped = True
-            transport.close()
-            return
-        if cls.capped and len(self.connections) < self.max_connections // 2:
+            oldest = next(iter(cls.waiting), None)
+            if oldest is None:  # all busy with requests: the newcomer waits outside
+                transport.close()
+                return
+            oldest._disarm()
+            oldest.transport.close()
+        elif cls.capped and len(self.connections) < self.max_connections // 2:
             log.info("connections back under the cap")
             cls.capped = False
         self._arm()
@@ -71,14 +79,16 @@ class DeadlineH11Protocol(H11Protocol):
     def _arm(self) -> None:
         self._disarm()
         self._head_deadline = self.loop.call_later(self.head_timeout_s, self._head_late)
+        type(self).waiting[self] = None
 
     def _disarm(self) -> None:
+        type(self).waiting.pop(self, None)
         if self._head_deadline is not None:
             self._head_deadline.cancel()
             self._head_deadline = None
 
     def _head_late(self) -> None:
-        self._head_deadline = None
+        self._disarm()
         if not self.transport.is_closing():
             log.debug("closed a connection whose request head was not in after %gs",
                       self.head_timeout_s)
@@ -87,7 +97,8 @@ class DeadlineH11Protocol(H11Protocol):
 
 def server_options(read_timeout_s: float) -> dict[str, Any]:
     """Keyword arguments for uvicorn.Config: our protocol, keep-alive and head limits."""
-    protocol = type("Protocol", (DeadlineH11Protocol,), {"head_timeout_s": read_timeout_s})
+    protocol = type("Protocol", (DeadlineH11Protocol,),
+                    {"head_timeout_s": read_timeout_s, "waiting": {}})
     return {
         "http": protocol,
         "timeout_keep_alive": KEEP_ALIVE_S,
