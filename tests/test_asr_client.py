@@ -44,6 +44,9 @@ async def answer(request: Request) -> JSONResponse | PlainTextResponse:
         return JSONResponse({"detail": "model is loading"}, status_code=503)
     if mode == "bad":
         return JSONResponse({"detail": "cannot decode the audio"}, status_code=400)
+    if mode == "late-body":
+        return JSONResponse({"detail": "the request body did not arrive within 30 s"},
+                            status_code=408)
     if mode == "crash":
         return PlainTextResponse("Internal Server Error", status_code=500)
     if mode == "garbage":
@@ -84,7 +87,7 @@ def test_429_is_retryable_and_honours_retry_after(fake: str) -> None:
     assert "busy" in e.value.message
 
 
-@pytest.mark.parametrize("mode", ["loading", "crash", "garbage"])
+@pytest.mark.parametrize("mode", ["loading", "crash", "garbage", "late-body"])
 def test_5xx_and_nonsense_are_retryable(fake: str, mode: str) -> None:
     with pytest.raises(AsrRetryable):
         transcribe(settings_for(f"{fake}/{mode}"), OGG)

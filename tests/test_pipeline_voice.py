@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from organizer.db import queue
+from organizer.model import from_db
 
 
 class FakeAsr:
@@ -117,18 +118,54 @@ def test_busy_service_is_retried_with_backoff_then_succeeds(vpipe, asr):
 
 
 def test_final_failure_tells_the_person_and_fails_the_row(vpipe, asr):
+    """An outage longer than ASR_RETRY_WINDOW_SEC (30 min) fails the note for good."""
     asr.answer = (503, {"detail": "model crashed"})
     row_id, path = voice(vpipe)
     vpipe.conn.execute("UPDATE inbox_queue SET max_attempts = 2 WHERE id = ?", (row_id,))
-    assert vpipe.run(row_id) == "NEW"
+    for minutes in (0, 1, 10):  # more tries than max_attempts: waiting is not failing
+        vpipe.advance(minutes=minutes)
+        vpipe.ready(row_id)
+        assert vpipe.run(row_id) == "NEW" and path.exists()
+    vpipe.advance(minutes=20)
     vpipe.ready(row_id)
     assert vpipe.run(row_id) == "FAILED"
     row = queue.get(vpipe.conn, row_id)
-    assert "after 2 attempts" in row.last_error and "503" in row.last_error
+    assert "ASR_RETRY_WINDOW_SEC" in row.last_error and "503" in row.last_error
     (reply,) = vpipe.outbox_for(row_id)
     assert reply.text.startswith("Не удалось распознать голосовое сообщение")
     assert not path.exists()
     assert vpipe.items() == []
+
+
+def test_a_long_outage_is_told_once_and_the_backoff_grows(vpipe, asr):
+    asr.answer = (503, {"detail": "loading"})
+    row_id, path = voice(vpipe)
+    waits = []
+    for minutes in (0, 2, 3, 5):
+        vpipe.advance(minutes=minutes)
+        vpipe.ready(row_id)
+        assert vpipe.run(row_id) == "NEW"
+        row = queue.get(vpipe.conn, row_id)
+        waits.append((from_db(row.next_attempt_at) - vpipe.now).total_seconds())
+        assert row.attempts == 0  # a deferral costs no attempt
+    assert waits[0] >= 5 and waits[0] < waits[1] < waits[2] <= 121, waits
+    delayed = vpipe.conn.execute(
+        "SELECT text FROM outbox WHERE dedup_key = ?", (f"voice-delayed:{row_id}",)
+    ).fetchall()
+    assert len(delayed) == 1 and "недоступно" in delayed[0][0]
+    assert vpipe.outbox_for(row_id) == [] and path.exists()  # the real answer is still to come
+
+
+def test_a_chat_is_not_held_while_its_voice_note_waits_for_asr(vpipe, asr):
+    asr.answer = (503, {"detail": "loading"})
+    row_id, path = voice(vpipe)
+    assert vpipe.run(row_id) == "NEW"
+    reply = vpipe.say("купить хлеб")  # answered now, not after the outage
+    assert reply.text == "Добавил задачу: Купить хлеб"
+    asr.answer = (200, {"text": "купить молоко"})
+    vpipe.advance(seconds=10)
+    assert vpipe.run(row_id) == "DONE" and not path.exists()
+    assert [i["title"] for i in vpipe.items()] == ["Купить хлеб", "Купить молоко"]
 
 
 def test_bad_audio_fails_at_once(vpipe, asr):

@@ -194,7 +194,8 @@ def create_app(
         "database. /items and /inbox need `Authorization: Bearer <API_TOKEN>`.",
         lifespan=lifespan,
     )
-    app.add_middleware(Guard, token=settings.api_token, protected=("/items", "/inbox"))
+    app.add_middleware(Guard, token=settings.api_token, protected=("/items", "/inbox"),
+                       read_timeout_s=settings.http_read_timeout_sec)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -382,6 +383,8 @@ def run(settings: Settings) -> int:
     )
     if not settings.api_token:
         log.warning("API_TOKEN is empty: /items and /inbox are off (404)")
+    from organizer.httpserver import server_options
+
     config = uvicorn.Config(
         app,
         host=settings.api_host,
@@ -389,6 +392,7 @@ def run(settings: Settings) -> int:
         log_config=None,  # our logging setup (journald-friendly) stays in charge
         access_log=False,
         lifespan="on",
+        **server_options(settings.http_read_timeout_sec),  # no half-open client held forever
     )
     server = uvicorn.Server(config)
     servers.append(server)

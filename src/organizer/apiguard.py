@@ -4,11 +4,13 @@ Protected routes are refused (404 when API_TOKEN is empty, 401 for a missing or 
 token) from the request headers alone, so an anonymous client never gets its body read
 or validated. Every body is capped: 413 at once when Content-Length is above the cap,
 and 413 while reading when a streamed (chunked) body grows past it. The accepted body is
-read here and handed on to the app unchanged.
+read here and handed on to the app unchanged, within a deadline (HTTP_READ_TIMEOUT_SEC):
+a client dripping its body gets 408 instead of holding the connection and a request.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -21,6 +23,7 @@ Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MAX_BODY_BYTES = 64 * 1024
+BODY_TIMEOUT_S = 30.0
 
 
 def bearer_ok(header: bytes | None, token: str) -> bool:
@@ -48,9 +51,15 @@ class Guard:
     """Wraps the FastAPI app; `protected` are path prefixes that need the token."""
 
     def __init__(
-        self, app: App, token: str, protected: tuple[str, ...], max_body: int = MAX_BODY_BYTES
+        self,
+        app: App,
+        token: str,
+        protected: tuple[str, ...],
+        max_body: int = MAX_BODY_BYTES,
+        read_timeout_s: float = BODY_TIMEOUT_S,
     ) -> None:
         self.app, self.token, self.protected, self.max_body = app, token, protected, max_body
+        self.read_timeout_s = read_timeout_s
 
     def _refusal(self, scope: Scope, headers: dict[bytes, bytes]) -> tuple[int, str] | None:
         path = scope.get("path", "")
@@ -78,6 +87,20 @@ class Guard:
             extra = [(b"www-authenticate", b"Bearer")] if status == 401 else []
             await _answer(send, status, detail, extra)
             return
+        try:
+            async with asyncio.timeout(self.read_timeout_s):
+                body = await self._read_body(receive)
+        except TimeoutError:
+            await _answer(send, 408, f"the body did not arrive within {self.read_timeout_s:g} s",
+                          [(b"connection", b"close")])
+            return
+        if body is None:
+            await _answer(send, 413, f"the body is over {self.max_body} bytes")
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        """The whole body, or None as soon as it grows past the cap."""
         chunks: list[bytes] = []
         size, more = 0, True
         while more:
@@ -87,11 +110,10 @@ class Guard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body:
-                await _answer(send, 413, f"the body is over {self.max_body} bytes")
-                return
+                return None
             chunks.append(chunk)
             more = message.get("more_body", False)
-        await self.app(scope, _replay(b"".join(chunks), receive), send)
+        return b"".join(chunks)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -4,7 +4,8 @@ Retries belong to the worker's queue (its attempts budget and backoff), so this
 client sorts failures into two kinds and otherwise gets out of the way:
 
 - `AsrRetryable(message, retry_after_s)`: the service is busy (429, honouring
-  Retry-After), loading or broken (5xx), slow (timeout) or down (connection error).
+  Retry-After), loading or broken (5xx), slow (timeout), down (connection error), or
+  got our upload too slowly (408).
   Trying again later may work. Only a refused connection is retried once here, quickly,
   since a restarting service is back within a moment.
 - `AsrFailed(message)`: the service understood the request and said no (4xx: bad audio,
@@ -140,6 +141,8 @@ def _interpret(response: httpx.Response, url: str) -> Transcript:
     if status == 429:
         raise AsrRetryable(f"ASR service busy: {_detail(response)}",
                            _retry_after(response, DEFAULT_RETRY_AFTER_S))
+    if status == 408:  # our upload was too slow (HTTP_READ_TIMEOUT_SEC): not the audio's fault
+        raise AsrRetryable(f"ASR service timed out reading the upload: {_detail(response)}")
     if status >= 500:
         raise AsrRetryable(f"ASR service error {status}: {_detail(response)}",
                            _retry_after(response, DEFAULT_RETRY_AFTER_S))

@@ -53,6 +53,7 @@ VARS: tuple[Var, ...] = (
     Var("SPOOL_DIR", Path, None, "where downloaded voice notes wait (default: beside DB)"),
     Var("ASR_SERVICE_URL", str, "http://127.0.0.1:8001", "where the worker sends voice"),
     Var("ASR_HTTP_READ_TIMEOUT", float, 120.0, "worker -> ASR read timeout, seconds"),
+    Var("ASR_RETRY_WINDOW_SEC", float, 1800.0, "how long a voice note waits out an ASR outage"),
     Var("ASR_HOST", str, "127.0.0.1", "ASR service bind address"),
     Var("ASR_PORT", int, 8001, "ASR service port"),
     Var("ASR_MODEL", str, "base", "faster-whisper size name or local model directory"),
@@ -65,6 +66,7 @@ VARS: tuple[Var, ...] = (
     Var("ASR_MAX_BYTES", int, 20 * 1024 * 1024, "largest accepted upload, bytes"),
     Var("ASR_MAX_AUDIO_SEC", float, 300.0, "longest accepted audio, seconds"),
     Var("ASR_REQUEST_TIMEOUT_SEC", float, 60.0, "per-request transcription limit, seconds"),
+    Var("HTTP_READ_TIMEOUT_SEC", float, 30.0, "api/asr: deadline for request headers, then body"),
     Var("API_HOST", str, "127.0.0.1", "API bind address"),
     Var("API_PORT", int, 8000, "API port"),
     Var("API_TOKEN", str, "", "bearer token for the API's routes (empty = off)", secret=True),
@@ -109,6 +111,7 @@ class Settings:
     spool_dir: Path | None
     asr_service_url: str
     asr_http_read_timeout: float
+    asr_retry_window_sec: float
     asr_host: str
     asr_port: int
     asr_model: str
@@ -121,6 +124,7 @@ class Settings:
     asr_max_bytes: int
     asr_max_audio_sec: float
     asr_request_timeout_sec: float
+    http_read_timeout_sec: float
     api_host: str
     api_port: int
     api_token: str
@@ -375,5 +379,11 @@ def validate(s: Settings) -> None:
         ) from None
     if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", s.agenda_time):
         raise ConfigError(f"AGENDA_TIME={s.agenda_time!r} is not HH:MM", "e.g. AGENDA_TIME=08:00")
+    for name, seconds in (
+        ("ASR_RETRY_WINDOW_SEC", s.asr_retry_window_sec),
+        ("HTTP_READ_TIMEOUT_SEC", s.http_read_timeout_sec),
+    ):
+        if seconds <= 0:
+            raise ConfigError(f"{name}={seconds} must be positive", f"set {name} to seconds > 0")
     if s.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"LOG_LEVEL={s.log_level!r} is unknown", "use INFO or DEBUG")

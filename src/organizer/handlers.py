@@ -4,7 +4,7 @@ The entry layer: `organizer worker` and `organizer chat` call `build_plugins` at
 to fill the registry (organizer.registry) the worker dispatches through; the worker
 itself never imports this module or anything behind it.
 
-The pipeline (organizer.pipeline.handle) serves text, voice, callback and command rows
+The pipeline (organizer.pipeline.handle, voice notes in organizer.pipeline.voice) serves text, voice, callback and command rows
 and settles expired clarifying questions; calendar sync and reminders contribute
 periodic jobs through their own `make_periodic`.
 """
@@ -15,7 +15,7 @@ import sqlite3
 
 from organizer import reminders, spool, sync
 from organizer.config import Settings
-from organizer.pipeline import handle
+from organizer.pipeline import handle, voice
 from organizer.registry import Plugins
 from organizer.runtime import Periodic
 
@@ -27,7 +27,7 @@ def build_plugins(settings: Settings, conn: sqlite3.Connection) -> Plugins:
     plugins = Plugins(
         handlers={
             "text": handle.handle_text,
-            "voice": handle.handle_voice,
+            "voice": voice.handle_voice,
             "callback": handle.handle_callback,
             "command": handle.handle_command,
         }

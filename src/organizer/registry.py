@@ -26,6 +26,17 @@ class PermanentError(Exception):
     """The message can never succeed (bad payload): fail it now, no retries."""
 
 
+class Deferred(Exception):
+    """The message must wait for something outside (ASR down): try again in `delay_s`.
+
+    Not a failure: the attempt is not counted; the handler bounds the wait itself.
+    """
+
+    def __init__(self, message: str, delay_s: float) -> None:
+        super().__init__(message)
+        self.delay_s = delay_s
+
+
 @dataclass
 class Context:
     """What a handler gets besides the row."""

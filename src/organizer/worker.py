@@ -20,7 +20,7 @@ from organizer.config import Settings
 from organizer.db import queue
 from organizer.errors import OrganizerError
 from organizer.model import InboxRow, utcnow
-from organizer.registry import Context, Handler, PermanentError, Plugins, PluginsFactory
+from organizer.registry import Context, Deferred, Handler, PermanentError, Plugins, PluginsFactory
 from organizer.runtime import (
     Heart,
     Periodic,
@@ -37,7 +37,7 @@ SHUTDOWN_GRACE_S = 3.0
 
 # Context, Handler, PermanentError and Plugins are the registry's; named here too
 # because handlers and tests have long imported them from the worker.
-__all__ = ["Context", "Handler", "PermanentError", "Plugins", "Worker", "run"]
+__all__ = ["Context", "Deferred", "Handler", "PermanentError", "Plugins", "Worker", "run"]
 
 
 class Worker:
@@ -108,6 +108,10 @@ class Worker:
         try:
             if not self._run_bounded(handler, ctx, row):
                 return
+        except Deferred as e:
+            log.warning("inbox id=%d waits %.1f s: %s", row.id, e.delay_s, e)
+            queue.defer(self.conn, row.id, self.worker_id, at(), e.delay_s, str(e))
+            return
         except PermanentError as e:
             log.error("inbox id=%d failed permanently: %s", row.id, e)
             queue.fail(self.conn, row.id, self.worker_id, at(), str(e), retry=False)

@@ -72,6 +72,8 @@ class FakeTelegram:
     returned_at: dict[int, float] = field(default_factory=dict)  # update id -> time.time()
     downloads: list[str] = field(default_factory=list)  # file paths served by the file route
     file_length_header: bool = True  # False: file bodies without Content-Length
+    file_faults: dict[str, int] = field(default_factory=dict)  # file path -> 500s left
+    file_delays: dict[str, float] = field(default_factory=dict)  # file path -> seconds
 
     def __post_init__(self) -> None:
         self.lock = threading.Condition()
@@ -217,6 +219,16 @@ class FakeTelegram:
             self.next_file += 1
             self.files[fid] = (path, data, len(data) if size is None else size)
         return fid
+
+    def fail_file(self, file_id: str, times: int) -> None:
+        """The file route answers 500 for this file the next `times` downloads."""
+        with self.lock:
+            self.file_faults[self.files[file_id][0]] = times
+
+    def delay_file(self, file_id: str, seconds: float) -> None:
+        """The file route waits `seconds` before serving this file (a slow download)."""
+        with self.lock:
+            self.file_delays[self.files[file_id][0]] = seconds
 
     def voice(
         self,
@@ -516,7 +528,14 @@ class _Handler(BaseHTTPRequestHandler):
             rest = path[len("/file/bot") :]
             token, _, fpath = rest.partition("/")
             data = fake.file_bytes(fpath) if token == fake.token else None
-            if data is None:
+            time.sleep(fake.file_delays.get(fpath, 0.0))
+            with fake.lock:
+                failing = fake.file_faults.get(fpath, 0) > 0
+                if failing:
+                    fake.file_faults[fpath] -= 1
+            if failing:
+                self._send(500, b'{"ok":false,"error_code":500,"description":"Internal"}')
+            elif data is None:
                 self._send(404, b'{"ok":false,"error_code":404,"description":"Not Found"}')
             else:
                 fake.downloads.append(fpath)

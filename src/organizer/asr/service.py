@@ -9,9 +9,10 @@ database is configured) and the systemd watchdog, so a stuck loop misses its bea
 SIGTERM sends `STOPPING=1`, cancels running decodes at their next segment and stops.
 
 Bounded work: at most ASR_MAX_CONCURRENCY decodes at once, with no waiting line — a
-request beyond that gets 429 and Retry-After at once. A slot is taken before the body
-is read and given back only when its decoding thread has really finished, so a request
-answered at its time limit still holds the CPU it is using.
+request beyond that gets 429 and Retry-After at once. The body is read first, within
+HTTP_READ_TIMEOUT_SEC (408 after), and only then a slot is taken, so a client dripping
+its upload never holds a slot; the slot is given back only when its decoding thread has
+really finished, so a request answered at its time limit still holds the CPU it uses.
 """
 
 from __future__ import annotations
@@ -125,19 +126,25 @@ def pick_language(state: State, raw: str | None) -> str | None:
     return lang
 
 
-async def read_body(request: Request, max_bytes: int) -> bytes:
-    """The raw body, refusing (413) as soon as it is known to be over the limit."""
+async def read_body(request: Request, max_bytes: int, timeout_s: float) -> bytes:
+    """The raw body: 413 as soon as it is known to be over the limit, 408 when it is
+    not all in within `timeout_s` (HTTP_READ_TIMEOUT_SEC)."""
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > max_bytes:
         raise HttpError(413, f"request body is {int(length):,} bytes; the limit is "
                              f"{max_bytes:,} (ASR_MAX_BYTES)")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise HttpError(413, f"request body is over the limit of {max_bytes:,} bytes "
-                                 "(ASR_MAX_BYTES)")
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(timeout_s):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise HttpError(413, f"request body is over the limit of {max_bytes:,} "
+                                         "bytes (ASR_MAX_BYTES)")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise HttpError(408, f"the request body did not arrive within {timeout_s:g} s "
+                             "(HTTP_READ_TIMEOUT_SEC)", {"Connection": "close"}) from None
     return b"".join(chunks)
 
 
@@ -171,6 +178,13 @@ class Slot:
     """One of ASR_MAX_CONCURRENCY; freed when its thread ends, not when the reply goes."""
 
     def __init__(self, state: State, loop: asyncio.AbstractEventLoop) -> None:
+        Slot.check_free(state)
+        state.busy += 1
+        self.state, self.loop, self.handed_over, self.freed = state, loop, False, False
+
+    @staticmethod
+    def check_free(state: State) -> None:
+        """429 with Retry-After when every slot is busy."""
         if state.busy >= state.settings.asr_max_concurrency:
             state.rejected_busy += 1
             raise HttpError(
@@ -179,8 +193,6 @@ class Slot:
                 f"{state.settings.asr_max_concurrency} (ASR_MAX_CONCURRENCY)",
                 {"Retry-After": str(state.retry_after_s())},
             )
-        state.busy += 1
-        self.state, self.loop, self.handed_over, self.freed = state, loop, False, False
 
     def free(self) -> None:
         if not self.freed:
@@ -207,22 +219,30 @@ def decode_and_run(engine: Engine, job: Job, data: bytes, max_audio_s: float) ->
     return engine.run(job)
 
 
+async def read_request(state: State, request: Request, language: str | None
+                       ) -> tuple[bytes, str | None]:
+    """(audio, language) from the body (raw or multipart), read within the deadline."""
+    s = state.settings
+    body = await read_body(request, s.asr_max_bytes, s.http_read_timeout_sec)
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        body, form_language = await split_multipart(request, body)
+        language = form_language or language
+    lang = pick_language(state, language)
+    if not body:
+        raise HttpError(400, "empty body: send the audio as the multipart field 'file' "
+                             "or as the raw request body")
+    return body, lang
+
+
 async def transcribe(state: State, request: Request, language: str | None) -> dict[str, Any]:
     s = state.settings
     if state.status != "ready":
         raise HttpError(503, f"model is {state.status}", {"Retry-After": "5"})
+    Slot.check_free(state)  # busy now: 429 at once, no upload read for nothing
     loop = asyncio.get_running_loop()
     t0 = time.monotonic()
-    with Slot(state, loop) as slot:
-        body = await read_body(request, s.asr_max_bytes)
-        ctype = request.headers.get("content-type", "")
-        if ctype.startswith("multipart/form-data"):
-            body, form_language = await split_multipart(request, body)
-            language = form_language or language
-        lang = pick_language(state, language)
-        if not body:
-            raise HttpError(400, "empty body: send the audio as the multipart field 'file' "
-                                 "or as the raw request body")
+    body, lang = await read_request(state, request, language)
+    with Slot(state, loop) as slot:  # taken only once the whole body is in
         deadline = t0 + s.asr_request_timeout_sec
         job = Job(audio=None, language=lang, deadline=deadline)  # type: ignore[arg-type]
         assert state.executor is not None
@@ -328,21 +348,48 @@ async def beat_forever(state: State, heart: Any) -> None:
         await asyncio.sleep(period)
 
 
-def create_app(
-    settings: Settings,
-    engine: Engine | None = None,
-    notifier: Notifier | None = None,
-    on_fatal: Callable[[], None] = lambda: None,
-) -> FastAPI:
-    validate_settings(settings)
-    state = State(settings, engine or Engine.from_settings(settings), notifier or Notifier())
+ASR_OPENAPI: dict[str, Any] = {
+    "parameters": [{"name": "language", "in": "query", "required": False,
+                    "schema": {"type": "string", "example": "ru"}}],
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"},
+                               "language": {"type": "string"}}}},
+            "application/octet-stream": {
+                "schema": {"type": "string", "format": "binary"}},
+            "audio/ogg": {"schema": {"type": "string", "format": "binary"}},
+        },
+    },
+    "responses": {
+        "200": {"description": "the transcript: text, language, duration_s, "
+                               "processing_s, truncated, segments"},
+        "400": {"description": "empty body or audio that cannot be decoded"},
+        "413": {"description": "body or audio longer than the limits"},
+        "422": {"description": "unknown language code"},
+        "429": {"description": "all slots busy; see Retry-After"},
+        "503": {"description": "model still loading"},
+    },
+}
+ASR_DESCRIPTION = (
+    "Send the audio (OGG/Opus like Telegram voice notes, or anything FFmpeg "
+    "decodes) as the multipart field `file` or as the raw body. `language` "
+    "(query or form field): a Whisper code, `auto` to detect; default ASR_LANGUAGE. "
+    "`truncated` is true when the time limit cut decoding short."
+)
+
+
+def make_lifespan(state: State, on_fatal: Callable[[], None]) -> Callable[[FastAPI], Any]:
+    """Executor, heartbeat and model load at start; cancel decodes and tidy up at stop."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         state.executor = concurrent.futures.ThreadPoolExecutor(
-            max_workers=settings.asr_max_concurrency, thread_name_prefix="asr-decode"
+            max_workers=state.settings.asr_max_concurrency, thread_name_prefix="asr-decode"
         )
-        heart = open_heart(settings, state.notifier)
+        heart = open_heart(state.settings, state.notifier)
         load_in_background(state, on_fatal)
         beater = asyncio.create_task(beat_forever(state, heart))
         try:
@@ -359,11 +406,63 @@ def create_app(
                 heart.stopped()
                 heart.conn.close()
 
+    return lifespan
+
+
+def health_body(state: State) -> dict[str, Any]:
+    eng, settings = state.engine, state.settings
+    body: dict[str, Any] = {
+        "status": state.status,
+        "model": settings.asr_model,
+        "model_path": eng.model_name,
+        "device": eng.device,
+        "compute_type": eng.compute_type,
+        "cpu_threads": eng.cpu_threads,
+        "language": settings.asr_language,
+        "beam_size": eng.options.beam_size,
+        "busy": state.busy,
+        "max_concurrency": settings.asr_max_concurrency,
+        "served": state.served,
+        "rejected_busy": state.rejected_busy,
+        "failed": state.failed,
+        "load_s": None if eng.load_s is None else round(eng.load_s, 2),
+        "warm_s": None if eng.warm_s is None else round(eng.warm_s, 2),
+        "version": __version__,
+    }
+    if state.error:
+        body["error"] = state.error
+    return body
+
+
+async def answer_asr(state: State, request: Request) -> JSONResponse:
+    try:
+        result = await transcribe(state, request, request.query_params.get("language"))
+    except HttpError:
+        raise
+    except Exception:
+        state.failed += 1
+        log.exception("transcription failed")
+        raise HttpError(500, "internal error while transcribing (see the service log)") \
+            from None
+    log.info("transcribed %.1f s of %s in %.2f s%s", result["duration_s"],
+             result["language"], result["processing_s"],
+             " (cut at the time limit)" if result["truncated"] else "")
+    return JSONResponse(result)
+
+
+def create_app(
+    settings: Settings,
+    engine: Engine | None = None,
+    notifier: Notifier | None = None,
+    on_fatal: Callable[[], None] = lambda: None,
+) -> FastAPI:
+    validate_settings(settings)
+    state = State(settings, engine or Engine.from_settings(settings), notifier or Notifier())
     app = FastAPI(
         title="organizer asr",
         version=__version__,
         description="Speech to text for organizer's voice notes (faster-whisper).",
-        lifespan=lifespan,
+        lifespan=make_lifespan(state, on_fatal),
     )
     app.state.asr = state
 
@@ -376,78 +475,12 @@ def create_app(
     @app.get("/health", summary="Model, device and whether it is ready",
              responses={503: {"description": "still loading, or failed"}})
     async def health() -> JSONResponse:
-        eng = state.engine
-        body = {
-            "status": state.status,
-            "model": settings.asr_model,
-            "model_path": eng.model_name,
-            "device": eng.device,
-            "compute_type": eng.compute_type,
-            "cpu_threads": eng.cpu_threads,
-            "language": settings.asr_language,
-            "beam_size": eng.options.beam_size,
-            "busy": state.busy,
-            "max_concurrency": settings.asr_max_concurrency,
-            "served": state.served,
-            "rejected_busy": state.rejected_busy,
-            "failed": state.failed,
-            "load_s": None if eng.load_s is None else round(eng.load_s, 2),
-            "warm_s": None if eng.warm_s is None else round(eng.warm_s, 2),
-            "version": __version__,
-        }
-        if state.error:
-            body["error"] = state.error
-        return JSONResponse(body, status_code=200 if state.status == "ready" else 503)
+        return JSONResponse(health_body(state), status_code=200 if state.status == "ready" else 503)
 
-    @app.post(
-        "/asr",
-        summary="Transcribe one voice note",
-        description=(
-            "Send the audio (OGG/Opus like Telegram voice notes, or anything FFmpeg "
-            "decodes) as the multipart field `file` or as the raw body. `language` "
-            "(query or form field): a Whisper code, `auto` to detect; default ASR_LANGUAGE. "
-            "`truncated` is true when the time limit cut decoding short."
-        ),
-        openapi_extra={
-            "parameters": [{"name": "language", "in": "query", "required": False,
-                            "schema": {"type": "string", "example": "ru"}}],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "multipart/form-data": {"schema": {
-                        "type": "object", "required": ["file"],
-                        "properties": {"file": {"type": "string", "format": "binary"},
-                                       "language": {"type": "string"}}}},
-                    "application/octet-stream": {
-                        "schema": {"type": "string", "format": "binary"}},
-                    "audio/ogg": {"schema": {"type": "string", "format": "binary"}},
-                },
-            },
-            "responses": {
-                "200": {"description": "the transcript: text, language, duration_s, "
-                                       "processing_s, truncated, segments"},
-                "400": {"description": "empty body or audio that cannot be decoded"},
-                "413": {"description": "body or audio longer than the limits"},
-                "422": {"description": "unknown language code"},
-                "429": {"description": "all slots busy; see Retry-After"},
-                "503": {"description": "model still loading"},
-            },
-        },
-    )
+    @app.post("/asr", summary="Transcribe one voice note", description=ASR_DESCRIPTION,
+              openapi_extra=ASR_OPENAPI)
     async def asr(request: Request) -> JSONResponse:
-        try:
-            result = await transcribe(state, request, request.query_params.get("language"))
-        except HttpError:
-            raise
-        except Exception:
-            state.failed += 1
-            log.exception("transcription failed")
-            raise HttpError(500, "internal error while transcribing (see the service log)") \
-                from None
-        log.info("transcribed %.1f s of %s in %.2f s%s", result["duration_s"],
-                 result["language"], result["processing_s"],
-                 " (cut at the time limit)" if result["truncated"] else "")
-        return JSONResponse(result)
+        return await answer_asr(state, request)
 
     return app
 
@@ -501,6 +534,8 @@ def run(settings: Settings) -> int:
     """Serve until SIGTERM. Exit code 0, or 1 when the model could not be loaded."""
     import uvicorn
 
+    from organizer.httpserver import server_options
+
     server_cls = make_server(settings)
     notifier = server_cls.notifier
     holder: dict[str, Any] = {}
@@ -519,6 +554,7 @@ def run(settings: Settings) -> int:
         access_log=False,
         timeout_graceful_shutdown=5,
         lifespan="on",
+        **server_options(settings.http_read_timeout_sec),  # no half-open client held forever
     )
     server = server_cls(config)
     holder["server"] = server

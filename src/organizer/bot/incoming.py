@@ -101,6 +101,18 @@ class Incoming:
     def _private(self, msg: Message) -> bool:
         return msg.chat.type == "private" and msg.from_user is not None
 
+    def fetches_a_file(self, update: Update) -> bool:
+        """True when handling `update` means downloading (an allowed person's audio):
+        the service does that off the poll loop (bot/aside.py)."""
+        msg = update.message
+        return (
+            msg is not None
+            and self._private(msg)
+            and msg.from_user is not None
+            and msg.from_user.id in self.allowed
+            and _audio_of(msg) is not None
+        )
+
     async def _stranger(
         self, user: User, chat_id: int, now: datetime, callback_query_id: str | None = None
     ) -> str:

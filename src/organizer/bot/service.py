@@ -24,8 +24,9 @@ from telegram import BotCommand, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
+from organizer.bot import aside
 from organizer.bot.delivery import MAX_IN_FLIGHT, Deliverer, Link, retry_after_s
-from organizer.bot.incoming import DownloadError, Incoming, Refusal
+from organizer.bot.incoming import Incoming, Refusal
 from organizer.bot.limits import RateLimiter
 from organizer.bot.texts import COMMANDS
 from organizer.config import Settings
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 READY_GRACE_S = 20.0  # READY=1 even without Telegram after this, so systemd doesn't restart-loop
 BEAT_EVERY_S = 5.0
-MAX_UPDATE_TRIES = 5  # a voice note that can't be downloaded is given up after this
 DELIVERY_STALL_S = 30.0
 STOP_DRAIN_S = 3.0
 
@@ -82,6 +82,7 @@ class Poller:
         settings: Settings,
     ) -> None:
         self.conn, self.app, self.incoming, self.link = conn, app, incoming, link
+        self.retrier = aside.Retrier(conn, app.bot, incoming)
         self.bot_id = int(settings.telegram_bot_token.split(":", 1)[0])
         self.longpoll_s = settings.tg_longpoll_sec
         self.read_s = settings.tg_http_read_timeout
@@ -194,14 +195,18 @@ class Poller:
             log.warning("malformed update %d skipped: %s: %s", uid, type(e).__name__, e)
             return True
         now = utcnow()
+        chat = update.effective_chat.id if update.effective_chat else None
         try:
-            label = await self.incoming.handle(update, now)
-        except DownloadError as e:
-            n = self.tries[uid] = self.tries.get(uid, 0) + 1
-            if n < MAX_UPDATE_TRIES:
-                log.warning("update %d: voice download failed (try %d): %s", uid, n, e)
-                return False
-            self.incoming.give_up(update, now, str(e))
+            if chat is not None and (
+                self.incoming.fetches_a_file(update) or aside.holds(self.conn, chat)
+            ):
+                # A download (slow, may fail) runs off the poll loop, so no other chat
+                # waits for it; this chat's later updates queue behind it, in order.
+                aside.put(self.conn, chat, uid, item, now)
+                self.retrier.wake()
+                label = "aside"
+            else:
+                label = await self.incoming.handle(update, now)
         except sqlite3.Error:
             log.exception("update %d: database error; it will be fetched again", uid)
             self.tries[uid] = self.tries.get(uid, 0) + 1
@@ -258,6 +263,7 @@ class Service:
                 tasks = [
                     asyncio.create_task(self.poller.run(self.stop), name="poller"),
                     asyncio.create_task(self.deliverer.run(self.stop), name="delivery"),
+                    asyncio.create_task(self.poller.retrier.run(self.stop), name="aside"),
                     asyncio.create_task(self._supervise(), name="supervisor"),
                 ]
                 await self.stop.wait()

@@ -1,7 +1,9 @@
 """The inbox queue: enqueue once, claim with a lease, complete, fail with backoff, reap.
 
 Rows of one chat are handed out one at a time and in order, so the answer to a
-clarifying question is never processed beside the question's own message.
+clarifying question is never processed beside the question's own message. One
+exception: a voice row waiting for its back-off (the ASR is down, which may last many
+minutes) does not hold the chat's later messages; it is handled when the ASR is back.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ def claim(
 
     A row waiting longer than the longest possible backoff was scheduled by a clock
     that has since been stepped back: that wait is skew, not backoff, so the row is due.
+    An earlier row of the chat holds the later ones, except a voice row in back-off.
     """
     ts = to_db(now)
     skew = to_db(now + timedelta(seconds=BACKOFF_MAX_S))
@@ -81,10 +84,12 @@ def claim(
             "                     WHERE c.chat_id = q.chat_id AND c.status = 'CLAIMED')"
             "     AND NOT EXISTS (SELECT 1 FROM inbox_queue e"
             "                     WHERE e.chat_id = q.chat_id AND e.status = 'NEW'"
-            "                       AND e.id < q.id)"
+            "                       AND e.id < q.id"
+            "                       AND NOT (e.kind = 'voice' AND e.next_attempt_at > ?"
+            "                                AND e.next_attempt_at <= ?))"
             "   ORDER BY q.next_attempt_at, q.id LIMIT 1)"
             " RETURNING *",
-            (worker_id, to_db(now + timedelta(seconds=lease_s)), ts, ts, skew),
+            (worker_id, to_db(now + timedelta(seconds=lease_s)), ts, ts, skew, ts, skew),
         ).fetchone()
         return _row(r)
 
@@ -151,6 +156,28 @@ def fail(
             ),
         )
         return status
+
+
+def defer(
+    conn: sqlite3.Connection, row_id: int, worker_id: str, now: datetime, delay_s: float,
+    error: str,
+) -> bool:
+    """Back to NEW after `delay_s`, the attempt not counted: waiting out an outage.
+
+    A voice note whose ASR is down is not failing, it is early; the handler decides how
+    long it may wait (ASR_RETRY_WINDOW_SEC), so WORKER_MAX_ATTEMPTS is left for real
+    failures. The delay is capped at BACKOFF_MAX_S (a longer one reads as clock skew).
+    """
+    ts = to_db(now)
+    delay = min(max(0.0, delay_s), BACKOFF_MAX_S)
+    with transaction(conn):
+        cur = conn.execute(
+            "UPDATE inbox_queue SET status = 'NEW', claimed_by = NULL, lease_until = NULL,"
+            " attempts = MAX(0, attempts - 1), last_error = ?, next_attempt_at = ?,"
+            " updated_at = ? WHERE id = ? AND status = 'CLAIMED' AND claimed_by = ?",
+            (error[:2000], to_db(now + timedelta(seconds=delay)), ts, row_id, worker_id),
+        )
+        return cur.rowcount == 1
 
 
 def release(conn: sqlite3.Connection, row_id: int, worker_id: str, now: datetime) -> bool:

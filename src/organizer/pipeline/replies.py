@@ -450,6 +450,15 @@ def voice_failed_text(lang: str) -> str:
     )
 
 
+def voice_delayed_text(lang: str) -> str:
+    return _t(
+        lang,
+        "Распознавание речи сейчас недоступно. Отвечу на голосовое, как только оно заработает.",
+        "Speech recognition is unavailable right now. I'll answer your voice message "
+        "as soon as it is back.",
+    )
+
+
 def voice_empty_text(lang: str) -> str:
     return _t(
         lang,
