@@ -4,9 +4,9 @@ The entry layer: `organizer worker` and `organizer chat` call `build_plugins` at
 to fill the registry (organizer.registry) the worker dispatches through; the worker
 itself never imports this module or anything behind it.
 
-The pipeline (organizer.pipeline.handle, voice notes in organizer.pipeline.voice) serves text, voice, callback and command rows
-and settles expired clarifying questions; calendar sync and reminders contribute
-periodic jobs through their own `make_periodic`.
+The pipeline serves text, callback and command rows (organizer.pipeline.handle) and
+voice notes (organizer.pipeline.voice), and settles expired clarifying questions;
+calendar sync and reminders contribute periodic jobs through their own `make_periodic`.
 """
 
 from __future__ import annotations
