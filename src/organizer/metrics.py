@@ -6,11 +6,13 @@ from contextlib import closing
 from datetime import datetime
 from typing import Any
 
-from organizer.api import LATENCY_BUCKETS_S
 from organizer.config import Settings
 from organizer.db.connect import open_db
 from organizer.errors import OrganizerError
 from organizer.health import Snapshot, age_s, gather
+
+# Histogram bounds of the latency metrics, in seconds.
+LATENCY_BUCKETS_S = (0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600)
 
 
 def _esc(value: str) -> str:
