@@ -183,6 +183,28 @@ class FakeGoogleCalendar:
                 return ev
         return None
 
+    def _insert(self, route: str, cal: str, body: Any) -> tuple[int, Any]:
+        """insert / import of one event (the lock is held by `apply`)."""
+        if not isinstance(body, dict) or "start" not in body or "end" not in body:
+            return 400, _error_body(400, "required", "Missing start or end.")
+        if _series_without_zone(body):
+            return 400, _error_body(
+                400, "required", "Missing time zone definition for start time."
+            )
+        uid = body.get("iCalUID")
+        if route == "import" and not uid:
+            return 400, _error_body(400, "required", "Missing iCalUID.")
+        old = self._find_uid(cal, uid) if uid else None
+        if old is not None and route == "import":
+            old.update({k: v for k, v in body.items() if k not in ("id", "iCalUID")})
+            old.setdefault("status", "confirmed")
+            return 200, dict(old)
+        if old is not None and self.unique_ical_uid:
+            return 409, _error_body(
+                409, "duplicate", "The requested identifier already exists."
+            )
+        return 200, dict(self._new_event(cal, body))
+
     def apply(
         self, route: str, cal: str, event_id: str | None, query: dict[str, str], body: Any
     ) -> tuple[int, Any]:
@@ -191,25 +213,7 @@ class FakeGoogleCalendar:
             if route == "calendar":
                 return 200, {"kind": "calendar#calendar", "id": cal, "summary": cal}
             if route in ("insert", "import"):
-                if not isinstance(body, dict) or "start" not in body or "end" not in body:
-                    return 400, _error_body(400, "required", "Missing start or end.")
-                if _series_without_zone(body):
-                    return 400, _error_body(
-                        400, "required", "Missing time zone definition for start time."
-                    )
-                uid = body.get("iCalUID")
-                if route == "import" and not uid:
-                    return 400, _error_body(400, "required", "Missing iCalUID.")
-                old = self._find_uid(cal, uid) if uid else None
-                if old is not None and route == "import":
-                    old.update({k: v for k, v in body.items() if k not in ("id", "iCalUID")})
-                    old.setdefault("status", "confirmed")
-                    return 200, dict(old)
-                if old is not None and self.unique_ical_uid:
-                    return 409, _error_body(
-                        409, "duplicate", "The requested identifier already exists."
-                    )
-                return 200, dict(self._new_event(cal, body))
+                return self._insert(route, cal, body)
             if route == "list":
                 show_deleted = query.get("showDeleted", "false") == "true"
                 uid = query.get("iCalUID")
