@@ -237,18 +237,24 @@ class Background:
         """Start a pass unless one is running; True when one was started."""
         if self.thread is not None and self.thread.is_alive():
             return False
-        self.thread = threading.Thread(target=self._pass, name="calendar-sync", daemon=True)
+        self.thread = threading.Thread(
+            target=self._pass, args=(now,), name="calendar-sync", daemon=True
+        )
         self.thread.start()
         return True
 
-    def _pass(self) -> None:
+    def _pass(self, now: datetime) -> None:
+        # Stamped from the tick's `now` plus the time the pass has taken, not the wall
+        # clock, like the worker's own rows (a test that sets `now` reproduces it).
+        started = time.monotonic()
         try:
             if self.syncer is None:
                 conn = open_db(self.settings.db_path)
                 self.syncer = make_syncer(self.settings, conn, **self.tuning)
             # Keep going while full batches come back, so a backlog drains quickly.
             for _ in range(100):
-                if self.syncer.run(utcnow()) < self.syncer.batch:
+                at = now + timedelta(seconds=time.monotonic() - started)
+                if self.syncer.run(at) < self.syncer.batch:
                     break
         except Exception:
             log.exception("calendar sync pass failed")

@@ -153,7 +153,7 @@ class Worker:
                 if self.stop.is_set() and thread.is_alive():
                     thread.join(timeout=SHUTDOWN_GRACE_S)
                     if thread.is_alive():
-                        self._release_abandoned(row)
+                        self._release_abandoned(row, lease.clock())
                         return False
                 if thread.is_alive():
                     lease.maybe_renew()
@@ -163,13 +163,15 @@ class Worker:
             raise outcome[0]
         return True
 
-    def _release_abandoned(self, row: InboxRow) -> None:
+    def _release_abandoned(self, row: InboxRow, now: datetime) -> None:
         # The handler thread may be inside a transaction on self.conn: use a fresh one.
+        # Stamped from the step's `now` plus the time elapsed (not the wall clock), like
+        # every other change of the row.
         from organizer.db.connect import open_db
 
         other = open_db(self.settings.db_path)
         try:
-            released = queue.release(other, row.id, self.worker_id, utcnow())
+            released = queue.release(other, row.id, self.worker_id, now)
         finally:
             other.close()
         log.warning("inbox id=%d still running at shutdown; %s", row.id,
@@ -193,6 +195,10 @@ class _LeaseKeeper:
         self.started = time.monotonic()
         self.next_at = self.started + self.every_s
         self.conn: sqlite3.Connection | None = None
+
+    def clock(self) -> datetime:
+        """The step's `now` plus the time elapsed since the handler started."""
+        return self.now + timedelta(seconds=time.monotonic() - self.started)
 
     def maybe_renew(self) -> None:
         mono = time.monotonic()
