@@ -4,8 +4,10 @@ The entry layer: `organizer worker` and `organizer chat` call `build_plugins` at
 to fill the registry (organizer.registry) the worker dispatches through; the worker
 itself never imports this module or anything behind it.
 
-The pipeline serves text, callback and command rows (organizer.pipeline.handle) and
-voice notes (organizer.pipeline.voice), and settles expired clarifying questions;
+The pipeline serves text and command rows (organizer.pipeline.handle) and voice notes
+(organizer.pipeline.voice), and settles expired clarifying questions; button presses
+(callback rows) go through one button table joined from the pipeline's and the
+reminders' prefixes (organizer.pipeline.buttons.Dispatcher);
 calendar sync and reminders contribute periodic jobs through their own `make_periodic`.
 """
 
@@ -15,8 +17,8 @@ import sqlite3
 
 from organizer import reminders, spool, sync
 from organizer.config import Settings
-from organizer.pipeline import handle, voice
-from organizer.registry import Plugins
+from organizer.pipeline import buttons, handle, voice
+from organizer.registry import Plugins, button_table
 from organizer.runtime import Periodic
 
 CLARIFY_EXPIRY_EVERY_S = 5.0
@@ -24,13 +26,15 @@ SPOOL_SWEEP_EVERY_S = 600.0
 
 
 def build_plugins(settings: Settings, conn: sqlite3.Connection) -> Plugins:
+    table = button_table(buttons.BUTTONS, reminders.BUTTONS)  # a prefix twice: error
     plugins = Plugins(
         handlers={
             "text": handle.handle_text,
             "voice": voice.handle_voice,
-            "callback": handle.handle_callback,
+            "callback": buttons.Dispatcher(table),
             "command": handle.handle_command,
-        }
+        },
+        buttons=table,
     )
     plugins.periodic.append(
         Periodic("clarify-expiry", CLARIFY_EXPIRY_EVERY_S, handle.expire_job(settings, conn))

@@ -1,7 +1,10 @@
 """What the worker knows about handlers: a protocol and a registry, not the modules.
 
 The worker (organizer.worker) dispatches an inbox row by its kind to a `Handler`
-found in `Plugins`, and runs the registry's periodic jobs. Which functions serve
+found in `Plugins`, and runs the registry's periodic jobs. A button press (kind
+`callback`) is dispatched once more, by its callback-data prefix, through the button
+table: each owner (the pipeline, the reminders) declares the prefixes it answers, and
+`button_table` joins them, refusing a prefix claimed twice. Which functions serve
 which kind is decided at start by the entry layer (organizer.handlers.build_plugins,
 called by `organizer worker`, `organizer chat` and the tests), so the worker never
 imports the pipeline or the reminders, and they import this module, not the worker
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -52,12 +55,45 @@ class Handler(Protocol):
     def __call__(self, ctx: Context, row: InboxRow) -> None: ...
 
 
+@dataclass(frozen=True)
+class Callback:
+    """A button press's data, `<action>:<item_id>[:<arg>]`, taken apart."""
+
+    action: str
+    item_id: int
+    arg: str = ""
+
+
+class ButtonHandler(Protocol):
+    """Answers one press of a prefix it owns.
+
+    False: the press names nothing the handler can act on (e.g. a series button of an
+    item that is no series); the dispatcher then answers it as a button that no longer
+    works, the same way as a prefix nobody owns.
+    """
+
+    def __call__(self, ctx: Context, row: InboxRow, cb: Callback) -> bool: ...
+
+
+def button_table(*owners: Mapping[str, ButtonHandler]) -> dict[str, ButtonHandler]:
+    """The owners' prefix tables joined; a prefix with two handlers is an error at start."""
+    table: dict[str, ButtonHandler] = {}
+    for owner in owners:
+        for prefix, handler in owner.items():
+            if prefix in table:
+                raise ValueError(f"button prefix {prefix!r} has two handlers")
+            table[prefix] = handler
+    return table
+
+
 @dataclass
 class Plugins:
-    """Handlers by inbox kind, and periodic jobs (calendar sync, reminders …)."""
+    """Handlers by inbox kind, periodic jobs (calendar sync, reminders …), and the
+    button table the `callback` handler dispatches through."""
 
     handlers: dict[str, Handler] = field(default_factory=dict)
     periodic: list[Periodic] = field(default_factory=list)
+    buttons: dict[str, ButtonHandler] = field(default_factory=dict)
 
 
 # Builds the registry for one database connection (organizer.handlers.build_plugins).

@@ -1,8 +1,13 @@
 """Button presses on the conversation's messages: done, cancel, reschedule, a picked time.
 
-`<action>:<item_id>[:<arg>]`; the reminders' own buttons (snooze, late, series) are
-offered to organizer.reminders first. The press acts like the same request typed,
-and its reply becomes a toast plus the pressed message rewritten (`Turn.sink`).
+`<action>:<item_id>[:<arg>]`. One dispatcher (`Dispatcher`, the worker's handler of
+callback rows) looks the prefix up in the button table (organizer.registry): this
+module owns done, cancel, resched, pick and sel (`BUTTONS`), organizer.reminders owns
+snooze, late, cxo and cxs. A series' done/cancel is handed to the reminders by
+`item_button` (organizer.reminders.is_series_press decides). A press nobody can act on
+is answered here as a button that no longer works. The press acts like the same
+request typed, and its reply becomes a toast plus the pressed message rewritten
+(`Turn.sink`).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from organizer.pipeline.conversation import ask_again, fill_draft
 from organizer.pipeline.dialog import Parsed
 from organizer.pipeline.moves import pick_time, picked
 from organizer.pipeline.turn import Reply, Turn, load_payload, make_turn, users_lang
-from organizer.registry import Context, PermanentError
+from organizer.registry import ButtonHandler, Callback, Context, PermanentError
 
 _DATA = re.compile(r"^([a-z]{1,16}):(\d{1,18})(?::([A-Za-z0-9_]{1,40}))?$")
 SELECTED = {"done": "done", "cancel": "cancel", "resched": "resched"}
@@ -37,16 +42,37 @@ def parse_callback(data: str) -> tuple[str, int, str] | None:
     return m.group(1), int(m.group(2)), m.group(3) or ""
 
 
-def handle_callback(ctx: Context, row: InboxRow) -> None:
-    payload = load_payload(row)
-    data = payload.get("data")
-    if not isinstance(data, str):
-        raise PermanentError("callback payload has no 'data' string")
-    parsed = parse_callback(data)
-    if parsed is not None:
-        action, item_id, arg = parsed
-        if reminders.handle_callback(ctx, row, action, item_id, arg):
-            return
+class Dispatcher:
+    """The worker's handler of callback rows: one button table, one handler per prefix."""
+
+    def __init__(self, table: dict[str, ButtonHandler]) -> None:
+        self.table = table
+
+    def __call__(self, ctx: Context, row: InboxRow) -> None:
+        payload = load_payload(row)
+        data = payload.get("data")
+        if not isinstance(data, str):
+            raise PermanentError("callback payload has no 'data' string")
+        parsed = parse_callback(data)
+        if parsed is not None:
+            handler = self.table.get(parsed[0])
+            if handler is not None and handler(ctx, row, Callback(*parsed)):
+                return
+        answer(ctx, row, payload, parsed)  # malformed, nobody's prefix, or not actionable
+
+
+def item_button(ctx: Context, row: InboxRow, cb: Callback) -> bool:
+    """done, cancel, resched, pick, sel; a series' done/cancel is the reminders'."""
+    if reminders.is_series_press(ctx.conn, cb):
+        return reminders.on_button(ctx, row, cb)
+    answer(ctx, row, load_payload(row), (cb.action, cb.item_id, cb.arg))
+    return True
+
+
+def answer(
+    ctx: Context, row: InboxRow, payload: dict[str, Any], parsed: tuple[str, int, str] | None
+) -> None:
+    """The press as the conversation answers it (once per row, however often processed)."""
     t = make_turn(ctx, row, payload_lang=payload.get("lang"), text=None)
     with transaction(ctx.conn):
         if items.answered(ctx.conn, row.id):
@@ -149,3 +175,9 @@ def pick_for_draft(t: Turn, item: items.Item, when: datetime) -> None:
                                       again=False))  # fmt: skip
         return
     fill_draft(t, dialog.FillDraft(item.id, p, ()), "", q)
+
+
+# This module's part of the button table (organizer.registry.button_table).
+BUTTONS: dict[str, ButtonHandler] = dict.fromkeys(
+    ("done", "cancel", "resched", "pick", "sel"), item_button
+)

@@ -25,7 +25,6 @@ import logging
 from organizer.db import items
 from organizer.db.connect import transaction
 from organizer.model import InboxRow
-from organizer.pipeline.buttons import handle_callback as handle_callback
 from organizer.pipeline.commands import handle_command as handle_command
 from organizer.pipeline.conversation import process_text
 from organizer.pipeline.expiry import expire_job as expire_job

@@ -36,7 +36,13 @@ See docs/REMINDERS.md.
 
 from __future__ import annotations
 
-from organizer.reminders.buttons import handle_callback, series_question
+from organizer.reminders.buttons import (
+    BUTTONS,
+    handle_callback,
+    is_series_press,
+    on_button,
+    series_question,
+)
 from organizer.reminders.daily import AgendaEntry, agenda_entries, agenda_message, at_occurrence
 from organizer.reminders.planning import (
     ensure_agenda,
@@ -60,10 +66,10 @@ from organizer.reminders.tick import (
 )
 
 __all__ = [
-    "BATCH", "KEEP_FOR", "PURGE_EVERY", "TICK_BUDGET_S", "TICK_EVERY_S",
+    "BATCH", "BUTTONS", "KEEP_FOR", "PURGE_EVERY", "TICK_BUDGET_S", "TICK_EVERY_S",
     "AgendaEntry", "ChatPrefs", "Defaults", "TickResult",
     "agenda_entries", "agenda_message", "at_occurrence", "configure", "ensure_agenda", "handle_callback",
-    "handle_command", "make_periodic", "on_complete",
+    "handle_command", "is_series_press", "make_periodic", "on_button", "on_complete",
     "on_item_changed", "prefs", "purge", "reminder_message", "series_question",
     "settings_text", "sync_item", "tick", "zone_from_location",
 ]  # fmt: skip

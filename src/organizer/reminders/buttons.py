@@ -6,6 +6,10 @@ completes one occurrence of a recurring item; `cancel:<id>` of a recurring item 
 "only this one or the whole series?", answered by `cxo:<id>:<occurrence>` / `cxs:<id>`.
 One-off items' done/cancel are the pipeline's. Texts: organizer.reminders.texts;
 which occurrence is meant: organizer.reminders.series (both pure).
+
+Dispatch: `BUTTONS` is this package's part of the button table (organizer.registry):
+snooze, late, cxo, cxs. done and cancel are the pipeline's prefixes; its handler asks
+`is_series_press` and hands a series' press to `on_button` here.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from organizer.db import reminders as db
 from organizer.db.connect import joined_transaction
 from organizer.pipeline.press import answer_press
 from organizer.pipeline.timefmt import short_when, stamp
+from organizer.registry import ButtonHandler, Callback
 from organizer.reminders import texts
 from organizer.reminders.planning import advance, close_series, move_item, sync_item
 from organizer.reminders.prefs import ChatPrefs, configure, defaults, prefs
@@ -36,7 +41,8 @@ if TYPE_CHECKING:
     from organizer.model import InboxRow
     from organizer.registry import Context
 
-ACTIONS = ("snooze", "late", "cxo", "cxs", "cancel", "done")
+OWN = ("snooze", "late", "cxo", "cxs")  # prefixes only the reminders emit and answer
+SERIES = ("cancel", "done")  # the pipeline's prefixes, answered here for a series
 
 
 @dataclass
@@ -85,29 +91,48 @@ def series_question(
     return texts.series_question(item, occ, tz=tz, lang=lang, now=now)
 
 
-def handle_callback(ctx: Context, row: InboxRow, action: str, item_id: int, arg: str) -> bool:
-    """snooze, late, cxo/cxs, cancel of a recurring item, done of one occurrence.
+def is_series_press(conn: sqlite3.Connection, cb: Callback) -> bool:
+    """done:<id>:<occurrence> or cancel:<id> of a recurring item: the series' press.
 
-    False when the press is the pipeline's (one-off items' done/cancel, other actions).
+    Other done/cancel presses (one-off items; done without an occurrence, which
+    completes the series through on_complete) are the pipeline's.
     """
-    if action not in ACTIONS:
+    if cb.action not in SERIES or (cb.action == "done" and not cb.arg):
         return False
+    item = items_db.get(conn, cb.item_id)
+    return item is not None and bool(item.rrule)
+
+
+def on_button(ctx: Context, row: InboxRow, cb: Callback) -> bool:
+    """snooze, late, cxo/cxs, and a series' cancel or one occurrence done.
+
+    False for cxo of an item that is no series (the dispatcher answers it as unknown).
+    """
     configure(ctx.settings)
     conn, now = ctx.conn, ctx.now
     with joined_transaction(conn):
-        item = items_db.get(conn, item_id)
-        if action in ("cancel", "done") and (item is None or not item.rrule):
-            return False  # one-off items: the pipeline's own done/cancel
-        if action == "done" and not arg:
-            return False  # the pipeline's done calls on_complete for the series
+        item = items_db.get(conn, cb.item_id)
         p = prefs(conn, row.chat_id, item.lang if item else None)
         if item is None or item.chat_id != row.chat_id or item.status != "OPEN":
             answer_press(conn, row, now, texts.gone(p.lang))
             return True
-        if action == "cxo" and not item.rrule:
+        if cb.action == "cxo" and not item.rrule:
             return False
-        ACTION_HANDLERS[action](Press(conn, row, now, item, p, arg))
+        ACTION_HANDLERS[cb.action](Press(conn, row, now, item, p, cb.arg))
     return True
+
+
+def handle_callback(ctx: Context, row: InboxRow, action: str, item_id: int, arg: str) -> bool:
+    """This package's part of a press as one call; False when the press is the pipeline's.
+
+    The worker dispatches through the button table instead; tests call this.
+    """
+    cb = Callback(action, item_id, arg)
+    if action in SERIES and not is_series_press(ctx.conn, cb):
+        return False
+    if action not in OWN and action not in SERIES:
+        return False
+    return on_button(ctx, row, cb)
 
 
 def _ask_series(b: Press) -> None:
@@ -244,3 +269,6 @@ ACTION_HANDLERS = {
     "cxs": _cancel_series,
     "done": _done_occurrence,
 }
+
+# This package's part of the button table (organizer.registry.button_table).
+BUTTONS: dict[str, ButtonHandler] = dict.fromkeys(OWN, on_button)
