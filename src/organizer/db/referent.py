@@ -9,25 +9,25 @@ from datetime import datetime
 from organizer.model import from_db, to_db
 
 
-def remember(conn: sqlite3.Connection, chat_id: int, item_id: int, now: datetime) -> None:
-    """`item_id` is now what the chat talks about; older referents are forgotten, those of
-    this same moment are kept beside it."""
-    stamp = to_db(now)
-    conn.execute("DELETE FROM referent WHERE chat_id = ? AND at < ?", (chat_id, stamp))
+def remember(
+    conn: sqlite3.Connection, chat_id: int, item_id: int, now: datetime, *, cause: str
+) -> None:
+    """`item_id` is now what the chat talks about. `cause` names what made it so (one
+    message, one reminder tick): the referents of another cause are forgotten, those of
+    the same one (several items of one message, reminders sent together) are kept."""
+    conn.execute("DELETE FROM referent WHERE chat_id = ? AND cause != ?", (chat_id, cause))
     conn.execute(
-        "INSERT INTO referent (chat_id, item_id, at) VALUES (?, ?, ?)"
-        " ON CONFLICT (chat_id, item_id) DO UPDATE SET at = excluded.at",
-        (chat_id, item_id, stamp),
+        "INSERT INTO referent (chat_id, item_id, cause, at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (chat_id, item_id) DO UPDATE SET cause = excluded.cause, at = excluded.at",
+        (chat_id, item_id, cause, to_db(now)),
     )
 
 
 def latest(conn: sqlite3.Connection, chat_id: int) -> tuple[list[int], datetime | None]:
-    """The ids of the chat's latest referents and when they became so."""
+    """The ids of the chat's referents and when they became so (the latest time)."""
     rows = conn.execute(
-        "SELECT item_id, at FROM referent WHERE chat_id = ?"
-        " AND at = (SELECT MAX(at) FROM referent WHERE chat_id = ?) ORDER BY item_id",
-        (chat_id, chat_id),
+        "SELECT item_id, at FROM referent WHERE chat_id = ? ORDER BY item_id", (chat_id,)
     ).fetchall()
     if not rows:
         return [], None
-    return [int(r[0]) for r in rows], from_db(rows[0][1])
+    return [int(r[0]) for r in rows], max(from_db(r[1]) for r in rows)  # type: ignore[type-var]

@@ -41,7 +41,8 @@ _SHIFT = re.compile(
     rf"(?<![\w])(?:{_AMOUNT}\s+(?P<dir>{_LATER}|{_EARLIER})"
     rf"|(?P<dir2>{_LATER}|{_EARLIER})\s+(?:на\s+|by\s+)(?:(?P<num2>{_NUM})\s+)?"
     rf"(?P<unit2>{_UNITS})"
-    rf"|by\s+(?:(?P<num3>{_NUM})\s+)?(?P<unit3>{_UNITS})(?P<dir3>\s+(?:{_LATER}|{_EARLIER}))?"
+    rf"|(?P<pre>(?:forward|back)\s+)?by\s+(?:(?P<num3>{_NUM})\s+)?(?P<unit3>{_UNITS})"
+    rf"(?P<dir3>\s+(?:{_LATER}|{_EARLIER}))?"
     rf")(?![\w])",
     re.IGNORECASE,
 )
@@ -98,7 +99,7 @@ def find_shift(text: str) -> tuple[int, int, str] | None:
     n = _number(g["num"] or g["num2"] or g["num3"])
     if unit is None or n is None or n <= 0:
         return None
-    direction = (g["dir"] or g["dir2"] or g["dir3"] or "").strip()
+    direction = (g["dir"] or g["dir2"] or g["dir3"] or g["pre"] or "").strip()
     earlier = bool(direction and _EARLIER_RE.search(direction)) or (
         not direction and _EARLIER_RE.search(norm) is not None
     )

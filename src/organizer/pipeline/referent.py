@@ -6,7 +6,9 @@ they are the default item of a command that names none:
   - "готово" / "done", "отмени это" / "cancel it", "перенеси её на завтра",
     "move it to 5pm", "на час позже" → that item (`ActOn`); several of the same moment
     (two reminders at once) → "which one?" among them only (`AskWhich`);
-  - "тренировку на завтра" (its title and a new time, no command) → a move of it.
+  - "тренировку на завтра", "gym tomorrow" (its title in another case form, or with a
+    new day alone, no command) → a move of it; the same title with a new day and time
+    ("планёрка в среду в 10") is still a new item.
 Everything else goes to `dialog.decide` unchanged; an open question keeps its rules
 (a bare "отмена" closes it; the answer to "На когда перенести?" moves its item).
 """
@@ -100,7 +102,7 @@ def _followup(
         return AskWhich(tuple(i.id for i in items), p)
     if question is None and alone.intent in CREATABLE and has_new_time(alone):
         same = _named(alone.title, items)
-        if same is not None:  # "тренировку на завтра" right after the training
+        if same is not None and _reads_as_move(alone, same):
             return ActOn(same.id, dataclasses.replace(alone, intent="reschedule"))
     return None
 
@@ -108,3 +110,14 @@ def _followup(
 def _named(title: str | None, items: Sequence[ItemLike]) -> ItemLike | None:
     found = [i for i in items if dialog.similar_titles(title, i.title)]
     return found[0] if len(found) == 1 else None
+
+
+def _fold(text: str | None) -> str:
+    return (text or "").casefold().replace("ё", "е").strip()
+
+
+def _reads_as_move(p: Parsed, item: ItemLike) -> bool:
+    """"тренировку на завтра" (the item as an object: another case form) or "gym
+    tomorrow" (a new day alone: the same thing on another day) is a move; "планёрка в
+    среду в 10" after "планёрка в понедельник в 10" is a second item."""
+    return p.all_day or has_shift(p) or _fold(p.title) != _fold(item.title)

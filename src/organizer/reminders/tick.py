@@ -102,7 +102,8 @@ def _deliver(conn: sqlite3.Connection, r: db.Reminder, now: datetime, result: Ti
     if oid is None:
         oid = db.outbox_id_for(conn, key)
     db.mark_sent(conn, r.id, now=now, late=late, outbox_id=oid)
-    referent.remember(conn, item.chat_id, item.id, now)  # "готово" now means this item
+    # "готово" now means this item (and any other reminded in the same tick)
+    referent.remember(conn, item.chat_id, item.id, now, cause=f"tick:{now.isoformat()}")
     result.sent += 1
     result.late += int(late)
     log.debug(
