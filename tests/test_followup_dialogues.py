@@ -232,3 +232,18 @@ def test_through_organizer_chat(db_path: Path) -> None:
     assert "Moved: Lunch with Anna — tomorrow, 24 November, 13:30–14:30" in r.stdout
     assert "Moved: Lunch with Anna — Friday, 27 November, 13:30–14:30" in r.stdout
     assert "Marked done: Купить молоко" in r.stdout
+
+
+def test_an_item_shown_alone_is_it(pipe: Pipe) -> None:
+    pipe.say("встреча с Петей завтра в 15")
+    pipe.say("купить молоко в пятницу")
+    pipe.advance(hours=2)
+    pipe.say("что у меня завтра")
+    pipe.say("перенеси её на 12")
+    assert local(pipe.items()[0]["start_at"]) == "Tue 24 12:00"
+
+
+def test_a_lone_number_is_not_a_move_without_the_question(pipe: Pipe) -> None:
+    pipe.say("встреча с Петей завтра в 15")
+    pipe.say("9")
+    assert local(pipe.items()[0]["start_at"]) == "Tue 24 15:00"

@@ -9,6 +9,7 @@ created, edited or settled it (`turn.settled`) or sent its reminder (`reminders/
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from organizer.db import items
 from organizer.db import referent as referent_db
@@ -20,6 +21,13 @@ from organizer.pipeline.shifts import has_new_time
 from organizer.pipeline.turn import MAX_PARSE_CHARS, Turn, get_item, parse
 
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+
+
+def shown(t: Turn, listed: Sequence[items.Item]) -> None:
+    """An answer that shows one item alone makes it the referent ("что у меня завтра" →
+    one meeting → "перенеси её на 12")."""
+    if len({i.id for i in listed}) == 1:
+        referent_db.remember(t.conn, t.chat_id, listed[0].id, t.now, cause=f"inbox:{t.row.id}")
 
 
 def load(t: Turn) -> Referent | None:
@@ -47,6 +55,9 @@ def prepare(
         question is None and bool(live(ref, t.now))
     )
     bare = alone.intent == "unknown" or (alone.intent in dialog.CREATABLE and not alone.title)
+    # a lone number is a move only as the answer to "На когда перенести?"
+    if question is None and clean.strip().isdigit():
+        bare = False
     if about_item and bare:
         moved = _as_move(t, clean)
         if moved is not None:
