@@ -247,3 +247,14 @@ def test_a_lone_number_is_not_a_move_without_the_question(pipe: Pipe) -> None:
     pipe.say("встреча с Петей завтра в 15")
     pipe.say("9")
     assert local(pipe.items()[0]["start_at"]) == "Tue 24 15:00"
+
+
+def test_object_first_moves_in_english(pipe: Pipe) -> None:
+    pipe.say("gym at 6pm")
+    pipe.say("gym tomorrow")
+    pipe.say("dentist on Wednesday at 11")
+    pipe.advance(hours=2)
+    pipe.say("move the dentist to Friday same time")
+    gym, dentist = pipe.items()
+    assert (local(gym["start_at"]), local(gym["end_at"])) == ("Tue 24 18:00", "Tue 24 19:00")
+    assert (local(dentist["start_at"]), local(dentist["end_at"])) == ("Fri 27 11:00", "Fri 27 12:00")
