@@ -22,6 +22,7 @@ from organizer.parsing.instants import add_months, local, midnight, plus_elapsed
 from organizer.parsing.intent import COMMANDS, Hit, classify, find_hits
 from organizer.parsing.mention import Clock, Mention
 from organizer.parsing.scan import scan
+from organizer.parsing.shift import adjust
 from organizer.parsing.title import GEN_NOUNS, build_title, nominative_head
 from organizer.parsing.tokens import Tok, language, stem, tokenize
 
@@ -46,9 +47,12 @@ class ParseResult:
     all_day: bool
     rrule: str | None
     needs: tuple[str, ...]
+    # followup: a relative move ("на час позже"), docs/PARSING.md "Relative shifts"
+    shift_minutes: int | None = None
+    shift_days: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "intent": self.intent,
             "title": self.title,
             "start": _iso(self.start),
@@ -57,6 +61,10 @@ class ParseResult:
             "rrule": self.rrule,
             "needs": list(self.needs),
         }
+        for key in ("shift_minutes", "shift_days"):  # additive: only when said
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        return out
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -79,7 +87,7 @@ def parse(text: str, now: datetime, tz: str, canon: Canon | None = None) -> Pars
     if not isinstance(text, str):
         return UNKNOWN
     try:
-        return analyse(text, now.astimezone(zone), zone, canon)
+        return adjust(text, analyse(text, now.astimezone(zone), zone, canon), now, zone)
     except Exception:  # pragma: no cover - a bug must not take the worker down
         return UNKNOWN
 

@@ -15,6 +15,7 @@ from organizer.pipeline import choice, replies
 from organizer.pipeline.dialog import Parsed
 from organizer.pipeline.expiry import settle_question
 from organizer.pipeline.moves import new_times
+from organizer.pipeline.shifts import has_new_time
 from organizer.pipeline.timefmt import local_day
 from organizer.pipeline.turn import Turn, ask, changed, get_item, settled
 
@@ -37,7 +38,7 @@ def perform(t: Turn, item: items.Item, intent: str, p: Parsed | None) -> None:
         complete(t, item)
     elif intent == "cancel":
         cancel(t, item)
-    elif p is not None and p.start is not None:
+    elif p is not None and has_new_time(p):
         reschedule(t, item, p)
     else:
         ask_reschedule(t, item)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from organizer import reminders
 from organizer.db import items
-from organizer.pipeline import agenda
+from organizer.pipeline import agenda, followup
 from organizer.pipeline.dialog import Parsed
 from organizer.pipeline.turn import Turn
 
@@ -70,3 +70,4 @@ def send_agenda(t: Turn, start: datetime, end: datetime, *, only: str | None = N
         found, start, end, tz=t.tz, now=t.now, lang=t.lang, overdue=overdue, undated=undated
     )
     t.reply(text, agenda.agenda_keyboard([*found, *overdue], t.lang))
+    followup.shown(t, [*found, *overdue])  # one item shown alone is "it"

@@ -15,6 +15,7 @@ from organizer.pipeline import matching, replies
 from organizer.pipeline.dialog import Parsed
 from organizer.pipeline.moves import new_times
 from organizer.pipeline.replies import ItemLike
+from organizer.pipeline.shifts import has_new_time
 from organizer.pipeline.timefmt import local_day
 
 ACTION_OF_INTENT = {"cancel": "cancel", "complete": "done", "reschedule": "resched"}
@@ -47,7 +48,7 @@ def choice_keyboard(
     choices: Sequence[ItemLike], p: Parsed, *, tz: str, now: datetime, lang: str
 ) -> replies.Keyboard:
     """A button per item: for a reschedule to a known time, the new time itself."""
-    if p.intent == "reschedule" and p.start is not None:
+    if p.intent == "reschedule" and has_new_time(p):
         rows = []
         for i in choices:
             start, _, _ = new_times(i, p, tz, now)
@@ -75,6 +76,8 @@ def choose(
             replies.choose_text(p.intent, lang, title=p.title),
             choice_keyboard(m.items, p, tz=tz, now=now, lang=lang),
         )
+    if not p.title and p.start is None and len(candidates) == 1 and p.intent == "complete":
+        return One(candidates[0])  # followup: never "which one?" with a single choice
     if not p.title and p.start is None and candidates:
         return Ask(
             replies.choose_text(p.intent, lang, title=None),

@@ -12,7 +12,7 @@ import dataclasses
 import logging
 
 from organizer.db import clarify, items
-from organizer.pipeline import dialog, replies
+from organizer.pipeline import dialog, followup, referent, replies
 from organizer.pipeline.acting import act, reschedule
 from organizer.pipeline.agenda_reply import show_agenda
 from organizer.pipeline.dialog import Parsed
@@ -69,13 +69,14 @@ def process_text(t: Turn, text: str) -> None:
     q, question, item = _open_question(t, clarify.get(t.conn, t.chat_id))
     combined: Parsed | None = None
     alone = parse(clean, t.now, t.tz, t.settings.canon_path)
+    alone, ref = followup.prepare(t, alone, clean, question)  # "it", "на 17" about an item
     if alone.start is not None and not alone.all_day and not dialog.says_date(clean):
         alone = dataclasses.replace(alone, date_said=False)
     if q is not None and q.purpose == "complete" and item is not None and item.source_text:
         combined = parse(
             f"{item.source_text} {clean}"[:MAX_PARSE_CHARS], t.now, t.tz, t.settings.canon_path
         )
-    decision = dialog.decide(alone, question, combined)
+    decision = referent.decide(alone, question, ref, t.now, combined)
     log.info(
         "inbox id=%d chat=%d intent=%s decision=%s",
         t.row.id,
@@ -86,7 +87,12 @@ def process_text(t: Turn, text: str) -> None:
     apply(t, decision, clean, q)
 
 
-def apply(t: Turn, d: dialog.Decision, text: str, q: clarify.Question | None) -> None:
+def apply(
+    t: Turn, d: dialog.Decision | referent.ActOn | referent.AskWhich, text: str,
+    q: clarify.Question | None,
+) -> None:
+    if followup.apply(t, d):
+        return
     if isinstance(d, dialog.NewItem):
         new_item(t, d.parsed, text)
     elif isinstance(d, dialog.NewDraft):

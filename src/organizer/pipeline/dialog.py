@@ -58,6 +58,9 @@ class Parsed:
     # False when the text names a clock time but no day ("перенеси на 17"): a reschedule
     # then keeps the item's own day instead of the parser's "next 17:00".
     date_said: bool = True
+    # followup: a relative move ("на час позже"), pipeline/shifts.py
+    shift_minutes: int | None = None
+    shift_days: int | None = None
 
     @classmethod
     def from_result(cls, r: Any) -> Parsed:
@@ -73,6 +76,8 @@ class Parsed:
             all_day=bool(get("all_day", False)),
             rrule=get("rrule") or None,
             needs=tuple(get("needs") or ()),
+            shift_minutes=get("shift_minutes"),
+            shift_days=get("shift_days"),
         )
 
     @property

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from organizer.pipeline import shifts
 from organizer.pipeline.dialog import Parsed
 from organizer.pipeline.replies import ItemLike
 from organizer.pipeline.timefmt import STAMP, midnight
@@ -66,6 +67,8 @@ def new_times(
     A new date alone keeps the item's clock time; the duration is kept; an untimed
     item moved to a date stays all-day.
     """
+    if shifts.has_shift(p):  # followup: "на час позже"
+        return shifts.shifted(item, p, tz, now)
     zone = ZoneInfo(tz)
     assert p.start is not None
     if p.all_day:

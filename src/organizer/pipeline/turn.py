@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from organizer import reminders
 from organizer.config import Settings
-from organizer.db import clarify, items, outbox, users
+from organizer.db import clarify, items, outbox, referent, users
 from organizer.model import InboxRow
 from organizer.pipeline import replies
 from organizer.pipeline.dialog import Parsed
@@ -146,6 +146,8 @@ def settled(t: Turn, item_id: int, item_type: str, text: Callable[..., str]) -> 
     if item_type == "meeting":
         items.request_upsert(t.conn, item_id, backend=t.settings.calendar_backend, now=t.now)
     changed(t, item_id)
+    # followup: what "it" means from now on
+    referent.remember(t.conn, t.chat_id, item_id, t.now, cause=f"inbox:{t.row.id}")
     item = get_item(t, item_id)
     t.reply(
         text(item, tz=t.tz, now=t.now, lang=t.lang),

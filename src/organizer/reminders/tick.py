@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from organizer import schedule
 from organizer.config import Settings
 from organizer.db import items as items_db
-from organizer.db import outbox
+from organizer.db import outbox, referent
 from organizer.db import reminders as db
 from organizer.db.connect import savepoint, transaction
 from organizer.reminders.daily import agenda_message
@@ -102,6 +102,8 @@ def _deliver(conn: sqlite3.Connection, r: db.Reminder, now: datetime, result: Ti
     if oid is None:
         oid = db.outbox_id_for(conn, key)
     db.mark_sent(conn, r.id, now=now, late=late, outbox_id=oid)
+    # "готово" now means this item (and any other reminded in the same tick)
+    referent.remember(conn, item.chat_id, item.id, now, cause=f"tick:{now.isoformat()}")
     result.sent += 1
     result.late += int(late)
     log.debug(

@@ -1,0 +1,152 @@
+"""Relative moves and "the same time": a hook run on every parse result. PURE.
+
+"перенеси на час позже", "push it by 30 minutes", "сдвинь на 15 минут раньше",
+"на день позже", "move lunch 30 minutes later", "on a week later": the new time is the
+item's own start plus or minus an amount, so the grammar must not read "30 minutes" as
+a clock time ("move lunch 30 minutes later" gave 10:30). `adjust` finds such a shift,
+makes the result a reschedule with no start and adds
+  - `shift_minutes`: signed elapsed minutes (minutes, hours),
+  - `shift_days`: signed calendar days (days, weeks: the wall clock is kept across DST).
+"перенеси на пятницу на то же время": in a reschedule "the same time" is the item's own
+clock time, so only the date is new (start = that day, all-day, like "на пятницу").
+docs/PARSING.md, "Relative shifts".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from organizer.parsing.instants import midnight
+from organizer.parsing.lexicon import CARD
+
+if TYPE_CHECKING:
+    from organizer.parsing.api import ParseResult
+
+_NUM_WORDS = "|".join(sorted((re.escape(w) for w in CARD), key=len, reverse=True))
+_NUM = rf"(?:\d{{1,4}}|(?:{_NUM_WORDS})(?:[\s-]+(?:{_NUM_WORDS}))?)"
+_UNITS = (
+    r"(?:полчаса|полтора\s+часа|полторы\s+минуты|минут[уы]?|мин\.?|час(?:а|ов)?|"
+    r"день|дня|дней|сутки|суток|недел[юиь]|"
+    r"half\s+an\s+hour|an\s+hour\s+and\s+a\s+half|minutes?|mins?|hours?|hrs?|days?|weeks?)"
+)
+_LATER = r"позже|попозже|вперед|дальше|later"
+_EARLIER = r"раньше|пораньше|назад|earlier|sooner"
+_AMOUNT = rf"(?:(?:на|by|on|for)\s+)?(?:(?P<num>{_NUM})\s+)?(?P<unit>{_UNITS})"
+# "на час позже", "30 minutes later", "позже на час", "by 30 minutes" (a push: later)
+_SHIFT = re.compile(
+    rf"(?<![\w])(?:{_AMOUNT}\s+(?P<dir>{_LATER}|{_EARLIER})"
+    rf"|(?P<dir2>{_LATER}|{_EARLIER})\s+(?:на\s+|by\s+)(?:(?P<num2>{_NUM})\s+)?"
+    rf"(?P<unit2>{_UNITS})"
+    rf"|(?P<pre>(?:forward|back)\s+)?by\s+(?:(?P<num3>{_NUM})\s+)?(?P<unit3>{_UNITS})"
+    rf"(?P<dir3>\s+(?:{_LATER}|{_EARLIER}))?"
+    rf")(?![\w])",
+    re.IGNORECASE,
+)
+_EARLIER_RE = re.compile(rf"^(?:{_EARLIER})$|\b(?:forward|pull)\b", re.IGNORECASE)
+_SAME_TIME = re.compile(
+    r"(?<![\w])(?:(?:на|в)\s+)?(?:то|это)\s+же\s+время(?![\w])"
+    r"|(?<![\w])(?:(?:at|for)\s+)?(?:the\s+)?same\s+time(?![\w])",
+    re.IGNORECASE,
+)
+_PRONOUNS = frozenset(
+    ["it", "its", "её", "ее", "его", "это", "эту", "этот", "эти", "them", "that", "this"]
+)
+_SMALL = frozenset(["на", "by", "on", "for", "to", "в"])
+
+
+def _number(raw: str | None) -> int | None:
+    if not raw:
+        return 1
+    raw = raw.strip().casefold()
+    if raw.isdigit():
+        return int(raw)
+    total = 0
+    for w in re.split(r"[\s-]+", raw):
+        v = CARD.get(w)
+        if v is None:
+            return None
+        total += v
+    return total
+
+
+def _minutes_or_days(unit: str, n: int) -> tuple[int, int]:
+    u = re.sub(r"\s+", " ", unit.casefold())
+    if u in ("полчаса", "half an hour"):
+        return 30, 0
+    if u in ("полтора часа", "an hour and a half"):
+        return 90, 0
+    if u.startswith(("мин", "min")):
+        return n, 0
+    if u.startswith(("час", "hour", "hr")):
+        return 60 * n, 0
+    if u.startswith(("недел", "week")):
+        return 0, 7 * n
+    return 0, n  # день, сутки, day
+
+
+def find_shift(text: str) -> tuple[int, int, str] | None:
+    """(signed minutes, signed days, the matched words) of a relative move, or None."""
+    norm = text.replace("ё", "е").replace("Ё", "Е")
+    m = _SHIFT.search(norm)
+    if m is None:
+        return None
+    g = m.groupdict()
+    unit = g["unit"] or g["unit2"] or g["unit3"]
+    n = _number(g["num"] or g["num2"] or g["num3"])
+    if unit is None or n is None or n <= 0:
+        return None
+    direction = (g["dir"] or g["dir2"] or g["dir3"] or g["pre"] or "").strip()
+    earlier = bool(direction and _EARLIER_RE.search(direction)) or (
+        not direction and _EARLIER_RE.search(norm) is not None
+    )
+    minutes, days = _minutes_or_days(unit, n)
+    sign = -1 if earlier else 1
+    return sign * minutes, sign * days, text[m.start() : m.end()]
+
+
+def clean_title(title: str | None, words: str) -> str | None:
+    """The title without the shift's (or "same time"'s) words, and None when only a
+    pronoun is left ("It by 30 minutes" → None: the item is the one talked about)."""
+    if not title:
+        return title
+    drop = {w.casefold().replace("ё", "е") for w in re.findall(r"[\w.]+", words)}
+    toks = title.split()
+    keyed = [t.casefold().replace("ё", "е").strip(".,!?") for t in toks]
+    gone = [k in drop and k not in _SMALL for k in keyed]
+    for i, k in enumerate(keyed):  # a preposition goes only beside a dropped word
+        if k in drop and k in _SMALL:
+            gone[i] = (i + 1 < len(gone) and gone[i + 1]) or (i > 0 and gone[i - 1])
+    kept = [t for t, g in zip(toks, gone, strict=True) if not g]
+    if not kept or all(t.casefold().strip(".,!?") in _PRONOUNS for t in kept):
+        return None
+    out = " ".join(kept)
+    return out[0].upper() + out[1:]
+
+
+def adjust(text: str, r: ParseResult, now: datetime, zone: ZoneInfo) -> ParseResult:
+    """The parse result with a relative shift or "the same time" of a reschedule applied."""
+    if r.intent in ("note", "agenda", "cancel", "complete"):
+        return r
+    found = find_shift(text) if isinstance(text, str) else None
+    if found is not None and (r.intent in ("reschedule", "unknown") or not r.title):
+        minutes, days, words = found
+        title = clean_title(r.title, words)
+        return dataclasses.replace(
+            r, intent="reschedule", title=title, start=None, end=None, all_day=False,
+            # no absolute new time: "date" stays needed (CONVENTIONS); the shift says it
+            rrule=None, needs=("date",) if title else ("title", "date"),
+            shift_minutes=minutes or None, shift_days=days or None,
+        )  # fmt: skip
+    if r.intent == "reschedule" and r.start is not None and isinstance(text, str):
+        same = _SAME_TIME.search(text.replace("ё", "е"))
+        if same is not None:
+            day = r.start.astimezone(zone).date()
+            return dataclasses.replace(
+                r, title=clean_title(r.title, same.group()), end=None, all_day=True,
+                start=midnight(day, zone),
+            )  # fmt: skip
+    return r

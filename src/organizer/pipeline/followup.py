@@ -1,0 +1,78 @@
+"""The conversation's follow-ups about an item: the shell around pipeline/referent.py.
+
+`prepare` loads the chat's referent and re-reads a bare time said about an item
+("на 17", "в пятницу", "на то же время в пятницу", "на час позже") as a move; `apply`
+carries out `ActOn` / `AskWhich`. An item becomes the referent in the transaction that
+created, edited or settled it (`turn.settled`) or sent its reminder (`reminders/tick.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from organizer.db import items
+from organizer.db import referent as referent_db
+from organizer.pipeline import choice, dialog, replies
+from organizer.pipeline.acting import perform
+from organizer.pipeline.dialog import Parsed
+from organizer.pipeline.referent import ActOn, AskWhich, Referent, live, unnamed
+from organizer.pipeline.shifts import has_new_time
+from organizer.pipeline.turn import MAX_PARSE_CHARS, Turn, get_item, parse
+
+_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+
+
+def shown(t: Turn, listed: Sequence[items.Item]) -> None:
+    """An answer that shows one item alone makes it the referent ("что у меня завтра" →
+    one meeting → "перенеси её на 12")."""
+    if len({i.id for i in listed}) == 1:
+        referent_db.remember(t.conn, t.chat_id, listed[0].id, t.now, cause=f"inbox:{t.row.id}")
+
+
+def load(t: Turn) -> Referent | None:
+    ids, at = referent_db.latest(t.conn, t.chat_id)
+    found = tuple(i for i in (items.get(t.conn, x) for x in ids) if i is not None)
+    return Referent(found, at) if found and at is not None else None
+
+
+def _as_move(t: Turn, clean: str) -> Parsed | None:
+    """The text read after a move verb ("на 17" → "перенеси на 17"): a reschedule with
+    a new time and no title of its own, or None."""
+    verb = "перенеси" if _CYRILLIC.search(clean) else "move"
+    moved = parse(f"{verb} {clean}"[:MAX_PARSE_CHARS], t.now, t.tz, t.settings.canon_path)
+    if moved.intent == "reschedule" and unnamed(moved) and has_new_time(moved):
+        return moved
+    return None
+
+
+def prepare(
+    t: Turn, alone: Parsed, clean: str, question: dialog.OpenQuestion | None
+) -> tuple[Parsed, Referent | None]:
+    """The message as meant (a bare new time about an item is a move) and the referent."""
+    ref = load(t)
+    about_item = (question is not None and question.purpose == "reschedule") or (
+        question is None and bool(live(ref, t.now))
+    )
+    bare = alone.intent == "unknown" or (alone.intent in dialog.CREATABLE and not alone.title)
+    # a lone number is a move only as the answer to "На когда перенести?"
+    if question is None and clean.strip().isdigit():
+        bare = False
+    if about_item and bare:
+        moved = _as_move(t, clean)
+        if moved is not None:
+            return moved, ref
+    return alone, ref
+
+
+def apply(t: Turn, d: object) -> bool:
+    """Carry out a referent decision; False when `d` is not one (dialog's own)."""
+    if isinstance(d, ActOn):
+        perform(t, get_item(t, d.item_id), d.parsed.intent, d.parsed)
+        return True
+    if isinstance(d, AskWhich):
+        found = [get_item(t, i) for i in d.item_ids]
+        keyboard = choice.choice_keyboard(found, d.parsed, tz=t.tz, now=t.now, lang=t.lang)
+        t.reply(replies.choose_text(d.parsed.intent, t.lang, title=None), keyboard)
+        return True
+    return False
