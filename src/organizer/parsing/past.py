@@ -105,7 +105,9 @@ def completion(text: str, verbs: Iterable[str]) -> str | None:
         rest = [
             words[k]
             for k in range(len(words))
-            if k != i and norms[k] not in _FILLERS and _WORD.fullmatch(words[k])
+            if k != i
+            and norms[k] not in _FILLERS
+            and _WORD.fullmatch(words[k])
             and (words[k][0].isalnum())
         ]
         if not rest:
