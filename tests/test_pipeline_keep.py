@@ -225,3 +225,24 @@ def test_no_reply_echoes_more_than_80_characters(template_db, tmp_path_factory, 
                 assert _longest_common(r.text, other) <= 80, (r.text, other)
     finally:
         pipe.conn.close()
+
+
+# ---------------------------------------------------------------- `organizer chat`
+
+
+def test_the_three_through_organizer_chat(db_path):
+    from test_chat import chat
+
+    r = chat(
+        db_path,
+        ["встреча с Петей", "не знаю", "купить хлеб", "хлеб купил", "отправил договор",
+         PROSE_RU, "/quit"],
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "Сохранил без времени: Встреча с Петей." in out
+    assert "Отметил выполненным: Купить хлеб" in out
+    assert "Не нашёл «отправить договор» среди открытых дел." in out
+    assert "Записал заметку: Вчера на совещании обсуждали перенос релиза на 15 декабря" in out
+    replies = [line for line in out.splitlines() if not line.startswith(">")]  # not the input
+    assert max(len(line) for line in replies) < 200

@@ -490,9 +490,8 @@ def kept_untimed_text(item: ItemLike, *, tz: str, now: datetime, lang: str) -> s
     if item.type == "meeting":
         return _t(
             lang,
-            f"Сохранил без времени: {what}. Время назначим позже — напишите, например, "
-            "«перенеси на пятницу в 15».",
-            f"Saved without a time: {what}. Set it later, e.g. “move it to Friday 3pm”.",
+            f"Сохранил без времени: {what}. Когда время станет известно, нажмите «Перенести».",
+            f"Saved without a time: {what}. When you know the time, tap “Change time”.",
         )
     return _t(
         lang,
