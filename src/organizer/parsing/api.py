@@ -21,6 +21,7 @@ from organizer.parsing.fillers import blank_hesitations, fillers
 from organizer.parsing.instants import add_months, local, midnight, plus_elapsed
 from organizer.parsing.intent import COMMANDS, Hit, classify, find_hits
 from organizer.parsing.mention import Clock, Mention
+from organizer.parsing.past import past_completion
 from organizer.parsing.scan import scan
 from organizer.parsing.shift import adjust
 from organizer.parsing.title import GEN_NOUNS, build_title, nominative_head
@@ -174,6 +175,12 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
     else:
         intent, reminder, cmd_hits = force_intent, False, []
         skip = set()
+    if force_intent is None and intent in ("unknown", "task", "meeting") and not reminder:
+        said = None if intent == "unknown" else assemble(intent, msg.hits, msg.mentions, now,
+                                                         zone).start
+        done = past_completion(msg.text, intent, canon, said, now)
+        if done is not None:  # «хлеб купил»: the task is done (parsing/past.py)
+            return ParseResult("complete", done, None, None, False, None, ())
     if intent == "unknown":
         return UNKNOWN
     if intent == "note":

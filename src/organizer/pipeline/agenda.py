@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from organizer.pipeline.replies import ItemLike, Keyboard, button, rrule_text
+from organizer.pipeline.replies import ItemLike, Keyboard, button, clip, rrule_text
 from organizer.pipeline.timefmt import clock, day_text, local
 
 MAX_LINES = 60
@@ -45,7 +45,7 @@ def range_title(start: datetime, end: datetime, *, tz: str, now: datetime, lang:
 
 
 def _line(item: ItemLike, *, tz: str, lang: str, show_day: bool, today: date) -> str:
-    title = item.title or ("(без названия)" if lang == "ru" else "(untitled)")
+    title = clip(item.title or ("(без названия)" if lang == "ru" else "(untitled)"))
     if item.start_at is None:
         when = ""
     else:

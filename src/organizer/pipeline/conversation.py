@@ -12,7 +12,7 @@ import dataclasses
 import logging
 
 from organizer.db import clarify, items
-from organizer.pipeline import dialog, followup, referent, replies
+from organizer.pipeline import dialog, followup, keep, referent, replies
 from organizer.pipeline.acting import act, reschedule
 from organizer.pipeline.agenda_reply import show_agenda
 from organizer.pipeline.dialog import Parsed
@@ -65,8 +65,12 @@ def process_text(t: Turn, text: str) -> None:
     if not clean:
         t.reply(replies.empty_text(t.lang))
         return
+    if keep.paste_as_note(t, text):  # a long pasted text is a note (pipeline/longtext.py)
+        return
     clean = clean[:MAX_PARSE_CHARS]
     q, question, item = _open_question(t, clarify.get(t.conn, t.chat_id))
+    if q is not None and keep.unsure_answer(t, q, clean):  # «не знаю» (pipeline/unsure.py)
+        return
     combined: Parsed | None = None
     alone = parse(clean, t.now, t.tz, t.settings.canon_path)
     alone, ref = followup.prepare(t, alone, clean, question)  # "it", "на 17" about an item

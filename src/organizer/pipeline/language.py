@@ -49,7 +49,25 @@ def t(lang: str, ru: str, en: str) -> str:
     return ru if lang == "ru" else en
 
 
+# No reply repeats more than ECHO_LIMIT characters of the person's own text in a row
+# (a pasted page must not come back as a title or a quote): titles and quotes are cut.
+ECHO_LIMIT = 80
+SHOWN_CHARS = 60
+
+
+def clip(text: str, limit: int = SHOWN_CHARS) -> str:
+    """`text` cut to at most `limit` characters, at a word where one is near, with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:–—-") + "…"
+
+
 def quote(lang: str, text: str) -> str:
+    text = clip(text)
     return f"«{text}»" if lang == "ru" else f"“{text}”"
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 # Language choice and date/time wording have one home each (language, timefmt); the
 # names below are offered here too because the replies' callers and tests use them.
+from organizer.pipeline.language import clip as clip
 from organizer.pipeline.language import lang_of_text as lang_of_text
 from organizer.pipeline.language import pick_lang as pick_lang
 from organizer.pipeline.language import quote as quote
@@ -84,7 +85,7 @@ def rrule_text(rrule: str | None, lang: str) -> str | None:
 
 def describe(item: ItemLike, *, tz: str, now: datetime, lang: str) -> str:
     """'Встреча с Петей — завтра, 24 ноября, 15:00–16:00' (+ ', каждый понедельник')."""
-    title = item.title or _t(lang, "(без названия)", "(untitled)")
+    title = clip(item.title or _t(lang, "(без названия)", "(untitled)"))
     when = when_text(item.start_at, item.end_at, item.all_day, tz=tz, now=now, lang=lang)
     if item.all_day and when and item.type == "meeting":
         when += _t(lang, ", весь день", ", all day")
@@ -252,7 +253,8 @@ def question_text(
         return prefix + _t(
             lang,
             f"Когда напомнить {shown}? Например «завтра в 10».",
-            f"When should I remind you to {title or 'do this'}? For example “tomorrow at 10am”.",
+            f"When should I remind you to {clip(title or 'do this')}? "
+            "For example “tomorrow at 10am”.",
         )
     if "date" in missing:
         return prefix + _t(
@@ -472,4 +474,37 @@ def unsupported_command_text(command: str, lang: str) -> str:
         lang,
         f"Команда /{command} пока не поддерживается. /help — что я умею.",
         f"/{command} isn't supported yet. /help shows what I can do.",
+    )
+
+
+# --- complete: «не знаю» answers, long pastes kept as notes
+
+
+def kept_untimed_text(item: ItemLike, *, tz: str, now: datetime, lang: str) -> str:
+    """A draft answered «не знаю»: kept without a time (a meeting's time is to be set)."""
+    title = clip(item.title or _t(lang, "(без названия)", "(untitled)"))
+    day = None
+    if item.start_at is not None:
+        day = when_text(item.start_at, None, True, tz=tz, now=now, lang=lang)
+    what = title if day is None else f"{title} — {day}"
+    if item.type == "meeting":
+        return _t(
+            lang,
+            f"Сохранил без времени: {what}. Когда время станет известно, нажмите «Перенести».",
+            f"Saved without a time: {what}. When you know the time, tap “Change time”.",
+        )
+    return _t(
+        lang,
+        f"Сохранил без времени: {what}. Напомнить можно будет позже.",
+        f"Saved without a time: {what}. You can add a reminder later.",
+    )
+
+
+def paste_note_text(item: ItemLike, chars: int, lang: str) -> str:
+    """A long pasted text kept as a note: its short title and how much was kept."""
+    title = clip(item.title or _t(lang, "(без названия)", "(untitled)"))
+    return _t(
+        lang,
+        f"Записал заметку: {title}\nТекст сохранил целиком ({chars} символов).",
+        f"Saved a note: {title}\nThe whole text is kept ({chars} characters).",
     )

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from organizer import schedule
-from organizer.pipeline.language import t, untitled
+from organizer.pipeline.language import clip, t, untitled
 from organizer.pipeline.timefmt import hhmm, late_note, short_when, stamp
 from organizer.reminders.series import Item
 
@@ -36,7 +36,7 @@ Keyboard = list[list[dict[str, str]]]
 
 
 def title_of(item: Item, lang: str) -> str:
-    return item.title or untitled(lang)
+    return clip(item.title or untitled(lang))
 
 
 def _meeting_line(item: Item, occ: datetime, tz: str, lang: str, now: datetime) -> str:

@@ -1,0 +1,125 @@
+"""Issue 16 #2, #6, #11 with plain values: past-tense reports (parsing/past.py), «не
+знаю» answers (pipeline/unsure.py), long pastes (pipeline/longtext.py) and the echo cap
+(pipeline/language.clip). All pure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from organizer.canon import load_canon
+from organizer.parsing import parse
+from organizer.parsing.past import completion, infinitive, task_verbs
+from organizer.pipeline.language import ECHO_LIMIT, clip, quote
+from organizer.pipeline.longtext import LONG_CHARS, TITLE_CHARS, is_paste, note_title
+from organizer.pipeline.unsure import is_unsure
+
+NOW = datetime.fromisoformat("2026-11-23T10:00:00+03:00")
+VERBS = task_verbs(load_canon().phrases("task"))
+
+
+@pytest.mark.parametrize(
+    "said,title",
+    [
+        ("купил молоко", "Купить молоко"),
+        ("купила молоко", "Купить молоко"),
+        ("купили молоко", "Купить молоко"),
+        ("хлеб купил", "Купить хлеб"),
+        ("отправил договор", "Отправить договор"),
+        ("позвонила маме", "Позвонить маме"),
+        ("оплатил интернет", "Оплатить интернет"),
+        ("я уже записался к врачу", "Записаться к врачу"),
+        ("принесла документы", "Принести документы"),
+        ("paid the electricity bill", "Pay the electricity bill"),
+        ("I already called mom", "Call mom"),
+        ("sent the contract", "Send the contract"),
+        ("bought milk", "Buy milk"),
+        ("replied to Anna", "Reply to Anna"),
+        ("submitted the report", "Submit the report"),
+    ],
+)
+def test_past_forms_name_the_task(said, title):
+    assert completion(said, VERBS) == title
+    r = parse(said, NOW, "Europe/Moscow")
+    assert (r.intent, r.title, r.start) == ("complete", title, None)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "вчера был у врача",
+        "I met Anna yesterday",
+        "не купил молоко",
+        "I didn't call mom",
+        "купил",  # no object
+        "купил молоко?",
+        "I've got a meeting with Tom at 3",
+        "привет",
+    ],
+)
+def test_past_tense_that_is_no_finished_task_reads_nothing(said):
+    assert completion(said, VERBS) is None
+    assert parse(said, NOW, "Europe/Moscow").intent != "complete"
+
+
+def test_a_future_time_keeps_the_appointment_it_reports():
+    r = parse("записался к врачу на пятницу в 10", NOW, "Europe/Moscow")
+    assert r.intent == "meeting" and r.start is not None
+
+
+def test_infinitive_needs_a_known_task_verb():
+    assert infinitive("купил", VERBS) == "купить"
+    assert infinitive("был", VERBS) is None
+    assert infinitive("called", VERBS) == "call"
+    assert infinitive("wanted", VERBS) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "не знаю", "Пока не знаю.", "не решил", "потом решу", "как-нибудь потом",
+        "ну не знаю пока", "whenever", "no idea", "Not sure yet", "later", "I don't know",
+    ],
+)  # fmt: skip
+def test_unsure_answers(text):
+    assert is_unsure(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["завтра в 15", "не знаю, может завтра", "купить молоко", "later today", ""]
+)
+def test_answers_that_say_something(text):
+    assert not is_unsure(text)
+
+
+PROSE = (
+    "Вчера на совещании обсуждали перенос релиза на 15 декабря. Петя сказал, что команда "
+    "не успевает с тестами, и предложил сдвинуть всё на неделю. "
+) * 3
+
+
+def test_paste_threshold():
+    assert len(PROSE) > LONG_CHARS and is_paste(PROSE)
+    assert not is_paste(PROSE[:LONG_CHARS])  # short enough to be a message
+    assert not is_paste("купить " + "молоко " * 100)  # one run-on "sentence"
+    assert not is_paste("напомни " + PROSE)  # an explicit command leads
+    assert is_paste("заметка: " + PROSE)
+
+
+def test_note_title_is_the_first_phrase_cut_at_a_word():
+    assert note_title(PROSE) == "Вчера на совещании обсуждали перенос релиза на 15 декабря"
+    long_first = "слово " * 40 + ". Ещё."
+    title = note_title(long_first)
+    assert len(title) <= TITLE_CHARS and title.endswith("слово…")
+    assert note_title("Заметка: пароль от wifi. " + PROSE).startswith("Пароль от wifi")
+
+
+@given(st.text(max_size=400))
+def test_clip_and_quote_never_exceed_the_echo_limit(text):
+    assert len(clip(text)) <= 60
+    assert len(quote("ru", text)) <= ECHO_LIMIT
+    if len(text) <= 60:
+        assert clip(text) == text
