@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from organizer.parsing import lists
 from organizer.parsing.assemble import Timing, assemble
 from organizer.parsing.collect import Found
 from organizer.parsing.fillers import blank_hesitations, fillers
@@ -46,9 +47,12 @@ class ParseResult:
     all_day: bool
     rrule: str | None
     needs: tuple[str, ...]
+    # lists lane (docs/PARSING.md "Lists and search"): additive, in to_dict only when set
+    list: str | None = None  # 'tasks' | 'notes' on an agenda record asking for a list
+    search: str | None = None  # the query, on an unknown record asking to find something
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "intent": self.intent,
             "title": self.title,
             "start": _iso(self.start),
@@ -57,6 +61,8 @@ class ParseResult:
             "rrule": self.rrule,
             "needs": list(self.needs),
         }
+        out.update({k: v for k, v in (("list", self.list), ("search", self.search)) if v})
+        return out
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -160,6 +166,10 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
     if msg is None:
         return UNKNOWN
     has_time = any(m.kind not in ("pod", "approx") for m in msg.mentions)
+    asked = None if force_intent else lists.read(msg.text, has_time=has_time)
+    if asked is not None:
+        return ParseResult("agenda" if asked.list else "unknown", None, None, None, False, None,
+                           (), list=asked.list, search=asked.search)
     if force_intent is None:
         skip = fillers(msg.toks)
         intent, reminder, cmd_hits = classify(msg.toks, msg.hits, msg.mentions, has_time, skip)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from organizer.pipeline import matching
+from organizer.pipeline import lists, matching
 
 CREATABLE = ("task", "meeting", "note")
 ACTIONS = ("cancel", "complete", "reschedule")
@@ -58,6 +58,9 @@ class Parsed:
     # False when the text names a clock time but no day ("перенеси на 17"): a reschedule
     # then keeps the item's own day instead of the parser's "next 17:00".
     date_said: bool = True
+    # lists lane: the parse record's additive `list` ('tasks'|'notes') and `search` (query)
+    listing: str | None = None
+    search: str | None = None
 
     @classmethod
     def from_result(cls, r: Any) -> Parsed:
@@ -73,6 +76,8 @@ class Parsed:
             all_day=bool(get("all_day", False)),
             rrule=get("rrule") or None,
             needs=tuple(get("needs") or ()),
+            listing=get("list") or None,
+            search=get("search") or None,
         )
 
     @property
@@ -148,6 +153,7 @@ class Unknown:
 
 Decision = (
     NewItem | NewDraft | FillDraft | Reschedule | AskAgain | CancelQuestion | Act | Agenda | Unknown
+    | lists.ShowList | lists.Search
 )
 
 
@@ -206,6 +212,9 @@ def similar_titles(a: str | None, b: str | None) -> bool:
 
 def decide(alone: Parsed, question: OpenQuestion | None, combined: Parsed | None = None) -> Decision:
     """`alone`: the message parsed by itself; `combined`: draft text + message (or None)."""
+    asked = lists.wanted(alone.listing, alone.search)  # a list or a search: never an answer
+    if asked is not None:
+        return asked
     if question is None:
         return _fresh(alone)
     # 1. a bare cancel closes the question
