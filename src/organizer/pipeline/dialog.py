@@ -8,6 +8,9 @@ No open question
   - cancel / complete / reschedule → `Act` (find the item, then act).
   - agenda → `Agenda`; anything else → `Unknown`.
 
+A list or search request (the parse's additive `list` / `search`) → `lists.ShowList` /
+`lists.Search`, whether or not a question is open (it is never an answer).
+
 An open question (the chat's `clarify` row)
   1. A bare cancel ("отмена", "cancel", "/cancel") → `CancelQuestion`.
   2. A command about other items (cancel/complete/reschedule with a title, agenda) is
