@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from organizer.parsing import lists
 from organizer.parsing.assemble import Timing, assemble
 from organizer.parsing.collect import Found
 from organizer.parsing.fillers import blank_hesitations, fillers
@@ -51,6 +52,9 @@ class ParseResult:
     # followup: a relative move ("на час позже"), docs/PARSING.md "Relative shifts"
     shift_minutes: int | None = None
     shift_days: int | None = None
+    # lists lane (docs/PARSING.md "Lists and search"): additive, in to_dict only when set
+    list: str | None = None  # 'tasks' | 'notes' on an agenda record asking for a list
+    search: str | None = None  # the query, on an unknown record asking to find something
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -65,6 +69,7 @@ class ParseResult:
         for key in ("shift_minutes", "shift_days"):  # additive: only when said
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
+        out.update({k: v for k, v in (("list", self.list), ("search", self.search)) if v})
         return out
 
 
@@ -169,6 +174,10 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
     if msg is None:
         return UNKNOWN
     has_time = any(m.kind not in ("pod", "approx") for m in msg.mentions)
+    asked = None if force_intent else lists.read(msg.text, has_time=has_time)
+    if asked is not None:
+        return ParseResult("agenda" if asked.list else "unknown", None, None, None, False, None,
+                           (), list=asked.list, search=asked.search)
     if force_intent is None:
         skip = fillers(msg.toks)
         intent, reminder, cmd_hits = classify(msg.toks, msg.hits, msg.mentions, has_time, skip)

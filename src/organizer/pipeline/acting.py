@@ -11,7 +11,7 @@ from datetime import datetime
 
 from organizer import reminders
 from organizer.db import clarify, items
-from organizer.pipeline import choice, replies
+from organizer.pipeline import choice, lists_reply, replies
 from organizer.pipeline.dialog import Parsed
 from organizer.pipeline.expiry import settle_question
 from organizer.pipeline.moves import new_times
@@ -108,7 +108,8 @@ def ask_reschedule(t: Turn, item: items.Item) -> None:
         note = settle_question(t.conn, t.settings, q, t.now, t.tz, quiet=True) or ""
     ask(t, item.id, ("date", "time"), "reschedule")
     day = local_day(item.start_at, t.tz)
-    times = replies.suggest_times(day, now=t.now, tz=t.tz)
+    times = replies.suggest_times(day, now=t.now, tz=t.tz,
+                                  busy=lists_reply.busy_around(t, item.start_at))
     question = replies.reschedule_question(item, tz=t.tz, now=t.now, lang=t.lang, again=False)
     t.reply(
         (note + "\n\n" if note else "") + question,

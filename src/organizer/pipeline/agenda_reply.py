@@ -4,12 +4,12 @@ same way as the daily agenda (organizer.reminders.agenda_entries)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from organizer import reminders
 from organizer.db import items
 from organizer.pipeline import agenda, followup
+from organizer.pipeline.busy import occurrences
 from organizer.pipeline.dialog import Parsed
 from organizer.pipeline.turn import Turn
 
@@ -31,27 +31,8 @@ def show_agenda(t: Turn, p: Parsed, text: str = "") -> None:
 
 
 def agenda_items(t: Turn, start: datetime, end: datetime) -> list[items.Item]:
-    """Open items in [start, end), recurring ones expanded to their occurrences there
-    (day by day through `reminders.agenda_entries`, the same source as the daily agenda)."""
-    zone = ZoneInfo(t.tz)
-    first = start.astimezone(zone).date()
-    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
-    out: list[items.Item] = []
-    seen: set[tuple[int, datetime | None]] = set()
-    for k in range(min((last - first).days + 1, MAX_AGENDA_DAYS)):
-        meetings, tasks, _ = reminders.agenda_entries(
-            t.conn, t.chat_id, first + timedelta(days=k), t.tz
-        )
-        for entry in (*meetings, *tasks):
-            it = reminders.at_occurrence(entry)
-            if (it.id, it.start_at) in seen or it.start_at is None or it.start_at >= end:
-                continue
-            if it.start_at < start and (it.end_at is None or it.end_at <= start):
-                continue
-            seen.add((it.id, it.start_at))
-            out.append(it)
-    out.sort(key=lambda i: (i.start_at or start, not i.all_day, i.id))
-    return out
+    """Open items in [start, end), recurring ones expanded (organizer.pipeline.busy)."""
+    return occurrences(t.conn, t.chat_id, t.tz, start, end)
 
 
 def send_agenda(t: Turn, start: datetime, end: datetime, *, only: str | None = None) -> None:

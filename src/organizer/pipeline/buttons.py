@@ -22,7 +22,7 @@ from organizer import reminders
 from organizer.db import clarify, items
 from organizer.db.connect import transaction
 from organizer.model import InboxRow
-from organizer.pipeline import dialog, press, replies
+from organizer.pipeline import dialog, lists, lists_reply, press, replies
 from organizer.pipeline.acting import ask_reschedule, cancel, complete, reschedule
 from organizer.pipeline.conversation import ask_again, fill_draft
 from organizer.pipeline.dialog import Parsed
@@ -93,6 +93,10 @@ class Press:
 
 def on_press(t: Turn, payload: dict[str, Any], parsed: tuple[str, int, str] | None) -> None:
     item = None
+    if parsed is not None and parsed[0] == lists.MORE:  # «Ещё» under the notes: a page
+        text, keyboard = lists_reply.notes_page(t, parsed[1])
+        _answer(t, payload, Press(text.split("\n", 1)[0], text, keyboard))
+        return
     if parsed is not None:
         item = items.get(t.conn, parsed[1])
         if item is not None and item.chat_id != t.chat_id:
@@ -177,7 +181,14 @@ def pick_for_draft(t: Turn, item: items.Item, when: datetime) -> None:
     fill_draft(t, dialog.FillDraft(item.id, p, ()), "", q)
 
 
+def page_button(ctx: Context, row: InboxRow, cb: Callback) -> bool:
+    """«Ещё» under a list of notes: the next page, in place."""
+    answer(ctx, row, load_payload(row), (cb.action, cb.item_id, cb.arg))
+    return True
+
+
 # This module's part of the button table (organizer.registry.button_table).
-BUTTONS: dict[str, ButtonHandler] = dict.fromkeys(
-    ("done", "cancel", "resched", "pick", "sel"), item_button
-)
+BUTTONS: dict[str, ButtonHandler] = {
+    **dict.fromkeys(("done", "cancel", "resched", "pick", "sel"), item_button),
+    lists.MORE: page_button,
+}

@@ -12,7 +12,7 @@ import dataclasses
 import logging
 
 from organizer.db import clarify, items
-from organizer.pipeline import dialog, followup, keep, referent, replies
+from organizer.pipeline import dialog, followup, keep, lists_reply, referent, replies
 from organizer.pipeline.acting import act, reschedule
 from organizer.pipeline.agenda_reply import show_agenda
 from organizer.pipeline.dialog import Parsed
@@ -81,6 +81,7 @@ def process_text(t: Turn, text: str) -> None:
             f"{item.source_text} {clean}"[:MAX_PARSE_CHARS], t.now, t.tz, t.settings.canon_path
         )
     decision = referent.decide(alone, question, ref, t.now, combined)
+    t.suffix = lists_reply.waiting_suffix(t, q, decision)
     log.info(
         "inbox id=%d chat=%d intent=%s decision=%s",
         t.row.id,
@@ -120,6 +121,8 @@ def apply(
         act(t, d.parsed)
     elif isinstance(d, dialog.Agenda):
         show_agenda(t, d.parsed, text)
+    elif isinstance(d, lists_reply.LISTING):
+        lists_reply.show(t, d)
     else:
         t.reply(replies.unknown_text(t.lang))
 
@@ -151,7 +154,8 @@ def new_item(t: Turn, p: Parsed, text: str) -> None:
 
 
 def question_keyboard(t: Turn, item: items.Item, lacking: tuple[str, ...]) -> replies.Keyboard:
-    return replies.question_keyboard(item, lacking, tz=t.tz, now=t.now, lang=t.lang)
+    busy = lists_reply.busy_around(t, item.start_at)
+    return replies.question_keyboard(item, lacking, tz=t.tz, now=t.now, lang=t.lang, busy=busy)
 
 
 def new_draft(t: Turn, p: Parsed, text: str, *, note: str = "") -> None:
@@ -205,7 +209,9 @@ def ask_again(t: Turn, q: clarify.Question) -> None:
     ask(t, item.id, q.missing, q.purpose, asks=q.asks + 1)
     if q.purpose == "reschedule":
         text = replies.reschedule_question(item, tz=t.tz, now=t.now, lang=t.lang, again=True)
-        times = replies.suggest_times(local_day(item.start_at, t.tz), now=t.now, tz=t.tz)
+        busy = lists_reply.busy_around(t, item.start_at)
+        times = replies.suggest_times(local_day(item.start_at, t.tz), now=t.now, tz=t.tz,
+                                      busy=busy)
         t.reply(
             text,
             replies.pick_keyboard(item.id, times, tz=t.tz, now=t.now, lang=t.lang, cancel=False),

@@ -8,6 +8,9 @@ No open question
   - cancel / complete / reschedule → `Act` (find the item, then act).
   - agenda → `Agenda`; anything else → `Unknown`.
 
+A list or search request (the parse's additive `list` / `search`) → `lists.ShowList` /
+`lists.Search`, whether or not a question is open (it is never an answer).
+
 An open question (the chat's `clarify` row)
   1. A bare cancel ("отмена", "cancel", "/cancel") → `CancelQuestion`.
   2. A command about other items (cancel/complete/reschedule with a title, agenda) is
@@ -31,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from organizer.pipeline import matching
+from organizer.pipeline import lists, matching
 
 CREATABLE = ("task", "meeting", "note")
 ACTIONS = ("cancel", "complete", "reschedule")
@@ -61,6 +64,9 @@ class Parsed:
     # followup: a relative move ("на час позже"), pipeline/shifts.py
     shift_minutes: int | None = None
     shift_days: int | None = None
+    # lists lane: the parse record's additive `list` ('tasks'|'notes') and `search` (query)
+    listing: str | None = None
+    search: str | None = None
 
     @classmethod
     def from_result(cls, r: Any) -> Parsed:
@@ -78,6 +84,8 @@ class Parsed:
             needs=tuple(get("needs") or ()),
             shift_minutes=get("shift_minutes"),
             shift_days=get("shift_days"),
+            listing=get("list") or None,
+            search=get("search") or None,
         )
 
     @property
@@ -153,6 +161,7 @@ class Unknown:
 
 Decision = (
     NewItem | NewDraft | FillDraft | Reschedule | AskAgain | CancelQuestion | Act | Agenda | Unknown
+    | lists.ShowList | lists.Search
 )
 
 
@@ -211,6 +220,9 @@ def similar_titles(a: str | None, b: str | None) -> bool:
 
 def decide(alone: Parsed, question: OpenQuestion | None, combined: Parsed | None = None) -> Decision:
     """`alone`: the message parsed by itself; `combined`: draft text + message (or None)."""
+    asked = lists.wanted(alone.listing, alone.search)  # a list or a search: never an answer
+    if asked is not None:
+        return asked
     if question is None:
         return _fresh(alone)
     # 1. a bare cancel closes the question

@@ -148,27 +148,42 @@ def pick_data(item_id: int, dt: datetime, tz: str) -> str:
 
 
 def suggest_times(
-    day: date | None, *, now: datetime, tz: str, count: int = 4
+    day: date | None,
+    *,
+    now: datetime,
+    tz: str,
+    count: int = 4,
+    busy: Sequence[tuple[datetime, datetime]] = (),
 ) -> list[datetime]:
     """Likely times to offer as buttons, all strictly in the future.
 
     With a known day: that day at 10, 12, 15, 18. Without: the rest of today's round
     hours among 12, 15, 18 (at least an hour ahead), then tomorrow at 10, 15, 18.
+    `busy`: [start, end) intervals the person already has items at; an hour that meets
+    one is skipped, and the nearest free round hours of that day fill its place.
     """
     zone = ZoneInfo(tz)
     n = local(now, tz)
     out: list[datetime] = []
+    skipped: list[date] = []
 
     def add(d: date, hour: int) -> None:
         dt = datetime.combine(d, time(hour), zone)
-        if dt > n + timedelta(minutes=30) and len(out) < count:
+        if any(s < dt + timedelta(hours=1) and dt < e for s, e in busy):
+            skipped.append(d)
+            return
+        if dt > n + timedelta(minutes=30) and len(out) < count and dt not in out:
             out.append(dt)
 
     if day is not None:
         for h in (10, 12, 15, 18):
             add(day, h)
-        if out:
+        if out and not skipped:
             return out
+        for h in _SPARE_HOURS if skipped else ():
+            add(day, h)
+        if out:
+            return sorted(out)
     for h in (12, 15, 18):
         if sum(1 for o in out if o.date() == n.date()) >= 2:
             break
@@ -176,7 +191,13 @@ def suggest_times(
             add(n.date(), h)
     for h in (10, 15, 18):
         add(n.date() + timedelta(days=1), h)
-    return out
+    for h in _SPARE_HOURS if skipped else ():
+        add(n.date() + timedelta(days=1), h)
+    return sorted(out)
+
+
+# Round hours offered instead of the usual ones that are busy (lists lane, issue 16 #12).
+_SPARE_HOURS = (11, 14, 16, 17, 13, 9, 19)
 
 
 def pick_keyboard(
@@ -197,14 +218,20 @@ def pick_keyboard(
 
 
 def question_keyboard(
-    item: ItemLike, missing: Sequence[str], *, tz: str, now: datetime, lang: str
+    item: ItemLike,
+    missing: Sequence[str],
+    *,
+    tz: str,
+    now: datetime,
+    lang: str,
+    busy: Sequence[tuple[datetime, datetime]] = (),
 ) -> Keyboard:
     """Under a clarifying question: Cancel when the title is missing, else offered times
-    (on the item's day when it has one)."""
+    (on the item's day when it has one), none of them at a `busy` time."""
     if "title" in missing:
         return [[button(_t(lang, "Отменить", "Cancel"), f"cancel:{item.id}")]]
     day = local(item.start_at, tz).date() if item.start_at else None
-    times = suggest_times(day, now=now, tz=tz)
+    times = suggest_times(day, now=now, tz=tz, busy=busy)
     return pick_keyboard(item.id, times, tz=tz, now=now, lang=lang)
 
 
@@ -508,3 +535,65 @@ def paste_note_text(item: ItemLike, chars: int, lang: str) -> str:
         f"Записал заметку: {title}\nТекст сохранил целиком ({chars} символов).",
         f"Saved a note: {title}\nThe whole text is kept ({chars} characters).",
     )
+# --- lists: task and note lists, search, overlaps, a question still waiting (issue 16 #8, #12)
+
+ECHO_CHARS = 80  # a list or search line never echoes more of a note than this
+
+
+def echo(text: str | None, lang: str) -> str:
+    """A note's text (or a title) on one line, cut to ECHO_CHARS."""
+    one = " ".join((text or "").split()) or _t(lang, "(без названия)", "(untitled)")
+    return one if len(one) <= ECHO_CHARS else one[: ECHO_CHARS - 1] + "…"
+
+
+def notes_head_text(first: int, last: int, total: int, lang: str) -> str:
+    if total <= last and first == 1:
+        return _t(lang, f"Заметки ({total}):", f"Notes ({total}):")
+    return _t(lang, f"Заметки {first}–{last} из {total}:", f"Notes {first}–{last} of {total}:")
+
+
+def no_notes_text(lang: str) -> str:
+    return _t(
+        lang,
+        "Заметок пока нет. Напишите, например, «заметка: код домофона 1234».",
+        "No notes yet. Send, for example, “note: door code 1234”.",
+    )
+
+
+def more_button_text(lang: str) -> str:
+    return _t(lang, "Ещё", "More")
+
+
+def found_head_text(query: str, count: int, lang: str) -> str:
+    q = echo(query, lang)
+    return _t(lang, f"Нашёл по «{q}» ({count}):", f"Found for “{q}” ({count}):")
+
+
+def found_nothing_text(query: str, lang: str) -> str:
+    q = echo(query, lang)
+    return _t(
+        lang,
+        f"Ничего не нашёл по «{q}» среди задач, встреч и заметок.",
+        f"Nothing found for “{q}” among your tasks, meetings and notes.",
+    )
+
+
+def overlap_text(others: Sequence[ItemLike], *, tz: str, now: datetime, lang: str) -> str:
+    """'Пересекается с «Созвон с Олей» (15:00–16:00)' for a new meeting; still created."""
+    shown = []
+    for o in others[:3]:
+        when = ""
+        if o.start_at is not None:
+            when = clock(local(o.start_at, tz))
+            if o.end_at is not None:
+                when += "–" + clock(local(o.end_at, tz))
+        name = quote(lang, echo(o.title, lang))
+        shown.append(f"{name} ({when})" if when else name)
+    more = len(others) - len(shown)
+    tail = _t(lang, f" и ещё {more}", f" and {more} more") if more > 0 else ""
+    return _t(lang, "⚠ Пересекается с ", "⚠ Overlaps ") + ", ".join(shown) + tail + "."
+
+
+def still_waiting_text(question: str, lang: str) -> str:
+    """Before an open question asked before a restart, shown again with another reply."""
+    return _t(lang, "Кстати, я всё ещё жду ответа. ", "By the way, I'm still waiting. ") + question

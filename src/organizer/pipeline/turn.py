@@ -22,8 +22,9 @@ from zoneinfo import ZoneInfo
 from organizer import reminders
 from organizer.config import Settings
 from organizer.db import clarify, items, outbox, referent, users
+from organizer.db import lists as lists_db
 from organizer.model import InboxRow
-from organizer.pipeline import replies
+from organizer.pipeline import busy, lists, replies
 from organizer.pipeline.dialog import Parsed
 from organizer.registry import Context, PermanentError
 
@@ -90,6 +91,7 @@ class Turn:
     tz: str
     lang: str
     prefix: str = ""  # e.g. the voice transcript, shown before the answer
+    suffix: str = ""  # e.g. an open question shown again after a restart (lists_reply)
     # Where replies go instead of the outbox (a button press makes them toast + edit).
     sink: Callable[[Reply], None] | None = None
 
@@ -106,7 +108,7 @@ class Turn:
         outbox.enqueue(
             self.conn,
             chat_id=self.chat_id,
-            text=self.prefix + text,
+            text=self.prefix + text + self.suffix,
             now=self.now,
             dedup_key=f"reply:{self.row.id}",
             keyboard=keyboard or None,
@@ -150,7 +152,9 @@ def settled(t: Turn, item_id: int, item_type: str, text: Callable[..., str]) -> 
     referent.remember(t.conn, t.chat_id, item_id, t.now, cause=f"inbox:{t.row.id}")
     item = get_item(t, item_id)
     t.reply(
-        text(item, tz=t.tz, now=t.now, lang=t.lang),
+        text(item, tz=t.tz, now=t.now, lang=t.lang) + busy.overlap_note(
+            t.conn, item, tz=t.tz, now=t.now, lang=t.lang
+        ),
         replies.item_keyboard(item, t.lang),
         item_id,
     )
@@ -171,3 +175,4 @@ def ask(t: Turn, item_id: int, missing: tuple[str, ...], purpose: str, asks: int
         ttl_s=t.settings.clarify_ttl_sec,
         asks=asks,
     )
+    lists_db.mark_shown(t.conn, t.chat_id, lists.PROCESS)  # asked by this process
