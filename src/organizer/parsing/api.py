@@ -24,6 +24,7 @@ from organizer.parsing.mention import Clock, Mention
 from organizer.parsing.scan import scan
 from organizer.parsing.title import GEN_NOUNS, build_title, nominative_head
 from organizer.parsing.tokens import Tok, language, stem, tokenize
+from organizer.parsing.zones import named_zone
 
 if TYPE_CHECKING:
     from organizer.canon import Canon
@@ -46,9 +47,12 @@ class ParseResult:
     all_day: bool
     rrule: str | None
     needs: tuple[str, ...]
+    # the IANA zone named in the message ("at 3pm CET"), the clock having been read there;
+    # in the JSON only when one was named (parsing/zones.py)
+    zone: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "intent": self.intent,
             "title": self.title,
             "start": _iso(self.start),
@@ -57,6 +61,9 @@ class ParseResult:
             "rrule": self.rrule,
             "needs": list(self.needs),
         }
+        if self.zone is not None:
+            out["zone"] = self.zone
+        return out
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -179,7 +186,8 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
     title = _title(msg, intent, reminder, cmd_hits, skip, canon)
     return ParseResult(intent, title, timing.start, timing.end,
                        timing.start is not None and not timing.timed, timing.rrule,
-                       _needs(canon, intent, reminder, title, timing))
+                       _needs(canon, intent, reminder, title, timing),
+                       named_zone(msg.mentions) if timing.timed else None)
 
 
 def when(text: str, now: datetime, tz: str, canon: Canon | None = None) -> datetime | None:

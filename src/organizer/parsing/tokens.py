@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from organizer.parsing.lexicon import ALIASES, DIGIT_ALIASES, POSSESSIVE_BASES
+from organizer.parsing.typos import correct
 
 # Letters of any script, digit runs, or any other single non-space character.
 _TOKEN = re.compile(r"[^\W\d_]+|\d+|[^\w\s]|_", re.UNICODE)
@@ -103,6 +104,11 @@ def tokenize(text: str) -> list[Tok]:
             out.append(Tok(first.t + "m", "w", first.s, e, first.glued))
             continue
         out.append(Tok(t, kind, s, e, glued))
+    # misspelt date/time/command words read as the word meant (parsing/typos.py); the span
+    # stays the writer's, so the title still cuts their spelling
+    fixed = correct([tok.t for tok in out])
+    for tok, t in zip(out, fixed, strict=True):
+        tok.t = t
     return out
 
 
