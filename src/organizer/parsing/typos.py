@@ -156,6 +156,8 @@ def correct(words: list[str]) -> list[str]:
     the same list object when nothing changed."""
     out = words
     for i, w in enumerate(words):
+        if len(w) < MIN_LEN or w in KNOWN:
+            continue  # the common case, without the cache's call
         fixed = nearest(w)
         if fixed is None:
             continue
