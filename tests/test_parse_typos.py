@@ -184,3 +184,10 @@ def test_correction_is_idempotent(words: list[str]) -> None:
 def test_tokenizing_any_text_never_fails(text: str) -> None:
     toks = tokenize(text)
     assert all(tok.t for tok in toks)
+
+
+def test_a_capitalised_russian_word_inside_the_text_is_a_name() -> None:
+    assert [t.t for t in tokenize("встреча с Пятнцким")][-1] == "пятнцким"
+    assert correct(["во", "вторнк"], [False, True]) == ["во", "вторнк"]
+    assert correct(["зватра"], [True]) == ["завтра"]  # first word: a capital is no name
+    assert _parse("talk to Sundar tomorrow")["title"] == "Talk to Sundar"

@@ -106,7 +106,7 @@ def tokenize(text: str) -> list[Tok]:
         out.append(Tok(t, kind, s, e, glued))
     # misspelt date/time/command words read as the word meant (parsing/typos.py); the span
     # stays the writer's, so the title still cuts their spelling
-    fixed = correct([tok.t for tok in out])
+    fixed = correct([tok.t for tok in out], [text[tok.s].isupper() for tok in out])
     for tok, t in zip(out, fixed, strict=True):
         tok.t = t
     return out

@@ -74,7 +74,7 @@ _ORDINARY_TEXT = """
 июнька июльский
 candle candles canvas camel cancels cancelled canceled deleted delta deletes
 remains remain reminder reminded reminds remand
-sundae sundaes frida fridge mundane monde money
+sundae sundaes sundar frida fridge mundane monde money
 marsh marshal marching marched
 toddy todays
 august augusta augustus
@@ -151,13 +151,17 @@ def fits(kind: str, prev: str | None, nxt: str | None) -> bool:
     return True
 
 
-def correct(words: list[str]) -> list[str]:
+def correct(words: list[str], caps: list[bool] | None = None) -> list[str]:
     """The words (normalised token texts) with misspelt date/time/command words replaced;
-    the same list object when nothing changed."""
+    the same list object when nothing changed. `caps` says which were written with a
+    capital: a capitalised Cyrillic word inside the text is a name («с Пятницким»), not a
+    slip (English writes its weekdays with capitals)."""
     out = words
     for i, w in enumerate(words):
         if len(w) < MIN_LEN or w in KNOWN:
             continue  # the common case, without the cache's call
+        if caps is not None and caps[i] and i and "а" <= w[0] <= "я":
+            continue
         fixed = nearest(w)
         if fixed is None:
             continue
