@@ -20,6 +20,7 @@ word is cached, so the cost on a hot parser is one set look-up per known word.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 from organizer.parsing.lexicon import (
@@ -151,23 +152,30 @@ def fits(kind: str, prev: str | None, nxt: str | None) -> bool:
     return True
 
 
+def fixed_word(words: Sequence[str], i: int, capital: bool = False) -> str | None:
+    """The word meant by words[i] (normalised token texts), or None to keep it as written.
+    `capital`: written with a capital letter; a capitalised Cyrillic word inside the text is
+    a name («с Пятницким»), not a slip (English writes its weekdays with capitals)."""
+    w = words[i]
+    if len(w) < MIN_LEN or w in KNOWN:
+        return None  # the common case, without the cache's call
+    if capital and i and "а" <= w[0] <= "я":
+        return None
+    fixed = nearest(w)
+    if fixed is None:
+        return None
+    prev = words[i - 1] if i else None
+    nxt = words[i + 1] if i + 1 < len(words) else None
+    return fixed if fits(TARGETS[fixed], prev, nxt) else None
+
+
 def correct(words: list[str], caps: list[bool] | None = None) -> list[str]:
-    """The words (normalised token texts) with misspelt date/time/command words replaced;
-    the same list object when nothing changed. `caps` says which were written with a
-    capital: a capitalised Cyrillic word inside the text is a name («с Пятницким»), not a
-    slip (English writes its weekdays with capitals)."""
+    """The words with misspelt date/time/command words replaced (see `fixed_word`); the
+    same list object when nothing changed."""
     out = words
-    for i, w in enumerate(words):
-        if len(w) < MIN_LEN or w in KNOWN:
-            continue  # the common case, without the cache's call
-        if caps is not None and caps[i] and i and "а" <= w[0] <= "я":
-            continue
-        fixed = nearest(w)
+    for i in range(len(words)):
+        fixed = fixed_word(words, i, caps is not None and caps[i])
         if fixed is None:
-            continue
-        prev = words[i - 1] if i else None
-        nxt = words[i + 1] if i + 1 < len(words) else None
-        if not fits(TARGETS[fixed], prev, nxt):
             continue
         if out is words:
             out = list(words)

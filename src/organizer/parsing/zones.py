@@ -55,6 +55,8 @@ RU_PLACES: dict[str, str] = {
     "гринвичскому": "UTC", "всемирному": "UTC",
 }
 _TIME_WORDS = frozenset({"time", "времени"})
+# The first word of every zone phrase (a quick test before the tables are searched).
+_FIRST_WORDS = frozenset({"по", *ABBR, *(p.split()[0] for p in EN_PLACES)})
 _FIXED_BASES = frozenset({"utc", "gmt", "мск"})
 
 
@@ -102,8 +104,8 @@ def _skip_time_word(toks: list[Tok], k: int) -> int:
 def match_zone(toks: list[Tok], k: int) -> tuple[int | str | None, int]:
     """The zone named at token k and the index after it; (None, k) when none is."""
     n = len(toks)
-    if k >= n:
-        return None, k
+    if k >= n or toks[k].t not in _FIRST_WORDS:
+        return None, k  # the common case: nothing after the clock names a zone
     if toks[k].t == "по":
         hit = _place(toks, k + 1, RU_PLACES)
         if hit is None:
