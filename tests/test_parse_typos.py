@@ -73,7 +73,8 @@ def test_typo_set_rate() -> None:
     ("втониик", "вторник"), ("перенисти", "перенести"), ("отмни", "отмени"),
     ("удалии", "удали"), ("cancle", "cancel"), ("firday", "friday"), ("wensday", "wednesday"),
     ("reshedule", "reschedule"), ("пятнцу", "пятницу"), ("пятнце", "пятнице"),
-    ("понеделника", "понедельника"),
+    ("понеделника", "понедельника"), ("вечреа", "вечера"), ("минтут", "минут"),
+    ("mintues", "minutes"), ("evenign", "evening"),
 ])
 def test_typo_reads_as_the_word(typo: str, meant: str) -> None:
     assert nearest(typo) == meant
@@ -113,6 +114,7 @@ def test_the_title_drops_the_writers_spelling() -> None:
     "пятно", "завтрак", "завтрака", "недели", "отметить", "cancel", "candle", "среди",
     "четверти", "удачи", "перевести", "принести", "ответить", "match", "channel", "марки",
     "карту", "субботний", "четвертак", "sundae", "remember", "schedule", "запомни",
+    "вечер", "вечерам", "вчера", "утрам", "минус", "meaning", "evenings",
 ])
 def test_real_words_are_kept(word: str) -> None:
     assert nearest(word) is None
@@ -137,6 +139,11 @@ def test_a_weekday_needs_a_place_where_a_date_stands() -> None:
     # a month only right after a day number
     assert correct(["купить", "декабя"]) == ["купить", "декабя"]
     assert correct(["5", "декабя"]) == ["5", "декабря"]
+    # units after a number, parts of day after a number or a day word
+    assert correct(["много", "минтут"]) == ["много", "минтут"]
+    assert correct(["15", "минтут"]) == ["15", "минут"]
+    assert correct(["в", "вечреа"]) == ["в", "вечреа"]
+    assert correct(["завтра", "вечреом"]) == ["завтра", "вечером"]
 
 
 def test_no_word_of_the_parse_corpora_is_corrected() -> None:

@@ -10,8 +10,10 @@ A word is corrected only when all of these hold, so a real word is never bent:
   carries the case), the distance being optimal string alignment (a swap of two
   neighbours is one edit), computed by rapidfuzz against the target list, not by hand;
 - the corrected reading makes sense where it stands: a weekday only after a preposition
-  («в пятнцу», "on firday") or at the start of the message, a month only right after a
-  day number («5 декабя»); relative days and command words stand anywhere.
+  («в пятнцу», "on firday") or at the start of the message, a month or a unit only right
+  after a number («5 декабя», «через 15 минтут»), a part of day only after a number, a
+  relative day or "the"/"this" («в 7 вечреа», "in the evenign"); relative days and
+  command words stand anywhere.
 
 The target keeps the writer's inflection (the target list holds the inflected forms), so
 «пятнцу» reads as «пятницу» and «понеделника» as «понедельника». The nearest target of a
@@ -45,8 +47,15 @@ _RELATIVE = ("сегодня", "завтра", "послезавтра", "today"
 _COMMANDS = ("отмени", "отменить", "отмените", "удали", "удалить", "удалите", "перенеси",
              "перенести", "перенесите", "передвинь", "передвинуть", "сдвинуть", "напомни",
              "напомнить", "напомните", "cancel", "delete", "reschedule", "postpone", "remind")
-# target word -> its kind: "day" (relative day), "weekday", "month", "command"
+_PARTS_OF_DAY = ("утра", "утром", "вечера", "вечером", "ночи", "ночью", "morning", "evening",
+                 "afternoon", "tonight")
+_UNITS = ("минут", "минуты", "минуту", "часов", "часа", "minutes", "hours", "месяца", "месяцев",
+          "недели", "недель", "weeks", "months")
+# target word -> its kind: "day" (relative day), "weekday", "month", "command", "pod" (part
+# of day), "unit"
 TARGETS: dict[str, str] = {
+    **{w: "unit" for w in _UNITS if len(w) >= MIN_LEN},
+    **{w: "pod" for w in _PARTS_OF_DAY if len(w) >= MIN_LEN},
     **{w: "weekday" for w in (*WEEKDAYS, *WEEKDAYS_PLURAL) if len(w) >= MIN_LEN},
     **{w: "month" for w in MONTHS if len(w) >= MIN_LEN},
     **{w: "day" for w in _RELATIVE},
@@ -92,6 +101,8 @@ rescheduled reschedules reminded deleting cancelling canceling
 пятничный пятничная пятничное пятничную пятничного вторничный четверговый
 понедельничный понедельничная сегодняшняя сегодняшнюю сегодняшнего завтрашняя завтрашнюю
 завтрашнего
+вечер вечеру вечерам вечерами вечерок вечерком вечеря вчера утрам утрами месяце месяцы
+минус часиков meaning marking honours evenings mornings yours
 """
 ORDINARY = frozenset(_ORDINARY_TEXT.split())
 
@@ -147,8 +158,11 @@ def fits(kind: str, prev: str | None, nxt: str | None) -> bool:
     """Whether a corrected word of `kind` makes sense between `prev` and `nxt` tokens."""
     if kind == "weekday":
         return prev is None or prev in _WEEKDAY_BEFORE
-    if kind == "month":
+    if kind in ("month", "unit"):
         return prev is not None and prev.isdigit()
+    if kind == "pod":  # «в 7 вечреа», "tomorrow evnening"
+        return prev is not None and (prev.isdigit() or prev in ("the", "this")
+                                     or TARGETS.get(prev) == "day")
     return True
 
 
