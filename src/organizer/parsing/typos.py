@@ -48,7 +48,7 @@ _COMMANDS = ("отмени", "отменить", "отмените", "удали
              "перенести", "перенесите", "передвинь", "передвинуть", "сдвинуть", "напомни",
              "напомнить", "напомните", "cancel", "delete", "reschedule", "postpone", "remind")
 _PARTS_OF_DAY = ("утра", "утром", "вечера", "вечером", "ночи", "ночью", "morning", "evening",
-                 "afternoon", "tonight")
+                 "afternoon")
 _UNITS = ("минут", "минуты", "минуту", "часов", "часа", "minutes", "hours", "месяца", "месяцев",
           "недели", "недель", "weeks", "months")
 # target word -> its kind: "day" (relative day), "weekday", "month", "command", "pod" (part
@@ -154,13 +154,13 @@ def nearest(word: str) -> str | None:
     return best
 
 
-def fits(kind: str, prev: str | None, nxt: str | None) -> bool:
-    """Whether a corrected word of `kind` makes sense between `prev` and `nxt` tokens."""
+def fits(kind: str, prev: str | None) -> bool:
+    """Whether a corrected word of `kind` makes sense after the token `prev` (None: first)."""
     if kind == "weekday":
         return prev is None or prev in _WEEKDAY_BEFORE
     if kind in ("month", "unit"):
         return prev is not None and prev.isdigit()
-    if kind == "pod":  # «в 7 вечреа», "tomorrow evnening"
+    if kind == "pod":  # «в 7 вечреа», "in the evenign"
         return prev is not None and (prev.isdigit() or prev in ("the", "this")
                                      or TARGETS.get(prev) == "day")
     return True
@@ -178,9 +178,7 @@ def fixed_word(words: Sequence[str], i: int, capital: bool = False) -> str | Non
     fixed = nearest(w)
     if fixed is None:
         return None
-    prev = words[i - 1] if i else None
-    nxt = words[i + 1] if i + 1 < len(words) else None
-    return fixed if fits(TARGETS[fixed], prev, nxt) else None
+    return fixed if fits(TARGETS[fixed], words[i - 1] if i else None) else None
 
 
 def correct(words: list[str], caps: list[bool] | None = None) -> list[str]:
