@@ -144,6 +144,8 @@ def test_a_weekday_needs_a_place_where_a_date_stands() -> None:
     assert correct(["15", "минтут"]) == ["15", "минут"]
     assert correct(["в", "вечреа"]) == ["в", "вечреа"]
     assert correct(["завтра", "вечреом"]) == ["завтра", "вечером"]
+    # found by hypothesis: the context is the corrected word, so one pass is enough
+    assert correct(["todya", "afternn"]) == ["today", "afternoon"]
 
 
 def test_no_word_of_the_parse_corpora_is_corrected() -> None:

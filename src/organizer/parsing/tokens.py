@@ -114,7 +114,7 @@ def tokenize(text: str) -> list[Tok]:
         for i in suspects:
             fixed = fixed_word(words, i, text[out[i].s].isupper())
             if fixed is not None:
-                out[i].t = fixed
+                out[i].t = words[i] = fixed  # the next word's context is the corrected one
     return out
 
 

@@ -186,7 +186,9 @@ def correct(words: list[str], caps: list[bool] | None = None) -> list[str]:
     same list object when nothing changed."""
     out = words
     for i in range(len(words)):
-        fixed = fixed_word(words, i, caps is not None and caps[i])
+        # the context is the words as corrected so far («todya afternn»: "today" first),
+        # so a second pass changes nothing
+        fixed = fixed_word(out, i, caps is not None and caps[i])
         if fixed is None:
             continue
         if out is words:
