@@ -27,6 +27,7 @@ from organizer.parsing.scan import scan
 from organizer.parsing.shift import adjust
 from organizer.parsing.title import GEN_NOUNS, build_title, nominative_head
 from organizer.parsing.tokens import Tok, language, stem, tokenize
+from organizer.parsing.zones import named_zone
 
 if TYPE_CHECKING:
     from organizer.canon import Canon
@@ -55,6 +56,9 @@ class ParseResult:
     # lists lane (docs/PARSING.md "Lists and search"): additive, in to_dict only when set
     list: str | None = None  # 'tasks' | 'notes' on an agenda record asking for a list
     search: str | None = None  # the query, on an unknown record asking to find something
+    # the IANA zone named in the message ("at 3pm CET"), the clock having been read there;
+    # in the JSON only when one was named (parsing/zones.py)
+    zone: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -70,6 +74,8 @@ class ParseResult:
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         out.update({k: v for k, v in (("list", self.list), ("search", self.search)) if v})
+        if self.zone is not None:
+            out["zone"] = self.zone
         return out
 
 
@@ -203,7 +209,8 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
     title = _title(msg, intent, reminder, cmd_hits, skip, canon)
     return ParseResult(intent, title, timing.start, timing.end,
                        timing.start is not None and not timing.timed, timing.rrule,
-                       _needs(canon, intent, reminder, title, timing))
+                       _needs(canon, intent, reminder, title, timing),
+                       named_zone(msg.mentions) if timing.timed else None)
 
 
 def when(text: str, now: datetime, tz: str, canon: Canon | None = None) -> datetime | None:

@@ -66,7 +66,7 @@ class _Work:
         self.time_m: Mention | None = None  # the time or time range mention
         self.clock: tuple[int, int] | None = None
         self.end_clock: tuple[int, int] | None = None
-        self.tzo: int | None = None  # a named zone's offset, minutes
+        self.tzo: int | str | None = None  # a named zone: IANA name or offset, minutes
         self.rel_m: Mention | None = None
         self.rel_instant: datetime | None = None  # "через 2 часа"
         self.whole_range: tuple[date, date] | None = None  # whole days, first and last

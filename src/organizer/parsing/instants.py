@@ -5,15 +5,22 @@ arithmetic ("через 2 часа", a default one-hour meeting) is done in UTC.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import tzinfo as tzinfo_
 from zoneinfo import ZoneInfo
 
 from organizer.parsing.dates import last_day
 
 
-def local(d: date, h: int, m: int, zone: ZoneInfo, tzo: int | None = None) -> datetime:
+def local(d: date, h: int, m: int, zone: ZoneInfo, tzo: int | str | None = None) -> datetime:
     """Wall time d h:m in zone, normalised (a time in a DST gap moves forward). With
-    `tzo` the wall time is in that fixed offset instead ("16:00 CET")."""
-    tzinfo = zone if tzo is None else timezone(timedelta(minutes=tzo))
+    `tzo` the wall time is in that named zone instead: an IANA name ("16:00 CET", «в 10 по
+    Москве»), or a fixed offset in minutes east of UTC ("GMT+3")."""
+    if tzo is None:
+        tzinfo: tzinfo_ = zone
+    elif isinstance(tzo, str):
+        tzinfo = ZoneInfo(tzo)
+    else:
+        tzinfo = timezone(timedelta(minutes=tzo))
     dt = datetime.combine(d, time(h, m), tzinfo=tzinfo)
     return dt.astimezone(UTC).astimezone(zone)
 

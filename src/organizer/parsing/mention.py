@@ -15,7 +15,9 @@ class Clock:
     h: int
     m: int
     mark: str | None = None
-    tzo: int | None = None  # minutes east of UTC when a zone is named ("16:00 CET")
+    # a zone named after the clock: an IANA name ("16:00 CET", «в 10 по Москве») or a
+    # fixed offset in minutes east of UTC ("GMT+3")
+    tzo: int | str | None = None
 
     def with_mark(self, mark: str | None) -> Clock:
         return Clock(self.h, self.m, mark, self.tzo)

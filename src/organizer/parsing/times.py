@@ -16,6 +16,7 @@ from organizer.parsing.clock import (
 from organizer.parsing.lexicon import ORD_GEN
 from organizer.parsing.mention import Clock, Mention
 from organizer.parsing.tokens import Tok
+from organizer.parsing.zones import match_zone
 
 # Public names of the clock grammar that callers have imported from here.
 __all__ = ["DEADLINE_PREPS", "HOUR_NOUNS", "LOOSE_PREPS", "MIDNIGHT", "NOON", "STRONG_PREPS",
@@ -34,6 +35,8 @@ _RANGE_SEPS = frozenset({"до", "по", "-", "–", "—", "to", "till", "until
 _RANGE_OPEN = frozenset({"с", "со", "from", "between", "от"})
 
 
+# Fixed offsets of the abbreviations, kept for importers; the parser reads zones as IANA
+# names from parsing/zones.py.
 ZONE_ABBR = {
     "gmt": 0, "utc": 0, "z": 0, "cet": 60, "cest": 120, "bst": 60, "ist": 330, "eet": 120,
     "eest": 180, "msk": 180, "мск": 180, "мск.": 180, "est": -300, "edt": -240, "cst": -360,
@@ -41,29 +44,20 @@ ZONE_ABBR = {
 }
 
 
-def zone_after(toks: list[Tok], j: int) -> tuple[int | None, int]:
-    """A named zone after a clock: "16:00 CET", "9 am (BST)", "в 10 мск"."""
+def zone_after(toks: list[Tok], j: int) -> tuple[int | str | None, int]:
+    """A named zone after a clock: "16:00 CET", "9 am (BST)", "в 10 мск", «в 15 по Киеву»,
+    "9am New York time", "GMT+3" (parsing/zones.py): an IANA name or a fixed offset in
+    minutes east of UTC, and the index after it."""
     n = len(toks)
-    k = j
-    # "в 10 по мск", "в 15:00 по Москве", "по московскому времени" (fixed UTC+3)
-    if k + 1 < n and toks[k].t == "по" and toks[k + 1].t in ("мск", "москве", "московскому"):
-        k += 2
-        if toks[k - 1].t == "московскому" and k < n and toks[k].t == "времени":
-            k += 1
-        return 180, k
-    paren = k < n and toks[k].t == "("
+    paren = j < n and toks[j].t == "("
+    zone, k = match_zone(toks, j + 1 if paren else j)
+    if zone is None:
+        return None, j
     if paren:
-        k += 1
-    if k < n and toks[k].t in ZONE_ABBR:
-        off = ZONE_ABBR[toks[k].t]
-        k += 1
-        if paren:
-            if k < n and toks[k].t == ")":
-                k += 1
-            else:
-                return None, j
-        return off, k
-    return None, j
+        if k < n and toks[k].t == ")":
+            return zone, k + 1
+        return None, j
+    return zone, k
 
 
 def match_time(toks: list[Tok], i: int, loose_na: bool = False) -> Mention | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from organizer.parsing.lexicon import ALIASES, DIGIT_ALIASES, POSSESSIVE_BASES
+from organizer.parsing.typos import KNOWN, MIN_LEN, fixed_word
 
 # Letters of any script, digit runs, or any other single non-space character.
 _TOKEN = re.compile(r"[^\W\d_]+|\d+|[^\w\s]|_", re.UNICODE)
@@ -103,6 +104,17 @@ def tokenize(text: str) -> list[Tok]:
             out.append(Tok(first.t + "m", "w", first.s, e, first.glued))
             continue
         out.append(Tok(t, kind, s, e, glued))
+    # misspelt date/time/command words read as the word meant (parsing/typos.py); the span
+    # stays the writer's, so the title still cuts their spelling. Only long unknown words
+    # are suspects: most messages have few or none.
+    suspects = [i for i, tok in enumerate(out)
+                if tok.kind == "w" and len(tok.t) >= MIN_LEN and tok.t not in KNOWN]
+    if suspects:
+        words = [tok.t for tok in out]
+        for i in suspects:
+            fixed = fixed_word(words, i, text[out[i].s].isupper())
+            if fixed is not None:
+                out[i].t = words[i] = fixed  # the next word's context is the corrected one
     return out
 
 
