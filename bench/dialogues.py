@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         print(f"bad dialogue file: {e}", file=sys.stderr)
         return 2
+    finally:
+        logging.disable(logging.NOTSET)
     return 0
 
 
