@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from organizer.texts import tr
+
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 
@@ -50,9 +52,10 @@ def t(lang: str, ru: str, en: str) -> str:
 
 
 def quote(lang: str, text: str) -> str:
-    return f"«{text}»" if lang == "ru" else f"“{text}”"
+    """A user's words inside a reply, in the language's quotation marks."""
+    return tr(lang, "quote", text=text)
 
 
 def untitled(lang: str) -> str:
     """A title for an item that has none (reminders, buttons)."""
-    return t(lang, "без названия", "untitled")
+    return tr(lang, "language.untitled")
