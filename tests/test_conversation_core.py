@@ -131,14 +131,14 @@ def test_reminder_text_and_buttons_from_plain_values() -> None:
     text, keyboard = texts.reminder_message(
         item, Row("meeting", item.start_at, now), Prefs(), now, late=False  # type: ignore[arg-type]
     )
-    assert text == "⏰ Планёрка — 10:00–11:00 (через 15 мин)"
+    assert text == "⏰ Планёрка — 10:00–11:00 (через 15 минут)"
     data = [b["callback_data"] for row in keyboard for b in row]
     assert data == ["done:7", "snooze:7:15m", "snooze:7:1h", "snooze:7:tom", "late:7"]
     late, _ = texts.reminder_message(
         It(type="task", title=None, start_at=now), Row("task", now, now - timedelta(hours=3)),
         Prefs(lang="en"), now, late=True,
     )  # fmt: skip
-    assert late == "⏰ Reminder: untitled (late by 3 h)"
+    assert late == "⏰ Reminder: untitled (late by 3 hr)"
 
 
 def test_new_times_keep_the_clock_and_the_length() -> None:

@@ -51,7 +51,7 @@ def test_meeting_fires_lead_minutes_before_and_has_running_late(rem: Rem) -> Non
     assert rem.fire(b(2026, 11, 2, 14, 44, 59)) == 0
     assert rem.fire(b(2026, 11, 2, 14, 45)) == 1
     (out,) = rem.sent()
-    assert out["text"] == "⏰ Встреча с Петей — 15:00–16:00 (через 15 мин)"
+    assert out["text"] == "⏰ Встреча с Петей — 15:00–16:00 (через 15 минут)"
     assert f"late:{item}" in rem.keyboard(out)
     # a chat's own lead time moves the pending reminder of its meetings
     other = rem.item(type="meeting", title="Ретро", start=b(2026, 11, 3, 11, 0))
@@ -67,7 +67,7 @@ def test_meeting_soon_is_reminded_now_and_past_items_not_at_all(rem: Rem) -> Non
     draft = rem.item(status="DRAFT", type="meeting", start=b(2026, 11, 2, 16, 0))
     assert [len(rem.pending(i)) for i in (soon, past, note, draft)] == [1, 0, 0, 0]
     assert rem.fire() == 1
-    assert "(через 10 мин)" in rem.sent()[0]["text"]
+    assert "(через 10 минут)" in rem.sent()[0]["text"]
 
 
 def test_all_day_task_is_reminded_at_nine_local(rem: Rem) -> None:
@@ -107,7 +107,7 @@ def test_weekly_meeting_across_spring_dst_and_a_gap_time(rem: Rem) -> None:
         at = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=BZ).astimezone(UTC)
         assert rem.fire(at - S) == 0
         assert rem.fire(at) == 1
-    assert [m["text"] for m in rem.sent()][1] == "⏰ Планёрка — 09:00–09:30 (через 15 мин) 🔁"
+    assert [m["text"] for m in rem.sent()][1] == "⏰ Планёрка — 09:00–09:30 (через 15 минут) 🔁"
     assert rem.item_row(item).start_at == b(2027, 4, 4, 9, 0)
     # 02:30 daily: on 28 March 02:30 does not exist and it comes at 03:30 CEST
     rem.now = b(2027, 3, 26, 12, 0)
@@ -162,7 +162,7 @@ def test_backlog_after_three_hours_down_is_sent_once_marked_late(rem: Rem) -> No
     assert (res.sent, res.late) == (3, 3)  # (no agenda is due in this window)
     texts = {r["item_id"]: r["text"] for r in rem.sent()}
     assert texts[task] == "⏰ Напоминание: Позвонить маме (опоздало на 3 ч)"
-    assert texts[series] == "⏰ Reminder: Таблетки 🔁 (late by 2 h 30 min)"
+    assert texts[series] == "⏰ Reminder: Таблетки 🔁 (late by 2 hr 30 min)"
     assert texts[meeting].endswith("(опоздало на 2 ч 15 мин)")
     assert all(
         r["late"] for i in (task, series, meeting) for r in rem.rows(i) if r["status"] == "SENT"
@@ -421,7 +421,7 @@ def test_reminders_speak_english_when_the_chat_does(rem: Rem) -> None:
     item = rem.item(type="meeting", title="Sync", start=b(2026, 11, 2, 15, 0), chat_id=5)
     rem.tick(b(2026, 11, 2, 17, 45))
     (out,) = [r for r in rem.sent() if r["item_id"] == item]
-    assert out["text"] == "⏰ Sync — 15:00 (late by 3 h)"
+    assert out["text"] == "⏰ Sync — 15:00 (late by 3 hr)"
     labels = [
         b["text"] for line in json.loads(out["reply_markup"])["inline_keyboard"] for b in line
     ]

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from organizer import schedule
+from organizer.pipeline import timefmt
 
 BERLIN = "Europe/Berlin"
 BZ = ZoneInfo(BERLIN)
@@ -143,10 +144,11 @@ def test_next_agenda_and_day_bounds() -> None:
 
 
 def test_format_delay() -> None:
-    assert schedule.format_delay(timedelta(hours=3, seconds=20), "ru") == "3 ч"
-    assert schedule.format_delay(timedelta(hours=1, minutes=20), "en") == "1 h 20 min"
-    assert schedule.format_delay(timedelta(minutes=45), "ru") == "45 мин"
-    assert schedule.format_delay(timedelta(seconds=5), "en") == "1 min"
+    # Babel's CLDR short units ("hr" in English)
+    assert timefmt.duration_text(timedelta(hours=3, seconds=20), "ru") == "3 ч"
+    assert timefmt.duration_text(timedelta(hours=1, minutes=20), "en") == "1 hr 20 min"
+    assert timefmt.duration_text(timedelta(minutes=45), "ru") == "45 мин"
+    assert timefmt.duration_text(timedelta(seconds=5), "en") == "1 min"
 
 
 # --- properties ---------------------------------------------------------------------------

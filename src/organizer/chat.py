@@ -33,6 +33,7 @@ from organizer.db.migrate import migrate, require_current, state
 from organizer.db.outbox import OutboxRow
 from organizer.model import utcnow
 from organizer.runtime import Periodic
+from organizer.texts import tr
 
 if TYPE_CHECKING:
     from organizer.sync import Syncer
@@ -42,16 +43,6 @@ log = logging.getLogger(__name__)
 ROW_TIMEOUT_S = 30.0
 QUIT = ("/quit", "/exit", "/q")
 
-GREETING = {
-    "ru": (
-        "Пишите как в Telegram: «завтра в 15 встреча с Петей», «купить молоко», "
-        "«что у меня завтра». /help — подсказка, /quit или Ctrl-D — выход."
-    ),
-    "en": (
-        "Write as you would in Telegram: “meeting with Anna tomorrow at 3pm”, “buy milk”, "
-        "“what do I have tomorrow”. /help for more, /quit or Ctrl-D to leave."
-    ),
-}
 
 
 def prepare_db(settings: Settings, say: Callable[[str], None]) -> sqlite3.Connection:
@@ -241,7 +232,7 @@ def run(
     session = Session(settings, conn, chat_id, lang, lambda: utcnow() + offset, stdout, syncs)
     tty = stdin.isatty()
     greeting_lang = lang if lang in ("ru", "en") else "ru"
-    say(f"organizer chat (chat id {chat_id}). " + GREETING[greeting_lang])
+    say(f"organizer chat (chat id {chat_id}). " + tr(greeting_lang, "chat.greeting"))
     say(line)
     try:
         session.idle()

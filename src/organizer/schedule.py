@@ -256,15 +256,3 @@ def local_day_bounds(day: date, tz_name: str) -> tuple[datetime, datetime]:
     """[00:00 of `day`, 00:00 of the next day) in the zone, as UTC (23, 24 or 25 h)."""
     tz = zone(tz_name)
     return local_at(day, time(0), tz), local_at(day + timedelta(days=1), time(0), tz)
-
-
-def format_delay(delay: timedelta, lang: str) -> str:
-    """'3 ч' / '3 h', '1 ч 20 мин' / '1 h 20 min', '45 мин' / '45 min'."""
-    minutes = max(1, int(delay.total_seconds() // 60))
-    h, m = divmod(minutes, 60)
-    hu, mu = ("ч", "мин") if lang == "ru" else ("h", "min")
-    if h and m:
-        return f"{h} {hu} {m} {mu}"
-    if h:
-        return f"{h} {hu}"
-    return f"{m} {mu}"

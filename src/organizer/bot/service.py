@@ -28,7 +28,7 @@ from organizer.bot import aside
 from organizer.bot.delivery import MAX_IN_FLIGHT, Deliverer, Link, retry_after_s
 from organizer.bot.incoming import Incoming, Refusal
 from organizer.bot.limits import RateLimiter
-from organizer.bot.texts import COMMANDS
+from organizer.bot.texts import COMMANDS, command_description
 from organizer.config import Settings
 from organizer.db import botstate
 from organizer.model import utcnow
@@ -327,8 +327,7 @@ class Service:
 
     async def _set_commands(self) -> None:
         for lang in (None, "ru", "en"):
-            index = 2 if lang == "en" else 1
-            commands = [BotCommand(c[0], c[index]) for c in COMMANDS]
+            commands = [BotCommand(c, command_description(c, lang or "ru")) for c in COMMANDS]
             try:
                 await self.app.bot.set_my_commands(commands, language_code=lang)
             except TelegramError as e:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from organizer.pipeline.replies import ItemLike, Keyboard, button, clip, rrule_text
 from organizer.pipeline.timefmt import clock, day_text, local
+from organizer.texts import tr
 
 MAX_LINES = 60
 MAX_BUTTONS = 8
@@ -45,7 +46,7 @@ def range_title(start: datetime, end: datetime, *, tz: str, now: datetime, lang:
 
 
 def _line(item: ItemLike, *, tz: str, lang: str, show_day: bool, today: date) -> str:
-    title = clip(item.title or ("(без названия)" if lang == "ru" else "(untitled)"))
+    title = clip(item.title or tr(lang, "agenda.untitled"))
     if item.start_at is None:
         when = ""
     else:
@@ -54,7 +55,7 @@ def _line(item: ItemLike, *, tz: str, lang: str, show_day: bool, today: date) ->
         if item.all_day:
             when = day.strip() + (" " if day else "")
             if item.type == "meeting":
-                when += "весь день " if lang == "ru" else "all day "
+                when += tr(lang, "agenda.all_day")
         else:
             when = f"{day}{clock(s)}"
             if item.end_at is not None and item.end_at > item.start_at:
@@ -98,32 +99,27 @@ def render_agenda(
         lines.append(_line(item, tz=tz, lang=lang, show_day=False, today=today))
     if len(items) > MAX_LINES:
         more = len(items) - MAX_LINES
-        lines.append(f"… и ещё {more}" if lang == "ru" else f"… and {more} more")
+        lines.append(tr(lang, "agenda.more", n=more))
     if not lines:
-        body = "ничего не запланировано." if lang == "ru" else "nothing planned."
-        text = f"{title}: {body}"
+        text = tr(lang, "agenda.nothing_planned", title=title)
     else:
         text = f"{title}:\n" + "\n".join(lines)
     if overdue:
-        text += "\n\n" + ("Просрочено:" if lang == "ru" else "Overdue:") + "\n"
+        text += "\n\n" + tr(lang, "agenda.overdue") + "\n"
         text += "\n".join(
             _line(i, tz=tz, lang=lang, show_day=True, today=today) for i in overdue[:MAX_LINES]
         )
     if undated:
-        text += "\n\n" + (
-            f"Задач без срока: {undated} (/tasks)"
-            if lang == "ru"
-            else f"Tasks with no date: {undated} (/tasks)"
-        )
+        text += "\n\n" + tr(lang, "agenda.undated", n=undated)
     return text
 
 
 def render_tasks(tasks: Sequence[ItemLike], *, tz: str, now: datetime, lang: str) -> str:
     """/tasks: every open task, dated ones first."""
     if not tasks:
-        return "Открытых задач нет." if lang == "ru" else "No open tasks."
+        return tr(lang, "agenda.no_open_tasks")
     today = local(now, tz).date()
-    head = "Открытые задачи:" if lang == "ru" else "Open tasks:"
+    head = tr(lang, "agenda.open_tasks")
     return head + "\n" + "\n".join(
         _line(t, tz=tz, lang=lang, show_day=True, today=today) for t in tasks[:MAX_LINES]
     )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from organizer.texts import tr
+
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 
@@ -44,11 +46,6 @@ def lang_of_text(text: str, default: str = "ru") -> str:
     return "ru" if cyr >= lat else "en"
 
 
-def t(lang: str, ru: str, en: str) -> str:
-    """The Russian or the English wording of one text."""
-    return ru if lang == "ru" else en
-
-
 # No reply repeats more than ECHO_LIMIT characters of the person's own text in a row
 # (a pasted page must not come back as a title or a quote): titles and quotes are cut.
 ECHO_LIMIT = 80
@@ -67,10 +64,10 @@ def clip(text: str, limit: int = SHOWN_CHARS) -> str:
 
 
 def quote(lang: str, text: str) -> str:
-    text = clip(text)
-    return f"«{text}»" if lang == "ru" else f"“{text}”"
+    """A user's words inside a reply, in the language's quotation marks (cut: clip)."""
+    return tr(lang, "quote", text=clip(text))
 
 
 def untitled(lang: str) -> str:
     """A title for an item that has none (reminders, buttons)."""
-    return t(lang, "без названия", "untitled")
+    return tr(lang, "language.untitled")

@@ -17,20 +17,16 @@ from organizer.pipeline.language import clip as clip
 from organizer.pipeline.language import lang_of_text as lang_of_text
 from organizer.pipeline.language import pick_lang as pick_lang
 from organizer.pipeline.language import quote as quote
-from organizer.pipeline.language import t as _t
-from organizer.pipeline.timefmt import (
-    EN_WEEKDAYS,
-    EN_WEEKDAYS_SHORT,
-    RU_WEEKDAYS_EVERY,
-    RU_WEEKDAYS_SHORT,
-)
 from organizer.pipeline.timefmt import RU_MONTHS_GEN as RU_MONTHS_GEN
 from organizer.pipeline.timefmt import clock as clock
 from organizer.pipeline.timefmt import day_text as day_text
 from organizer.pipeline.timefmt import local as local
+from organizer.pipeline.timefmt import weekday_name
 from organizer.pipeline.timefmt import when_text as when_text
+from organizer.texts import tr, trn
 
 RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+ACTIONS = ("cancel", "complete", "reschedule")
 
 Keyboard = list[list[dict[str, str]]]
 
@@ -58,37 +54,33 @@ def rrule_text(rrule: str | None, lang: str) -> str | None:
     days = [d[-2:] for d in parts.get("BYDAY", "").split(",") if d]
     if freq == "WEEKLY" and days:
         if set(days) == {"MO", "TU", "WE", "TH", "FR"}:
-            return _t(lang, "по будням", "every weekday")
+            return tr(lang, "replies.every_weekday")
         if set(days) == {"SA", "SU"}:
-            return _t(lang, "по выходным", "every weekend")
-        idx = [RRULE_DAYS.index(d) for d in days if d in RRULE_DAYS]
-        if lang == "ru":
-            if len(idx) == 1 and interval == 1:
-                return RU_WEEKDAYS_EVERY[idx[0]]
-            names = ", ".join(RU_WEEKDAYS_SHORT[i] for i in idx)
-            return f"раз в {interval} недели: {names}" if interval > 1 else f"по дням: {names}"
-        names = ", ".join(EN_WEEKDAYS[i] for i in idx)
-        return f"every {interval} weeks on {names}" if interval > 1 else f"every {names}"
-    units = {
-        "DAILY": ("день", "дня", "day"),
-        "WEEKLY": ("неделю", "недели", "week"),
-        "MONTHLY": ("месяц", "месяца", "month"),
-        "YEARLY": ("год", "года", "year"),
-    }.get(freq)
-    if units is None:
-        return _t(lang, "повторяется", "repeats")
+            return tr(lang, "replies.every_weekend")
+        known = [d for d in days if d in RRULE_DAYS]
+        if len(known) == 1 and interval == 1:
+            return tr(lang, f"rrule.every.{known[0]}")
+        # 1 January 2024 was a Monday: the days after it name each weekday
+        names = ", ".join(
+            weekday_name(date(2024, 1, 1 + RRULE_DAYS.index(d)), lang, short=lang == "ru")
+            for d in known
+        )
+        if interval > 1:
+            return trn(lang, "rrule.every_n_weeks_on", interval, names=names)
+        return tr(lang, "rrule.on_days", names=names)
+    if freq not in ("DAILY", "WEEKLY", "MONTHLY", "YEARLY"):
+        return tr(lang, "replies.repeats")
     if interval > 1:
-        return _t(lang, f"раз в {interval} {units[1]}", f"every {interval} {units[2]}s")
-    every_ru = {"DAILY": "каждый", "WEEKLY": "каждую", "MONTHLY": "каждый", "YEARLY": "каждый"}
-    return _t(lang, f"{every_ru[freq]} {units[0]}", f"every {units[2]}")
+        return trn(lang, f"rrule.every_n.{freq}", interval)
+    return tr(lang, f"rrule.every.{freq}")
 
 
 def describe(item: ItemLike, *, tz: str, now: datetime, lang: str) -> str:
     """'Встреча с Петей — завтра, 24 ноября, 15:00–16:00' (+ ', каждый понедельник')."""
-    title = clip(item.title or _t(lang, "(без названия)", "(untitled)"))
+    title = clip(item.title or tr(lang, "replies.untitled"))
     when = when_text(item.start_at, item.end_at, item.all_day, tz=tz, now=now, lang=lang)
     if item.all_day and when and item.type == "meeting":
-        when += _t(lang, ", весь день", ", all day")
+        when += tr(lang, "replies.all_day")
     text = title if when is None else f"{title} — {when}"
     rr = rrule_text(item.rrule, lang)
     if rr:
@@ -98,10 +90,10 @@ def describe(item: ItemLike, *, tz: str, now: datetime, lang: str) -> str:
 
 def short_label(item: ItemLike, *, tz: str, now: datetime, lang: str, width: int = 40) -> str:
     """A button label: the title and a compact time, cut to `width` characters."""
-    title = item.title or _t(lang, "(без названия)", "(untitled)")
+    title = item.title or tr(lang, "replies.untitled")
     if item.start_at is not None:
         s = local(item.start_at, tz)
-        wd = (RU_WEEKDAYS_SHORT if lang == "ru" else EN_WEEKDAYS_SHORT)[s.weekday()]
+        wd = weekday_name(s.date(), lang, short=True)
         stamp = f"{wd} {s.day:02d}.{s.month:02d}" + ("" if item.all_day else f" {clock(s)}")
         title = f"{title}, {stamp}"
     return title if len(title) <= width else title[: width - 1] + "…"
@@ -119,14 +111,14 @@ def item_keyboard(item: ItemLike, lang: str) -> Keyboard:
     """Buttons that fit the item: a task can be done; anything can move or be cancelled."""
     if item.status not in ("OPEN",):
         return []
-    done = button(_t(lang, "Готово", "Done"), f"done:{item.id}")
-    move = button(_t(lang, "Перенести", "Change time"), f"resched:{item.id}")
-    cancel = button(_t(lang, "Отменить", "Cancel"), f"cancel:{item.id}")
+    done = button(tr(lang, "replies.done"), f"done:{item.id}")
+    move = button(tr(lang, "replies.change_time"), f"resched:{item.id}")
+    cancel = button(tr(lang, "replies.cancel"), f"cancel:{item.id}")
     if item.type == "task":
         return [[done, move, cancel]]
     if item.type == "meeting":
         return [[move, cancel]]
-    return [[button(_t(lang, "Удалить", "Delete"), f"cancel:{item.id}")]]
+    return [[button(tr(lang, "replies.delete"), f"cancel:{item.id}")]]
 
 
 def pick_label(dt: datetime, *, tz: str, now: datetime, lang: str) -> str:
@@ -134,11 +126,11 @@ def pick_label(dt: datetime, *, tz: str, now: datetime, lang: str) -> str:
     today = local(now, tz).date()
     delta = (s.date() - today).days
     if delta == 0:
-        day = _t(lang, "Сегодня", "Today")
+        day = tr(lang, "replies.today")
     elif delta == 1:
-        day = _t(lang, "Завтра", "Tomorrow")
+        day = tr(lang, "replies.tomorrow")
     else:
-        wd = (RU_WEEKDAYS_SHORT if lang == "ru" else EN_WEEKDAYS_SHORT)[s.weekday()]
+        wd = weekday_name(s.date(), lang, short=True)
         day = f"{wd.capitalize()} {s.day:02d}.{s.month:02d}"
     return f"{day} {clock(s)}"
 
@@ -213,7 +205,7 @@ def pick_keyboard(
     row = [button(pick_label(t, tz=tz, now=now, lang=lang), pick_data(item_id, t, tz)) for t in times]
     rows = [row[i : i + 2] for i in range(0, len(row), 2)]
     if cancel:
-        rows.append([button(_t(lang, "Отменить", "Cancel"), f"cancel:{item_id}")])
+        rows.append([button(tr(lang, "replies.cancel"), f"cancel:{item_id}")])
     return rows
 
 
@@ -229,7 +221,7 @@ def question_keyboard(
     """Under a clarifying question: Cancel when the title is missing, else offered times
     (on the item's day when it has one), none of them at a `busy` time."""
     if "title" in missing:
-        return [[button(_t(lang, "Отменить", "Cancel"), f"cancel:{item.id}")]]
+        return [[button(tr(lang, "replies.cancel"), f"cancel:{item.id}")]]
     day = local(item.start_at, tz).date() if item.start_at else None
     times = suggest_times(day, now=now, tz=tz, busy=busy)
     return pick_keyboard(item.id, times, tz=tz, now=now, lang=lang)
@@ -246,18 +238,8 @@ def select_keyboard(
 
 # ---------------------------------------------------------------- texts
 
-TYPE_WORDS = {
-    "ru": {"task": "задачу", "meeting": "встречу", "note": "заметку"},
-    "en": {"task": "task", "meeting": "meeting", "note": "note"},
-}
-
-
 def created_text(item: ItemLike, *, tz: str, now: datetime, lang: str) -> str:
-    what = describe(item, tz=tz, now=now, lang=lang)
-    if lang == "ru":
-        verb = "Записал" if item.type == "note" else "Добавил"
-        return f"{verb} {TYPE_WORDS['ru'][item.type]}: {what}"
-    return f"Added a {TYPE_WORDS['en'][item.type]}: {what}"
+    return tr(lang, f"replies.created.{item.type}", what=describe(item, tz=tz, now=now, lang=lang))
 
 
 def question_text(
@@ -265,174 +247,108 @@ def question_text(
 ) -> str:
     """Ask for exactly what is missing."""
     title = item.title
-    prefix = _t(lang, "Не понял, когда. ", "I didn't catch when. ") if again else ""
+    prefix = tr(lang, "replies.i_didnt_catch_when") if again else ""
     if "title" in missing:
         when = when_text(item.start_at, item.end_at, item.all_day, tz=tz, now=now, lang=lang)
-        if lang == "ru":
-            q = "О чём напомнить" if item.type == "task" else "Как назвать"
-            q += f" ({when})?" if when else "?"
-            return f"{prefix}{q} Напишите, например, «позвонить маме»."
-        q = "What should I remind you about" if item.type == "task" else "What should I call it"
-        q += f" ({when})?" if when else "?"
-        return f"{prefix}{q} For example “call mom”."
-    shown = quote(lang, title or _t(lang, "это", "this"))
+        key = "replies.ask_title.task" if item.type == "task" else "replies.ask_title.other"
+        return prefix + tr(lang, key, when=f" ({when})" if when else "")
+    shown = quote(lang, title or tr(lang, "replies.this"))
     if "date" in missing and item.type == "task":
-        return prefix + _t(
-            lang,
-            f"Когда напомнить {shown}? Например «завтра в 10».",
-            f"When should I remind you to {clip(title or 'do this')}? "
-            "For example “tomorrow at 10am”.",
+        return prefix + tr(
+            lang, "replies.when_should_i_remind", shown=shown, value=clip(title or "do this")
         )
     if "date" in missing:
-        return prefix + _t(
-            lang,
-            f"Когда {shown}? Напишите день и время, например «завтра в 15».",
-            f"When is {shown}? Send a day and time, e.g. “tomorrow at 3pm”.",
-        )
+        return prefix + tr(lang, "replies.when_is_shown_send", shown=shown)
     day = when_text(item.start_at, None, True, tz=tz, now=now, lang=lang)
-    return prefix + _t(
-        lang,
-        f"Во сколько {shown}" + (f" ({day})" if day else "") + "? Например «в 15:00».",
-        f"What time is {shown}" + (f" ({day})" if day else "") + "? E.g. “at 3pm”.",
-    )
+    return prefix + tr(lang, "replies.ask_time", shown=shown, day=f" ({day})" if day else "")
 
 
 def reschedule_question(item: ItemLike, *, tz: str, now: datetime, lang: str, again: bool) -> str:
-    prefix = _t(lang, "Не понял, на когда. ", "I didn't catch the new time. ") if again else ""
+    prefix = tr(lang, "replies.i_didnt_catch_the") if again else ""
     what = describe(item, tz=tz, now=now, lang=lang)
-    return prefix + _t(
-        lang,
-        f"На когда перенести? Сейчас: {what}. Например «на пятницу в 11».",
-        f"Move it to when? Now: {what}. E.g. “Friday at 11am”.",
-    )
+    return prefix + tr(lang, "replies.move_it_to_when", what=what)
 
 
 def done_text(item: ItemLike, *, tz: str, now: datetime, lang: str) -> str:
-    return _t(lang, "Отметил выполненным: ", "Marked done: ") + describe(
+    return tr(lang, "replies.marked_done") + describe(
         item, tz=tz, now=now, lang=lang
     )
 
 
 def next_occurrence_text(item: ItemLike, *, tz: str, now: datetime, lang: str) -> str:
-    return _t(lang, "Готово. Следующий раз: ", "Done. Next time: ") + describe(
+    return tr(lang, "replies.done_next_time") + describe(
         item, tz=tz, now=now, lang=lang
     )
 
 
 def cancelled_text(item: ItemLike, *, tz: str, now: datetime, lang: str) -> str:
-    return _t(lang, "Отменил: ", "Cancelled: ") + describe(item, tz=tz, now=now, lang=lang)
+    return tr(lang, "replies.cancelled") + describe(item, tz=tz, now=now, lang=lang)
 
 
 def rescheduled_text(item: ItemLike, *, tz: str, now: datetime, lang: str) -> str:
-    return _t(lang, "Перенёс: ", "Moved: ") + describe(item, tz=tz, now=now, lang=lang)
+    return tr(lang, "replies.moved") + describe(item, tz=tz, now=now, lang=lang)
 
 
 def already_text(item: ItemLike, *, tz: str, now: datetime, lang: str) -> str:
     what = describe(item, tz=tz, now=now, lang=lang)
     if item.status == "DONE":
-        return _t(lang, f"Уже выполнено: {what}", f"Already done: {what}")
-    return _t(lang, f"Уже отменено: {what}", f"Already cancelled: {what}")
+        return tr(lang, "replies.already_done_what", what=what)
+    return tr(lang, "replies.already_cancelled_what", what=what)
 
 
 def gone_text(lang: str) -> str:
-    return _t(lang, "Этой записи больше нет.", "That item no longer exists.")
+    return tr(lang, "replies.that_item_no_longer")
 
 
 def unknown_button_text(lang: str) -> str:
-    return _t(lang, "Эта кнопка больше не работает.", "This button no longer works.")
-
-
-ACTION_WORDS = {
-    "ru": {"cancel": "отменить", "complete": "отметить выполненным", "reschedule": "перенести"},
-    "en": {"cancel": "cancel", "complete": "mark done", "reschedule": "move"},
-}
+    return tr(lang, "replies.this_button_no_longer")
 
 
 def not_found_text(title: str | None, action: str, lang: str) -> str:
     if title:
-        return _t(
-            lang,
-            f"Не нашёл {quote(lang, as_quoted_title(title))} среди открытых дел.",
-            f"I couldn't find {quote(lang, as_quoted_title(title))} among your open items.",
-        )
-    return _t(lang, "Не нашёл подходящих открытых дел.", "I couldn't find a matching open item.")
+        return tr(lang, "replies.i_couldnt_find_quote", quote=quote(lang, as_quoted_title(title)))
+    return tr(lang, "replies.i_couldnt_find_a")
 
 
 def choose_text(action: str, lang: str, *, title: str | None) -> str:
-    verb = ACTION_WORDS[lang].get(action, action)
+    verb = tr(lang, f"replies.action.{action}") if action in ACTIONS else action
     if title:
-        return _t(
-            lang,
-            f"Нашёл несколько похожих на {quote(lang, as_quoted_title(title))}. Что {verb}?",
-            f"Several items match {quote(lang, as_quoted_title(title))}. Which one should I {verb}?",
-        )
-    return _t(lang, f"Что {verb}?", f"Which one should I {verb}?")
+        return tr(lang, "replies.several_items_match_quote", quote=quote(lang, as_quoted_title(title)), verb=verb)
+    return tr(lang, "replies.which_one_should_i", verb=verb)
 
 
 def unknown_text(lang: str) -> str:
-    return _t(
-        lang,
-        "Не понял 🙂 Напишите, например: «завтра в 15 встреча с Петей», «купить молоко», "
-        "«что у меня завтра». /help — подсказка.",
-        "I didn't get that 🙂 Try: “meeting with Anna tomorrow at 3pm”, “buy milk”, "
-        "“what do I have tomorrow”. /help for more.",
-    )
+    return tr(lang, "replies.i_didnt_get_that")
 
 
 def empty_text(lang: str) -> str:
-    return _t(lang, "Пустое сообщение — напишите, что записать.", "The message is empty.")
+    return tr(lang, "replies.the_message_is_empty")
 
 
 def help_text(lang: str) -> str:
-    if lang == "ru":
-        return (
-            "Пишите как человеку:\n"
-            "• «завтра в 15 встреча с Петей» — встреча\n"
-            "• «купить молоко», «напомни в пятницу в 10 позвонить маме» — задача\n"
-            "• «заметка: код от домофона 1234» — заметка\n"
-            "• «перенеси встречу с Петей на 16», «отмени созвон», «готово молоко»\n"
-            "• «что у меня завтра», «планы на неделю»\n"
-            "Команды: /today /tomorrow /week /tasks /cancel /help"
-        )
-    return (
-        "Write as you would to a person:\n"
-        "• “meeting with Anna tomorrow at 3pm” — a meeting\n"
-        "• “buy milk”, “remind me on Friday at 10 to call mom” — a task\n"
-        "• “note: door code 1234” — a note\n"
-        "• “move the meeting with Anna to 4pm”, “cancel the call”, “done milk”\n"
-        "• “what do I have tomorrow”, “what's on this week”\n"
-        "Commands: /today /tomorrow /week /tasks /cancel /help"
-    )
+    return tr(lang, "replies.help")
 
 
 def start_text(lang: str) -> str:
-    return _t(
-        lang,
-        "Привет! Я записываю задачи, встречи и заметки. ",
-        "Hi! I keep your tasks, meetings and notes. ",
-    ) + help_text(lang)
+    return tr(lang, "replies.hi_i_keep_your") + help_text(lang)
 
 
 def question_closed_text(lang: str, title: str | None) -> str:
     if title:
-        return _t(
-            lang, f"Хорошо, {quote(lang, title)} не сохраняю.", f"OK, dropped {quote(lang, title)}."
-        )
-    return _t(lang, "Нет открытых вопросов.", "There is no open question.")
+        return tr(lang, "replies.ok_dropped_quote", quote=quote(lang, title))
+    return tr(lang, "replies.there_is_no_open")
 
 
 def left_as_is_text(item: ItemLike, *, tz: str, now: datetime, lang: str) -> str:
     """/cancel of a question about an open item: nothing changes."""
-    return _t(lang, "Хорошо, оставил как есть: ", "OK, left as it was: ") + describe(
+    return tr(lang, "replies.ok_left_as_it") + describe(
         item, tz=tz, now=now, lang=lang
     )
 
 
 def no_new_time_text(item: ItemLike, *, tz: str, now: datetime, lang: str) -> str:
     """A reschedule question expired: the item stays where it was."""
-    return _t(
-        lang, "Не дождался новой даты — оставил как было: ", "No new time came — left as it was: "
-    ) + describe(item, tz=tz, now=now, lang=lang)
+    return tr(lang, "replies.no_new_time_came") + describe(item, tz=tz, now=now, lang=lang)
 
 
 def expired_kept_text(
@@ -440,16 +356,8 @@ def expired_kept_text(
 ) -> str:
     what = describe(item, tz=tz, now=now, lang=lang)
     if replaced:
-        return _t(
-            lang,
-            f"Прошлое сохранил как задачу без времени: {what}",
-            f"Kept the previous one as a task without a time: {what}",
-        )
-    return _t(
-        lang,
-        f"Не дождался ответа — сохранил как задачу без времени: {what}",
-        f"No answer in time — kept it as a task without a time: {what}",
-    )
+        return tr(lang, "replies.kept_the_previous_one", what=what)
+    return tr(lang, "replies.no_answer_in_time", what=what)
 
 
 def as_quoted_title(title: str) -> str:
@@ -460,11 +368,7 @@ def as_quoted_title(title: str) -> str:
 
 
 def expired_dropped_text(lang: str) -> str:
-    return _t(
-        lang,
-        "Не дождался ответа — запись без названия не сохранил.",
-        "No answer in time — I didn't keep the untitled item.",
-    )
+    return tr(lang, "replies.no_answer_in_time.2")
 
 
 def transcript_prefix(text: str, lang: str) -> str:
@@ -472,36 +376,19 @@ def transcript_prefix(text: str, lang: str) -> str:
 
 
 def voice_failed_text(lang: str) -> str:
-    return _t(
-        lang,
-        "Не удалось распознать голосовое сообщение. Попробуйте ещё раз или напишите текстом.",
-        "I couldn't transcribe that voice message. Please try again or type it.",
-    )
+    return tr(lang, "replies.i_couldnt_transcribe_that")
 
 
 def voice_delayed_text(lang: str) -> str:
-    return _t(
-        lang,
-        "Распознавание речи сейчас недоступно. Отвечу на голосовое, как только оно заработает.",
-        "Speech recognition is unavailable right now. I'll answer your voice message "
-        "as soon as it is back.",
-    )
+    return tr(lang, "replies.speech_recognition_is_unavailable")
 
 
 def voice_empty_text(lang: str) -> str:
-    return _t(
-        lang,
-        "В голосовом не расслышал слов. Попробуйте ещё раз или напишите текстом.",
-        "I heard no words in that voice message. Please try again or type it.",
-    )
+    return tr(lang, "replies.i_heard_no_words")
 
 
 def unsupported_command_text(command: str, lang: str) -> str:
-    return _t(
-        lang,
-        f"Команда /{command} пока не поддерживается. /help — что я умею.",
-        f"/{command} isn't supported yet. /help shows what I can do.",
-    )
+    return tr(lang, "replies.command_isnt_supported_yet", command=command)
 
 
 # --- complete: «не знаю» answers, long pastes kept as notes
@@ -509,32 +396,20 @@ def unsupported_command_text(command: str, lang: str) -> str:
 
 def kept_untimed_text(item: ItemLike, *, tz: str, now: datetime, lang: str) -> str:
     """A draft answered «не знаю»: kept without a time (a meeting's time is to be set)."""
-    title = clip(item.title or _t(lang, "(без названия)", "(untitled)"))
+    title = clip(item.title or tr(lang, "replies.untitled"))
     day = None
     if item.start_at is not None:
         day = when_text(item.start_at, None, True, tz=tz, now=now, lang=lang)
     what = title if day is None else f"{title} — {day}"
     if item.type == "meeting":
-        return _t(
-            lang,
-            f"Сохранил без времени: {what}. Когда время станет известно, нажмите «Перенести».",
-            f"Saved without a time: {what}. When you know the time, tap “Change time”.",
-        )
-    return _t(
-        lang,
-        f"Сохранил без времени: {what}. Напомнить можно будет позже.",
-        f"Saved without a time: {what}. You can add a reminder later.",
-    )
+        return tr(lang, "replies.saved_without_a_time", what=what)
+    return tr(lang, "replies.saved_without_a_time.2", what=what)
 
 
 def paste_note_text(item: ItemLike, chars: int, lang: str) -> str:
     """A long pasted text kept as a note: its short title and how much was kept."""
-    title = clip(item.title or _t(lang, "(без названия)", "(untitled)"))
-    return _t(
-        lang,
-        f"Записал заметку: {title}\nТекст сохранил целиком ({chars} символов).",
-        f"Saved a note: {title}\nThe whole text is kept ({chars} characters).",
-    )
+    title = clip(item.title or tr(lang, "replies.untitled"))
+    return tr(lang, "replies.saved_a_note_title", title=title, chars=chars)
 # --- lists: task and note lists, search, overlaps, a question still waiting (issue 16 #8, #12)
 
 ECHO_CHARS = 80  # a list or search line never echoes more of a note than this
@@ -542,40 +417,32 @@ ECHO_CHARS = 80  # a list or search line never echoes more of a note than this
 
 def echo(text: str | None, lang: str) -> str:
     """A note's text (or a title) on one line, cut to ECHO_CHARS."""
-    one = " ".join((text or "").split()) or _t(lang, "(без названия)", "(untitled)")
+    one = " ".join((text or "").split()) or tr(lang, "replies.untitled")
     return one if len(one) <= ECHO_CHARS else one[: ECHO_CHARS - 1] + "…"
 
 
 def notes_head_text(first: int, last: int, total: int, lang: str) -> str:
     if total <= last and first == 1:
-        return _t(lang, f"Заметки ({total}):", f"Notes ({total}):")
-    return _t(lang, f"Заметки {first}–{last} из {total}:", f"Notes {first}–{last} of {total}:")
+        return tr(lang, "replies.notes_total", total=total)
+    return tr(lang, "replies.notes_first_last_of", first=first, last=last, total=total)
 
 
 def no_notes_text(lang: str) -> str:
-    return _t(
-        lang,
-        "Заметок пока нет. Напишите, например, «заметка: код домофона 1234».",
-        "No notes yet. Send, for example, “note: door code 1234”.",
-    )
+    return tr(lang, "replies.no_notes_yet_send")
 
 
 def more_button_text(lang: str) -> str:
-    return _t(lang, "Ещё", "More")
+    return tr(lang, "replies.more")
 
 
 def found_head_text(query: str, count: int, lang: str) -> str:
     q = echo(query, lang)
-    return _t(lang, f"Нашёл по «{q}» ({count}):", f"Found for “{q}” ({count}):")
+    return tr(lang, "replies.found_for_q_count", q=q, count=count)
 
 
 def found_nothing_text(query: str, lang: str) -> str:
     q = echo(query, lang)
-    return _t(
-        lang,
-        f"Ничего не нашёл по «{q}» среди задач, встреч и заметок.",
-        f"Nothing found for “{q}” among your tasks, meetings and notes.",
-    )
+    return tr(lang, "replies.nothing_found_for_q", q=q)
 
 
 def overlap_text(others: Sequence[ItemLike], *, tz: str, now: datetime, lang: str) -> str:
@@ -590,10 +457,10 @@ def overlap_text(others: Sequence[ItemLike], *, tz: str, now: datetime, lang: st
         name = quote(lang, echo(o.title, lang))
         shown.append(f"{name} ({when})" if when else name)
     more = len(others) - len(shown)
-    tail = _t(lang, f" и ещё {more}", f" and {more} more") if more > 0 else ""
-    return _t(lang, "⚠ Пересекается с ", "⚠ Overlaps ") + ", ".join(shown) + tail + "."
+    tail = tr(lang, "replies.and_more_more", more=more) if more > 0 else ""
+    return tr(lang, "replies.overlaps") + ", ".join(shown) + tail + "."
 
 
 def still_waiting_text(question: str, lang: str) -> str:
     """Before an open question asked before a restart, shown again with another reply."""
-    return _t(lang, "Кстати, я всё ещё жду ответа. ", "By the way, I'm still waiting. ") + question
+    return tr(lang, "replies.by_the_way_im") + question

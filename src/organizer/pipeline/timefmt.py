@@ -11,27 +11,51 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from organizer import schedule
-from organizer.pipeline.language import t
+from babel.dates import (
+    format_date,
+    format_skeleton,
+    get_day_names,
+    get_month_names,
+)
+from babel.units import format_unit
 
-RU_MONTHS_GEN = (
-    "января", "февраля", "марта", "апреля", "мая", "июня",
-    "июля", "августа", "сентября", "октября", "ноября", "декабря",
-)  # fmt: skip
-EN_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-RU_WEEKDAYS = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
-RU_WEEKDAYS_SHORT = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
-# "каждый понедельник", "каждую среду": the accusative after каждый/каждую.
-RU_WEEKDAYS_EVERY = (
-    "каждый понедельник", "каждый вторник", "каждую среду", "каждый четверг",
-    "каждую пятницу", "каждую субботу", "каждое воскресенье",
-)  # fmt: skip
-EN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-EN_WEEKDAYS_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+from organizer import schedule
+from organizer.texts import FALLBACK, LANGS, tr
+
+# Month and weekday names come from Babel's CLDR data (the format context: «5 марта»,
+# «пятница»); the tuples below are its names, kept for the callers that index them.
+RU_MONTHS_GEN = tuple(get_month_names("wide", "format", "ru")[m] for m in range(1, 13))
+EN_MONTHS = tuple(get_month_names("wide", "format", "en")[m] for m in range(1, 13))
+RU_WEEKDAYS = tuple(get_day_names("wide", "format", "ru")[d] for d in range(7))
+RU_WEEKDAYS_SHORT = tuple(get_day_names("abbreviated", "format", "ru")[d] for d in range(7))
+EN_WEEKDAYS = tuple(get_day_names("wide", "format", "en")[d] for d in range(7))
+EN_WEEKDAYS_SHORT = tuple(get_day_names("abbreviated", "format", "en")[d] for d in range(7))
 STAMP = "%Y%m%d%H%M"  # the local minute a button names a time or an occurrence by
+
+
+def _locale(lang: str) -> str:
+    return lang if lang in LANGS else FALLBACK
+
+
+def weekday_name(d: date, lang: str, *, short: bool = False) -> str:
+    """'пятница' / 'Friday'; short: 'пт' / 'Fri'."""
+    return format_date(d, "EEE" if short else "EEEE", locale=_locale(lang))
+
+
+def in_text(delta: timedelta, lang: str) -> str:
+    """A moment ahead as a person says it: 'через 2 часа', 'через 1 час 30 минут', 'in 5 minutes'."""
+    return tr(lang, "time.in", duration=duration_text(delta, lang, length="long"))
+
+
+def duration_text(delta: timedelta, lang: str, *, length: str = "short") -> str:
+    """'3 ч' / '3 hr', '1 ч 20 мин' / '1 hr 20 min' (long: '1 час 20 минут'); at least a minute."""
+    minutes = max(1, int(delta.total_seconds() // 60))
+    h, m = divmod(minutes, 60)
+    loc = _locale(lang)
+    parts = [format_unit(h, "duration-hour", length=length, locale=loc)] if h else []
+    if m or not h:
+        parts.append(format_unit(m, "duration-minute", length=length, locale=loc))
+    return " ".join(parts)
 
 
 def local(dt: datetime, tz: str) -> datetime:
@@ -50,26 +74,20 @@ def day_text(
     d: date, today: date, lang: str, *, with_weekday: bool = True, relative: bool = True
 ) -> str:
     """'завтра, 24 ноября' / 'пятница, 27 ноября' / '3 марта 2027' (year only when not this)."""
-    if lang == "ru":
-        core = f"{d.day} {RU_MONTHS_GEN[d.month - 1]}"
-    else:
-        core = f"{d.day} {EN_MONTHS[d.month - 1]}"
-    if d.year != today.year:
-        core += f" {d.year}"
+    core = format_date(d, "d MMMM" if d.year == today.year else "d MMMM y", locale=_locale(lang))
     delta = (d - today).days
     if not relative:
         return core
     rel = {
-        -1: t(lang, "вчера", "yesterday"),
-        0: t(lang, "сегодня", "today"),
-        1: t(lang, "завтра", "tomorrow"),
-        2: t(lang, "послезавтра", "the day after tomorrow"),
+        -1: tr(lang, "timefmt.yesterday"),
+        0: tr(lang, "timefmt.today"),
+        1: tr(lang, "timefmt.tomorrow"),
+        2: tr(lang, "timefmt.the_day_after_tomorrow"),
     }.get(delta)
     if rel:
         return f"{rel}, {core}"
     if with_weekday and -7 < delta < 14:
-        wd = RU_WEEKDAYS[d.weekday()] if lang == "ru" else EN_WEEKDAYS[d.weekday()]
-        return f"{wd}, {core}"
+        return f"{weekday_name(d, lang)}, {core}"
     return core
 
 
@@ -116,11 +134,8 @@ def hhmm(moment: datetime, tz: str) -> str:
 
 def month_day(d: date, lang: str, *, weekday: bool = False) -> str:
     """'2 декабря' / 'December 2' (with the weekday in front when asked)."""
-    if lang == "ru":
-        s = f"{d.day} {RU_MONTHS_GEN[d.month - 1]}"
-        return f"{RU_WEEKDAYS[d.weekday()]}, {s}" if weekday else s
-    s = f"{EN_MONTHS[d.month - 1]} {d.day}"
-    return f"{EN_WEEKDAYS[d.weekday()]}, {s}" if weekday else s
+    s = format_skeleton("MMMMd", d, locale=_locale(lang))
+    return f"{weekday_name(d, lang)}, {s}" if weekday else s
 
 
 def short_when(moment: datetime, tz: str, lang: str, now: datetime) -> str:
@@ -138,5 +153,5 @@ def stamp(moment: datetime, tz: str) -> str:
 
 
 def late_note(delay: timedelta, lang: str) -> str:
-    d = schedule.format_delay(delay, lang)
-    return t(lang, f"(опоздало на {d})", f"(late by {d})")
+    d = duration_text(delay, lang)
+    return tr(lang, "timefmt.late_by_d", d=d)

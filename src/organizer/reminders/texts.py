@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from organizer import schedule
-from organizer.pipeline.language import clip, t, untitled
-from organizer.pipeline.timefmt import hhmm, late_note, short_when, stamp
+from organizer.pipeline.language import clip, untitled
+from organizer.pipeline.timefmt import hhmm, in_text, late_note, short_when, stamp
 from organizer.reminders.series import Item
+from organizer.texts import tr
 
 
 class Reminder(Protocol):
@@ -42,7 +43,7 @@ def title_of(item: Item, lang: str) -> str:
 def _meeting_line(item: Item, occ: datetime, tz: str, lang: str, now: datetime) -> str:
     title = title_of(item, lang)
     if item.all_day:
-        return f"⏰ {title} — {t(lang, 'весь день', 'all day')}"
+        return f"⏰ {title} — {tr(lang, 'reminders.all_day')}"
     end = (
         f"–{hhmm(item.end_at + (occ - item.start_at), tz)}"
         if (item.end_at and item.start_at)
@@ -51,23 +52,23 @@ def _meeting_line(item: Item, occ: datetime, tz: str, lang: str, now: datetime) 
     text = f"⏰ {title} — {short_when(occ, tz, lang, now)}{end}"
     if occ > now:
         mins = max(1, round((occ - now).total_seconds() / 60))
-        text += t(lang, f" (через {mins} мин)", f" (in {mins} min)")
+        text += f" ({in_text(timedelta(minutes=mins), lang)})"
     return text
 
 
 def _reminder_keyboard(item: Item, occ: datetime, tz: str, lang: str) -> Keyboard:
     done = f"done:{item.id}" + (f":{stamp(occ, tz)}" if item.rrule else "")
     keyboard: Keyboard = [
-        [{"text": t(lang, "✅ Готово", "✅ Done"), "callback_data": done}],
+        [{"text": tr(lang, "reminders.done"), "callback_data": done}],
         [
-            {"text": t(lang, "+15 мин", "+15 min"), "callback_data": f"snooze:{item.id}:15m"},
-            {"text": t(lang, "+1 ч", "+1 h"), "callback_data": f"snooze:{item.id}:1h"},
-            {"text": t(lang, "Завтра 9:00", "Tomorrow 9:00"), "callback_data": f"snooze:{item.id}:tom"},
+            {"text": tr(lang, "reminders.15_min"), "callback_data": f"snooze:{item.id}:15m"},
+            {"text": tr(lang, "reminders.1_h"), "callback_data": f"snooze:{item.id}:1h"},
+            {"text": tr(lang, "reminders.tomorrow_9_00"), "callback_data": f"snooze:{item.id}:tom"},
         ],
     ]  # fmt: skip
     if item.type == "meeting":
         keyboard.append(
-            [{"text": t(lang, "🏃 Опаздываю", "🏃 Running late"), "callback_data": f"late:{item.id}"}]
+            [{"text": tr(lang, "reminders.running_late"), "callback_data": f"late:{item.id}"}]
         )  # fmt: skip
     return keyboard
 
@@ -81,7 +82,7 @@ def reminder_message(
     if item.type == "meeting":
         text = _meeting_line(item, occ, tz, lang, now)
     else:
-        text = f"⏰ {t(lang, 'Напоминание', 'Reminder')}: {title_of(item, lang)}"
+        text = f"⏰ {tr(lang, 'reminders.reminder')}: {title_of(item, lang)}"
         if not item.all_day and r.kind == "snooze":
             text += f" ({short_when(occ, tz, lang, now)})"
     if item.rrule:
@@ -107,16 +108,12 @@ def series_question(
     """
     title = title_of(item, lang)
     when = short_when(occ, tz, lang, now) if occ else ""
-    text = t(
-        lang,
-        f"«{title}» повторяется. Отменить только {when} или всю серию?",
-        f"“{title}” repeats. Cancel only {when} or the whole series?",
-    )
+    text = tr(lang, "reminders.title_repeats_cancel_only", title=title, when=when)
     this_one = f"cxo:{item.id}" + (f":{stamp(occ, tz)}" if occ else "")
     keyboard: Keyboard = [
         [
-            {"text": t(lang, "Только это", "This one"), "callback_data": this_one},
-            {"text": t(lang, "Всю серию", "Whole series"), "callback_data": f"cxs:{item.id}"},
+            {"text": tr(lang, "reminders.this_one"), "callback_data": this_one},
+            {"text": tr(lang, "reminders.whole_series"), "callback_data": f"cxs:{item.id}"},
         ]
     ]
     return text, keyboard
@@ -126,62 +123,56 @@ def series_question(
 
 
 def gone(lang: str) -> str:
-    return t(lang, "Этого уже нет в списке.", "That is no longer open.")
+    return tr(lang, "reminders.that_is_no_longer")
 
 
 def occurrence_behind(lang: str) -> str:
-    return t(lang, "Это повторение уже позади", "That occurrence is already behind")
+    return tr(lang, "reminders.that_occurrence_is_already")
 
 
 def already_cancelled(lang: str) -> str:
-    return t(lang, "Уже отменено", "Already cancelled")
+    return tr(lang, "reminders.already_cancelled")
 
 
 def unknown_button(lang: str) -> str:
-    return t(lang, "Не понял кнопку", "Unknown button")
+    return tr(lang, "reminders.unknown_button")
 
 
 def series_cancelled(title: str, lang: str, *, whole: bool) -> tuple[str, str]:
-    toast = t(lang, "Серия отменена", "Series cancelled")
+    toast = tr(lang, "reminders.series_cancelled")
     if whole:
-        return toast, t(lang, f"«{title}» — вся серия отменена.",
-                        f"“{title}” — the whole series is cancelled.")  # fmt: skip
-    return toast, t(lang, f"«{title}» — серия отменена.", f"“{title}” — the series is cancelled.")
+        return toast, tr(lang, "reminders.title_the_whole_series", title=title)  # fmt: skip
+    return toast, tr(lang, "reminders.title_the_series_is", title=title)
 
 
 def last_one_cancelled(title: str, lang: str) -> str:
-    return t(lang, f"«{title}»: это было последнее — серия отменена.",
-             f"“{title}”: that was the last one — series cancelled.")  # fmt: skip
+    return tr(lang, "reminders.title_that_was_the", title=title)  # fmt: skip
 
 
 def one_cancelled(title: str, gone_when: str, next_when: str, lang: str) -> str:
-    return t(lang, f"Отменено только {gone_when}. Следующее «{title}» — {next_when}.",
-             f"Cancelled {gone_when} only. Next “{title}”: {next_when}.")  # fmt: skip
+    return tr(lang, "reminders.cancelled_gone_when_only", gone_when=gone_when, title=title, next_when=next_when)  # fmt: skip
 
 
 def cancelled_toast(lang: str) -> str:
-    return t(lang, "Отменено", "Cancelled")
+    return tr(lang, "reminders.cancelled")
 
 
 def occurrence_done(title: str, next_when: str | None, lang: str) -> tuple[str, str]:
     if next_when is None:
-        text = t(lang, f"✅ «{title}» — готово, серия завершена.",
-                 f"✅ “{title}” — done, the series has ended.")  # fmt: skip
+        text = tr(lang, "reminders.title_done_the_series", title=title)  # fmt: skip
     else:
-        text = t(lang, f"✅ «{title}» — готово. Следующий раз: {next_when}.",
-                 f"✅ “{title}” — done. Next time: {next_when}.")  # fmt: skip
-    return t(lang, "Готово", "Done"), text
+        text = tr(lang, "reminders.title_done_next_time", title=title, next_when=next_when)  # fmt: skip
+    return tr(lang, "reminders.done.2"), text
 
 
 def snoozed(when: str, lang: str) -> tuple[str, str]:
-    note = t(lang, f"💤 Напомню в {when}", f"💤 I'll remind you at {when}")
+    note = tr(lang, "reminders.ill_remind_you_at", when=when)
     return note, note
 
 
 def running_late(when: str, lang: str) -> tuple[str, str]:
-    note = t(lang, f"🏃 Отметил, что опаздываешь. Напомню ещё раз в {when}.",
-             f"🏃 Noted: running late. I'll remind you again at {when}.")  # fmt: skip
-    return t(lang, "Отметил", "Noted"), note
+    note = tr(lang, "reminders.noted_running_late_ill", when=when)  # fmt: skip
+    return tr(lang, "reminders.noted"), note
 
 
 def under(original: str | None, note: str) -> str:
@@ -194,45 +185,24 @@ def under(original: str | None, note: str) -> str:
 
 def settings_text(p: ChatPrefs) -> str:
     lang = p.lang
-    agenda = p.agenda_time if p.agenda_time != "off" else t(lang, "выключена", "off")
-    return t(
-        lang,
-        f"⚙️ Настройки\nЧасовой пояс: {p.tz}\nСводка дня: {agenda}\n"
-        f"Напоминать о встречах за: {p.lead_min} мин\nЯзык: русский\n\n"
-        "Изменить: /tz Europe/Berlin (или пришлите геопозицию), /settings agenda 07:30 "
-        "(или off), /settings lead 30, /settings lang en",
-        f"⚙️ Settings\nTime zone: {p.tz}\nDaily agenda: {agenda}\n"
-        f"Meeting reminders: {p.lead_min} min before\nLanguage: English\n\n"
-        "Change: /tz Europe/Berlin (or send a location), /settings agenda 07:30 (or off), "
-        "/settings lead 30, /settings lang ru",
-    )
+    agenda = p.agenda_time if p.agenda_time != "off" else tr(lang, "reminders.off")
+    return tr(lang, "reminders.settings_time_zone_tz", tz=p.tz, agenda=agenda, lead_min=p.lead_min)
 
 
 def saved(p: ChatPrefs) -> str:
-    return t(p.lang, "Сохранено.\n", "Saved.\n") + settings_text(p)
+    return tr(p.lang, "reminders.saved") + settings_text(p)
 
 
-SETTING_PROBLEMS = {
-    "location": ("Не понял координаты.", "Could not read that location."),
-    "no_zone_there": ("Не нашёл часовой пояс для этой точки. Укажите его: /tz Europe/Berlin",
-                      "No time zone found there. Set it with /tz Europe/Berlin"),
-    "agenda": ("Время сводки — как 07:30 (или off).", "Agenda time looks like 07:30 (or off)."),
-    "lead": ("За сколько минут напоминать: число от 0 до 1440.",
-             "Reminder lead: minutes from 0 to 1440."),
-    "lang": ("Язык: ru или en.", "Language: ru or en."),
-}  # fmt: skip
+SETTING_PROBLEMS = ("location", "no_zone_there", "agenda", "lead", "lang")
 
 
 def setting_problem(problem: str, lang: str) -> str:
-    ru, en = SETTING_PROBLEMS[problem]
-    return t(lang, ru, en)
+    return tr(lang, f"settings.problem.{problem}")
 
 
 def zone_shown(tz: str, lang: str) -> str:
-    return t(lang, f"Часовой пояс: {tz}. Изменить: /tz Europe/Berlin",
-             f"Time zone: {tz}. Change it with /tz Europe/Berlin")  # fmt: skip
+    return tr(lang, "reminders.time_zone_tz_change", tz=tz)  # fmt: skip
 
 
 def not_a_zone(value: str, lang: str) -> str:
-    return t(lang, f"«{value}» — не часовой пояс. Пример: /tz Europe/Berlin",
-             f"“{value}” is not a time zone. Example: /tz Europe/Berlin")  # fmt: skip
+    return tr(lang, "reminders.value_is_not_a", value=value)  # fmt: skip
