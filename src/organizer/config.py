@@ -51,7 +51,8 @@ VARS: tuple[Var, ...] = (
     Var("TG_HTTP_READ_TIMEOUT", float, 40.0, "Telegram HTTP read timeout, seconds"),
     Var("CLARIFY_TTL_SEC", int, 900, "how long a clarifying question waits"),
     Var("SPOOL_DIR", Path, None, "where downloaded voice notes wait (default: beside DB)"),
-    Var("ASR_SERVICE_URL", str, "http://127.0.0.1:8001", "where the worker sends voice"),
+    Var("ASR_SERVICE_URL", str, "http://127.0.0.1:8001",
+        "where the worker sends voice; several ASR services: comma-separated URLs"),
     Var("ASR_HTTP_READ_TIMEOUT", float, 120.0, "worker -> ASR read timeout, seconds"),
     Var("ASR_RETRY_WINDOW_SEC", float, 1800.0, "how long a voice note waits out an ASR outage"),
     Var("ASR_HOST", str, "127.0.0.1", "ASR service bind address"),
@@ -149,6 +150,11 @@ class Settings:
     @property
     def allowed_user_ids(self) -> frozenset[int]:
         return frozenset(int(x) for x in self.telegram_allowed_user_ids.split(",") if x.strip())
+
+    @property
+    def asr_service_urls(self) -> tuple[str, ...]:
+        """ASR_SERVICE_URL split at commas or spaces (one or several ASR services)."""
+        return tuple(u.rstrip("/") for u in re.split(r"[,\s]+", self.asr_service_url) if u)
 
     @property
     def spool(self) -> Path:
@@ -385,5 +391,11 @@ def validate(s: Settings) -> None:
     ):
         if seconds <= 0:
             raise ConfigError(f"{name}={seconds} must be positive", f"set {name} to seconds > 0")
+    for url in s.asr_service_urls or ("",):
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+            raise ConfigError(
+                f"ASR_SERVICE_URL has {url!r}, which is not an http(s) URL",
+                "e.g. ASR_SERVICE_URL=http://127.0.0.1:8001 (several: comma-separated)",
+            )
     if s.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"LOG_LEVEL={s.log_level!r} is unknown", "use INFO or DEBUG")
