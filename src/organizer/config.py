@@ -23,7 +23,9 @@ DEFAULT_ENV_FILE = Path("/etc/organizer/organizer.env")
 SYSTEMD_DB_PATH = Path("/var/lib/organizer/organizer.db")
 LOCAL_DB_PATH = Path("data/organizer.db")
 CALENDAR_BACKENDS = ("none", "google", "caldav")
-SECRET_NAMES = frozenset({"TELEGRAM_BOT_TOKEN", "API_TOKEN", "CALDAV_PASSWORD"})
+SECRET_NAMES = frozenset(
+    {"TELEGRAM_BOT_TOKEN", "API_TOKEN", "CALDAV_PASSWORD", "TELEGRAM_WEBHOOK_SECRET"}
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,15 @@ VARS: tuple[Var, ...] = (
     Var("TELEGRAM_API_BASE_URL", str, "https://api.telegram.org/bot", "Bot API base URL"),
     Var("TELEGRAM_FILE_BASE_URL", str, "", "Bot API file URL (default derived from the base)"),
     Var("TELEGRAM_ALLOWED_USER_IDS", str, "", "comma-separated user ids; empty = nobody"),
+    Var("TELEGRAM_WEBHOOK_URL", str, "",
+        "`organizer bot --webhook`: the public https URL Telegram posts updates to"),
+    Var("TELEGRAM_WEBHOOK_SECRET", str, "",
+        "`bot --webhook`: the secret Telegram sends with each update (1-256 of A-Z a-z 0-9 _ -)",
+        secret=True),
+    Var("TELEGRAM_WEBHOOK_LISTEN", str, "127.0.0.1", "`bot --webhook`: address to listen on"),
+    Var("TELEGRAM_WEBHOOK_PORT", int, 8443, "`bot --webhook`: port the reverse proxy forwards to"),
+    Var("TELEGRAM_WEBHOOK_MAX_CONNECTIONS", int, 40,
+        "`bot --webhook`: at most this many updates Telegram sends at once"),
     Var("TG_LONGPOLL_SEC", int, 30, "getUpdates timeout, seconds"),
     Var("TG_HTTP_READ_TIMEOUT", float, 40.0, "Telegram HTTP read timeout, seconds"),
     Var("CLARIFY_TTL_SEC", int, 900, "how long a clarifying question waits"),
@@ -108,6 +119,11 @@ class Settings:
     telegram_allowed_user_ids: str
     tg_longpoll_sec: int
     tg_http_read_timeout: float
+    telegram_webhook_url: str
+    telegram_webhook_secret: str
+    telegram_webhook_listen: str
+    telegram_webhook_port: int
+    telegram_webhook_max_connections: int
     clarify_ttl_sec: int
     spool_dir: Path | None
     asr_service_url: str
