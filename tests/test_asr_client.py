@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from conftest import free_port
 from fixtures.asr import AUDIO, AsrService, clips, has_keywords
+from organizer import asr_client
 from organizer.asr_client import AsrFailed, AsrRetryable, Transcript, transcribe
 from organizer.config import Settings, load_settings
 
@@ -29,13 +30,17 @@ def settings_for(url: str, read_timeout: float = 120.0) -> Settings:
                           "ASR_SERVICE_URL": url, "ASR_HTTP_READ_TIMEOUT": str(read_timeout)})
 
 
+SEEN: dict[str, int] = {}  # requests per mode, for the several-services tests
+
+
 async def answer(request: Request) -> JSONResponse | PlainTextResponse:
     mode = request.path_params["mode"]
+    SEEN[mode] = SEEN.get(mode, 0) + 1
     form = await request.form()
     upload = form.get("file")
     assert upload is not None and not isinstance(upload, str)
     size = len(await upload.read())
-    if mode == "ok":
+    if mode in ("ok", "ok2"):
         return JSONResponse({"text": f"got {size} bytes", "language": request.query_params.get(
             "language", "ru"), "duration_s": 2.8, "processing_s": 0.5, "segments": []})
     if mode == "busy":
@@ -141,3 +146,67 @@ def test_real_service_refusals_are_failed(asr_service: AsrService) -> None:
         transcribe(s, AUDIO / "truncated.ogg")
     with pytest.raises(AsrFailed, match="language"):
         transcribe(s, AUDIO / "en_call.ogg", "xx")
+
+
+# --- several ASR services (ASR_SERVICE_URL=url1,url2; issue 19) ---
+
+
+@pytest.fixture
+def replicas(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh view of which services rest, and fresh counts."""
+    monkeypatch.setattr(asr_client, "REPLICAS", asr_client.Replicas())
+    SEEN.clear()
+
+
+def test_notes_are_spread_over_the_services(fake: str, replicas: None) -> None:
+    s = settings_for(f"{fake}/ok, {fake}/ok2")
+    assert s.asr_service_urls == (f"{fake}/ok", f"{fake}/ok2")
+    for _ in range(4):
+        assert transcribe(s, OGG).text.startswith("got ")
+    assert SEEN == {"ok": 2, "ok2": 2}
+
+
+def test_an_unhealthy_service_is_skipped_and_rests(fake: str, replicas: None) -> None:
+    s = settings_for(f"{fake}/loading,{fake}/ok")
+    for _ in range(3):
+        assert transcribe(s, OGG).text.startswith("got ")
+    # tried once, then left to rest while the healthy one takes every note
+    assert SEEN == {"loading": 1, "ok": 3}
+
+
+def test_a_service_nobody_listens_on_costs_no_wait(fake: str, replicas: None) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    s = settings_for(f"{dead},{fake}/ok")
+    t0 = time.monotonic()
+    assert transcribe(s, OGG).text.startswith("got ")
+    assert time.monotonic() - t0 < asr_client.CONNECT_RETRY_PAUSE_S  # no quick retry here
+    assert SEEN == {"ok": 1}
+
+
+def test_all_services_down_is_retryable(fake: str, replicas: None) -> None:
+    s = settings_for(f"{fake}/loading,{fake}/crash")
+    with pytest.raises(AsrRetryable):
+        transcribe(s, OGG)
+    assert SEEN == {"loading": 1, "crash": 1}
+
+
+def test_bad_audio_is_not_sent_to_the_next_service(fake: str, replicas: None) -> None:
+    s = settings_for(f"{fake}/bad,{fake}/ok")
+    with pytest.raises(AsrFailed):
+        transcribe(s, OGG)
+    assert SEEN == {"bad": 1}
+
+
+def test_a_slow_service_is_not_doubled_by_the_next(fake: str, replicas: None) -> None:
+    s = settings_for(f"{fake}/slow,{fake}/ok", read_timeout=0.5)
+    with pytest.raises(AsrRetryable):
+        transcribe(s, OGG)
+    assert SEEN == {"slow": 1}
+    assert transcribe(s, OGG).text.startswith("got ")  # the slow one now rests
+
+
+def test_a_list_with_a_non_url_is_refused_in_one_line() -> None:
+    from organizer.config import ConfigError
+
+    with pytest.raises(ConfigError, match="ASR_SERVICE_URL has 'localhost:8001'"):
+        settings_for("http://127.0.0.1:8001,localhost:8001")

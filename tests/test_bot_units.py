@@ -154,6 +154,23 @@ def test_recover_in_flight_is_at_least_once_for_sends(conn: sqlite3.Connection) 
     assert {r.id for r in outbox.ready(conn, now)} == {s, e, c}
 
 
+def test_a_siblings_send_in_flight_is_left_alone_until_it_is_stale(
+    conn: sqlite3.Connection,
+) -> None:
+    """Several bots on one database (webhook mode): a starting bot must not resend what
+    a live sibling is sending right now, but takes back a dead sibling's rows."""
+    t0 = utcnow()
+    s = _add(conn, 1, "in flight at a sibling")
+    outbox.mark_sending(conn, s, t0)
+    assert outbox.recover_in_flight(conn, t0, started_before=t0 - timedelta(seconds=180)) == (0, 0)
+    assert outbox.get(conn, s).status == "SENDING"  # type: ignore[union-attr]
+    later = t0 + timedelta(seconds=200)
+    assert outbox.recover_in_flight(
+        conn, later, started_before=later - timedelta(seconds=180)
+    ) == (1, 0)
+    assert outbox.get(conn, s).status == "PENDING"  # type: ignore[union-attr]
+
+
 def test_an_unconfirmed_send_is_repeated_only_within_the_window(conn: sqlite3.Connection) -> None:
     now = utcnow()
     oid = _add(conn, 1, "x")

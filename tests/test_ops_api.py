@@ -159,6 +159,13 @@ def test_metrics_carry_the_asr_counters(settings: Settings, serve_app) -> None:
         m = parse_prometheus(c.get("/metrics").text)
     assert m["organizer_asr_up"] == 1 and m["organizer_asr_served_total"] == 12
     assert m["organizer_asr_rejected_busy_total"] == 2 and m["organizer_asr_load_s"] == 3.5
+    # several services: one series per service, labelled with its url
+    urls = f"{served.url},http://127.0.0.1:9"
+    with TestClient(create_app(settings.replace(asr_service_url=urls))) as c:
+        m = parse_prometheus(c.get("/metrics").text)
+    assert m[f'organizer_asr_up{{url="{served.url}"}}'] == 1
+    assert m['organizer_asr_up{url="http://127.0.0.1:9"}'] == 0
+    assert m[f'organizer_asr_served_total{{url="{served.url}"}}'] == 12
 
 
 def test_api_process_notifies_and_stops_cleanly(start_api, notify_socket, conn) -> None:

@@ -170,6 +170,15 @@ def test_asr_check_against_a_real_server(db_path: Path, serve_app) -> None:
     dead = s.replace(asr_service_url="http://127.0.0.1:9")
     c = check_asr(dead, timeout_s=1)
     assert c.status == "FAIL" and "systemctl status organizer-asr" in c.detail
+    # several services (issue 19): one down is a warning naming it, all down a failure
+    state["status"] = "ready"
+    two = s.replace(asr_service_url=f"{served.url},http://127.0.0.1:9")
+    c = check_asr(two, timeout_s=1)
+    assert c.status == "WARN" and "1 of 2" in c.detail and "127.0.0.1:9/health" in c.detail
+    c = check_asr(s.replace(asr_service_url=f"{served.url}, {served.url}/"), timeout_s=1)
+    assert c.status == "OK" and "all 2" in c.detail
+    state["status"] = "failed"
+    assert check_asr(two, timeout_s=1).status == "FAIL"
 
 
 def test_cli_exit_codes(db_path: Path) -> None:

@@ -169,3 +169,53 @@ def test_a_slow_handler_keeps_its_lease(db_path: Path, settings: Settings) -> No
     assert row and row.status == "DONE" and row.attempts == 1
     c1.close()
     c2.close()
+
+
+def test_one_handler_thread_serves_every_message(
+    conn: sqlite3.Connection, settings: Settings
+) -> None:
+    """Issue 19: a thread per message cost a third of a text's time; one thread now."""
+    import threading
+
+    threads: set[int] = set()
+
+    def note(ctx: Context, row: InboxRow) -> None:
+        threads.add(threading.get_ident())
+        assert threading.current_thread() is not threading.main_thread()
+
+    for i in range(20):
+        queue.enqueue(conn, message_key=f"m{i}", chat_id=i, kind="text", payload={}, now=T0)
+    w = Worker(settings, conn, Plugins(handlers={"text": note}))
+    assert all(w.step(T0) for _ in range(20))
+    assert len(threads) == 1 and w.processed == 20
+
+
+def test_a_stuck_handler_does_not_hold_the_next_message(
+    conn: sqlite3.Connection, settings: Settings
+) -> None:
+    """The handler abandoned at a stop keeps its thread; the next message gets another."""
+    import threading
+
+    release = threading.Event()
+    seen: list[str] = []
+
+    def handler(ctx: Context, row: InboxRow) -> None:
+        seen.append(row.message_key)
+        if row.message_key == "stuck":
+            ctx.stop.set()
+            release.wait(10)
+
+    queue.enqueue(conn, message_key="stuck", chat_id=1, kind="text", payload={}, now=T0)
+    queue.enqueue(conn, message_key="next", chat_id=2, kind="text", payload={}, now=T0)
+    w = Worker(settings, conn, Plugins(handlers={"text": handler}))
+    import organizer.worker as worker_mod
+
+    grace, worker_mod.SHUTDOWN_GRACE_S = worker_mod.SHUTDOWN_GRACE_S, 0.2
+    try:
+        assert w.step(T0)  # released at the stop
+        w.stop.clear()
+        assert w.step(T0)
+    finally:
+        worker_mod.SHUTDOWN_GRACE_S = grace
+        release.set()
+    assert seen[:2] == ["stuck", "next"]

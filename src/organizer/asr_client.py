@@ -10,10 +10,17 @@ client sorts failures into two kinds and otherwise gets out of the way:
   since a restarting service is back within a moment.
 - `AsrFailed(message)`: the service understood the request and said no (4xx: bad audio,
   too long, unknown language). Trying again will not help.
+
+Several ASR services (ASR_SERVICE_URL=url1,url2,…, issue 19): requests are spread over
+them in turn; one that refuses, fails (5xx) or is busy (429) is skipped for a cool-off
+(its Retry-After, at least COOL_OFF_S) and the same note goes to the next one at once. A
+timeout is not retried elsewhere within the call: the slow service may still be working
+on the note, and the queue's back-off decides. All skipped → the last AsrRetryable.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -27,6 +34,7 @@ from organizer.config import Settings
 CONNECT_TIMEOUT_S = 5.0
 CONNECT_RETRY_PAUSE_S = 0.5
 DEFAULT_RETRY_AFTER_S = 5.0
+COOL_OFF_S = 30.0
 
 
 class AsrError(Exception):
@@ -36,11 +44,14 @@ class AsrError(Exception):
 
 
 class AsrRetryable(AsrError):
-    """Worth another attempt after `retry_after_s`."""
+    """Worth another attempt after `retry_after_s` (elsewhere at once when `elsewhere`)."""
 
-    def __init__(self, message: str, retry_after_s: float = DEFAULT_RETRY_AFTER_S) -> None:
+    def __init__(
+        self, message: str, retry_after_s: float = DEFAULT_RETRY_AFTER_S, *, elsewhere: bool = True
+    ) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+        self.elsewhere = elsewhere
 
 
 class AsrFailed(AsrError):
@@ -55,6 +66,41 @@ class Transcript:
     processing_s: float
     truncated: bool = False
     segments: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+
+
+class Replicas:
+    """Which ASR service gets the next note: in turn, skipping those cooling off."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._turn = 0
+        self._down_until: dict[str, float] = {}
+
+    def order(self, urls: tuple[str, ...], now: float) -> list[str]:
+        """Every URL once: the healthy ones from this turn on, then the resting ones,
+        soonest back first (all resting still means trying, rather than failing)."""
+        with self._lock:
+            start = self._turn % len(urls)
+            self._turn += 1
+            turn = list(urls[start:] + urls[:start])
+            healthy = [u for u in turn if self._down_until.get(u, 0.0) <= now]
+            resting = sorted((u for u in turn if u not in healthy), key=self._down_until.__getitem__)
+            return healthy + resting
+
+    def rest(self, url: str, seconds: float, now: float) -> None:
+        with self._lock:
+            self._down_until[url] = now + seconds
+
+    def ok(self, url: str) -> None:
+        with self._lock:
+            self._down_until.pop(url, None)
+
+    def resting(self, now: float) -> list[str]:
+        with self._lock:
+            return [u for u, until in self._down_until.items() if until > now]
+
+
+REPLICAS = Replicas()
 
 
 def _retry_after(response: httpx.Response, default: float) -> float:
@@ -98,38 +144,58 @@ def transcribe(
     *,
     client: httpx.Client | None = None,
 ) -> Transcript:
-    """POST `audio_path` to ASR_SERVICE_URL/asr; `language` None means ASR_LANGUAGE."""
+    """POST `audio_path` to an ASR service's /asr; `language` None means ASR_LANGUAGE."""
     try:
         data = Path(audio_path).read_bytes()
     except OSError as e:
         raise AsrFailed(f"cannot read {audio_path}: {e.strerror}") from None
-    url = settings.asr_service_url.rstrip("/") + "/asr"
     params = {"language": language} if language else {}
     files = {"file": (Path(audio_path).name, data, "audio/ogg")}
+    urls = settings.asr_service_urls
     own = client is None
     http = client or httpx.Client(timeout=timeout_for(settings))
     try:
-        response = _post(http, url, params, files)
+        return _spread(http, urls, params, files)
     finally:
         if own:
             http.close()
-    return _interpret(response, url)
 
 
-def _post(http: httpx.Client, url: str, params: dict[str, str], files: dict[str, Any]
-          ) -> httpx.Response:
+def _spread(
+    http: httpx.Client, urls: tuple[str, ...], params: dict[str, str], files: dict[str, Any]
+) -> Transcript:
+    last: AsrRetryable | None = None
+    for base in REPLICAS.order(urls, time.monotonic()):
+        url = base + "/asr"
+        try:
+            transcript = _interpret(_post(http, url, params, files, quick_retry=len(urls) == 1), url)
+        except AsrRetryable as e:
+            REPLICAS.rest(base, max(COOL_OFF_S, e.retry_after_s), time.monotonic())
+            last = e
+            if not e.elsewhere:
+                raise
+            continue
+        REPLICAS.ok(base)
+        return transcript
+    assert last is not None
+    raise last
+
+
+def _post(http: httpx.Client, url: str, params: dict[str, str], files: dict[str, Any],
+          *, quick_retry: bool = True) -> httpx.Response:
     for attempt in (1, 2):
         try:
             return http.post(url, params=params, files=files)
         except httpx.ConnectError as e:
-            if attempt == 1:
+            if attempt == 1 and quick_retry:
                 time.sleep(CONNECT_RETRY_PAUSE_S)
                 continue
             raise AsrRetryable(f"ASR service at {url} is not reachable: {e}") from None
         except httpx.TimeoutException as e:
             raise AsrRetryable(
                 f"ASR service at {url} timed out ({type(e).__name__}); "
-                "ASR_HTTP_READ_TIMEOUT may be too short for this note"
+                "ASR_HTTP_READ_TIMEOUT may be too short for this note",
+                elsewhere=False,
             ) from None
         except httpx.HTTPError as e:
             raise AsrRetryable(f"ASR request to {url} failed: {type(e).__name__}: {e}") from None

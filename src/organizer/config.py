@@ -23,7 +23,9 @@ DEFAULT_ENV_FILE = Path("/etc/organizer/organizer.env")
 SYSTEMD_DB_PATH = Path("/var/lib/organizer/organizer.db")
 LOCAL_DB_PATH = Path("data/organizer.db")
 CALENDAR_BACKENDS = ("none", "google", "caldav")
-SECRET_NAMES = frozenset({"TELEGRAM_BOT_TOKEN", "API_TOKEN", "CALDAV_PASSWORD"})
+SECRET_NAMES = frozenset(
+    {"TELEGRAM_BOT_TOKEN", "API_TOKEN", "CALDAV_PASSWORD", "TELEGRAM_WEBHOOK_SECRET"}
+)
 
 
 @dataclass(frozen=True)
@@ -47,11 +49,21 @@ VARS: tuple[Var, ...] = (
     Var("TELEGRAM_API_BASE_URL", str, "https://api.telegram.org/bot", "Bot API base URL"),
     Var("TELEGRAM_FILE_BASE_URL", str, "", "Bot API file URL (default derived from the base)"),
     Var("TELEGRAM_ALLOWED_USER_IDS", str, "", "comma-separated user ids; empty = nobody"),
+    Var("TELEGRAM_WEBHOOK_URL", str, "",
+        "`organizer bot --webhook`: the public https URL Telegram posts updates to"),
+    Var("TELEGRAM_WEBHOOK_SECRET", str, "",
+        "`bot --webhook`: the secret Telegram sends with each update (1-256 of A-Z a-z 0-9 _ -)",
+        secret=True),
+    Var("TELEGRAM_WEBHOOK_LISTEN", str, "127.0.0.1", "`bot --webhook`: address to listen on"),
+    Var("TELEGRAM_WEBHOOK_PORT", int, 8443, "`bot --webhook`: port the reverse proxy forwards to"),
+    Var("TELEGRAM_WEBHOOK_MAX_CONNECTIONS", int, 40,
+        "`bot --webhook`: at most this many updates Telegram sends at once"),
     Var("TG_LONGPOLL_SEC", int, 30, "getUpdates timeout, seconds"),
     Var("TG_HTTP_READ_TIMEOUT", float, 40.0, "Telegram HTTP read timeout, seconds"),
     Var("CLARIFY_TTL_SEC", int, 900, "how long a clarifying question waits"),
     Var("SPOOL_DIR", Path, None, "where downloaded voice notes wait (default: beside DB)"),
-    Var("ASR_SERVICE_URL", str, "http://127.0.0.1:8001", "where the worker sends voice"),
+    Var("ASR_SERVICE_URL", str, "http://127.0.0.1:8001",
+        "where the worker sends voice; several ASR services: comma-separated URLs"),
     Var("ASR_HTTP_READ_TIMEOUT", float, 120.0, "worker -> ASR read timeout, seconds"),
     Var("ASR_RETRY_WINDOW_SEC", float, 1800.0, "how long a voice note waits out an ASR outage"),
     Var("ASR_HOST", str, "127.0.0.1", "ASR service bind address"),
@@ -107,6 +119,11 @@ class Settings:
     telegram_allowed_user_ids: str
     tg_longpoll_sec: int
     tg_http_read_timeout: float
+    telegram_webhook_url: str
+    telegram_webhook_secret: str
+    telegram_webhook_listen: str
+    telegram_webhook_port: int
+    telegram_webhook_max_connections: int
     clarify_ttl_sec: int
     spool_dir: Path | None
     asr_service_url: str
@@ -149,6 +166,11 @@ class Settings:
     @property
     def allowed_user_ids(self) -> frozenset[int]:
         return frozenset(int(x) for x in self.telegram_allowed_user_ids.split(",") if x.strip())
+
+    @property
+    def asr_service_urls(self) -> tuple[str, ...]:
+        """ASR_SERVICE_URL split at commas or spaces (one or several ASR services)."""
+        return tuple(u.rstrip("/") for u in re.split(r"[,\s]+", self.asr_service_url) if u)
 
     @property
     def spool(self) -> Path:
@@ -326,6 +348,16 @@ def load_settings(
     return settings
 
 
+def _validate_asr_urls(s: Settings) -> None:
+    """ASR_SERVICE_URL: one http(s) URL or several, comma-separated."""
+    for url in s.asr_service_urls or ("",):
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+            raise ConfigError(
+                f"ASR_SERVICE_URL has {url!r}, which is not an http(s) URL",
+                "e.g. ASR_SERVICE_URL=http://127.0.0.1:8001 (several: comma-separated)",
+            )
+
+
 def validate(s: Settings) -> None:
     """Rules checked at start: each error names the variable and the fix."""
     if s.tg_http_read_timeout < s.tg_longpoll_sec + 10:
@@ -385,5 +417,6 @@ def validate(s: Settings) -> None:
     ):
         if seconds <= 0:
             raise ConfigError(f"{name}={seconds} must be positive", f"set {name} to seconds > 0")
+    _validate_asr_urls(s)
     if s.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"LOG_LEVEL={s.log_level!r} is unknown", "use INFO or DEBUG")

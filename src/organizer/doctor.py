@@ -409,9 +409,25 @@ def check_unit_db_paths(s: Settings, unit_dirs: Iterable[Path] | None = None) ->
 
 
 def check_asr(s: Settings, timeout_s: float = 3.0) -> Check:
+    """Each ASR service of ASR_SERVICE_URL; several: OK only when all are, WARN while at
+    least one still answers (the worker skips the others), FAIL when none does."""
+    checks = [_check_one_asr(url, timeout_s) for url in s.asr_service_urls]
+    if len(checks) == 1:
+        return checks[0]
+    bad = [c for c in checks if c.status != "OK"]
+    detail = "; ".join(c.detail for c in (bad or checks))
+    if not bad:
+        return Check("asr", "OK", f"all {len(checks)} ASR services ready: {detail}")
+    if len(bad) < len(checks):
+        return Check("asr", "WARN", f"{len(bad)} of {len(checks)} ASR services not ready "
+                     f"(voice goes to the others): {detail}")  # fmt: skip
+    return Check("asr", "FAIL", f"none of the {len(checks)} ASR services is ready: {detail}")
+
+
+def _check_one_asr(base: str, timeout_s: float) -> Check:
     import httpx
 
-    url = s.asr_service_url.rstrip("/") + "/health"
+    url = base + "/health"
     try:
         r = httpx.get(url, timeout=timeout_s)
     except httpx.HTTPError as e:
@@ -429,7 +445,7 @@ def check_asr(s: Settings, timeout_s: float = 3.0) -> Check:
     model = body.get("model_path") or body.get("model") if isinstance(body, dict) else None
     if r.status_code == 200 and status in ("ready", None):
         return Check("asr", "OK", f"model {model} loaded ({body.get('device')}, "
-                     f"{body.get('compute_type')}) at {s.asr_service_url}")  # fmt: skip
+                     f"{body.get('compute_type')}) at {base}")  # fmt: skip
     if status == "loading":
         return Check("asr", "WARN", f"model {model} is still loading; ask again in a minute")
     error = body.get("error") if isinstance(body, dict) else None

@@ -159,20 +159,30 @@ def _services(report: Snapshot, gauge: Gauge) -> None:
     )
 
 
-def _asr_metrics(settings: Settings, gauge: Any, out: list[str], timeout_s: float = 0.5) -> None:
-    """The ASR service's own counters, from its /health (short timeout: loopback)."""
+def _asr_health(url: str, timeout_s: float) -> tuple[bool, dict[str, Any]]:
     import httpx
 
     try:
-        r = httpx.get(settings.asr_service_url.rstrip("/") + "/health", timeout=timeout_s)
+        r = httpx.get(url + "/health", timeout=timeout_s)
         body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
     except (httpx.HTTPError, ValueError):
-        r, body = None, {}
+        return False, {}
     if not isinstance(body, dict):
         body = {}
-    gauge("organizer_asr_up", "1 when the ASR service answers ready", [({}, int(
-        r is not None and r.status_code == 200 and body.get("status", "ready") == "ready"
-    ))])  # fmt: skip
+    return r.status_code == 200 and body.get("status", "ready") == "ready", body
+
+
+def _asr_metrics(settings: Settings, gauge: Any, out: list[str], timeout_s: float = 0.5) -> None:
+    """Each ASR service's own counters, from its /health (short timeout: loopback). With
+    several services (ASR_SERVICE_URL=a,b) every series carries its `url` label."""
+    urls = settings.asr_service_urls
+    answers = [(url, *_asr_health(url, timeout_s)) for url in urls]
+
+    def labels(url: str) -> dict[str, str]:
+        return {"url": url} if len(urls) > 1 else {}
+
+    gauge("organizer_asr_up", "1 when the ASR service answers ready",
+          [(labels(url), int(up)) for url, up, _ in answers])  # fmt: skip
     for key, kind, help_ in (
         ("served", "counter", "transcriptions served since the ASR service started"),
         ("failed", "counter", "transcriptions that failed"),
@@ -180,9 +190,15 @@ def _asr_metrics(settings: Settings, gauge: Any, out: list[str], timeout_s: floa
         ("busy", "gauge", "transcriptions running now"),
         ("load_s", "gauge", "seconds the model took to load"),
     ):
-        value = body.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            name = f"organizer_asr_{key}" + ("_total" if kind == "counter" else "")
+        name = f"organizer_asr_{key}" + ("_total" if kind == "counter" else "")
+        samples = [
+            (labels(url), body[key])
+            for url, _, body in answers
+            if isinstance(body.get(key), int | float) and not isinstance(body.get(key), bool)
+        ]
+        if samples:
             out.append(f"# HELP {name} {help_}")
             out.append(f"# TYPE {name} {kind}")
-            out.append(f"{name} {value}")
+            for lab, value in samples:
+                text = ",".join(f'{k}="{_esc(v)}"' for k, v in lab.items())
+                out.append(f"{name}{{{text}}} {value}" if text else f"{name} {value}")

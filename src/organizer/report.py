@@ -88,6 +88,10 @@ class Report:
     backup_dir: str
     health: dict[str, Any] | None = None
     disk: dict[str, Any] | None = None
+    asr_more: list[HttpHealth] = field(default_factory=list)  # ASR services after the first
+
+    def endpoints(self) -> list[HttpHealth]:
+        return [h for h in (self.api, self.asr, *self.asr_more) if h is not None]
     down: list[str] = field(default_factory=list)
 
 
@@ -210,7 +214,12 @@ def gather(
         r.health = health_snapshot(settings, now)
     if not offline:
         r.api = http_health("api", _api_url(settings), http_timeout_s, settings.api_token)
-        r.asr = http_health("asr", settings.asr_service_url.rstrip("/") + "/health", http_timeout_s)
+        first, *more = settings.asr_service_urls
+        r.asr = http_health("asr", first + "/health", http_timeout_s)
+        r.asr_more = [
+            http_health(f"asr {n}", url + "/health", http_timeout_s)
+            for n, url in enumerate(more, start=2)
+        ]
     r.down.extend(_what_is_down(r))
     return r
 
@@ -360,7 +369,7 @@ def _what_is_down(r: Report) -> list[str]:
                 down.append(f"{name}: stopped")
             elif b.age_s is None or b.age_s > STALE_BEAT_S:
                 down.append(f"{name}: heartbeat {b.age_s}s old")
-    for h in (r.api, r.asr):
+    for h in r.endpoints():
         if h is not None and h.code != 200:
             down.append(f"{h.name} health: {h.summary if h.code is None else h.code}")
     if r.disk is not None and r.disk["free_bytes"] < DISK_LOW_BYTES:
@@ -470,7 +479,7 @@ def render_markdown(r: Report) -> str:
     else:
         out += _table(
             ["service", "url", "HTTP", "summary"],
-            [[h.name, h.url, h.code, h.summary] for h in (r.api, r.asr) if h is not None],
+            [[h.name, h.url, h.code, h.summary] for h in r.endpoints()],
         )
     out.append("")
     out.append("### Database")

@@ -53,7 +53,7 @@ def _health(r: Report) -> list[str]:
         out.append("health    ok")
     else:
         out.append("health    " + "; ".join(r.health["problems"]))
-    endpoints = [f"{h.name} {h.code or '—'} {h.summary}" for h in (r.api, r.asr) if h]
+    endpoints = [f"{h.name} {h.code or '—'} {h.summary}" for h in r.endpoints()]
     out.append("  endpoints " + (" | ".join(endpoints) if endpoints else "skipped (--offline)"))
     return out
 

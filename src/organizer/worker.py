@@ -14,6 +14,8 @@ import socket
 import sqlite3
 import threading
 import time
+from collections import deque
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from organizer.config import Settings
@@ -58,6 +60,7 @@ class Worker:
         self.stop = stop or threading.Event()
         self.heart = heart
         self.processed = 0
+        self.runner = _Runner()
         self.timers = [
             Periodic("reaper", 5.0, self._reap),
             Periodic("heartbeat", min(5.0, watchdog_period_s() or 5.0), self._beat),
@@ -131,36 +134,27 @@ class Worker:
     def _run_bounded(self, handler: Handler, ctx: Context, row: InboxRow) -> bool:
         """Run the handler; on SIGTERM give it SHUTDOWN_GRACE_S, then release the row.
 
-        The handler runs in a daemon thread so that a slow remote call (ASR, calendar)
-        cannot hold the process past systemd's stop timeout. A released row is simply
-        processed again later: handlers are idempotent (items are keyed by inbox row).
-        Returns False when the row was released; re-raises the handler's exception.
+        The handler runs on the worker's handler thread (a daemon, started once: a
+        thread per message cost a third of a text message's time, issue 19) so that a
+        slow remote call (ASR, calendar) cannot hold the process past systemd's stop
+        timeout. A released row is simply processed again later: handlers are
+        idempotent (items are keyed by inbox row). Returns False when the row was
+        released; re-raises the handler's exception.
         """
-        outcome: list[BaseException] = []
-
-        def target() -> None:
-            try:
-                handler(ctx, row)
-            except BaseException as e:
-                outcome.append(e)
-
-        thread = threading.Thread(target=target, name=f"inbox-{row.id}", daemon=True)
+        job = self.runner.submit(lambda: handler(ctx, row))
         lease = _LeaseKeeper(self, row, ctx.now)
-        thread.start()
         try:
-            while thread.is_alive():
-                thread.join(timeout=0.1)
-                if self.stop.is_set() and thread.is_alive():
-                    thread.join(timeout=SHUTDOWN_GRACE_S)
-                    if thread.is_alive():
+            while not job.done.wait(0.1):
+                if self.stop.is_set():
+                    if not job.done.wait(SHUTDOWN_GRACE_S):
                         self._release_abandoned(row, lease.clock())
                         return False
-                if thread.is_alive():
-                    lease.maybe_renew()
+                    break
+                lease.maybe_renew()
         finally:
             lease.close()
-        if outcome:
-            raise outcome[0]
+        if job.error is not None:
+            raise job.error
         return True
 
     def _release_abandoned(self, row: InboxRow, now: datetime) -> None:
@@ -176,6 +170,62 @@ class Worker:
             other.close()
         log.warning("inbox id=%d still running at shutdown; %s", row.id,
                     "released to the queue" if released else "lease already lost")
+
+
+class _Job:
+    def __init__(self, fn: Callable[[], object]) -> None:
+        self.fn = fn
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.fn()
+        except BaseException as e:  # handed to the waiting worker, which re-raises it
+            self.error = e
+        finally:
+            self.done.set()
+
+
+class _Runner:
+    """The one long-lived daemon thread that runs handlers, one job at a time.
+
+    A job still running when a new one comes (abandoned at shutdown) keeps its thread
+    to itself: the new job gets a new thread, so nothing waits behind a stuck handler.
+    (A deque and a Condition rather than queue.SimpleQueue: bench/queue.py would shadow
+    the standard module when a bench script runs.)
+    """
+
+    def __init__(self) -> None:
+        self.inbox: _Inbox | None = None
+        self.last: _Job | None = None
+
+    def submit(self, fn: Callable[[], object]) -> _Job:
+        if self.inbox is None or (self.last is not None and not self.last.done.is_set()):
+            self.inbox = _Inbox()
+            threading.Thread(target=self.inbox.serve, name="handler", daemon=True).start()
+        job = self.last = _Job(fn)
+        self.inbox.put(job)
+        return job
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.jobs: deque[_Job] = deque()
+        self.ready = threading.Condition()
+
+    def put(self, job: _Job) -> None:
+        with self.ready:
+            self.jobs.append(job)
+            self.ready.notify()
+
+    def serve(self) -> None:
+        while True:
+            with self.ready:
+                while not self.jobs:
+                    self.ready.wait()
+                job = self.jobs.popleft()
+            job.run()
 
 
 class _LeaseKeeper:

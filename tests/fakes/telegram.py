@@ -1,6 +1,6 @@
 """A Bot API server of our own on 127.0.0.1, for tests and bench/bot.py.
 
-It speaks what `organizer bot` uses: getMe, deleteWebhook, getUpdates (offset +
+It speaks what `organizer bot` uses: getMe, deleteWebhook, setWebhook, getUpdates (offset +
 long-poll timeout), sendMessage, editMessageText, editMessageReplyMarkup,
 answerCallbackQuery, getFile and the file download route, setMyCommands.
 
@@ -74,6 +74,7 @@ class FakeTelegram:
     file_length_header: bool = True  # False: file bodies without Content-Length
     file_faults: dict[str, int] = field(default_factory=dict)  # file path -> 500s left
     file_delays: dict[str, float] = field(default_factory=dict)  # file path -> seconds
+    webhook: dict[str, Any] | None = None  # the last setWebhook's parameters
 
     def __post_init__(self) -> None:
         self.lock = threading.Condition()
@@ -306,6 +307,14 @@ class FakeTelegram:
         return 200, _ok({**BOT_USER, "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False})
 
     def m_deleteWebhook(self, p: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            self.webhook = None
+        return 200, _ok(True)
+
+    def m_setWebhook(self, p: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Recorded only: the tests post updates to the bot's webhook themselves."""
+        with self.lock:
+            self.webhook = dict(p)
         return 200, _ok(True)
 
     def m_setMyCommands(self, p: dict[str, Any]) -> tuple[int, dict[str, Any]]:

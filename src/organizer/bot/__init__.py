@@ -1,7 +1,8 @@
 """`organizer bot`: the only process that talks to Telegram.
 
-Long-polls updates into the inbox (committed before they are acknowledged) and
-delivers the outbox within Telegram's limits. See docs/BOT.md.
+Long-polls updates into the inbox (committed before they are acknowledged), or takes
+them from Telegram's webhook (`--webhook`, answered after the commit), and delivers the
+outbox within Telegram's limits. See docs/BOT.md.
 """
 
 from __future__ import annotations
@@ -38,9 +39,13 @@ def check_settings(settings: Settings) -> None:
         )
 
 
-def run(settings: Settings) -> int:
-    """The `organizer bot` process; returns the exit code."""
+def run(settings: Settings, *, webhook: bool = False) -> int:
+    """The `organizer bot` process (long polling, or Telegram's webhook); the exit code."""
     check_settings(settings)
+    if webhook:
+        from organizer.bot.webhook import check_settings as check_webhook
+
+        check_webhook(settings)
     settings = settings.replace(
         telegram_api_base_url=settings.telegram_api_base_url.rstrip("/"),
         spool_dir=settings.spool.absolute(),  # a relative SPOOL_DIR is fixed once, at start
@@ -58,6 +63,6 @@ def run(settings: Settings) -> int:
     from organizer.bot.service import run_service
 
     try:
-        return run_service(settings, conn, st.instance_id or "")
+        return run_service(settings, conn, st.instance_id or "", webhook=webhook)
     finally:
         conn.close()

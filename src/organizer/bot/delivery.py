@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 
 MAX_IN_FLIGHT = 8  # concurrent requests (different chats); Telegram's RTT is ~100 ms
 IDLE_MIN_S, IDLE_MAX_S = 0.05, 0.25  # outbox polling while idle
+# A request in flight longer than this belongs to a bot that died (write 30 s + the read
+# timeout, with room); with several bots, a sibling takes such rows back every minute.
+IN_FLIGHT_STALE_S, RECOVER_EVERY_S = 180.0, 60.0
 RETRY_BASE_S, RETRY_MAX_S = 2.0, 120.0
 OUTAGE_BASE_S, OUTAGE_MAX_S = 1.0, 60.0
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -129,8 +132,11 @@ class Deliverer:
         link: Link,
         *,
         clock: Callable[[], float] = time.monotonic,
+        shared: bool = False,
     ) -> None:
         self.conn = conn
+        self.shared = shared  # other bots deliver from this database too (webhook mode)
+        self.last_recover = clock()
         self.bot = bot
         self.limiter = limiter
         self.link = link
@@ -146,18 +152,28 @@ class Deliverer:
 
     # -- the loop
 
-    async def run(self, stop: asyncio.Event) -> None:
-        sends, others = outbox.recover_in_flight(self.conn, utcnow())
+    def recover(self) -> None:
+        """Rows left SENDING by a bot that died: all at start when this is the only bot;
+        with siblings (webhook mode) only those older than any request can take."""
+        now = utcnow()
+        before = now - timedelta(seconds=IN_FLIGHT_STALE_S) if self.shared else None
+        sends, others = outbox.recover_in_flight(self.conn, now, started_before=before)
+        self.last_recover = self.clock()
         if sends or others:
             log.warning(
-                "outbox: %d send(s) and %d edit/answer(s) were in flight when the bot "
+                "outbox: %d send(s) and %d edit/answer(s) were in flight when a bot "
                 "stopped; sending them again (at-least-once: a send may show twice)",
                 sends,
                 others,
             )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self.recover()
         idle = IDLE_MIN_S
         while not stop.is_set():
             self.last_tick = self.clock()
+            if self.shared and self.clock() - self.last_recover > RECOVER_EVERY_S:
+                self.recover()
             try:
                 started, wait_s = self.step()
             except sqlite3.Error:

@@ -226,7 +226,9 @@ class Poller:
 
 
 class Service:
-    def __init__(self, settings: Settings, conn: sqlite3.Connection, instance_id: str) -> None:
+    def __init__(
+        self, settings: Settings, conn: sqlite3.Connection, instance_id: str, *, webhook: bool = False
+    ) -> None:
         self.settings = settings
         self.conn = conn
         self.notifier = Notifier()
@@ -245,7 +247,12 @@ class Service:
             refuse=self._refuse,
         )
         self.poller = Poller(conn, self.app, self.incoming, self.link, settings)
-        self.deliverer = Deliverer(conn, self.app.bot, self.limiter, self.link)
+        self.webhook = None
+        if webhook:
+            from organizer.bot.webhook import Webhook
+
+            self.webhook = Webhook(settings, self.poller)
+        self.deliverer = Deliverer(conn, self.app.bot, self.limiter, self.link, shared=webhook)
         self.ready = False
         self.username = "?"
 
@@ -260,25 +267,50 @@ class Service:
         tasks: list[asyncio.Task[Any]] = []
         try:
             if await self._connect():
+                updates = self.webhook.serve(self.stop) if self.webhook else self.poller.run(self.stop)
                 tasks = [
-                    asyncio.create_task(self.poller.run(self.stop), name="poller"),
+                    asyncio.create_task(updates, name="webhook" if self.webhook else "poller"),
                     asyncio.create_task(self.deliverer.run(self.stop), name="delivery"),
                     asyncio.create_task(self.poller.retrier.run(self.stop), name="aside"),
                     asyncio.create_task(self._supervise(), name="supervisor"),
                 ]
-                await self.stop.wait()
+                await self._until_stop_or_failed(tasks[0])
         finally:
             await self._shutdown(tasks)
         return 0
 
+    async def _until_stop_or_failed(self, updates: asyncio.Task[Any]) -> None:
+        """Wait for SIGTERM; a webhook server that cannot start ends the process."""
+        stop = asyncio.create_task(self.stop.wait())
+        await asyncio.wait([stop, updates], return_when=asyncio.FIRST_COMPLETED)
+        stop.cancel()
+        if updates.done() and not updates.cancelled() and updates.exception() is not None:
+            raise updates.exception()  # type: ignore[misc]
+
+    async def _take_updates_from_telegram(self) -> None:
+        """Long polling: no webhook may be set. Webhook mode: set ours (every instance
+        sets the same; none deletes it on stop, the others still serve)."""
+        if self.webhook is None:
+            await self.app.bot.delete_webhook(drop_pending_updates=False)
+            return
+        s = self.settings
+        await self.app.bot.set_webhook(
+            s.telegram_webhook_url,
+            secret_token=s.telegram_webhook_secret,
+            allowed_updates=ALLOWED_UPDATES,
+            max_connections=s.telegram_webhook_max_connections,
+            drop_pending_updates=False,
+        )
+
     async def _connect(self) -> bool:
-        """getMe (Application.initialize) and deleteWebhook, retried until they work."""
+        """getMe (Application.initialize) and deleteWebhook (setWebhook in webhook mode),
+        retried until they work."""
         started = time.monotonic()
         token_logged = False
         while not self.stop.is_set():
             try:
                 await self.app.initialize()
-                await self.app.bot.delete_webhook(drop_pending_updates=False)
+                await self._take_updates_from_telegram()
             except InvalidToken as e:
                 if not token_logged:
                     log.error(
@@ -299,9 +331,11 @@ class Service:
                 await self._set_commands()
                 self._ready(f"connected as @{self.username}")
                 log.info(
-                    "bot @%s ready: polling every %d s, %d allowed user(s), spool %s",
+                    "bot @%s ready: %s, %d allowed user(s), spool %s",
                     self.username,
-                    self.settings.tg_longpoll_sec,
+                    f"webhook {self.settings.telegram_webhook_url}"
+                    if self.webhook
+                    else f"polling every {self.settings.tg_longpoll_sec} s",
                     len(self.settings.allowed_user_ids),
                     self.settings.spool,
                 )
@@ -374,7 +408,8 @@ class Service:
         every = min(BEAT_EVERY_S, watchdog_period_s() or BEAT_EVERY_S)
         stalled = False
         while not self.stop.is_set():
-            ok = self.poller.alive() and self.deliverer.alive(DELIVERY_STALL_S)
+            taking = self.webhook.alive() if self.webhook else self.poller.alive()
+            ok = taking and self.deliverer.alive(DELIVERY_STALL_S)
             if ok:
                 if stalled:
                     log.info("polling and delivery loops are turning again")
@@ -410,6 +445,8 @@ class Service:
             log.warning("could not send a refusal: %s", e)
 
 
-def run_service(settings: Settings, conn: sqlite3.Connection, instance_id: str) -> int:
+def run_service(
+    settings: Settings, conn: sqlite3.Connection, instance_id: str, *, webhook: bool = False
+) -> int:
     warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'")
-    return asyncio.run(Service(settings, conn, instance_id).main())
+    return asyncio.run(Service(settings, conn, instance_id, webhook=webhook).main())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from organizer.cli.common import settings_from, setup_service_logging
@@ -19,13 +21,23 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(worker_mod.run(settings, plugins_factory=build_plugins))
 
     @app.command()
-    def bot(ctx: typer.Context) -> None:
-        """Talk to Telegram: long-poll updates into the inbox, deliver the outbox."""
+    def bot(
+        ctx: typer.Context,
+        webhook: Annotated[
+            bool,
+            typer.Option(
+                "--webhook",
+                help="Take updates from Telegram's webhook (TELEGRAM_WEBHOOK_URL, behind your "
+                "TLS proxy) instead of long polling; several bots may share one database.",
+            ),
+        ] = False,
+    ) -> None:
+        """Talk to Telegram: long-poll (or --webhook) updates into the inbox, deliver the outbox."""
         from organizer import bot as bot_mod
 
         settings = settings_from(ctx)
         setup_service_logging(settings)
-        raise typer.Exit(bot_mod.run(settings))
+        raise typer.Exit(bot_mod.run(settings, webhook=webhook))
 
     @app.command()
     def api(ctx: typer.Context) -> None:

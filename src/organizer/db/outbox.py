@@ -148,9 +148,10 @@ def mark_sending(conn: sqlite3.Connection, outbox_id: int, now: datetime) -> boo
     """PENDING → SENDING (committed before the request goes out)."""
     with transaction(conn):
         cur = conn.execute(
-            "UPDATE outbox SET status = 'SENDING', attempts = attempts + 1"
+            # next_attempt_at of a SENDING row: when its request went out (in_flight_since)
+            "UPDATE outbox SET status = 'SENDING', attempts = attempts + 1, next_attempt_at = ?"
             " WHERE id = ? AND status = 'PENDING'",
-            (outbox_id,),
+            (to_db(now), outbox_id),
         )
         return cur.rowcount == 1
 
@@ -254,8 +255,14 @@ def past_resend_window(row: OutboxRow, now: datetime) -> bool:
     return row.unconfirmed_at is not None and row.unconfirmed_at < cutoff
 
 
-def recover_in_flight(conn: sqlite3.Connection, now: datetime) -> tuple[int, int]:
+def recover_in_flight(
+    conn: sqlite3.Connection, now: datetime, *, started_before: datetime | None = None
+) -> tuple[int, int]:
     """At start, rows left SENDING by a bot that died mid-request: (sends, others).
+
+    `started_before`: only rows whose request went out before it — with several bots on
+    one database (webhook mode) a live sibling's requests in flight are left alone, and
+    a dead sibling's are taken back once older than any request can take.
 
     All go back to PENDING. A `send` is at-least-once: Telegram may or may not have
     it and has no idempotency key, so it is sent again, marked `unconfirmed_at` (the
@@ -263,17 +270,19 @@ def recover_in_flight(conn: sqlite3.Connection, now: datetime) -> tuple[int, int
     idempotent (a repeated edit is "not modified", a repeated answer is refused as
     too old).
     """
+    # a row marked SENDING by an older version has its old next_attempt_at: also older
+    cutoff = to_db(started_before) if started_before is not None else "9999"
     with transaction(conn):
         sends = conn.execute(
             "UPDATE outbox SET status = 'PENDING', last_error = ?, next_attempt_at = ?,"
             " unconfirmed_at = COALESCE(unconfirmed_at, ?)"
-            " WHERE status = 'SENDING' AND kind = 'send'",
-            (IN_FLIGHT_ERROR, to_db(now), to_db(now)),
+            " WHERE status = 'SENDING' AND kind = 'send' AND next_attempt_at < ?",
+            (IN_FLIGHT_ERROR, to_db(now), to_db(now), cutoff),
         ).rowcount
         others = conn.execute(
             "UPDATE outbox SET status = 'PENDING', next_attempt_at = ?"
-            " WHERE status = 'SENDING'",
-            (to_db(now),),
+            " WHERE status = 'SENDING' AND next_attempt_at < ?",
+            (to_db(now), cutoff),
         ).rowcount
         return sends, others
 

@@ -1,0 +1,115 @@
+"""`organizer bot --webhook` (issue 19): Telegram posts updates; the bot answers 200 only
+after the update's inbox row is committed, checks the secret, and several bots may take
+updates for one database. Real bot processes against the fake Bot API server."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import ORGANIZER, free_port, wait_until
+from fakes.telegram import FakeTelegram
+from fixtures.bot import OWNER, BotProc, inbox_rows
+
+SECRET = "s3cret_token-for-tests"
+
+
+def _webhook_env(bot_env: dict[str, str], port: int) -> dict[str, str]:
+    return {
+        **bot_env,
+        "TELEGRAM_WEBHOOK_URL": f"https://bot.example.test/tg/{port}",
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1",
+        "TELEGRAM_WEBHOOK_PORT": str(port),
+    }
+
+
+@pytest.fixture
+def webhook_bot(bot_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[[], tuple[BotProc, str]]]:
+    """webhook_bot() → (a running `organizer bot --webhook`, the URL to post updates to)."""
+    procs: list[BotProc] = []
+
+    def start() -> tuple[BotProc, str]:
+        port = free_port()
+        bp = BotProc(_webhook_env(bot_env, port), tmp_path / f"bot{port}.log", args=("--webhook",))
+        procs.append(bp.start())
+        wait_until(lambda: "webhook: listening" in bp.log() or not bp.alive(), timeout=20)
+        assert bp.alive(), bp.log()
+        return bp, f"http://127.0.0.1:{port}/tg/{port}"
+
+    yield start
+    for bp in procs:
+        if bp.alive():
+            bp.kill()
+
+
+def _post(url: str, update: dict[str, object], secret: str | None = SECRET) -> int:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+    return httpx.post(url, content=json.dumps(update), headers=headers, timeout=10).status_code
+
+
+def test_updates_posted_to_the_webhook_are_stored_once(
+    fake_tg: FakeTelegram, webhook_bot: Callable[[], tuple[BotProc, str]], dbc: sqlite3.Connection
+) -> None:
+    bot, url = webhook_bot()
+    hook = fake_tg.webhook
+    assert hook is not None and hook["url"].startswith("https://bot.example.test/tg/")
+    assert hook["secret_token"] == SECRET and "callback_query" in hook["allowed_updates"]
+    assert not fake_tg.calls_of("getUpdates") and not fake_tg.calls_of("deleteWebhook")
+
+    update = {"update_id": 501, **fake_tg.message(OWNER, "завтра в 15 встреча с Петей")}
+    assert _post(url, update) == 200
+    assert len(inbox_rows(dbc)) == 1  # committed before the 200
+    assert _post(url, update) == 200  # Telegram's retry of the same update: a no-op
+    assert len(inbox_rows(dbc)) == 1
+
+    # a client without the secret, a wrong one, junk, a giant body: refused, nothing kept
+    other = {"update_id": 502, **fake_tg.message(OWNER, "купить молоко")}
+    assert _post(url, other, secret=None) == 403
+    assert _post(url, other, secret="guess") == 403
+    bad = httpx.post(url, content=b"{not json", timeout=10,
+                     headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})  # fmt: skip
+    assert bad.status_code == 400
+    huge = httpx.post(url, content=b"x" * (2 << 20), timeout=10,
+                      headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})  # fmt: skip
+    assert huge.status_code == 413
+    assert httpx.get(url, timeout=10).status_code == 405
+    assert len(inbox_rows(dbc)) == 1
+    assert bot.alive()
+
+    assert bot.stop() == 0
+    assert fake_tg.webhook is not None  # a stopping bot leaves the webhook to its siblings
+
+
+def test_two_bots_take_updates_for_one_database(
+    fake_tg: FakeTelegram, webhook_bot: Callable[[], tuple[BotProc, str]], dbc: sqlite3.Connection
+) -> None:
+    (_, url_a), (_, url_b) = webhook_bot(), webhook_bot()
+    updates = [
+        {"update_id": 600 + i, **fake_tg.message(OWNER, f"заметка номер {i}")} for i in range(10)
+    ]
+    for i, u in enumerate(updates):
+        assert _post(url_a if i % 2 else url_b, u) == 200
+    for u in updates[:4]:  # the proxy retried some through the other bot
+        assert _post(url_a, u) == 200 and _post(url_b, u) == 200
+    texts = [json.loads(r["payload"])["text"] for r in inbox_rows(dbc)]
+    assert texts == [f"заметка номер {i}" for i in range(10)]
+
+
+def test_webhook_mode_without_its_settings_is_one_line(bot_env: dict[str, str]) -> None:
+    env = {**bot_env, "TELEGRAM_WEBHOOK_URL": ""}
+    r = subprocess.run([ORGANIZER, "bot", "--webhook"], env=env, capture_output=True,
+                       text=True, timeout=30)  # fmt: skip
+    assert r.returncode != 0 and "TELEGRAM_WEBHOOK_URL" in r.stderr
+    assert "Traceback" not in r.stderr
+    env = {**_webhook_env(bot_env, free_port()), "TELEGRAM_WEBHOOK_SECRET": "has space"}
+    r = subprocess.run([ORGANIZER, "bot", "--webhook"], env=env, capture_output=True,
+                       text=True, timeout=30)  # fmt: skip
+    assert r.returncode != 0 and "TELEGRAM_WEBHOOK_SECRET" in r.stderr
+    assert "Traceback" not in r.stderr
