@@ -21,7 +21,7 @@ from organizer import reminders
 from organizer.config import Settings
 from organizer.db.items import Item
 from organizer.handlers import build_plugins
-from organizer.pipeline import agenda, buttons, replies
+from organizer.pipeline import agenda, buttons, lists, replies
 from organizer.registry import Callback, button_table
 from organizer.reminders import texts
 
@@ -29,6 +29,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "organizer"
 # The modules that build inline keyboards (a `button(...)` call or a "callback_data" key).
 KEYBOARD_MODULES = {
     "pipeline/replies.py", "pipeline/agenda.py", "pipeline/choice.py", "reminders/texts.py",
+    "pipeline/lists.py",
 }  # fmt: skip
 RELAYS = {"bot/limits.py"}  # checks keyboards it is given, emits none of its own
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -59,6 +60,8 @@ def _built_keyboards() -> list[replies.Keyboard]:
         texts._reminder_keyboard(task, task.start_at, "UTC", "ru"),  # type: ignore[arg-type]
         texts._reminder_keyboard(series, series.start_at, "UTC", "ru"),  # type: ignore[arg-type]
         texts.series_question(series, series.start_at, tz="UTC", lang="ru", now=NOW)[1],
+        lists.render_notes([note] * lists.PAGE, [NOW] * lists.PAGE, page=0,
+                           total=lists.PAGE + 1, tz="UTC", lang="ru")[1],  # «Ещё»
     ]
 
 
