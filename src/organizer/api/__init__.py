@@ -22,7 +22,8 @@ A new route goes into the module of its group (or a new one) as `add_routes(app,
 called from app.create_app.
 """
 
-from organizer.api.app import HEARTBEAT_EVERY_S, create_app, health_report
+from organizer.api.app import HEARTBEAT_EVERY_S, create_app
 from organizer.api.service import run
+from organizer.api.snapshot import health_report
 
 __all__ = ["HEARTBEAT_EVERY_S", "create_app", "health_report", "run"]

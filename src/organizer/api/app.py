@@ -9,26 +9,15 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from organizer import __version__
 from organizer.config import Settings
 from organizer.model import utcnow
 
-if TYPE_CHECKING:
-    from organizer.health import Snapshot
-
 log = logging.getLogger(__name__)
 
 HEARTBEAT_EVERY_S = 5.0
-
-
-def health_report(settings: Settings, now: datetime) -> "Snapshot":
-    """Everything /health says (organizer.health); never raises for a broken DB."""
-    from organizer.health import gather
-
-    return gather(settings, now)
 
 
 def create_app(

@@ -6,8 +6,8 @@ from fastapi import Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from organizer import __version__
-from organizer.api.app import health_report
 from organizer.api.models import HealthOut, ServiceOut
+from organizer.api.snapshot import health_report
 from organizer.apiguard import bearer_ok
 from organizer.config import Settings
 from organizer.model import utcnow

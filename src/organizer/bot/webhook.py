@@ -24,20 +24,25 @@ import json
 import logging
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from organizer.config import Settings
 from organizer.errors import ConfigError, OrganizerError
-
-if TYPE_CHECKING:
-    from organizer.bot.service import Poller
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 MAX_UPDATE_BYTES = 1 << 20  # an update is a few KiB; a megabyte is a hostile client
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+class Updates(Protocol):
+    """What the webhook needs of the service's Poller: store one update, say it turned."""
+
+    last_tick: float
+
+    async def _one(self, uid: int, item: dict[str, Any]) -> bool: ...
 
 
 def check_settings(settings: Settings) -> None:
@@ -70,7 +75,7 @@ def path_of(settings: Settings) -> str:
 class Webhook:
     """The ASGI app Telegram's POSTs reach, and the uvicorn server that serves it."""
 
-    def __init__(self, settings: Settings, poller: Poller) -> None:
+    def __init__(self, settings: Settings, poller: Updates) -> None:
         self.settings = settings
         self.poller = poller
         self.path = path_of(settings)
