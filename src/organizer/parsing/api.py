@@ -210,7 +210,7 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
     return ParseResult(intent, title, timing.start, timing.end,
                        timing.start is not None and not timing.timed, timing.rrule,
                        _needs(canon, intent, reminder, title, timing),
-                       named_zone(msg.mentions) if timing.timed else None)
+                       zone=named_zone(msg.mentions) if timing.timed else None)
 
 
 def when(text: str, now: datetime, tz: str, canon: Canon | None = None) -> datetime | None:
