@@ -10,7 +10,7 @@ and normalised through UTC (parsing/instants.py), so nonexistent or repeated wal
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from organizer.parsing.instants import add_months, local, midnight, plus_elapsed
 from organizer.parsing.intent import COMMANDS, Hit, classify, find_hits
 from organizer.parsing.mention import Clock, Mention
 from organizer.parsing.scan import scan
+from organizer.parsing.split import several
 from organizer.parsing.title import GEN_NOUNS, build_title, nominative_head
 from organizer.parsing.tokens import Tok, language, stem, tokenize
 
@@ -46,9 +47,13 @@ class ParseResult:
     all_day: bool
     rrule: str | None
     needs: tuple[str, ...]
+    # Several items in one message (parsing/split.py): each item, the first one also in
+    # the fields above; `text` is what an item was read from (its part of the message).
+    items: tuple[ParseResult, ...] = ()
+    text: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "intent": self.intent,
             "title": self.title,
             "start": _iso(self.start),
@@ -57,6 +62,9 @@ class ParseResult:
             "rrule": self.rrule,
             "needs": list(self.needs),
         }
+        if self.items:
+            out["items"] = [{**i.to_dict(), "text": i.text} for i in self.items]
+        return out
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -156,6 +164,19 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
             force_intent: str | None = None) -> ParseResult:
     """`parse` without its argument checks: `now` aware in `zone`. `force_intent` skips
     the intent decision (`when` reads every text as a task)."""
+    result = _one(text, now, zone, canon, force_intent)
+    if force_intent is None and result.intent in ("task", "meeting"):
+        # several items in one message: the first one's fields, and all of them in items
+        pieces = several(text[:MAX_CHARS], canon, lambda part: _one(part, now, zone, canon))
+        if pieces:
+            items = tuple(replace(p.result, text=p.text) for p in pieces)
+            return replace(items[0], items=items, text=None)
+    return result
+
+
+def _one(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
+         force_intent: str | None = None) -> ParseResult:
+    """One item's reading of the text (the stages above)."""
     msg = _read(text, now, canon)
     if msg is None:
         return UNKNOWN

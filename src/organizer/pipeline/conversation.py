@@ -12,7 +12,7 @@ import dataclasses
 import logging
 
 from organizer.db import clarify, items
-from organizer.pipeline import dialog, replies
+from organizer.pipeline import dialog, multi, replies
 from organizer.pipeline.acting import act, reschedule
 from organizer.pipeline.agenda_reply import show_agenda
 from organizer.pipeline.dialog import Parsed
@@ -67,6 +67,8 @@ def process_text(t: Turn, text: str) -> None:
         return
     clean = clean[:MAX_PARSE_CHARS]
     q, question, item = _open_question(t, clarify.get(t.conn, t.chat_id))
+    if multi.create_all(t, text, q):  # several items in one message (pipeline/multi.py)
+        return
     combined: Parsed | None = None
     alone = parse(clean, t.now, t.tz, t.settings.canon_path)
     if alone.start is not None and not alone.all_day and not dialog.says_date(clean):

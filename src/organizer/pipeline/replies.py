@@ -473,3 +473,38 @@ def unsupported_command_text(command: str, lang: str) -> str:
         f"Команда /{command} пока не поддерживается. /help — что я умею.",
         f"/{command} isn't supported yet. /help shows what I can do.",
     )
+
+
+# --- multi: several items in one message (organizer.pipeline.multi)
+
+
+def several_text(
+    items: Sequence[ItemLike], *, tz: str, now: datetime, lang: str
+) -> str:
+    """One line per item of the message, as each would be answered alone: «Добавил
+    встречу: …», «Отменил: …» once undone, «сохранил как задачу без времени» for one whose
+    time was never said."""
+    lines = []
+    for item in items:
+        if item.status == "CANCELLED":
+            lines.append(cancelled_text(item, tz=tz, now=now, lang=lang))
+        elif item.status == "DONE":
+            lines.append(done_text(item, tz=tz, now=now, lang=lang))
+        elif item.status == "DRAFT":
+            what = describe(item, tz=tz, now=now, lang=lang)
+            lines.append(_t(lang, f"Уточняю: {what}", f"Asking about: {what}"))
+        else:
+            lines.append(created_text(item, tz=tz, now=now, lang=lang))
+    return "\n".join(lines)
+
+
+def undo_keyboard(
+    items: Sequence[ItemLike], *, tz: str, now: datetime, lang: str
+) -> Keyboard:
+    """One Undo button per created item still open (a draft has its question's Cancel)."""
+    label = _t(lang, "Отменить", "Undo")
+    return [
+        [button(f"{label}: {short_label(i, tz=tz, now=now, lang=lang, width=30)}", f"undo:{i.id}")]
+        for i in items
+        if i.status == "OPEN"
+    ]
