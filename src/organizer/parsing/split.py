@@ -126,6 +126,7 @@ def cuts(text: str, toks: list[Tok], mentions: list[Mention]) -> list[Cut]:
             m = _MARKER.match(text, text.rfind("\n", 0, tok.s) + 1)
             e = max(m.end(), tok.s) if m else tok.s
             out.append(Cut(toks[i - 1].e, e, True, m is not None))
+            i += 1  # past the line's first token, and past the marker's tokens
             while i < len(toks) and toks[i].s < e:
                 i += 1
             continue
@@ -209,7 +210,7 @@ def _segments(text: str, found: list[Cut]) -> list[tuple[int, int, Cut]]:
         out.append((start, c.s, join))
         start, join = c.e, c
     out.append((start, len(text), join))
-    return [(s, e, c) for s, e, c in out if text[s:e].strip(" \t\n,.;:")]
+    return out
 
 
 def parts(text: str, canon: Canon) -> list[tuple[int, int]]:
@@ -225,7 +226,7 @@ def parts(text: str, canon: Canon) -> list[tuple[int, int]]:
     kept: list[list[int]] = []
     marked: list[bool] = []
     for s, e, join in _segments(text, found):
-        if kept and len(kept) < MAX_PARTS \
+        if kept and len(kept) < MAX_PARTS and _body(text, (s, e)) \
                 and _item(look(_body(text, (s, e)), canon), join.strong, listed and join.marked) \
                 and _item(look(_body(text, kept[-1]), canon), True, listed and marked[-1]):
             kept.append([s, e])

@@ -504,7 +504,7 @@ def undo_keyboard(
     """One Undo button per created item still open (a draft has its question's Cancel)."""
     label = _t(lang, "Отменить", "Undo")
     return [
-        [button(f"{label}: {short_label(i, tz=tz, now=now, lang=lang, width=30)}", f"undo:{i.id}")]
+        [button(f"{label}: {short_label(i, tz=tz, now=now, lang=lang)}", f"undo:{i.id}")]
         for i in items
         if i.status == "OPEN"
     ]
