@@ -164,3 +164,18 @@ def test_items_of_a_message_are_recorded_in_order(pipe):
 def test_a_single_item_has_no_batch(pipe):
     pipe.say("купить молоко")
     assert pipe.conn.execute("SELECT COUNT(*) FROM item_batches").fetchone()[0] == 0
+
+
+def test_through_organizer_chat(tmp_path):
+    """The same through `organizer chat`: one answer listing both, an Undo pressed by number."""
+    from test_chat import chat
+
+    db = tmp_path / "organizer.db"
+    r = chat(db, ["в понедельник в 10 планёрка и в среду в 10 планёрка", "1", "/quit"])
+    assert r.returncode == 0, r.stderr
+    assert "Добавил встречу: Планёрка — понедельник, 30 ноября, 10:00–11:00" in r.stdout
+    assert "Добавил встречу: Планёрка — послезавтра, 25 ноября, 10:00–11:00" in r.stdout
+    assert "[1] Отменить: Планёрка, пн 30.11 10:00  [2] Отменить: Планёрка, ср 25.11 10:00" in (
+        r.stdout
+    )
+    assert "Отменил: Планёрка — понедельник, 30 ноября" in r.stdout
