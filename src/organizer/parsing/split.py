@@ -59,6 +59,9 @@ _JOINS: tuple[tuple[tuple[str, ...], bool], ...] = (
 )
 _NEEDS_COMMA = frozenset((("а",),))  # "а" joins only after a comma: ", а в 15 созвон"
 _MARKER = re.compile(r"[ \t]*(?:\d{1,2}[.)]|[-•*—–])[ \t]+")
+# A cheap look first: most messages have no join at all and are not read twice.
+_ANY_JOIN = re.compile(r"[;\n]|(?<!\w)(?:и|а|потом|затем|после|and|also|then)(?!\w)",
+                       re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,8 @@ def _segments(text: str, found: list[Cut]) -> list[tuple[int, int, Cut]]:
 
 def parts(text: str, canon: Canon) -> list[tuple[int, int]]:
     """The spans of the items in `text` (one span: a single item)."""
+    if not _ANY_JOIN.search(text):
+        return [(0, len(text))]
     text = blank_hesitations(text)
     toks = tokenize(text)
     if len(toks) < 3:
