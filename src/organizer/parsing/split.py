@@ -59,6 +59,7 @@ _JOINS: tuple[tuple[tuple[str, ...], bool], ...] = (
 )
 _NEEDS_COMMA = frozenset((("а",),))  # "а" joins only after a comma: ", а в 15 созвон"
 _MARKER = re.compile(r"[ \t]*(?:\d{1,2}[.)]|[-•*—–])[ \t]+")
+_MARKERS = re.compile(r"^" + _MARKER.pattern, re.MULTILINE)  # at the start of any line
 # A cheap look first: most messages have no join at all and are not read twice.
 _ANY_JOIN = re.compile(r"[;\n]|(?<!\w)(?:и|а|потом|затем|после|and|also|then)(?!\w)",
                        re.IGNORECASE)
@@ -246,11 +247,7 @@ def parts(text: str, canon: Canon) -> list[tuple[int, int]]:
 
 def _body(text: str, span: list[int] | tuple[int, int]) -> str:
     """A part's own words: the span without a leading list marker and edge punctuation."""
-    part = text[span[0] : span[1]]
-    m = _MARKER.match(part)
-    if m:
-        part = part[m.end() :]
-    return part.strip(" \t\n,.;:")
+    return _MARKERS.sub("", text[span[0] : span[1]]).strip(" \t\n,.;:")
 
 
 def several(text: str, canon: Canon, one: Callable[[str], ParseResult]) -> list[Piece]:
@@ -261,8 +258,10 @@ def several(text: str, canon: Canon, one: Callable[[str], ParseResult]) -> list[
         return []
     pieces: list[Piece] = []
     day, head_time, head_kind = "", "", ""
+    start = len(text)  # a part with nothing to name ("Надо завтра:") is the next one's heading
     for k, (s, e) in enumerate(spans):
         body = _body(text, (s, e))
+        s = min(s, start)
         lk = look(body, canon)
         read = body
         if not lk.day and day:
@@ -277,5 +276,9 @@ def several(text: str, canon: Canon, one: Callable[[str], ParseResult]) -> list[
         result = one(read)
         if result.intent not in CREATABLE:
             return []
+        if "title" in result.needs and k + 1 < len(spans):
+            start = s
+            continue
         pieces.append(Piece(s, e, read, result))
-    return pieces
+        start = len(text)
+    return pieces if len(pieces) >= 2 else []
