@@ -179,3 +179,21 @@ def test_through_organizer_chat(tmp_path):
         r.stdout
     )
     assert "Отменил: Планёрка — понедельник, 30 ноября" in r.stdout
+
+
+def test_an_open_question_stays_open_while_several_complete_items_are_added(pipe):
+    pipe.say("встреча с Петей")
+    draft = pipe.items()[0]["id"]
+    r = pipe.say("завтра купить хлеб и в 18 позвонить маме")
+    assert len(undos(r)) == 2 and pipe.clarify()["item_id"] == draft
+    r = pipe.say("завтра в 15")
+    assert r.text == "Добавил встречу: Встреча с Петей — завтра, 24 ноября, 15:00–16:00"
+
+
+def test_a_new_question_replaces_the_open_one_which_is_kept_as_a_task(pipe):
+    pipe.say("встреча с Петей")
+    old = pipe.items()[0]["id"]
+    r = pipe.say("завтра в 10 планёрка и в среду созвон с Олей")
+    assert r.text.startswith("Прошлое сохранил как задачу без времени: Встреча с Петей")
+    assert pipe.item(old)["type"] == "task" and pipe.item(old)["status"] == "OPEN"
+    assert pipe.clarify()["item_id"] == pipe.items()[-1]["id"]
