@@ -10,7 +10,7 @@ and normalised through UTC (parsing/instants.py), so nonexistent or repeated wal
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from organizer.parsing.mention import Clock, Mention
 from organizer.parsing.past import past_completion
 from organizer.parsing.scan import scan
 from organizer.parsing.shift import adjust
+from organizer.parsing.split import several
 from organizer.parsing.title import GEN_NOUNS, build_title, nominative_head
 from organizer.parsing.tokens import Tok, language, stem, tokenize
 from organizer.parsing.zones import named_zone
@@ -59,6 +60,10 @@ class ParseResult:
     # the IANA zone named in the message ("at 3pm CET"), the clock having been read there;
     # in the JSON only when one was named (parsing/zones.py)
     zone: str | None = None
+    # Several items in one message (parsing/split.py): each item, the first one also in
+    # the fields above; `text` is what an item was read from (its part of the message).
+    items: tuple[ParseResult, ...] = ()
+    text: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -76,6 +81,8 @@ class ParseResult:
         out.update({k: v for k, v in (("list", self.list), ("search", self.search)) if v})
         if self.zone is not None:
             out["zone"] = self.zone
+        if self.items:
+            out["items"] = [{**i.to_dict(), "text": i.text} for i in self.items]
         return out
 
 
@@ -176,6 +183,19 @@ def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
             force_intent: str | None = None) -> ParseResult:
     """`parse` without its argument checks: `now` aware in `zone`. `force_intent` skips
     the intent decision (`when` reads every text as a task)."""
+    result = _one(text, now, zone, canon, force_intent)
+    if force_intent is None and result.intent in ("task", "meeting"):
+        # several items in one message: the first one's fields, and all of them in items
+        pieces = several(text[:MAX_CHARS], canon, lambda part: _one(part, now, zone, canon))
+        if pieces:
+            items = tuple(replace(p.result, text=p.text) for p in pieces)
+            return replace(items[0], items=items, text=None)
+    return result
+
+
+def _one(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
+         force_intent: str | None = None) -> ParseResult:
+    """One item's reading of the text (the stages above)."""
     msg = _read(text, now, canon)
     if msg is None:
         return UNKNOWN

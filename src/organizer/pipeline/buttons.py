@@ -2,7 +2,7 @@
 
 `<action>:<item_id>[:<arg>]`. One dispatcher (`Dispatcher`, the worker's handler of
 callback rows) looks the prefix up in the button table (organizer.registry): this
-module owns done, cancel, resched, pick and sel (`BUTTONS`), organizer.reminders owns
+module owns done, cancel, resched, pick, sel, undo and notes (`BUTTONS`), organizer.reminders owns
 snooze, late, cxo and cxs. A series' done/cancel is handed to the reminders by
 `item_button` (organizer.reminders.is_series_press decides). A press nobody can act on
 is answered here as a button that no longer works. The press acts like the same
@@ -22,12 +22,12 @@ from organizer import reminders
 from organizer.db import clarify, items
 from organizer.db.connect import transaction
 from organizer.model import InboxRow
-from organizer.pipeline import dialog, lists, lists_reply, press, replies
+from organizer.pipeline import dialog, lists, lists_reply, multi, press, replies
 from organizer.pipeline.acting import ask_reschedule, cancel, complete, reschedule
 from organizer.pipeline.conversation import ask_again, fill_draft
 from organizer.pipeline.dialog import Parsed
 from organizer.pipeline.moves import pick_time, picked
-from organizer.pipeline.turn import Reply, Turn, load_payload, make_turn, users_lang
+from organizer.pipeline.turn import Reply, Turn, get_item, load_payload, make_turn, users_lang
 from organizer.registry import ButtonHandler, Callback, Context, PermanentError
 
 _DATA = re.compile(r"^([a-z]{1,16}):(\d{1,18})(?::([A-Za-z0-9_]{1,40}))?$")
@@ -159,11 +159,17 @@ def button_action(t: Turn, item: items.Item, action: str, arg: str) -> Press:
     cap = dataclasses.replace(t, sink=captured.append)
     if action == "sel":
         action = SELECTED.get(arg, "")
-    new_message = _run(cap, item, action, arg)
+    undo = action == "undo"  # an Undo under a list of items (pipeline/multi.py): a cancel
+    new_message = _run(cap, item, "cancel" if undo else action, arg)
     if new_message is None:
         return Press(replies.unknown_button_text(t.lang), item_id=item.id)
     text, keyboard = (captured[-1].text, captured[-1].keyboard) if captured else ("", None)
     toast = text.split("\n", 1)[0]
+    listed = multi.relist(t, item.id) if undo else None
+    if listed is not None and get_item(t, item.id).status != "OPEN":
+        text, keyboard = listed  # the list stays, with this line changed
+    elif undo:
+        new_message = True  # a series asks "only this one?": the list stays as it was
     return Press(toast, text, keyboard, item.id, new_message)
 
 
@@ -189,6 +195,6 @@ def page_button(ctx: Context, row: InboxRow, cb: Callback) -> bool:
 
 # This module's part of the button table (organizer.registry.button_table).
 BUTTONS: dict[str, ButtonHandler] = {
-    **dict.fromkeys(("done", "cancel", "resched", "pick", "sel"), item_button),
+    **dict.fromkeys(("done", "cancel", "resched", "pick", "sel", "undo"), item_button),
     lists.MORE: page_button,
 }

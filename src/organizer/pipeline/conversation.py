@@ -12,7 +12,7 @@ import dataclasses
 import logging
 
 from organizer.db import clarify, items
-from organizer.pipeline import dialog, followup, keep, lists_reply, referent, replies
+from organizer.pipeline import dialog, followup, keep, lists_reply, multi, referent, replies
 from organizer.pipeline.acting import act, reschedule
 from organizer.pipeline.agenda_reply import show_agenda
 from organizer.pipeline.dialog import Parsed
@@ -70,6 +70,8 @@ def process_text(t: Turn, text: str) -> None:
     clean = clean[:MAX_PARSE_CHARS]
     q, question, item = _open_question(t, clarify.get(t.conn, t.chat_id))
     if q is not None and keep.unsure_answer(t, q, clean):  # «не знаю» (pipeline/unsure.py)
+        return
+    if multi.create_all(t, text, q):  # several items in one message (pipeline/multi.py)
         return
     combined: Parsed | None = None
     alone = parse(clean, t.now, t.tz, t.settings.canon_path)

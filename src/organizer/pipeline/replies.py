@@ -464,3 +464,38 @@ def overlap_text(others: Sequence[ItemLike], *, tz: str, now: datetime, lang: st
 def still_waiting_text(question: str, lang: str) -> str:
     """Before an open question asked before a restart, shown again with another reply."""
     return tr(lang, "replies.by_the_way_im") + question
+
+
+# --- multi: several items in one message (organizer.pipeline.multi)
+
+
+def several_text(
+    items: Sequence[ItemLike], *, tz: str, now: datetime, lang: str
+) -> str:
+    """One line per item of the message, as each would be answered alone: «Добавил
+    встречу: …», «Отменил: …» once undone, «сохранил как задачу без времени» for one whose
+    time was never said."""
+    lines = []
+    for item in items:
+        if item.status == "CANCELLED":
+            lines.append(cancelled_text(item, tz=tz, now=now, lang=lang))
+        elif item.status == "DONE":
+            lines.append(done_text(item, tz=tz, now=now, lang=lang))
+        elif item.status == "DRAFT":
+            what = describe(item, tz=tz, now=now, lang=lang)
+            lines.append(tr(lang, "replies.asking_about_what", what=what))
+        else:
+            lines.append(created_text(item, tz=tz, now=now, lang=lang))
+    return "\n".join(lines)
+
+
+def undo_keyboard(
+    items: Sequence[ItemLike], *, tz: str, now: datetime, lang: str
+) -> Keyboard:
+    """One Undo button per created item still open (a draft has its question's Cancel)."""
+    label = tr(lang, "replies.undo")
+    return [
+        [button(f"{label}: {short_label(i, tz=tz, now=now, lang=lang)}", f"undo:{i.id}")]
+        for i in items
+        if i.status == "OPEN"
+    ]

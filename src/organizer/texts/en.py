@@ -158,4 +158,6 @@ MESSAGES: dict[str, Template] = {
     'replies.and_more_more': ' and {more} more',
     'replies.overlaps': '⚠ Overlaps ',
     'replies.by_the_way_im': "By the way, I'm still waiting. ",
+    'replies.asking_about_what': 'Asking about: {what}',
+    'replies.undo': 'Undo',
 }

@@ -158,4 +158,6 @@ MESSAGES: dict[str, Template] = {
     'replies.and_more_more': ' и ещё {more}',
     'replies.overlaps': '⚠ Пересекается с ',
     'replies.by_the_way_im': 'Кстати, я всё ещё жду ответа. ',
+    'replies.asking_about_what': 'Уточняю: {what}',
+    'replies.undo': 'Отменить',
 }
