@@ -24,7 +24,7 @@ from organizer.parsing.instants import midnight
 from organizer.parsing.lexicon import CARD
 
 if TYPE_CHECKING:
-    from organizer.parsing.api import ParseResult
+    from organizer.parsing.result import ParseResult
 
 _NUM_WORDS = "|".join(sorted((re.escape(w) for w in CARD), key=len, reverse=True))
 _NUM = rf"(?:\d{{1,4}}|(?:{_NUM_WORDS})(?:[\s-]+(?:{_NUM_WORDS}))?)"

@@ -40,7 +40,7 @@ from organizer.parsing.tokens import Tok, language, stem, tokenize
 
 if TYPE_CHECKING:
     from organizer.canon import Canon
-    from organizer.parsing.api import ParseResult
+    from organizer.parsing.result import ParseResult
 
 MAX_PARTS = 10  # a longer list is read as its first ten items (bounded time)
 CREATABLE = ("task", "meeting")
