@@ -12,9 +12,14 @@ from organizer.db.connect import open_db, require_schema
 from organizer.logs import setup_logging
 
 
-def settings_from(ctx: typer.Context) -> Settings:
+def settings_from(ctx: typer.Context, *, postgresql: bool = False) -> Settings:
+    """The settings; a command not ported to PostgreSQL (postgresql=False) refuses a
+    postgresql DB_URL here, in one line, before it opens anything."""
     obj = ctx.find_root().obj or {}
-    return load_settings(env_file=obj.get("env_file"))
+    settings = load_settings(env_file=obj.get("env_file"))
+    if not postgresql:
+        settings.require_sqlite(f"`{ctx.command_path}`")
+    return settings
 
 
 def setup_service_logging(settings: Settings) -> None:
