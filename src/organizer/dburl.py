@@ -19,6 +19,10 @@ _PG_SCHEMES = ("postgresql", "postgres")
 DOCS = "docs/POSTGRESQL.md"
 
 
+class NotOnPostgreSQL(ConfigError):
+    """A part that has not been ported to PostgreSQL was started with a postgresql DB_URL."""
+
+
 @dataclass(frozen=True)
 class DbUrl:
     """A parsed DB_URL: the store, and the SQLite file (None for PostgreSQL)."""
@@ -73,9 +77,9 @@ def parse(raw: str) -> DbUrl:
     )
 
 
-def not_on_postgresql(what: str) -> ConfigError:
+def not_on_postgresql(what: str) -> NotOnPostgreSQL:
     """The one line for a part that has not been ported to PostgreSQL yet."""
-    return ConfigError(
+    return NotOnPostgreSQL(
         f"{what} does not run on PostgreSQL yet (DB_URL is postgresql://…)",
         f"use an SQLite DB_URL (or DB_PATH) for it; what runs on PostgreSQL: {DOCS}",
     )
