@@ -25,7 +25,7 @@ def test_sqlite_db_url_sets_db_path(tmp_path: Path) -> None:
 
 
 def test_db_url_and_db_path_naming_different_files_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="DB_URL names .* but DB_PATH names"):
+    with pytest.raises(ConfigError, match=r"DB_URL names .* but DB_PATH names"):
         load_settings({"DB_URL": f"sqlite://{tmp_path}/x.db", "DB_PATH": str(tmp_path / "y")})
 
 

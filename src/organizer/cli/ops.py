@@ -104,9 +104,8 @@ def doctor(
     ] = False,
 ) -> None:
     """Check configuration, files, database and services; exit 1 on any FAIL."""
-    from organizer.doctor import run_checks
-
     from organizer.dburl import NotOnPostgreSQL
+    from organizer.doctor import run_checks
     from organizer.errors import ConfigError
 
     try:  # DB_URL=postgresql://… is refused in one line (not ported yet)
