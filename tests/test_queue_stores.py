@@ -250,3 +250,29 @@ def test_pool_threads_claim_each_row_once_and_chats_one_at_a_time(pg_url: str) -
     assert not errors
     assert sum(len(v) for v in order.values()) == 400
     assert all(ids == sorted(ids) and len(ids) == 20 for ids in order.values())
+
+
+def test_a_claim_in_flight_holds_its_chat_against_other_workers(pg_url: str) -> None:
+    """Worker A has claimed the chat's text row but not committed yet; the chat's voice
+    row comes out of its back-off. Worker B must not take it (that would be the chat in
+    two hands): B's snapshot cannot see A's claim, the chat's advisory lock can."""
+    from organizer.db.pg_connect import open_pg
+
+    a, b = open_pg(pg_url), open_pg(pg_url)
+    voice, _ = pg_queue.enqueue(a, message_key="v", chat_id=7, kind="voice", payload={},
+                                now=T0)
+    text, _ = pg_queue.enqueue(a, message_key="t", chat_id=7, kind="text", payload={},
+                               now=T0)
+    assert pg_queue.claim(a, "A", T0, 600)
+    assert pg_queue.defer(a, voice, "A", T0, 60, "asr down")
+    later = T0 + timedelta(seconds=61)
+    with a.transaction():  # A's claim of the text row, not committed yet
+        held = pg_queue.claim(a, "A", T0, 600)
+        assert held is not None and held.id == text
+        assert pg_queue.claim(b, "B", later, 600) is None
+    assert pg_queue.claim(b, "B", later, 600) is None  # committed: the chat is A's
+    assert pg_queue.complete(a, text, "A", later)
+    taken = pg_queue.claim(b, "B", later, 600)
+    assert taken is not None and taken.id == voice
+    a.close()
+    b.close()
