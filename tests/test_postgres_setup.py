@@ -125,3 +125,13 @@ def test_unreachable_postgresql_is_one_line(tmp_path: Path, free_port) -> None: 
     r = _run(env, "migrate", "--check")
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert r.stderr.startswith("error: cannot connect to PostgreSQL at postgresql://org:***@")
+
+
+def test_a_service_started_in_process_refuses_postgresql_too() -> None:
+    """The guard in runtime.open_service_db, for services started without the CLI."""
+    from organizer.dburl import NotOnPostgreSQL
+    from organizer.runtime import open_service_db
+
+    s = load_settings({"DB_URL": "postgresql://org@127.0.0.1:1/organizer"})
+    with pytest.raises(NotOnPostgreSQL, match="the worker does not run on PostgreSQL yet"):
+        open_service_db(s, "worker")
