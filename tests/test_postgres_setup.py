@@ -38,6 +38,11 @@ def test_malformed_db_url_is_one_config_error(raw: str) -> None:
     assert "\n" not in e.value.message and "DB_URL" in e.value.message
 
 
+def test_postgresql_db_url_over_the_local_socket_is_accepted() -> None:
+    assert load_settings({"DB_URL": "postgresql:///organizer"}).store == "postgresql"
+    assert load_settings({"DB_URL": "postgres://db.internal/organizer"}).store == "postgresql"
+
+
 def test_postgresql_db_url_password_is_never_shown() -> None:
     s = load_settings({"DB_URL": "postgresql://org:s3cret@db.example:5432/organizer"})
     assert s.store == "postgresql"
@@ -135,3 +140,18 @@ def test_a_service_started_in_process_refuses_postgresql_too() -> None:
     s = load_settings({"DB_URL": "postgresql://org@127.0.0.1:1/organizer"})
     with pytest.raises(NotOnPostgreSQL, match="the worker does not run on PostgreSQL yet"):
         open_service_db(s, "worker")
+
+
+def test_sqlite_commands_never_load_psycopg(db_path: Path) -> None:
+    import sys
+
+    code = (
+        "import sys; sys.argv=['organizer','migrate','--check']\n"
+        "from organizer.cli.main import run\n"
+        "try:\n    run()\nexcept SystemExit:\n    pass\n"
+        "print('LOADED', [m for m in ('psycopg', 'psycopg_pool') if m in sys.modules])\n"
+    )
+    env = make_env(db_path)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, env=env)
+    assert "is current" in out.stdout and "LOADED []" in out.stdout, out.stdout + out.stderr

@@ -64,9 +64,11 @@ def parse(raw: str) -> DbUrl:
         path = Path("/" + rest.lstrip("/"))
         return DbUrl(SQLITE, sqlite_url(path), path)
     if sep and scheme in _PG_SCHEMES:
-        if not urlsplit(raw).hostname and "host=" not in rest:
+        parts = urlsplit(raw)
+        # postgresql:///organizer (the local socket) is fine; postgresql:// names nothing.
+        if not parts.hostname and parts.path.strip("/") == "" and "host=" not in rest:
             raise ConfigError(
-                f"DB_URL={redact(raw)!r} names no PostgreSQL host",
+                f"DB_URL={redact(raw)!r} names no PostgreSQL host or database",
                 "e.g. DB_URL=postgresql://organizer:PASSWORD@127.0.0.1:5432/organizer",
             )
         return DbUrl(POSTGRESQL, raw)
