@@ -59,7 +59,7 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize(
-    "args", [("worker",), ("bot",), ("api",), ("diag", "queue"), ("doctor",), ("backup",),
+    "args", [("worker",), ("bot",), ("api",), ("diag", "items"), ("doctor",), ("backup",),
              ("chat",)]
 )
 def test_parts_not_ported_refuse_postgresql_in_one_line(
