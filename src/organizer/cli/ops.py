@@ -20,7 +20,7 @@ def migrate(
     ] = False,
     create: Annotated[
         bool,
-        typer.Option("--create", help="Create a new database when DB_PATH has none yet."),
+        typer.Option("--create", help="Create a new SQLite file when DB_PATH has none yet (PostgreSQL: createdb first)."),
     ] = False,
 ) -> None:
     """Upgrade the database schema at DB_URL / DB_PATH (a new SQLite file only with --create)."""
