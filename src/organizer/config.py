@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from organizer import dburl
 from organizer.errors import ConfigError
 
 DEFAULT_ENV_FILE = Path("/etc/organizer/organizer.env")
@@ -42,6 +43,8 @@ class Var:
 # name -> (python field, spec). Order is the order of `organizer config`.
 VARS: tuple[Var, ...] = (
     Var("DB_PATH", Path, None, "SQLite file (default depends on systemd)"),
+    Var("DB_URL", str, "",
+        "sqlite:///abs/path (default: DB_PATH) or postgresql://… (see docs/POSTGRESQL.md)"),
     Var("ORGANIZER_TZ", str, "Europe/Moscow", "default IANA time zone of users"),
     Var("CANON_PATH", Path, None, "intent canon YAML (default: bundled canon/intents_v2.yml)"),
     Var("LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR"),
@@ -110,6 +113,7 @@ class Settings:
     """The resolved configuration. Build it with `load_settings`."""
 
     db_path: Path
+    db_url: str
     organizer_tz: str
     canon_path: Path | None
     log_level: str
@@ -173,6 +177,16 @@ class Settings:
         return tuple(u.rstrip("/") for u in re.split(r"[,\s]+", self.asr_service_url) if u)
 
     @property
+    def store(self) -> str:
+        """'sqlite' or 'postgresql': which store DB_URL chose."""
+        return dburl.parse(self.db_url).store
+
+    def require_sqlite(self, what: str) -> None:
+        """Refuse, in one line, to run a part that is not ported to PostgreSQL yet."""
+        if self.store != dburl.SQLITE:
+            raise dburl.not_on_postgresql(what)
+
+    @property
     def spool(self) -> Path:
         return self.spool_dir or self.db_path.parent / "spool"
 
@@ -197,6 +211,8 @@ class Settings:
             shown = "" if value is None else str(value)
             if var.secret and shown:
                 shown = "***"
+            elif var.name == "DB_URL":
+                shown = dburl.redact(shown)
             out.append((var.name, shown, self.sources.get(var.name, "default")))
         return out
 
@@ -343,9 +359,32 @@ def load_settings(
     if values["db_path"] is None:
         values["db_path"] = _default_db_path(environ)
     values["db_path"] = Path(values["db_path"]).expanduser().absolute()
+    _resolve_db_url(values, sources)
     settings = Settings(**values, env_file=path, sources=sources)
     validate(settings)
     return settings
+
+
+def _resolve_db_url(values: dict[str, Any], sources: Mapping[str, str]) -> None:
+    """DB_URL wins; without it the SQLite file at DB_PATH (today's setting) is the store.
+
+    An SQLite DB_URL sets db_path (every SQLite code path reads db_path); both set to
+    different files is refused rather than guessed.
+    """
+    raw = values["db_url"]
+    if not raw:
+        values["db_url"] = dburl.sqlite_url(values["db_path"])
+        return
+    parsed = dburl.parse(raw)
+    values["db_url"] = parsed.url
+    if parsed.path is None:
+        return
+    if sources.get("DB_PATH", "default") != "default" and parsed.path != values["db_path"]:
+        raise ConfigError(
+            f"DB_URL names {parsed.path} but DB_PATH names {values['db_path']}",
+            "set only one of them (DB_URL=sqlite:///path replaces DB_PATH)",
+        )
+    values["db_path"] = parsed.path
 
 
 def _validate_asr_urls(s: Settings) -> None:

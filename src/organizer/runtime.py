@@ -28,6 +28,7 @@ def open_service_db(settings: Settings, service: str) -> tuple[sqlite3.Connectio
 
     The log line is the guard against "migrated one file, the service reads another".
     """
+    settings.require_sqlite(f"the {service}")
     conn = open_db(settings.db_path)
     st = require_current(conn, settings.db_path)
     log.info(

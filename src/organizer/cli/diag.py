@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from organizer.cli.common import open_readonly, settings_from
+from organizer.cli.common import open_diag, open_readonly, settings_from
 from organizer.cli.render import console, render
 from organizer.model import utcnow
 
@@ -61,7 +61,7 @@ def queue(
     """Counts by status, oldest waiting age, attempts; --status lists the rows."""
     from organizer.db import diag
 
-    conn = open_readonly(settings_from(ctx))
+    conn = open_diag(settings_from(ctx, postgresql=True))
     now = utcnow()
     if status:
         render(
@@ -78,7 +78,7 @@ def claimed(ctx: typer.Context, limit: LimitOpt = 50, as_json: JsonOpt = False) 
     """Rows in hand of a worker, with lease time left; expired leases are flagged."""
     from organizer.db import diag
 
-    conn = open_readonly(settings_from(ctx))
+    conn = open_diag(settings_from(ctx, postgresql=True))
     render(
         diag.claimed(conn, utcnow(), limit=limit),
         title="claimed rows",

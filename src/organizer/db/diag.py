@@ -9,7 +9,11 @@ from datetime import datetime
 from pathlib import Path
 
 from organizer.db.migrate import state
+from organizer.db.pg_compat import CompatConnection
 from organizer.model import from_db, to_db
+
+# The queue views below are written once for both stores (organizer.db.pg_compat).
+AnyConn = sqlite3.Connection | CompatConnection
 
 
 def _age_s(now: datetime, text: str | None) -> float | None:
@@ -25,7 +29,7 @@ class QueueSummary:
     max_attempts: int
 
 
-def queue_summary(conn: sqlite3.Connection, now: datetime) -> list[QueueSummary]:
+def queue_summary(conn: AnyConn, now: datetime) -> list[QueueSummary]:
     found = {
         r[0]: r
         for r in conn.execute(
@@ -57,7 +61,7 @@ class QueueRowView:
 
 
 def queue_rows(
-    conn: sqlite3.Connection, now: datetime, *, status: str | None, limit: int
+    conn: AnyConn, now: datetime, *, status: str | None, limit: int
 ) -> list[QueueRowView]:
     sql = "SELECT * FROM inbox_queue"
     args: list[object] = []
@@ -97,7 +101,7 @@ class ClaimedView:
     expired: bool
 
 
-def claimed(conn: sqlite3.Connection, now: datetime, *, limit: int) -> list[ClaimedView]:
+def claimed(conn: AnyConn, now: datetime, *, limit: int) -> list[ClaimedView]:
     out = []
     for r in conn.execute(
         "SELECT * FROM inbox_queue WHERE status = 'CLAIMED' ORDER BY lease_until LIMIT ?",
