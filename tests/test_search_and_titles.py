@@ -62,6 +62,15 @@ class It:
         ("where's my note about the router", "router"),
         ("what did I note about the garage", "garage"),
         ("show me everything about Marcus", "marcus"),
+        ("напомни, что я записывал про Игоря", "игоря"),
+        ("ты не помнишь, что я писал про шины?", "шины"),
+        ("найди, где я писал, что резину надо поменять", "резину надо поменять"),
+        ("у меня было что-то про страховку?", "страховку"),
+        ("покажи заметку с паролем", "паролем"),
+        ("search: router", "router"),
+        ("any notes about the router?", "router"),
+        ("remind me what I wrote about the boiler", "boiler"),
+        ("do you remember what I saved about Marcus", "marcus"),
     ],
 )
 def test_search_wordings(text: str, query: str) -> None:
@@ -79,6 +88,9 @@ def test_search_wordings(text: str, query: str) -> None:
         "что у меня есть",
         "есть хочется",
         "show me",
+        "note about the garage: the code is 4412",  # a note to keep
+        "note about the garage door code",
+        "напомни, что завтра собрание",
     ],
 )
 def test_not_searches(text: str) -> None:
@@ -123,6 +135,8 @@ def found(query: str) -> list[int]:
         ("spar", [5]),
         ("встречу с петей", [6]),  # «встречу» names the kind: the meeting first
         ("бассейн", []),
+        ("резину надо поменять", [1]),  # «надо» says nothing of what is searched for
+        ("что там было про осаго", [2]),
     ],
 )
 def test_search_finds_inflected_and_partial_words(query: str, ids: list[int]) -> None:

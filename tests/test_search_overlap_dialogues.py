@@ -55,7 +55,10 @@ EN_NOTES = ["note: the spare keys are with Marcus next door", "note: gate code 4
         (RU, RU_NOTES, "найди мне всё, что я сохранял про коврик", "Марин", "домофон"),
         (RU, RU_NOTES, "что у меня есть о домофоне", "4512", "Марин"),
         (RU, RU_NOTES, "найди запасн", "Марин", "домофон"),  # a partial word
+        (RU, RU_NOTES, "напомни, что я записывал про ключи", "Марин", "домофон"),
+        (RU, RU_NOTES, "найди, где я писал, что ключи под ковриком", "Марин", "домофон"),
         (EN, EN_NOTES, "where did I write about the keys", "Marcus", "gate"),
+        (EN, EN_NOTES, "remind me what I wrote about the keys", "Marcus", "gate"),
         (EN, EN_NOTES, "do I have anything on Marcus?", "Marcus", "gate"),
         (EN, EN_NOTES, "find whatever I saved about the gate", "4512", "Marcus"),
         (EN, EN_NOTES, "look up spare", "Marcus", "gate"),
@@ -122,6 +125,9 @@ def vera(title: str, start: str) -> dict[str, str]:
          [LAWYER_EN, vera("call Vera", "13:30")], ["lawyer", "14:00–15:00"]),
         (EN, ["meeting with the lawyer tomorrow at 2pm", "call with Vera tomorrow at 5pm",
               "move the call with Vera to 2pm"],
+         [LAWYER_EN, vera("call Vera", "14:00")], ["lawyer", "14:00–15:00"]),
+        (EN, ["meeting with the lawyer tomorrow at 2pm", "call with Vera tomorrow at noon",
+              "push it 2 hours later"],  # "it": the meeting just created
          [LAWYER_EN, vera("call Vera", "14:00")], ["lawyer", "14:00–15:00"]),
     ],
 )

@@ -74,7 +74,13 @@ _RU_WROTE = (
     r"отмечал[аи]?|запоминал[аи]?|кидал[аи]?|скидывал[аи]?|было|был[аи]?|есть)"
 )
 _RU_WHO = r"(?:я\s+|у\s+меня\s+|мне\s+)?(?:уже\s+|когда-то\s+|раньше\s+)?"
-_RU_WHAT = r"(?:(?:все|всё|то)\s*,?\s*)?(?:что|где)\s+" + _RU_WHO + _RU_WROTE
+_RU_WHAT = (
+    r"(?:(?:все|всё|то)\s*,?\s*)?(?:что|где)\s+" + _RU_WHO + _RU_WROTE + r"(?:\s*,?\s+что)?"
+)
+# «ты не помнишь, …», «напомни, …», «подскажи, …» before «что я писал про …»
+_RU_ASK = (
+    r"(?:(?:ты\s+)?(?:не\s+)?(?:помнишь|знаешь)|подскажи|напомни(?:те)?(?:\s+мне)?)\s*,?\s*"
+)
 _RU_NOUN = (
     r"(?:в\s+)?(?:(?:все|всё|мои|мою|моя|моих|моей)\s+)?"
     r"(?:заметк[аиуеой]?|заметках|заметкам|задач[аиуеи]?|задачах|записк[аиуеой]?|"
@@ -106,10 +112,14 @@ _SEARCH = (
     ),
     re.compile(r"где\s+(?:у\s+меня\s+|я\s+)" + _RU_WROTE + r"\s+(?P<q>.+)"),
     # «что у меня есть про Игоря», «что я писал про гараж»
-    re.compile(r"что\s+(?:у\s+меня\s+|я\s+)" + _RU_WROTE + r"\s+" + _RU_ABOUT + r"\s+(?P<q>.+)"),
+    re.compile(
+        r"(?:" + _RU_ASK + r")?(?:что|где)\s+(?:у\s+меня\s+|я\s+)" + _RU_WROTE + r"\s+"
+        + _RU_ABOUT + r"\s+(?P<q>.+)"
+    ),
     # «есть что-нибудь про резину», «есть ли у меня заметка про wifi»
     re.compile(
-        r"есть\s+(?:ли\s+)?(?:у\s+меня\s+)?(?:(?:" + _RU_ANY + r"|" + _RU_NOUN + r")\s+)?"
+        r"(?:у\s+меня\s+)?(?:есть|было|был[аи]?|записано|сохранено)\s+(?:ли\s+)?"
+        r"(?:у\s+меня\s+)?(?:(?:" + _RU_ANY + r"|" + _RU_NOUN + r")\s+)?"
         + _RU_ABOUT + r"\s+(?P<q>.+)"
     ),
     # «покажи всё про резину», «покажи заметки про гараж», «ищу заметку про пароль»
@@ -117,11 +127,14 @@ _SEARCH = (
         r"(?:покажи|покажите|выведи|дай|ищу)(?:\s+мне)?(?:\s+(?:все|всё))?(?:\s+" + _RU_NOUN
         + r")?\s+" + _RU_ABOUT + r"\s+(?P<q>.+)"
     ),
-    re.compile(r"ищу\s+" + _RU_NOUN + r"\s+(?P<q>.+)"),
+    re.compile(
+        r"(?:покажи|покажите|выведи|ищу)(?:\s+мне)?\s+" + _RU_NOUN + r"(?:\s+" + _RU_PREP
+        + r")?\s+(?P<q>.+)"
+    ),
     re.compile(r"поиск(?:\s+по\s+(?:заметкам|задачам|записям))?\s*:\s*(?P<q>.+)"),
     # "search dentist", "search my notes for wifi", "look up dentist"
     re.compile(
-        r"(?:search|look\s+up|lookup)(?:\s+for)?"
+        r"(?:search|look\s+up|lookup)\s*:?(?:\s+for)?"
         r"(?:\s+(?:in\s+)?(?:my\s+|the\s+)?(?:notes|tasks|items))?"
         r"(?:\s+(?:for|about|on|with))?\s+(?P<q>.+)"
     ),
@@ -137,7 +150,15 @@ _SEARCH = (
         r"(?:\s+(?:anything|something|stuff|(?:(?:any|a|my|the)\s+)?(?:notes?|tasks?)))?\s+"
         + _EN_ABOUT + r"\s+(?P<q>.+)"
     ),
-    re.compile(r"(?:anything|something|stuff)\s+(?:about|on|re|regarding)\s+(?P<q>.+)"),
+    re.compile(
+        r"(?:anything|something|stuff|notes|tasks|any\s+(?:notes?|tasks?))"
+        r"\s+(?:about|on|re|regarding)"
+        r"\s+(?P<q>[^:]+)"
+    ),
+    re.compile(
+        r"(?:(?:do\s+you\s+)?remember|remind\s+me)\s+(?:what|where)\s+i(?:'ve|\s+have)?\s+"
+        + _EN_WROTE + r"(?:\s+down)?\s+" + _EN_ABOUT + r"\s+(?P<q>.+)"
+    ),
     # "where did I write about the tires", "where's my note about wifi", "what did I note on X"
     re.compile(
         r"where\s+(?:did|do)\s+i\s+" + _EN_WROTE + r"(?:\s+down)?"
@@ -158,6 +179,15 @@ _SEARCH = (
     ),
 )
 
+# Words of a query that say nothing of what is searched for («…писал, что резину надо
+# поменять»): the search (organizer.pipeline.lists) leaves them out when others remain.
+_FILLERS_TEXT = (
+    "что то это как где когда надо нужно можно был была было были есть я мне меня мой моя "
+    "мое мои там тут тот та те все вся уже еще "
+    "that what where when i me my was were is are be been have has had it this there some "
+    "any need needs"
+)
+QUERY_FILLERS = frozenset(_FILLERS_TEXT.split())
 _QUERY_LEAD = re.compile(r"^(?:(?:про|о|об|about|for|the|my|a|an)\s+)+")
 
 

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz
 
+from organizer.parsing.lists import QUERY_FILLERS
 from organizer.pipeline import matching
 from organizer.pipeline.replies import (
     ItemLike,
@@ -36,6 +37,7 @@ from organizer.pipeline.replies import (
 )
 from organizer.pipeline.timefmt import clock, local
 
+_FILLERS = frozenset(matching.stem(w) for w in QUERY_FILLERS)  # as the stems compared
 PAGE = 10  # notes per page
 MAX_PAGES = 1000  # a page number in a button beyond this is not ours
 MAX_HITS = 10
@@ -160,7 +162,7 @@ def search(query: str, candidates: Sequence[ItemLike], texts: Sequence[str | Non
 
     `texts`: each candidate's own text besides its title (a note's message), in step.
     """
-    q = _words(query)
+    q = [w for w in _words(query) if w not in _FILLERS] or _words(query)
     for score in (hit_score, _partial):
         scored = []
         for n, (item, extra) in enumerate(zip(candidates, texts, strict=True)):

@@ -43,9 +43,9 @@ _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 # «мысли про …», "thoughts about the …": a label naming what the text is about
 _LABEL = re.compile(
     r"^(?:мысли|заметки|идеи|итоги|план|планы|список|протокол|конспект|выводы|черновик|"
-    r"notes|thoughts|ideas|summary|minutes|plan|plans|list|recap|outline|draft)\s+"
-    r"(?:про|о|об|по|насчет|насчёт|к|для|about|on|for|from|re|regarding|of)\s+"
-    r"(?:(?:the|a|an|our|my)\s+)?",
+    r"соображения|notes|thoughts|ideas|summary|minutes|plan|plans|list|recap|outline|draft)\s+"
+    r"(?:(?:про|о|об|по|насчет|насчёт|к|для|с|со|about|on|for|from|re|regarding|of|after)\s+)?"
+    r"(?:(?:the|a|an|our|my|this|last)\s+)?",
     re.IGNORECASE,
 )
 # words a natural head does not end on, and where a label's subject stops
