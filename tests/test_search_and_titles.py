@@ -190,3 +190,11 @@ def test_every_title_is_short() -> None:
     assert short_title(long) == "Позвонить в управляющую компанию насчёт протечки на кухне…"
     assert short_title("Купить хлеб") == "Купить хлеб"
     assert len(short_title("x" * 500)) == TITLE_CHARS
+
+
+def test_a_task_is_found_by_words_beyond_its_short_title() -> None:
+    said = "позвонить в управляющую компанию насчёт протечки на кухне и договориться о визите"
+    task = It(1, "task", short_title(said[:1].upper() + said[1:]))
+    assert "визит" not in (task.title or "")
+    assert [i.id for i in lists.search("визит мастера", [task], [said])] == [1]
+    assert lists.search("бассейн", [task], [said]) == []

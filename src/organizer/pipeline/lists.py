@@ -5,8 +5,8 @@ the items from the database (organizer.db.lists) and sends what these functions 
 
 - `wanted`: a parse result's additive `list` / `search` fields → the decision.
 - `render_notes`: one page of notes, newest first, with a «Ещё» button to the next.
-- `search`: items whose title (and, for a note, its text) contain every word of the
-  query, compared as stems with a fuzzy match (rapidfuzz), best first.
+- `search`: items whose title (or the message they came from) contain every word of the
+  query, compared as stems with a fuzzy match (rapidfuzz), best first; failing that, half.
 - `busy_intervals`, `is_busy`: the timed items a suggested time must not fall on.
 - `overlapping`: the meetings a new meeting's time overlaps.
 - `nudge_due`: an open question asked by another process (before a restart) and not
@@ -160,14 +160,14 @@ def search(query: str, candidates: Sequence[ItemLike], texts: Sequence[str | Non
     """Items matching every word of the query, best first (then in the given order); when
     none does, those matching at least half of its words.
 
-    `texts`: each candidate's own text besides its title (a note's message), in step.
+    `texts`: each candidate's own text besides its title (the message it came from: a
+    note's whole text, a task's words beyond its 60-character title), in step.
     """
     q = [w for w in _words(query) if w not in _FILLERS] or _words(query)
     for score in (hit_score, _partial):
         scored = []
         for n, (item, extra) in enumerate(zip(candidates, texts, strict=True)):
-            s = max(score(q, item.title, item.type),
-                    score(q, extra, item.type) if item.type == "note" else 0.0)  # fmt: skip
+            s = max(score(q, item.title, item.type), score(q, extra, item.type))
             if s > 0:
                 scored.append((-s, n, item))
         if scored:
