@@ -81,6 +81,7 @@ class Session:
 
     def __post_init__(self) -> None:
         from organizer.handlers import build_plugins
+        from organizer.pipeline import lists
         from organizer.worker import Worker
 
         plugins = build_plugins(self.settings, self.conn)
@@ -93,6 +94,7 @@ class Session:
             self.syncer = make_syncer(self.settings, self.conn)
             plugins.periodic.append(Periodic("calendar", EVERY_S, self._sync))
         self.worker = Worker(self.settings, self.conn, plugins, worker_id=f"chat:{os.getpid()}")
+        lists.new_run()  # a question left open by an earlier session is shown again
         self.pretend_start = self.clock()
 
     def _key(self) -> str:

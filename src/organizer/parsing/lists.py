@@ -60,29 +60,135 @@ _NOTES = (
     ),
 )
 
+# ---------------------------------------------------------------- search
+# «найди про X», «найди, что я записывал про X», «где у меня про X», «есть что-нибудь про X»,
+# "find anything about X", "do I have anything on X", "where did I write about X". The query
+# is what follows the last of the optional parts; "find X" alone and «найти X» stay to-dos
+# ("find a plumber", «найти сантехника»).
+
+_ABOUT_RU = r"про|о|об|обо|насчет|на\s+тему|касательно|по\s+поводу|с\s+упоминанием"
+_RU_ABOUT = r"(?:" + _ABOUT_RU + r")"
+_RU_PREP = r"(?:" + _ABOUT_RU + r"|по|с|со)"  # after a search verb: «найди по работе»
+_RU_WROTE = (
+    r"(?:за)?(?:писал[аи]?|писывал[аи]?|писано|записан[аоы]?|сохранял[аи]?|сохранил[аи]?|сохранен[аоы]?|"
+    r"отмечал[аи]?|запоминал[аи]?|кидал[аи]?|скидывал[аи]?|было|был[аи]?|есть)"
+)
+_RU_WHO = r"(?:я\s+|у\s+меня\s+|мне\s+)?(?:уже\s+|когда-то\s+|раньше\s+)?"
+_RU_WHAT = (
+    r"(?:(?:все|всё|то)\s*,?\s*)?(?:что|где)\s+" + _RU_WHO + _RU_WROTE + r"(?:\s*,?\s+что)?"
+)
+# «ты не помнишь, …», «напомни, …», «подскажи, …» before «что я писал про …»
+_RU_ASK = (
+    r"(?:(?:ты\s+)?(?:не\s+)?(?:помнишь|знаешь)|подскажи|напомни(?:те)?(?:\s+мне)?)\s*,?\s*"
+)
+_RU_NOUN = (
+    r"(?:в\s+)?(?:(?:все|всё|мои|мою|моя|моих|моей)\s+)?"
+    r"(?:заметк[аиуеой]?|заметках|заметкам|задач[аиуеи]?|задачах|записк[аиуеой]?|"
+    r"запис(?:ь|и|ей|ях|ям))"
+)
+_RU_ANY = r"(?:что-нибудь|что-то|что\s+нибудь|что\s+то|что-либо|чего-нибудь|все|всё)"
+_EN_ABOUT = (
+    r"(?:about|on|re|regarding|concerning|mentioning|that\s+mentions?|that\s+says?|"
+    r"containing|with)"
+)
+_EN_WROTE = r"(?:wrote|write|noted|note|saved|save|jotted|jot|put|kept|keep|have|had|got)"
+_EN_ANY = (
+    r"(?:(?:what|where|whatever|everything|anything|all)\s+i(?:'ve|\s+have)?\s+" + _EN_WROTE
+    + r"(?:\s+down)?|"
+    r"anything|something|everything|stuff|(?:(?:all|any|my|the|a)\s+)*(?:notes?|tasks?|items?))"
+)
+
 _SEARCH = (
-    # "найди заметку про пароль", "найди про стоматолога", "поищи в заметках wifi" ("поиск X",
-    # "искать X" are more often to-dos: not searches)
+    # «найди про стоматолога», «поищи в заметках wifi», «найди, что я записывал про резину»
     re.compile(
-        r"(?:найди|найдите|поищи|поищите|ищи)(?:\s+мне)?"
-        r"(?:\s+(?:в\s+)?(?:мою|мои|моих)?\s*"
-        r"(?:заметк[аиуеой]*|задач[аиуеой]*|запис[ьиейях]*|заметках|задачах|записях))?"
-        r"(?:\s+(?:про|о|об|по|насчет|с))?\s+(?P<q>.+)"
+        r"(?:найди|найдите|поищи|поищите|ищи|отыщи)(?:\s*,?\s+(?:мне|пожалуйста|плиз))*\s*,?"
+        r"(?:\s+" + _RU_ANY + r")?(?:\s+" + _RU_NOUN + r")?(?:\s*,?\s*" + _RU_WHAT + r")?"
+        r"(?:\s+" + _RU_NOUN + r")?(?:\s+" + _RU_PREP + r")?\s+(?P<q>.+)"
     ),
+    # «где у меня про резину», «где я записывал номер полиса», «где заметка про wifi»
+    re.compile(
+        r"где\s+(?:у\s+меня\s+|я\s+)?(?:" + _RU_WROTE + r"\s+)?(?:" + _RU_NOUN + r"\s+)?"
+        + _RU_ABOUT + r"\s+(?P<q>.+)"
+    ),
+    re.compile(r"где\s+(?:у\s+меня\s+|я\s+)" + _RU_WROTE + r"\s+(?P<q>.+)"),
+    # «что у меня есть про Игоря», «что я писал про гараж»
+    re.compile(
+        r"(?:" + _RU_ASK + r")?(?:что|где)\s+(?:у\s+меня\s+|я\s+)" + _RU_WROTE + r"\s+"
+        + _RU_ABOUT + r"\s+(?P<q>.+)"
+    ),
+    # «есть что-нибудь про резину», «есть ли у меня заметка про wifi»
+    re.compile(
+        r"(?:у\s+меня\s+)?(?:есть|было|был[аи]?|записано|сохранено)\s+(?:ли\s+)?"
+        r"(?:у\s+меня\s+)?(?:(?:" + _RU_ANY + r"|" + _RU_NOUN + r")\s+)?"
+        + _RU_ABOUT + r"\s+(?P<q>.+)"
+    ),
+    # «покажи всё про резину», «покажи заметки про гараж», «ищу заметку про пароль»
+    re.compile(
+        r"(?:покажи|покажите|выведи|дай|ищу)(?:\s+мне)?(?:\s+(?:все|всё))?(?:\s+" + _RU_NOUN
+        + r")?\s+" + _RU_ABOUT + r"\s+(?P<q>.+)"
+    ),
+    re.compile(
+        r"(?:покажи|покажите|выведи|ищу)(?:\s+мне)?\s+" + _RU_NOUN + r"(?:\s+" + _RU_PREP
+        + r")?\s+(?P<q>.+)"
+    ),
+    re.compile(r"поиск(?:\s+по\s+(?:заметкам|задачам|записям))?\s*:\s*(?P<q>.+)"),
     # "search dentist", "search my notes for wifi", "look up dentist"
     re.compile(
-        r"(?:search|look\s+up|lookup)(?:\s+for)?"
+        r"(?:search|look\s+up|lookup)\s*:?(?:\s+for)?"
         r"(?:\s+(?:in\s+)?(?:my\s+|the\s+)?(?:notes|tasks|items))?"
         r"(?:\s+(?:for|about|on|with))?\s+(?P<q>.+)"
     ),
-    # "find" alone is an action ("find a plumber"): a search only when it names notes
+    # "find anything about Igor", "find what I wrote about tires", "look for notes on wifi"
     re.compile(
-        r"find\s+(?:my\s+|the\s+|a\s+)?(?:notes?|tasks?)"
-        r"(?:\s+(?:about|on|for|with|re|mentioning|that\s+says))?\s+(?P<q>.+)"
+        r"(?:find|look\s+for|search\s+for)(?:\s+me)?\s+" + _EN_ANY
+        + r"(?:\s+" + _EN_ABOUT + r")?\s+(?P<q>.+)"
+    ),
+    # "do I have anything about wifi", "is there a note on the garage", "anything about X"
+    re.compile(
+        r"(?:(?:do|did)\s+i\s+(?:have|write|save|note|keep|jot)(?:\s+down)?|"
+        r"(?:is|are)\s+there|have\s+i\s+got)"
+        r"(?:\s+(?:anything|something|stuff|(?:(?:any|a|my|the)\s+)?(?:notes?|tasks?)))?\s+"
+        + _EN_ABOUT + r"\s+(?P<q>.+)"
+    ),
+    re.compile(
+        r"(?:anything|something|stuff|notes|tasks|any\s+(?:notes?|tasks?))"
+        r"\s+(?:about|on|re|regarding)"
+        r"\s+(?P<q>[^:]+)"
+    ),
+    re.compile(
+        r"(?:(?:do\s+you\s+)?remember|remind\s+me)\s+(?:what|where)\s+i(?:'ve|\s+have)?\s+"
+        + _EN_WROTE + r"(?:\s+down)?\s+" + _EN_ABOUT + r"\s+(?P<q>.+)"
+    ),
+    # "where did I write about the tires", "where's my note about wifi", "what did I note on X"
+    re.compile(
+        r"where\s+(?:did|do)\s+i\s+" + _EN_WROTE + r"(?:\s+down)?"
+        r"(?:\s+(?:it|that|this|(?:the\s+|a\s+|my\s+)?notes?))?"
+        r"(?:\s+" + _EN_ABOUT + r")?\s+(?P<q>.+)"
+    ),
+    re.compile(
+        r"where(?:'s|\s+is|\s+are)\s+(?:my\s+|the\s+)?(?:notes?|tasks?)(?:\s+" + _EN_ABOUT
+        + r")?\s+(?P<q>.+)"
+    ),
+    re.compile(
+        r"what\s+(?:did|do)\s+i\s+" + _EN_WROTE + r"(?:\s+down)?\s+" + _EN_ABOUT
+        + r"\s+(?P<q>.+)"
+    ),
+    re.compile(
+        r"show\s+(?:me\s+)?(?:everything|anything|all|(?:all\s+)?(?:my\s+|the\s+)?(?:notes|tasks))"
+        r"\s+" + _EN_ABOUT + r"\s+(?P<q>.+)"
     ),
 )
 
-_QUERY_LEAD = re.compile(r"^(?:про|о|об|about|for|the|my)\s+")
+# Words of a query that say nothing of what is searched for («…писал, что резину надо
+# поменять»): the search (organizer.pipeline.lists) leaves them out when others remain.
+_FILLERS_TEXT = (
+    "что то это как где когда надо нужно можно был была было были есть я мне меня мой моя "
+    "мое мои там тут тот та те все вся уже еще "
+    "that what where when i me my was were is are be been have has had it this there some "
+    "any need needs"
+)
+QUERY_FILLERS = frozenset(_FILLERS_TEXT.split())
+_QUERY_LEAD = re.compile(r"^(?:(?:про|о|об|about|for|the|my|a|an)\s+)+")
 
 
 class Asked(NamedTuple):

@@ -5,8 +5,8 @@ the items from the database (organizer.db.lists) and sends what these functions 
 
 - `wanted`: a parse result's additive `list` / `search` fields → the decision.
 - `render_notes`: one page of notes, newest first, with a «Ещё» button to the next.
-- `search`: items whose title (and, for a note, its text) contain every word of the
-  query, compared as stems with a fuzzy match (rapidfuzz), best first.
+- `search`: items whose title (or the message they came from) contain every word of the
+  query, compared as stems with a fuzzy match (rapidfuzz), best first; failing that, half.
 - `busy_intervals`, `is_busy`: the timed items a suggested time must not fall on.
 - `overlapping`: the meetings a new meeting's time overlaps.
 - `nudge_due`: an open question asked by another process (before a restart) and not
@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz
 
+from organizer.parsing.lists import QUERY_FILLERS
 from organizer.pipeline import matching
 from organizer.pipeline.replies import (
     ItemLike,
@@ -36,6 +37,7 @@ from organizer.pipeline.replies import (
 )
 from organizer.pipeline.timefmt import clock, local
 
+_FILLERS = frozenset(matching.stem(w) for w in QUERY_FILLERS)  # as the stems compared
 PAGE = 10  # notes per page
 MAX_PAGES = 1000  # a page number in a button beyond this is not ours
 MAX_HITS = 10
@@ -43,8 +45,9 @@ FUZZY = 80  # rapidfuzz ratio (0..100) above which two stems are the same word
 POINT = timedelta(minutes=30)  # how long an item with no end keeps its time busy
 SLOT = timedelta(hours=1)  # a suggested time is for an hour-long meeting
 MORE = "notes"  # callback `notes:<page>`: the «Ещё» button
-# This worker process, as the one that last showed a chat's open question (clarify.shown_by):
-# a question shown by another one was asked before a restart.
+# This worker process (or `organizer chat` session, `new_run`), as the one that last showed
+# a chat's open question (clarify.shown_by): a question shown by another was asked before a
+# restart.
 PROCESS = uuid.uuid4().hex
 
 
@@ -101,7 +104,11 @@ def render_notes(
 
 
 def _words(text: str | None) -> list[str]:
-    return [w for w in matching.stems(text) if len(w) >= 2]
+    """The text's word stems; hyphenated words also joined ("wi-fi" is "wifi" too)."""
+    out = [w for w in matching.stems(text) if len(w) >= 2]
+    if text and "-" in text:
+        out += [w for w in matching.stems(text.replace("-", "")) if len(w) >= 2 and w not in out]
+    return out
 
 
 def _same(q: str, w: str) -> float:
@@ -109,40 +116,64 @@ def _same(q: str, w: str) -> float:
     if q == w:
         return 100.0
     if min(len(q), len(w)) >= 4 and (q.startswith(w) or w.startswith(q)):
-        return 90.0
+        return 90.0  # a partial word («резин», "passw") or another ending
     if min(len(q), len(w)) >= 4:
         r = fuzz.ratio(q, w)
         return r if r >= FUZZY else 0.0
+    if matching.same_short(q, w):
+        return 85.0  # a short name in another case
     return 0.0
 
 
-def hit_score(query: Sequence[str], text: str | None) -> float:
+def _hits(query: Sequence[str], words: Sequence[str], kind: str) -> list[float]:
+    """Each query word's best likeness among the words (0 when it is not there). A word
+    naming a kind of item («заметку», "task") is there when the item is of that kind."""
+    out = []
+    for q in query:
+        best = max((_same(q, w) for w in words), default=0.0)
+        if best == 0 and matching.GENERIC.get(q) == kind:
+            best = 100.0
+        out.append(best)
+    return out
+
+
+def hit_score(query: Sequence[str], text: str | None, kind: str = "") -> float:
     """The mean best likeness of each query word in the text; 0 when one is missing."""
     words = _words(text)
     if not query or not words:
         return 0.0
-    total = 0.0
-    for q in query:
-        best = max(_same(q, w) for w in words)
-        if best == 0:
-            return 0.0
-        total += best
-    return total / len(query)
+    hits = _hits(query, words, kind)
+    return 0.0 if min(hits) == 0 else sum(hits) / len(query)
+
+
+def _partial(query: Sequence[str], text: str | None, kind: str) -> float:
+    """For a query of 2+ words none of the items has all of: the share of its words found
+    (at least half of them), as a weaker score below any full hit."""
+    words = _words(text)
+    if len(query) < 2 or not words:
+        return 0.0
+    hits = [h for h in _hits(query, words, kind) if h > 0]
+    return sum(hits) / len(query) / 2 if 2 * len(hits) >= len(query) else 0.0
 
 
 def search(query: str, candidates: Sequence[ItemLike], texts: Sequence[str | None]) -> list[ItemLike]:
-    """Items matching every word of the query, best first (then in the given order).
+    """Items matching every word of the query, best first (then in the given order); when
+    none does, those matching at least half of its words.
 
-    `texts`: each candidate's own text besides its title (a note's message), in step.
+    `texts`: each candidate's own text besides its title (the message it came from: a
+    note's whole text, a task's words beyond its 60-character title), in step.
     """
-    q = _words(query)
-    scored = []
-    for n, (item, extra) in enumerate(zip(candidates, texts, strict=True)):
-        s = max(hit_score(q, item.title), hit_score(q, extra) if item.type == "note" else 0.0)
-        if s > 0:
-            scored.append((-s, n, item))
-    scored.sort(key=lambda p: (p[0], p[1]))
-    return [item for _, _, item in scored[:MAX_HITS]]
+    q = [w for w in _words(query) if w not in _FILLERS] or _words(query)
+    for score in (hit_score, _partial):
+        scored = []
+        for n, (item, extra) in enumerate(zip(candidates, texts, strict=True)):
+            s = max(score(q, item.title, item.type), score(q, extra, item.type))
+            if s > 0:
+                scored.append((-s, n, item))
+        if scored:
+            scored.sort(key=lambda p: (p[0], p[1]))
+            return [item for _, _, item in scored[:MAX_HITS]]
+    return []
 
 
 def _mark(item: ItemLike) -> str:
@@ -207,6 +238,13 @@ def overlapping(
 
 
 # ---------------------------------------------------------------- a question still open
+
+
+def new_run() -> None:
+    """This process starts its pipeline afresh (a new `organizer chat` session on the same
+    database, as a restarted worker would): a question shown before is shown again."""
+    global PROCESS
+    PROCESS = uuid.uuid4().hex
 
 
 def nudge_due(*, leaves_question: bool, shown_by: str | None, me: str) -> bool:

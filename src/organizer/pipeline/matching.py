@@ -44,6 +44,14 @@ _GENERIC = {
     "задач": "task", "task": "task", "дел": "task", "todo": "task",
     "заметк": "note", "note": "note",
 }  # fmt: skip
+GENERIC = _GENERIC  # also read by the search (pipeline/lists.py)
+_SHORT_ENDS = frozenset("аяеиоуюйыь")
+
+
+def same_short(a: str, b: str) -> bool:
+    """Two 3-letter stems that differ only in a final vowel: a short name in two cases
+    («Аня» / «Ане» / «Аню», whose endings `stem` cannot cut)."""
+    return len(a) == len(b) == 3 and a[:2] == b[:2] and {a[2], b[2]} <= _SHORT_ENDS
 
 
 def stem(word: str) -> str:

@@ -24,14 +24,14 @@ from organizer.config import Settings
 from organizer.db import clarify, items, outbox, referent, users
 from organizer.db import lists as lists_db
 from organizer.model import InboxRow
-from organizer.pipeline import busy, lists, replies
+from organizer.pipeline import busy, lists, longtext, replies
 from organizer.pipeline.dialog import Parsed
 from organizer.registry import Context, PermanentError
 
 log = logging.getLogger(__name__)
 
 MAX_PARSE_CHARS = 1000
-MAX_TITLE_CHARS = 300
+MAX_TITLE_CHARS = longtext.TITLE_CHARS  # a title is a short phrase; the text is source_text
 _SPACES = re.compile(r"\s+")
 
 
@@ -63,14 +63,13 @@ def clean_text(text: str) -> str:
 
 
 def title(text: str | None) -> str | None:
-    """A title as stored: trimmed, capitalised, cut to MAX_TITLE_CHARS."""
+    """A title as stored: trimmed, capitalised, cut at a word to MAX_TITLE_CHARS."""
     if not text:
         return None
     text = text.strip()
     if not text:
         return None
-    text = text[0].upper() + text[1:]
-    return text if len(text) <= MAX_TITLE_CHARS else text[: MAX_TITLE_CHARS - 1] + "…"
+    return longtext.short_title(text[0].upper() + text[1:])
 
 
 @dataclass(frozen=True)
