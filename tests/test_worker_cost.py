@@ -1,0 +1,90 @@
+"""Issue 19, per-message cost: the row's DONE commits with its reply (one transaction less),
+a lost lease rolls the reply back, and the repeated reads of one message are gone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fixtures.pipeline import Pipe
+from organizer.db import queue
+from organizer.model import to_db
+from organizer.registry import Context, LeaseLost
+from organizer.worker import Worker
+
+
+def _traced(pipe: Pipe, text: str) -> tuple[int, list[str]]:
+    row_id = pipe.enqueue("text", {"text": text, "message_id": 1, "lang": None})
+    seen: list[str] = []
+    pipe.conn.set_trace_callback(lambda sql: seen.append(" ".join(sql.split())))
+    try:
+        assert pipe.worker.step(pipe.now)
+    finally:
+        pipe.conn.set_trace_callback(None)
+    return row_id, seen
+
+
+def test_a_text_message_is_claimed_and_answered_in_two_transactions(pipe: Pipe) -> None:
+    """Claim, then one transaction with the item, the reply and DONE (was three)."""
+    pipe.say("купить хлеб")  # the chat's first message: its settings rows are made
+    row_id, seen = _traced(pipe, "завтра в 15 встреча с Петей")
+    assert queue.get(pipe.conn, row_id).status == "DONE"  # type: ignore[union-attr]
+    assert len(pipe.outbox_for(row_id)) == 1
+    begins = [s for s in seen if s.startswith("BEGIN")]
+    assert len(begins) == 2, seen
+    # DONE is written in the transaction that writes the reply, after it
+    last = seen[seen.index(begins[1]):]
+    outbox_at = next(i for i, s in enumerate(last) if s.startswith("INSERT INTO outbox"))
+    done_at = next(i for i, s in enumerate(last) if "status = 'DONE'" in s)
+    assert outbox_at < done_at < len(last) - 1 and last[-1] == "COMMIT"
+
+
+def test_repeated_reads_of_one_message_are_gone(pipe: Pipe) -> None:
+    """A dated task: the chat's settings row read once by the turn and once by the
+    reminders' hook (was four times), its open question and agenda day once (was twice)."""
+    pipe.say("купить хлеб")
+    _, seen = _traced(pipe, "завтра в 10 купить молоко")
+    assert sum(1 for s in seen if s.startswith("SELECT") and "FROM users" in s) == 2, seen
+    assert not any(s.startswith("INSERT INTO users") for s in seen), seen  # the row exists
+    assert sum(1 for s in seen if s.startswith("SELECT * FROM clarify")) == 1, seen
+    agenda_day = [s for s in seen if "kind = 'agenda'" in s and "local_date = " in s]
+    assert agenda_day == [], seen  # today's PENDING agenda row was already in hand
+
+
+def test_a_lost_lease_rolls_the_reply_back_and_the_holder_answers_once(pipe: Pipe) -> None:
+    """Reaped mid-handler and claimed by another worker: nothing of the first commits
+    (no reply without DONE), and the holder's run answers it exactly once."""
+    row_id = pipe.enqueue("text", {"text": "купить молоко", "message_id": 1, "lang": None})
+    handle_text = pipe.worker.plugins.handlers["text"]
+    stolen: list[bool] = []
+
+    def steal_then_handle(ctx: Context, row: object) -> None:
+        # another worker took the row (its lease was reaped) while this one was parsing
+        pipe.conn.execute(
+            "UPDATE inbox_queue SET claimed_by = 'other', lease_until = ? WHERE id = ?",
+            (to_db(pipe.now + timedelta(minutes=1)), row_id),
+        )
+        stolen.append(True)
+        try:
+            handle_text(ctx, row)  # type: ignore[arg-type]
+        except LeaseLost:
+            stolen.append(False)
+            raise
+
+    first = Worker(pipe.settings, pipe.conn, pipe.worker.plugins, worker_id="first")
+    first.plugins.handlers["text"] = steal_then_handle
+    try:
+        assert first.step(pipe.now)
+    finally:
+        first.plugins.handlers["text"] = handle_text
+    assert stolen == [True, False]
+    assert pipe.outbox_for(row_id) == []
+    assert pipe.items() == []
+    row = queue.get(pipe.conn, row_id)
+    assert row is not None and row.status == "CLAIMED" and row.claimed_by == "other"
+    assert first.processed == 0
+    # the holder's lease runs out; the reaper gives the row back and it is answered once
+    later = pipe.now + timedelta(minutes=5)
+    assert queue.reap_expired(pipe.conn, later) == 1
+    assert Worker(pipe.settings, pipe.conn, pipe.worker.plugins, worker_id="second").step(later)
+    assert queue.get(pipe.conn, row_id).status == "DONE"  # type: ignore[union-attr]
+    assert len(pipe.outbox_for(row_id)) == 1 and len(pipe.items()) == 1
