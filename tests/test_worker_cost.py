@@ -88,3 +88,18 @@ def test_a_lost_lease_rolls_the_reply_back_and_the_holder_answers_once(pipe: Pip
     assert Worker(pipe.settings, pipe.conn, pipe.worker.plugins, worker_id="second").step(later)
     assert queue.get(pipe.conn, row_id).status == "DONE"  # type: ignore[union-attr]
     assert len(pipe.outbox_for(row_id)) == 1 and len(pipe.items()) == 1
+
+
+def test_the_agenda_reads_a_chats_series_in_one_query(pipe: Pipe) -> None:
+    """"что у меня завтра" with one or four weekly series: the items read by id do not
+    grow with the series (they were read one query per series per day)."""
+
+    def by_id_reads() -> int:
+        _, seen = _traced(pipe, "что у меня на этой неделе")
+        return sum(1 for s in seen if s.startswith("SELECT") and "FROM items WHERE id =" in s)
+
+    pipe.say("каждый день в 9 зарядка")
+    one = by_id_reads()
+    for text in ("каждый день в 10 планёрка", "каждый день в 12 обед", "каждый день в 18 спорт"):
+        pipe.say(text)
+    assert by_id_reads() == one
