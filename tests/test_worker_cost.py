@@ -3,11 +3,17 @@ a lost lease rolls the reply back, and the repeated reads of one message are gon
 
 from __future__ import annotations
 
+import signal
+import sqlite3
+import subprocess
+import time
 from datetime import timedelta
+from pathlib import Path
 
+from conftest import ORGANIZER, make_env, wait_until
 from fixtures.pipeline import Pipe
 from organizer.db import queue
-from organizer.model import to_db
+from organizer.model import to_db, utcnow
 from organizer.registry import Context, LeaseLost
 from organizer.worker import Worker
 
@@ -103,3 +109,59 @@ def test_the_agenda_reads_a_chats_series_in_one_query(pipe: Pipe) -> None:
     for text in ("каждый день в 10 планёрка", "каждый день в 12 обед", "каждый день в 18 спорт"):
         pipe.say(text)
     assert by_id_reads() == one
+
+
+def _reply_without_done_or_done_without_reply(conn: sqlite3.Connection) -> tuple[int, int]:
+    has_reply = "EXISTS (SELECT 1 FROM outbox o WHERE o.inbox_id = q.id AND o.kind = 'send')"
+    done_alone = conn.execute(
+        f"SELECT COUNT(*) FROM inbox_queue q WHERE status = 'DONE' AND NOT {has_reply}"
+    ).fetchone()[0]
+    reply_alone = conn.execute(
+        f"SELECT COUNT(*) FROM inbox_queue q WHERE status != 'DONE' AND {has_reply}"
+    ).fetchone()[0]
+    return int(done_alone), int(reply_alone)
+
+
+def test_sigkilled_workers_never_leave_a_reply_without_done(
+    conn: sqlite3.Connection, db_path: Path, tmp_path: Path
+) -> None:
+    """`organizer worker` SIGKILLed three times during a burst: at every kill, no row is
+    DONE without its reply and no reply stands beside a row not DONE (they commit
+    together now); at the end every message is answered exactly once."""
+    n = 120
+    for i in range(n):
+        queue.enqueue(conn, message_key=f"burst:{i}", chat_id=500 + i % 20, kind="text",
+                      payload={"text": f"купить молоко {i}", "message_id": i, "lang": None},
+                      now=utcnow())  # fmt: skip
+    env = make_env(db_path, CALENDAR_BACKEND="none", WORKER_LEASE_SEC="1")
+    log = (tmp_path / "worker.log").open("ab")
+
+    def done() -> int:
+        return int(conn.execute(
+            "SELECT COUNT(*) FROM inbox_queue WHERE status = 'DONE'").fetchone()[0])  # fmt: skip
+
+    try:
+        for kill in range(3):
+            worker = subprocess.Popen([ORGANIZER, "worker"], env=env, stdout=log,
+                                      stderr=subprocess.STDOUT)  # fmt: skip
+            before = done()
+            wait_until(lambda b=before: done() >= min(n, b + 15), timeout=30)
+            time.sleep(0.01 * kill)  # somewhere inside the next message
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(timeout=10)
+            assert _reply_without_done_or_done_without_reply(conn) == (0, 0)
+        worker = subprocess.Popen([ORGANIZER, "worker"], env=env, stdout=log,
+                                  stderr=subprocess.STDOUT)  # fmt: skip
+        try:
+            wait_until(lambda: done() == n, timeout=60)
+        finally:
+            worker.terminate()
+            assert worker.wait(timeout=15) == 0
+    finally:
+        log.close()
+    replies = conn.execute(
+        "SELECT COUNT(*) FROM inbox_queue q WHERE (SELECT COUNT(*) FROM outbox o"
+        " WHERE o.inbox_id = q.id AND o.kind = 'send') != 1"
+    ).fetchone()[0]
+    assert replies == 0
+    assert _reply_without_done_or_done_without_reply(conn) == (0, 0)
