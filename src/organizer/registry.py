@@ -29,6 +29,11 @@ class PermanentError(Exception):
     """The message can never succeed (bad payload): fail it now, no retries."""
 
 
+class LeaseLost(Exception):
+    """The row's lease went to another worker before the handler's last transaction:
+    that transaction rolls back (no reply, no DONE) and the lease's holder redoes it."""
+
+
 class Deferred(Exception):
     """The message must wait for something outside (ASR down): try again in `delay_s`.
 
@@ -42,13 +47,36 @@ class Deferred(Exception):
 
 @dataclass
 class Context:
-    """What a handler gets besides the row."""
+    """What a handler gets besides the row.
+
+    `done_hook` (set by the worker) marks the row DONE on the connection it is given;
+    a Context made by hand (tests, `organizer chat`) has none, and whoever runs the
+    handler completes the row itself.
+    """
 
     conn: sqlite3.Connection
     settings: Settings
     now: datetime
     worker_id: str
     stop: threading.Event
+    done_hook: Callable[[sqlite3.Connection], bool] | None = None
+    completed: bool = False
+
+    def mark_done(self) -> None:
+        """Mark the row DONE inside the handler's last transaction, beside its reply.
+
+        One commit then holds both, so a crash never leaves a reply without DONE or a
+        DONE without its reply, and the worker skips its separate complete (issue 19:
+        one transaction less per message). Raises LeaseLost when the row is no longer
+        this worker's: the caller's transaction rolls back and the holder redoes it.
+        """
+        if self.done_hook is None:
+            return
+        if not self.conn.in_transaction:
+            raise RuntimeError("mark_done belongs inside the handler's transaction")
+        if not self.done_hook(self.conn):
+            raise LeaseLost("lease lost before completion (reaped?)")
+        self.completed = True
 
 
 class Handler(Protocol):

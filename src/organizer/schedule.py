@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrule, rrulestr
@@ -83,6 +84,10 @@ def local_at(day: date, at: time, tz: ZoneInfo) -> datetime:
     return localize(datetime.combine(day, at), tz)
 
 
+# Parsed once per (rule, start, zone): the agenda and the busy times expand the same series
+# day after day within one message (issue 19). dateutil's rrule (cache off) is not changed
+# by iterating it, so one object can be shared; errors are raised again, not cached.
+@lru_cache(maxsize=1024)
 def _rule(body: str, dtstart_wall: datetime, tz: ZoneInfo) -> rrule:
     body = body.strip()
     if body.upper().startswith("RRULE:"):

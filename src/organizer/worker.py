@@ -22,7 +22,15 @@ from organizer.config import Settings
 from organizer.db import queue
 from organizer.errors import OrganizerError
 from organizer.model import InboxRow, utcnow
-from organizer.registry import Context, Deferred, Handler, PermanentError, Plugins, PluginsFactory
+from organizer.registry import (
+    Context,
+    Deferred,
+    Handler,
+    LeaseLost,
+    PermanentError,
+    Plugins,
+    PluginsFactory,
+)
 from organizer.runtime import (
     Heart,
     Periodic,
@@ -107,10 +115,15 @@ class Worker:
             log.error("inbox id=%d %s; marked FAILED", row.id, error)
             queue.fail(self.conn, row.id, self.worker_id, at(), error, retry=False)
             return
-        ctx = Context(self.conn, self.settings, now, self.worker_id, self.stop)
+        ctx = Context(self.conn, self.settings, now, self.worker_id, self.stop,
+                      done_hook=lambda c: queue.complete_in(c, row.id, self.worker_id, at()))
         try:
             if not self._run_bounded(handler, ctx, row):
                 return
+        except LeaseLost:
+            log.warning("inbox id=%d: lease lost before completion (reaped?); its"
+                        " holder answers it", row.id)
+            return
         except Deferred as e:
             log.warning("inbox id=%d waits %.1f s: %s", row.id, e.delay_s, e)
             queue.defer(self.conn, row.id, self.worker_id, at(), e.delay_s, str(e))
@@ -126,7 +139,9 @@ class Worker:
             )
             log.info("inbox id=%d -> %s", row.id, status)
             return
-        if not queue.complete(self.conn, row.id, self.worker_id, at()):
+        # A handler that marked its row DONE in its own last transaction (beside the
+        # reply) needs no separate complete: one transaction less per message.
+        if not ctx.completed and not queue.complete(self.conn, row.id, self.worker_id, at()):
             log.warning("inbox id=%d: lease lost before completion (reaped?)", row.id)
         self.processed += 1
 

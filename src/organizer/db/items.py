@@ -249,6 +249,17 @@ def open_items(conn: sqlite3.Connection, chat_id: int, *, limit: int = 500) -> l
     return [i for i in map(_item, rows) if i is not None]
 
 
+def open_recurring(conn: sqlite3.Connection, chat_id: int) -> list[Item]:
+    """The chat's OPEN dated recurring items, by id (the agenda expands their series);
+    one query, not one per item (issue 19)."""
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM items WHERE chat_id = ? AND status = 'OPEN'"
+        " AND rrule IS NOT NULL AND start_at IS NOT NULL ORDER BY id",
+        (chat_id,),
+    )
+    return [i for i in map(_item, rows) if i is not None]
+
+
 def in_range(
     conn: sqlite3.Connection, chat_id: int, start: datetime, end: datetime
 ) -> list[Item]:

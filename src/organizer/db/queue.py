@@ -108,15 +108,21 @@ def extend_lease(
 
 def complete(conn: sqlite3.Connection, row_id: int, worker_id: str, now: datetime) -> bool:
     """CLAIMED -> DONE, only for the holder of the lease."""
-    ts = to_db(now)
     with transaction(conn):
-        cur = conn.execute(
-            "UPDATE inbox_queue SET status = 'DONE', done_at = ?, updated_at = ?,"
-            " lease_until = NULL, last_error = NULL"
-            " WHERE id = ? AND status = 'CLAIMED' AND claimed_by = ?",
-            (ts, ts, row_id, worker_id),
-        )
-        return cur.rowcount == 1
+        return complete_in(conn, row_id, worker_id, now)
+
+
+def complete_in(conn: sqlite3.Connection, row_id: int, worker_id: str, now: datetime) -> bool:
+    """`complete` inside the caller's transaction: a handler marks its row DONE in the
+    transaction that writes its reply (registry.Context.mark_done)."""
+    ts = to_db(now)
+    cur = conn.execute(
+        "UPDATE inbox_queue SET status = 'DONE', done_at = ?, updated_at = ?,"
+        " lease_until = NULL, last_error = NULL"
+        " WHERE id = ? AND status = 'CLAIMED' AND claimed_by = ?",
+        (ts, ts, row_id, worker_id),
+    )
+    return cur.rowcount == 1
 
 
 def fail(

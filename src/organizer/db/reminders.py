@@ -259,15 +259,3 @@ def pending_agenda(conn: sqlite3.Connection, chat_id: int, since: date) -> list[
             (chat_id, since.isoformat()),
         )
     )
-
-
-def recurring_item_ids(conn: sqlite3.Connection, chat_id: int) -> list[int]:
-    """The chat's OPEN recurring items (the agenda expands their series itself)."""
-    return [
-        int(r[0])
-        for r in conn.execute(
-            "SELECT id FROM items WHERE chat_id = ? AND status = 'OPEN' AND rrule IS NOT NULL"
-            " AND start_at IS NOT NULL ORDER BY id",
-            (chat_id,),
-        )
-    ]

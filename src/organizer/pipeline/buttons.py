@@ -75,9 +75,9 @@ def answer(
     """The press as the conversation answers it (once per row, however often processed)."""
     t = make_turn(ctx, row, payload_lang=payload.get("lang"), text=None)
     with transaction(ctx.conn):
-        if items.answered(ctx.conn, row.id):
-            return
-        on_press(t, payload, parsed)
+        if not items.answered(ctx.conn, row.id):
+            on_press(t, payload, parsed)
+        ctx.mark_done()  # DONE commits with the reply (registry.Context.mark_done)
 
 
 @dataclass

@@ -35,9 +35,9 @@ def handle_command(ctx: Context, row: InboxRow) -> None:
         return
     t = make_turn(ctx, row, payload_lang=payload.get("lang"), text=args or None)
     with transaction(ctx.conn):
-        if items.answered(ctx.conn, row.id):
-            return
-        run_command(t, command, args)
+        if not items.answered(ctx.conn, row.id):
+            run_command(t, command, args)
+        ctx.mark_done()  # DONE commits with the reply (registry.Context.mark_done)
 
 
 def run_command(t: Turn, command: str, args: str) -> None:

@@ -60,7 +60,10 @@ def _open_question(
 
 def process_text(t: Turn, text: str) -> None:
     """Decide and act on one message (inside the caller's transaction)."""
-    settle_expired(t.conn, t.settings, t.now, chat_id=t.chat_id)
+    open_q = clarify.get(t.conn, t.chat_id)  # read once per message (issue 19)
+    if open_q is not None and open_q.expired(t.now):
+        settle_expired(t.conn, t.settings, t.now, chat_id=t.chat_id)
+        open_q = clarify.get(t.conn, t.chat_id)
     clean = clean_text(text)
     if not clean:
         t.reply(replies.empty_text(t.lang))
@@ -68,20 +71,20 @@ def process_text(t: Turn, text: str) -> None:
     if keep.paste_as_note(t, text):  # a long pasted text is a note (pipeline/longtext.py)
         return
     clean = clean[:MAX_PARSE_CHARS]
-    q, question, item = _open_question(t, clarify.get(t.conn, t.chat_id))
+    q, question, item = _open_question(t, open_q)
     if q is not None and keep.unsure_answer(t, q, clean):  # «не знаю» (pipeline/unsure.py)
         return
     if multi.create_all(t, text, q):  # several items in one message (pipeline/multi.py)
         return
-    combined: Parsed | None = None
+    combined: dialog.Combined = None
     alone = parse(clean, t.now, t.tz, t.settings.canon_path)
     alone, ref = followup.prepare(t, alone, clean, question)  # "it", "на 17" about an item
     if alone.start is not None and not alone.all_day and not dialog.says_date(clean):
         alone = dataclasses.replace(alone, date_said=False)
     if q is not None and q.purpose == "complete" and item is not None and item.source_text:
-        combined = parse(
-            f"{item.source_text} {clean}"[:MAX_PARSE_CHARS], t.now, t.tz, t.settings.canon_path
-        )
+        both = f"{item.source_text} {clean}"[:MAX_PARSE_CHARS]
+        # parsed only if the decision uses it (dialog._fill): most answers never get there
+        combined = lambda: parse(both, t.now, t.tz, t.settings.canon_path)  # noqa: E731
     decision = referent.decide(alone, question, ref, t.now, combined)
     t.suffix = lists_reply.waiting_suffix(t, q, decision)
     log.info(

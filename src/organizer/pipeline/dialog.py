@@ -29,7 +29,7 @@ An open question (the chat's `clarify` row)
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -164,6 +164,10 @@ Decision = (
     | lists.ShowList | lists.Search
 )
 
+# The draft's text + the message, parsed: given as is, or as a function that parses it
+# only when the decision gets as far as using it (issue 19: most messages never do).
+Combined = Parsed | Callable[[], Parsed | None] | None
+
 
 # Words an answer leads with that do not make a title ("давай в 16", "ok, 4pm then").
 _FILLER_TEXT = (
@@ -218,7 +222,7 @@ def similar_titles(a: str | None, b: str | None) -> bool:
     return (hits + back) / (len(qa) + len(qb)) >= SAME_TITLE
 
 
-def decide(alone: Parsed, question: OpenQuestion | None, combined: Parsed | None = None) -> Decision:
+def decide(alone: Parsed, question: OpenQuestion | None, combined: Combined = None) -> Decision:
     """`alone`: the message parsed by itself; `combined`: draft text + message (or None)."""
     asked = lists.wanted(alone.listing, alone.search)  # a list or a search: never an answer
     if asked is not None:
@@ -288,7 +292,8 @@ def _missing_for(
     return tuple(out)
 
 
-def _fill(alone: Parsed, q: OpenQuestion, combined: Parsed | None) -> Decision:
+def _fill(alone: Parsed, q: OpenQuestion, lazy: Combined) -> Decision:
+    combined = lazy() if callable(lazy) else lazy
     candidates = []
     if combined is not None and combined.intent in CREATABLE:
         candidates.append(combined)

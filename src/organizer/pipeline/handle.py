@@ -45,5 +45,6 @@ def handle_text(ctx: Context, row: InboxRow) -> None:
     with transaction(ctx.conn):
         if items.answered(ctx.conn, row.id):
             log.info("inbox id=%d already answered; nothing to redo", row.id)
-            return
-        process_text(t, text)
+        else:
+            process_text(t, text)
+        ctx.mark_done()  # DONE commits with the reply (registry.Context.mark_done)

@@ -76,7 +76,7 @@ def decide(
     question: OpenQuestion | None,
     ref: Referent | None,
     now: datetime,
-    combined: Parsed | None = None,
+    combined: dialog.Combined = None,
 ) -> dialog.Decision | ActOn | AskWhich:
     """`dialog.decide`, with the referent and relative moves taken into account first."""
     d = _followup(alone, question, ref, now)

@@ -117,8 +117,8 @@ class Turn:
 
 
 def make_turn(ctx: Context, row: InboxRow, *, payload_lang: Any, text: str | None) -> Turn:
-    tz = users.tz_for(ctx.conn, row.chat_id, ctx.settings.organizer_tz)
-    user = users.get(ctx.conn, row.chat_id)
+    user = users.get(ctx.conn, row.chat_id)  # one read: zone and language (issue 19)
+    tz = user.tz if user is not None and user.tz else ctx.settings.organizer_tz
     lang = replies.pick_lang(
         user_lang=user.lang if user else None,
         payload_lang=payload_lang if isinstance(payload_lang, str) else None,

@@ -95,6 +95,7 @@ def handle_voice(ctx: Context, row: InboxRow) -> None:
             else:
                 t.prefix = replies.transcript_prefix(text, t.lang)
                 process_text(t, text)
+        ctx.mark_done()  # DONE commits with the reply (registry.Context.mark_done)
     remove_audio(path, ctx.settings)
 
 

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from organizer import schedule
 from organizer.db import items as items_db
-from organizer.db import reminders as db
 from organizer.pipeline import agenda as render
 from organizer.reminders.prefs import ChatPrefs
 from organizer.reminders.texts import Keyboard, agenda_head_late
@@ -34,9 +33,8 @@ def _recurring(
 ) -> list[AgendaEntry]:
     """The chat's recurring tasks and meetings, at their first kept occurrence in [lo, hi)."""
     out: list[AgendaEntry] = []
-    for item_id in db.recurring_item_ids(conn, chat_id):
-        it = items_db.get(conn, item_id)
-        if it is None or it.start_at is None or it.type not in ("task", "meeting"):
+    for it in items_db.open_recurring(conn, chat_id):
+        if it.start_at is None or it.type not in ("task", "meeting"):
             continue
         try:
             occs = schedule.occurrences(it.rrule or "", it.start_at, it.tz or tz).between(lo, hi)

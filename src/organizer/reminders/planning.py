@@ -16,7 +16,7 @@ from organizer import schedule
 from organizer.db import items as items_db
 from organizer.db import reminders as db
 from organizer.db import users
-from organizer.reminders.prefs import ChatPrefs, defaults, prefs
+from organizer.reminders.prefs import ChatPrefs, defaults, prefs, prefs_of
 from organizer.reminders.series import next_kept
 
 if TYPE_CHECKING:
@@ -87,12 +87,16 @@ def sync_item(conn: sqlite3.Connection, item_id: int, now: datetime) -> int | No
     item = items_db.get(conn, item_id)
     if item is None:
         return None
-    users.ensure(conn, item.chat_id, now)
-    ensure_agenda(conn, item.chat_id, now)
+    # The chat's settings row, read once for the agenda and the plan (issue 19)
+    user = users.get(conn, item.chat_id)
+    if user is None:
+        users.ensure(conn, item.chat_id, now)
+    p = prefs_of(user)
+    ensure_agenda(conn, item.chat_id, now, p=p)
     if item.status != "OPEN" or item.start_at is None or item.type not in ("task", "meeting"):
         db.cancel_for_item(conn, item.id, now)
         return None
-    plan, existing = _next_plan(conn, item, prefs(conn, item.chat_id), now)
+    plan, existing = _next_plan(conn, item, p, now)
     keep = [item.start_at] + ([plan.occurrence] if plan else [])
     db.cancel_for_item(conn, item.id, now, keep=keep)
     if plan is None:
@@ -130,7 +134,8 @@ def resync_chat(conn: sqlite3.Connection, chat_id: int, now: datetime) -> None:
 
 
 def _agenda_day(
-    conn: sqlite3.Connection, chat_id: int, p: ChatPrefs, now: datetime, catch_up: bool
+    conn: sqlite3.Connection, chat_id: int, p: ChatPrefs, now: datetime, catch_up: bool,
+    pending: list[db.Reminder],
 ) -> tuple[date, datetime] | None:
     """(local day, moment) the chat's next agenda goes out; a day already sent is skipped."""
     try:
@@ -143,6 +148,8 @@ def _agenda_day(
         log.warning("chat=%d agenda not planned: %s", chat_id, e)
         return None
     for _ in range(3):
+        if any(r.local_date == day.isoformat() for r in pending):
+            break  # that day's row is PENDING, so not SENT: no need to read it again
         row = db.agenda_row(conn, chat_id, day)
         if row is None or row.status != "SENT":
             break
@@ -152,7 +159,8 @@ def _agenda_day(
 
 
 def ensure_agenda(
-    conn: sqlite3.Connection, chat_id: int, now: datetime, *, catch_up: bool = False
+    conn: sqlite3.Connection, chat_id: int, now: datetime, *, catch_up: bool = False,
+    p: ChatPrefs | None = None,
 ) -> int | None:
     """Keep one PENDING agenda row for the chat, at its next agenda moment.
 
@@ -160,7 +168,7 @@ def ensure_agenda(
     today's was sent waits for tomorrow). 'off' cancels it. `catch_up` (recovery after
     downtime) plans today's even when its moment has passed, so it goes out late.
     """
-    p = prefs(conn, chat_id)
+    p = p or prefs(conn, chat_id)
     # Pending rows are for today or tomorrow, or a day missed while everything was down.
     since = schedule.wall(now, schedule.zone(p.tz)).date() - timedelta(days=7)
     pending = db.pending_agenda(conn, chat_id, since)
@@ -168,7 +176,7 @@ def ensure_agenda(
         for r in pending:
             db.cancel(conn, r.id, now)
         return None
-    planned = _agenda_day(conn, chat_id, p, now, catch_up)
+    planned = _agenda_day(conn, chat_id, p, now, catch_up, pending)
     if planned is None:
         return None
     day, moment = planned

@@ -51,7 +51,11 @@ def prefs(conn: sqlite3.Connection, chat_id: int, lang_hint: str | None = None) 
     Language: the chat's /settings lang, else `lang_hint` (the item's or the message's
     language), else Russian.
     """
-    u = users.get(conn, chat_id)
+    return prefs_of(users.get(conn, chat_id), lang_hint)
+
+
+def prefs_of(u: users.User | None, lang_hint: str | None = None) -> ChatPrefs:
+    """`prefs` from a users row already read (None: the chat has none yet)."""
     lang = u.lang if u and u.lang else lang_of_code(lang_hint)
     return ChatPrefs(
         tz=u.tz if u and u.tz else _defaults.tz,
