@@ -82,6 +82,11 @@ def test_infinitive_needs_a_known_task_verb():
     [
         "не знаю", "Пока не знаю.", "не решил", "потом решу", "как-нибудь потом",
         "ну не знаю пока", "whenever", "no idea", "Not sure yet", "later", "I don't know",
+        # hedges around the phrase, several phrases, the unknown thing named
+        "сама пока не знаю", "дату пока не знаю", "хз, без даты", "без понятия когда",
+        "не знаю точно когда", "да без разницы", "не знаю, решу потом", "когда получится",
+        "no date yet honestly", "not sure about the time", "no clue when", "dunno, some day",
+        "who knows", "time is tbd",
     ],
 )  # fmt: skip
 def test_unsure_answers(text):
@@ -89,7 +94,11 @@ def test_unsure_answers(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["завтра в 15", "не знаю, может завтра", "купить молоко", "later today", ""]
+    "text",
+    [
+        "завтра в 15", "не знаю, может завтра", "купить молоко", "later today", "",
+        "когда", "да", "no", "not now", "some day next week", "не знаю, в 5", "без пятнадцати 5",
+    ],
 )
 def test_answers_that_say_something(text):
     assert not is_unsure(text)
