@@ -65,6 +65,38 @@ def test_past_tense_that_is_no_finished_task_reads_nothing(said):
     assert parse(said, NOW, "Europe/Moscow").intent != "complete"
 
 
+@pytest.mark.parametrize(
+    "said,title",
+    [
+        ("dropped off the keys", "Drop off the keys"),
+        ("filled in the tax form", "Fill in the tax form"),
+        ("handed in the report", "Hand in the report"),
+        ("threw out the old boxes", "Throw out the old boxes"),
+        ("забрала посылку", "Забрать посылку"),
+        ("сходила в аптеку", "Сходить в аптеку"),
+    ],
+)
+def test_phrasal_and_particle_verbs_in_the_past(said, title):
+    assert completion(said, VERBS) == title
+    r = parse(said, NOW, "Europe/Moscow")
+    assert (r.intent, r.title) == ("complete", title)
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["ага, готово", "да, уже сделала", "уже", "all done", "yep, did that", "bought them",
+     "already", "угу, выполнено", "сделал это"],
+)  # fmt: skip
+def test_confirmations_name_no_item(said):
+    r = parse(said, NOW, "Europe/Moscow")
+    assert (r.intent, r.title, r.needs) == ("complete", None, ("title",))
+
+
+def test_a_phrasal_base_needs_its_particle():
+    assert completion("picked Anna for the team", VERBS) is None
+    assert completion("picked up Anna", VERBS) == "Pick up Anna"
+
+
 def test_a_future_time_keeps_the_appointment_it_reports():
     r = parse("записался к врачу на пятницу в 10", NOW, "Europe/Moscow")
     assert r.intent == "meeting" and r.start is not None

@@ -39,7 +39,20 @@ _EN_IRREGULAR = {
     "told": "tell", "found": "find", "fed": "feed", "sold": "sell", "built": "build",
     "began": "begin", "drove": "drive", "ate": "eat", "drank": "drink", "spoke": "speak",
     "grabbed": "grab", "texted": "text", "emailed": "email", "e-mailed": "email",
+    "threw": "throw", "hung": "hang", "put": "put", "set": "set", "went": "go",
 }  # fmt: skip
+# Phrasal verbs: "picked up the parcel", "dropped off the keys", "filled out the form",
+# "signed up for yoga". A past form followed by one of these particles counts when its
+# base is a verb people make to-dos of (the canon's phrasal ones among them); "picked
+# Anna" (no particle) needs "pick" among the canon's one-word task verbs, and it is not.
+_PARTICLES_TEXT = "up off out in back over down away on through"
+_PARTICLES = frozenset(_PARTICLES_TEXT.split())
+_PHRASAL_TEXT = (
+    "pick drop fill sign hand turn check clean wash throw take put set send bring give "
+    "pay write look sort log top charge hang print follow wrap figure fix mail ring call "
+    "book clear tidy empty lock plug switch back pass carry hook pull"
+)
+_PHRASAL = frozenset(_PHRASAL_TEXT.split())
 # Words that carry no object: dropped from the title («я уже купил», "I already paid").
 _FILLERS_TEXT = (
     "я мы уже наконец только что сегодня вчера утром вечером днем тоже всё все таки "
@@ -47,6 +60,17 @@ _FILLERS_TEXT = (
     "too ok okay so well"
 )
 _FILLERS = frozenset(_FILLERS_TEXT.split())
+# Words that confirm without naming anything: «да, сделал», «ага, готово», "yep, did it",
+# "took them", "all done". A completion whose title is only these names no item: the
+# item just created or reminded is meant (pipeline/referent.py).
+_BARE_TEXT = (
+    "да ага угу ок окей ладно уже все всё вроде точно тоже это его ее её их их него нее "
+    "спасибо и я мы ну так вот "
+    "yes yep yeah yup ya ok okay sure already all it them this that these those thanks "
+    "thank you i we just now too also well so alright right"
+)
+_BARE = frozenset(_BARE_TEXT.split())
+_ALREADY = frozenset({"уже", "already"})
 _NEGATIONS_TEXT = "не ни not didn't didnt haven't havent hasn't never no"
 _NEGATIONS = frozenset(_NEGATIONS_TEXT.split())
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|\d+|[^\w\s]")
@@ -81,22 +105,41 @@ def _en_infinitives(w: str) -> list[str]:
     return out
 
 
-def infinitive(word: str, verbs: frozenset[str]) -> str | None:
-    """The task verb `word` is a past form of (in `verbs`), or None."""
+def infinitive(word: str, verbs: frozenset[str], particle: bool = False) -> str | None:
+    """The task verb `word` is a past form of (in `verbs`), or None. Before a particle
+    ("picked up") the common phrasal bases count too."""
     w = _norm(word)
     cands = _ru_infinitives(w) if _CYR.search(w) else _en_infinitives(w)
-    return next((c for c in cands if c in verbs), None)
+    known = verbs | _PHRASAL if particle else verbs
+    return next((c for c in cands if c in known), None)
+
+
+def names_nothing(words: Iterable[str]) -> bool:
+    """Are these words only confirmations and pronouns ("yep", "it", «ага», «это»)?"""
+    return all(_norm(w) in _BARE for w in words)
+
+
+def bare_title(title: str | None) -> str | None:
+    """A completion's title, or None when it only confirms («Ага», "Yep, it", "All")."""
+    if title is None:
+        return None
+    words = [w for w in _WORD.findall(title) if w[0].isalnum()]
+    return None if names_nothing(words) else title
 
 
 def completion(text: str, verbs: Iterable[str]) -> str | None:
-    """«хлеб купил» -> «купить хлеб»; None when the text reports no finished task."""
+    """«хлеб купил» -> «купить хлеб»; None when the text reports no finished task;
+    "" when it reports one without naming it ("took them", «уже», "already")."""
     known = frozenset(verbs)
     words = _WORD.findall(text)
     if not words or "?" in words:
         return None
     norms = [_norm(w) for w in words]
+    said = [n for n in norms if n[0].isalnum()]
+    if said and names_nothing(said) and _ALREADY & set(said):
+        return ""  # «уже», "already": done, and nothing named
     for i, w in enumerate(words):
-        verb = infinitive(w, known)
+        verb = infinitive(w, known, i + 1 < len(norms) and norms[i + 1] in _PARTICLES)
         if verb is None:
             continue
         if any(n in _NEGATIONS for n in norms[:i]):
@@ -110,8 +153,10 @@ def completion(text: str, verbs: Iterable[str]) -> str | None:
             and _WORD.fullmatch(words[k])
             and (words[k][0].isalnum())
         ]
-        if not rest:
-            return None
+        if not rest:  # «уже купил»: done, nothing named; a bare «купил» reads nothing
+            return "" if _ALREADY & set(norms) else None
+        if names_nothing(rest):
+            return ""  # "took them", «купил его»: the item the conversation is about
         return " ".join([verb.capitalize(), *rest])
     return None
 
