@@ -84,3 +84,26 @@ def test_a_past_verb_without_its_particle_is_no_report(pipe: Pipe) -> None:
     pipe.say("pick up Anna from school", lang="en")
     pipe.say("I picked Anna for the team", lang="en")
     assert pipe.items()[0]["status"] == "OPEN"
+
+
+# ---------------------------------------------------------------- «X отменяются»
+
+
+@pytest.mark.parametrize(
+    ("create", "said", "lang"),
+    [
+        ("в пятницу в 19 посиделки у Лены", "посиделки у Лены не состоятся", "ru"),
+        ("в четверг в 8 бассейн", "бассейн в четверг отпадает", "ru"),
+        ("урок английского в субботу в 11", "урок английского отменился", "ru"),
+        ("drinks with Tom on Friday at 7pm", "the drinks with Tom are off", "en"),
+        ("retro on Thursday at 4pm", "the retro got scrapped", "en"),
+    ],
+)
+def test_an_event_said_to_be_off_is_cancelled(
+    pipe: Pipe, create: str, said: str, lang: str
+) -> None:
+    pipe.say(create, lang=lang)
+    pipe.say("купить уголь" if lang == "ru" else "buy charcoal", lang=lang)
+    reply = pipe.say(said, lang=lang)
+    assert [i["status"] for i in pipe.items()] == ["CANCELLED", "OPEN"], reply.text
+    assert pipe.clarify() is None  # no new draft asking when
