@@ -107,3 +107,65 @@ def test_an_event_said_to_be_off_is_cancelled(
     reply = pipe.say(said, lang=lang)
     assert [i["status"] for i in pipe.items()] == ["CANCELLED", "OPEN"], reply.text
     assert pipe.clarify() is None  # no new draft asking when
+
+
+# ---------------------------------------------------------------- impossible dates
+
+
+def test_an_impossible_date_stores_nothing_and_asks_the_day_keeping_the_time(pipe: Pipe) -> None:
+    r = pipe.say("31 июня в 18 ужин с Олегом")
+    assert r.text.startswith("Даты «31 июня» не бывает: в этом месяце 30 дней."), r.text
+    assert "«Ужин с Олегом» в 18:00" in r.text
+    (item,) = pipe.items()
+    assert (item["status"], item["start_at"]) == ("DRAFT", None)  # nothing on a wrong day
+    r = pipe.say("30 июня")
+    (item,) = pipe.items()
+    assert item["status"] == "OPEN" and r.text.startswith("Добавил встречу"), r.text
+    assert "30 июня 2027, 18:00–19:00" in r.text
+
+
+def test_an_impossible_date_for_a_task_en(pipe: Pipe) -> None:
+    r = pipe.say("pay the rent on September 31st", lang="en")
+    assert r.text.startswith("There is no September 31st: that month has 30 days."), r.text
+    assert pipe.items()[0]["status"] == "DRAFT"
+    r = pipe.say("September 30", lang="en")
+    (item,) = pipe.items()
+    assert item["status"] == "OPEN" and item["start_at"] is not None, r.text
+    assert "30 September" in r.text
+
+
+def test_an_impossible_date_as_the_answer_asks_again(pipe: Pipe) -> None:
+    pipe.say("встреча с Петей")
+    r = pipe.say("30 февраля в 15")
+    assert r.text.startswith("Даты «30 февраля» не бывает: в феврале 28 дней"), r.text
+    assert "«Встреча с Петей»" in r.text
+    (item,) = pipe.items()
+    assert (item["status"], item["start_at"]) == ("DRAFT", None)
+    assert pipe.clarify()["asks"] == 2
+    pipe.say("28 февраля в 15")
+    assert pipe.items()[0]["status"] == "OPEN"
+
+
+def test_an_impossible_date_in_a_move_changes_nothing(pipe: Pipe) -> None:
+    pipe.say("завтра в 12 обед с Ирой")
+    before = pipe.items()[0]["start_at"]
+    r = pipe.say("перенеси обед с Ирой на 31 ноября")
+    assert r.text.startswith("Даты «31 ноября» не бывает"), r.text
+    (item,) = pipe.items()
+    assert (item["status"], item["start_at"]) == ("OPEN", before)
+
+
+def test_a_new_item_with_an_impossible_date_replaces_the_open_question(pipe: Pipe) -> None:
+    pipe.say("созвон с Олей")
+    r = pipe.say("32 мая купить подарок маме")
+    assert r.text.startswith("Даты «32 мая» не бывает"), r.text
+    call, gift = pipe.items()
+    assert call["status"] == "OPEN" and call["type"] == "task"  # kept as on expiry
+    assert (gift["status"], gift["title"]) == ("DRAFT", "Купить подарок маме")
+    assert pipe.clarify()["item_id"] == gift["id"]
+
+
+def test_a_note_keeps_an_impossible_date_as_words(pipe: Pipe) -> None:
+    pipe.say("заметка: 30 февраля — шутка для Пети")
+    (item,) = pipe.items()
+    assert (item["type"], item["status"]) == ("note", "OPEN")

@@ -12,7 +12,7 @@ import dataclasses
 import logging
 
 from organizer.db import clarify, items
-from organizer.pipeline import dialog, followup, keep, lists_reply, referent, replies
+from organizer.pipeline import baddate, dialog, followup, keep, lists_reply, referent, replies
 from organizer.pipeline.acting import act, reschedule
 from organizer.pipeline.agenda_reply import show_agenda
 from organizer.pipeline.dialog import Parsed
@@ -70,6 +70,8 @@ def process_text(t: Turn, text: str) -> None:
     clean = clean[:MAX_PARSE_CHARS]
     q, question, item = _open_question(t, clarify.get(t.conn, t.chat_id))
     if q is not None and keep.unsure_answer(t, q, clean):  # «не знаю» (pipeline/unsure.py)
+        return
+    if baddate.handle(t, q, question, clean, ask_again):  # «31 апреля» (pipeline/baddate.py)
         return
     combined: Parsed | None = None
     alone = parse(clean, t.now, t.tz, t.settings.canon_path)
@@ -204,7 +206,8 @@ def fill_draft(t: Turn, d: dialog.FillDraft, text: str, q: clarify.Question) -> 
     settled(t, item.id, item.type, replies.created_text)
 
 
-def ask_again(t: Turn, q: clarify.Question) -> None:
+def ask_again(t: Turn, q: clarify.Question, note: str = "") -> None:
+    """The open question once more; `note` says why first (pipeline/baddate.py)."""
     item = get_item(t, q.item_id)
     ask(t, item.id, q.missing, q.purpose, asks=q.asks + 1)
     if q.purpose == "reschedule":
@@ -213,12 +216,13 @@ def ask_again(t: Turn, q: clarify.Question) -> None:
         times = replies.suggest_times(local_day(item.start_at, t.tz), now=t.now, tz=t.tz,
                                       busy=busy)
         t.reply(
-            text,
+            note + text,
             replies.pick_keyboard(item.id, times, tz=t.tz, now=t.now, lang=t.lang, cancel=False),
         )
         return
-    text = replies.question_text(item, q.missing, tz=t.tz, now=t.now, lang=t.lang, again=True)
-    t.reply(text, question_keyboard(t, item, q.missing), item.id)
+    text = replies.question_text(item, q.missing, tz=t.tz, now=t.now, lang=t.lang,
+                                 again=not note)
+    t.reply(note + text, question_keyboard(t, item, q.missing), item.id)
 
 
 def cancel_question(t: Turn) -> None:
