@@ -67,7 +67,8 @@ _BARE_TEXT = (
     "да ага угу ок окей ладно уже все всё вроде точно тоже это его ее её их их него нее "
     "спасибо и я мы ну так вот "
     "yes yep yeah yup ya ok okay sure already all it them this that these those thanks "
-    "thank you i we just now too also well so alright right"
+    "thank you i we just now too also well so alright right got it's its that's thats is was "
+    "and done готово"
 )
 _BARE = frozenset(_BARE_TEXT.split())
 _ALREADY = frozenset({"уже", "already"})
