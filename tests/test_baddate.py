@@ -20,6 +20,8 @@ from organizer.parsing.baddate import days_in, find, said, without
         ("dinner with Ola on September 31st at 7pm", "September 31st", "dinner with Ola at 7pm", 30),
         ("pay rent by the 31st of November", "31st of November", "pay rent", 30),
         ("haircut Feb 30", "Feb 30", "haircut", 29),
+        ("dentist on 6/31 at 9", "6/31", "dentist at 9", 30),
+        ("ужин 31/09", "31/09", "ужин", 30),
     ],
 )
 def test_an_impossible_date_is_found_and_cut_out(text, shown, rest, days):
@@ -33,7 +35,7 @@ def test_an_impossible_date_is_found_and_cut_out(text, shown, rest, days):
     [
         "29 февраля в 12 обед", "29 февраля 2028", "30 апреля в 10 встреча", "31 декабря",
         "в 10.30 созвон", "через 45 минут", "31 марта", "June 30", "the 31st of May",
-        "31 человек придёт", "в 31 кабинет", "купить 30 яиц",
+        "31 человек придёт", "в 31 кабинет", "купить 30 яиц", "meeting on 12/25", "встреча 30/06",
     ],
 )  # fmt: skip
 def test_dates_that_exist_and_other_numbers_are_left_alone(text):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from organizer.parsing.date_math import last_day
 from organizer.parsing.date_words import month_at, year_at
 from organizer.parsing.numbers import ordinal
-from organizer.parsing.tokens import Tok, tokenize
+from organizer.parsing.tokens import Tok, language, tokenize
 
 _PREPS = frozenset({"на", "к", "ко", "до", "by", "on", "for", "until", "till", "с", "со",
                     "по", "from", "после", "after", "before", "перед", "от", "в", "во",
@@ -51,29 +51,32 @@ def _day_at(toks: list[Tok], k: int) -> tuple[int, int] | None:
     return None
 
 
-def _numeric(toks: list[Tok], k: int) -> tuple[int, int, int | None, int] | None:
-    """d.m[.y] with glued dots: (day, month, year, next index)."""
+def _numeric(toks: list[Tok], k: int, en: bool) -> tuple[int, int, int | None, int] | None:
+    """d.m[.y], or m/d[/y] in English, glued: (day, month, year, next index). The same
+    reading as dates.py ("25/12" in English text can only be day/month)."""
     n = len(toks)
     tok = toks[k]
-    if not (tok.kind == "d" and len(tok.t) <= 2 and k + 2 < n and toks[k + 1].t == "."
+    if not (tok.kind == "d" and len(tok.t) <= 2 and k + 2 < n and toks[k + 1].t in (".", "/")
             and toks[k + 1].glued and toks[k + 2].kind == "d" and toks[k + 2].glued
             and len(toks[k + 2].t) <= 2):
         return None
-    day, month, j = int(tok.t), int(toks[k + 2].t), k + 3
+    sep = toks[k + 1].t
+    a, b, j = int(tok.t), int(toks[k + 2].t), k + 3
+    day, month = (b, a) if sep == "/" and en and a <= 12 else (a, b)
     if not 1 <= month <= 12 or day < 29:
         return None
     year = None
-    if j + 1 < n and toks[j].t == "." and toks[j].glued and toks[j + 1].kind == "d" \
+    if j + 1 < n and toks[j].t == sep and toks[j].glued and toks[j + 1].kind == "d" \
             and toks[j + 1].glued and len(toks[j + 1].t) in (2, 4):
         year = int(toks[j + 1].t)
         year, j = (year + 2000 if year < 100 else year), j + 2
     return day, month, year, j
 
 
-def _date_at(toks: list[Tok], k: int) -> tuple[int, int, int | None, int] | None:
+def _date_at(toks: list[Tok], k: int, en: bool) -> tuple[int, int, int | None, int] | None:
     """A day and a month at k in any order ("31 апреля", "April 31st", "the 31st of June",
-    "31.04"): (day, month, year, next index)."""
-    num = _numeric(toks, k)
+    "31.04", "4/31"): (day, month, year, next index)."""
+    num = _numeric(toks, k, en)
     if num is not None:
         return num
     d = _day_at(toks, k)
@@ -98,8 +101,9 @@ def _date_at(toks: list[Tok], k: int) -> tuple[int, int, int | None, int] | None
 def find(text: str) -> BadDate | None:
     """The first date in `text` that does not exist, or None."""
     toks = tokenize(text)
+    en = language(text) == "en"
     for k in range(len(toks)):
-        got = _date_at(toks, k)
+        got = _date_at(toks, k, en)
         if got is None:
             continue
         day, month, year, end = got
