@@ -5,8 +5,12 @@ Monday 23 Nov 2026, 10:00 Moscow; judged on the items."""
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pytest
 
+from conftest import ORGANIZER, make_env
 from fixtures.pipeline import Pipe, buttons
 
 # ---------------------------------------------------------------- confirmations
@@ -169,3 +173,26 @@ def test_a_note_keeps_an_impossible_date_as_words(pipe: Pipe) -> None:
     pipe.say("заметка: 30 февраля — шутка для Пети")
     (item,) = pipe.items()
     assert (item["type"], item["status"]) == ("note", "OPEN")
+
+
+def test_through_organizer_chat(db_path: Path) -> None:
+    """Each phenomenon once through `organizer chat` (a real process, piped stdin)."""
+    lines = ["31 ноября в 9 созвон с бухгалтером", "30 ноября", "обед с Ирой", "хз пока",
+             "remind me to fill out the insurance form", "no date for now",
+             "filled out the insurance form", "в субботу в 14 пикник", "пикник отменяется",
+             "купить билеты", "ага, готово"]  # fmt: skip
+    r = subprocess.run(
+        [ORGANIZER, "chat", "--now", "2026-11-23T10:00:00+03:00"],
+        input="".join(line + "\n" for line in lines),
+        env=make_env(db_path, ORGANIZER_TZ="Europe/Moscow"),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "Даты «31 ноября» не бывает: в этом месяце 30 дней." in out
+    assert "Добавил встречу: Созвон с бухгалтером — понедельник, 30 ноября, 09:00–10:00" in out
+    assert "Сохранил без времени: Обед с Ирой" in out
+    assert "Saved without a time: Fill out the insurance form" in out
+    assert "Marked done: Fill out the insurance form" in out
+    assert "Отменил: Пикник" in out
+    assert "Отметил выполненным: Купить билеты" in out
