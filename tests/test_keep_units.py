@@ -119,7 +119,8 @@ def test_infinitive_needs_a_known_task_verb():
         "сама пока не знаю", "дату пока не знаю", "хз, без даты", "без понятия когда",
         "не знаю точно когда", "да без разницы", "не знаю, решу потом", "когда получится",
         "no date yet honestly", "not sure about the time", "no clue when", "dunno, some day",
-        "who knows", "time is tbd",
+        "who knows", "time is tbd", "дата пока неизвестна", "не могу пока сказать",
+        "а фиг его знает", "сохрани без времени", "just save it", "no set time", "let me think",
     ],
 )  # fmt: skip
 def test_unsure_answers(text):
@@ -130,7 +131,7 @@ def test_unsure_answers(text):
     "text",
     [
         "завтра в 15", "не знаю, может завтра", "купить молоко", "later today", "",
-        "когда", "да", "no", "not now", "some day next week", "не знаю, в 5", "без пятнадцати 5",
+        "когда", "да", "no", "now", "some day next week", "просто", "save it", "не знаю, в 5", "без пятнадцати 5",
     ],
 )
 def test_answers_that_say_something(text):

@@ -30,7 +30,15 @@ i'll decide later|ill decide later|i'll tell you later|i'll let you know|tell yo
 tbd|tba|to be decided|to be determined|sometime|some time|someday|some day|one day|
 doesn't matter|doesnt matter|does not matter|any time|anytime|no time|no date|
 no deadline|no specific|no particular|maybe later|who knows|hard to say|can't say|
-cant say|not known|unknown|no rush|no hurry|when i can|whenever i can|at some point
+cant say|not known|unknown|no rush|no hurry|when i can|whenever i can|at some point|
+решу позже|позже решу|позже скажу|уточним|уточним позже|уточняется|уточнится|
+не определено|не определена|не определен|неизвестна|неизвестен|неизвестны|не помню|
+когда будет возможность|как будет возможность|без конкретной|пока нет|не сейчас|
+просто сохрани|сохрани так|оставь так|оставь открытым|не назначено|не назначили|
+not yet|not now|whenever works|figure it out later|figure out later|let me think|
+without|not set|haven't picked|havent picked|haven't set|havent set|haven't chosen|
+not scheduled|unscheduled|open|open-ended|just save|save as is|leave it|can't remember|
+don't remember|dont remember|no set time|no set date|no fixed time|no fixed date
 """
 PHRASES = frozenset(p.strip() for p in _PHRASES_TEXT.replace("\n", "").split("|"))
 _LONGEST = max(len(p.split()) for p in PHRASES)
@@ -41,7 +49,8 @@ _FILLERS_TEXT = (
     "говоря сейчас правда так ладно спасибо "
     "well um hmm uh oh yet honestly really still so ok okay i we the a an time date day "
     "when for now right just exactly yeah yes sorry actually it that about as of thanks "
-    "and but or is be"
+    "and but or is be lol i'll ill we'll will a me his yet its it's "
+    "его даты просто пусть будет сохрани запиши оставь так конкретно save keep "
 )
 _FILLERS = frozenset(_FILLERS_TEXT.split())
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
@@ -77,4 +86,5 @@ def is_unsure(text: str) -> bool:
     words = _words(text)
     if not words or len(words) > _MAX_WORDS:
         return False
-    return _phrases_only(words)
+    # «не могу пока сказать», «а фиг его знает»: a filler inside a phrase
+    return _phrases_only(words) or _phrases_only([w for w in words if w not in _FILLERS])
