@@ -25,6 +25,7 @@ from fixtures.pipeline import Pipe, buttons
         ("buy batteries", "all done", "en"),
         ("buy batteries", "yeah, finished it", "en"),
         ("buy batteries", "bought them", "en"),
+        ("купить батарейки", "купила", "ru"),
     ],
 )
 def test_a_casual_confirmation_completes_the_item_just_created(
@@ -43,6 +44,7 @@ def test_a_casual_confirmation_completes_the_item_just_created(
     [
         ("напомни через 10 минут выпить таблетки", "угу, выпил их"),
         ("напомни через 10 минут выпить таблетки", "ага, выполнено"),
+        ("напомни через 10 минут выпить таблетки", "выпила"),
         ("remind me in 10 minutes to water the plants", "yup, did that"),
         ("remind me in 10 minutes to water the plants", "already"),
     ],

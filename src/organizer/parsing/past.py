@@ -6,7 +6,8 @@ task. `completion` finds a past form of one of the canon's task verbs (купи�
 title with that verb in the infinitive, so the pipeline's fuzzy title matching finds
 «Купить молоко» from «хлеб купил». Only verbs the canon lists as task actions count:
 «вчера был у врача» and "I met Anna" name no task verb, so nothing is read. A negation
-(«не купил», "didn't"), a question mark or a verb with no object reads nothing either.
+(«не купил», "didn't") or a question mark reads nothing either; a verb alone («купил»)
+names the task by its verb («Купить»).
 PURE: text and the canon's task verbs in, a title or None out.
 """
 
@@ -154,8 +155,8 @@ def completion(text: str, verbs: Iterable[str]) -> str | None:
             and _WORD.fullmatch(words[k])
             and (words[k][0].isalnum())
         ]
-        if not rest:  # «уже купил»: done, nothing named; a bare «купил» reads nothing
-            return "" if _ALREADY & set(norms) else None
+        if not rest:  # «уже купил»: done, nothing named; «купил»: the task with that verb
+            return "" if _ALREADY & set(norms) else verb.capitalize()
         if names_nothing(rest):
             return ""  # "took them", «купил его»: the item the conversation is about
         return " ".join([verb.capitalize(), *rest])
