@@ -84,7 +84,7 @@ def test_phrasal_and_particle_verbs_in_the_past(said, title):
 @pytest.mark.parametrize(
     "said",
     ["ага, готово", "да, уже сделала", "уже", "all done", "yep, did that", "bought them",
-     "got it done", "that's done",
+     "got it done", "that's done", "taken care of", "handled it", "закрыто",
      "already", "угу, выполнено", "сделал это"],
 )  # fmt: skip
 def test_confirmations_name_no_item(said):
