@@ -103,6 +103,9 @@ def test_a_past_verb_without_its_particle_is_no_report(pipe: Pipe) -> None:
         ("урок английского в субботу в 11", "урок английского отменился", "ru"),
         ("drinks with Tom on Friday at 7pm", "the drinks with Tom are off", "en"),
         ("retro on Thursday at 4pm", "the retro got scrapped", "en"),
+        ("в субботу в 14 пикник", "пикник сорвался", "ru"),
+        ("в субботу в 14 пикник", "пикник можно вычеркнуть", "ru"),
+        ("tennis with Mark on Friday at 6pm", "tennis with Mark fell through", "en"),
     ],
 )
 def test_an_event_said_to_be_off_is_cancelled(
