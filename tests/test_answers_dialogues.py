@@ -201,3 +201,12 @@ def test_through_organizer_chat(db_path: Path) -> None:
     assert "Marked done: Fill out the insurance form" in out
     assert "Отменил: Пикник" in out
     assert "Отметил выполненным: Купить билеты" in out
+
+
+def test_an_impossible_date_without_a_time_asks_the_day_then_the_time(pipe: Pipe) -> None:
+    pipe.say("встреча с юристом 31 ноября")
+    r = pipe.say("30 ноября")
+    assert r.text.startswith("Во сколько «Встреча с юристом»"), r.text
+    pipe.say("в 15")
+    (item,) = pipe.items()
+    assert (item["status"], item["all_day"]) == ("OPEN", 0)

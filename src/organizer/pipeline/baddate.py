@@ -86,7 +86,8 @@ def _draft(t: Turn, p: dialog.Parsed, rest: str, bad: baddate.BadDate, note: str
         status="DRAFT", start=None, end=None, all_day=False, rrule=p.rrule, tz=t.tz,
         source_text=rest, lang=t.lang, now=t.now,
     )  # fmt: skip
-    ask(t, item_id, ("date",), "complete")
+    lacking = _undated(p).needs  # the day, and the time when none was said either
+    ask(t, item_id, lacking, "complete")
     item = get_item(t, item_id)
     at = ""
     if p.start is not None and not p.all_day:  # "в 10": the time said is kept
@@ -97,6 +98,6 @@ def _draft(t: Turn, p: dialog.Parsed, rest: str, bad: baddate.BadDate, note: str
     example = next_day_month(today, bad.month, last) or today
     question = tr(t.lang, "baddate.which_day", shown=quote(t.lang, item.title or ""), at=at,
                   example=month_day(example, t.lang))
-    keyboard = replies.question_keyboard(item, ("date",), tz=t.tz, now=t.now, lang=t.lang,
+    keyboard = replies.question_keyboard(item, lacking, tz=t.tz, now=t.now, lang=t.lang,
                                          busy=lists_reply.busy_around(t, None))
     t.reply(note + question, keyboard, item_id)
