@@ -73,6 +73,9 @@ def test_a_casual_confirmation_after_a_reminder_completes_it(
         ("fill out the visa form", "filled out the visa form"),
         ("sign up for the pottery class", "I signed up for the pottery class"),
         ("hand in the library books", "handed in the library books"),
+        ("drop off the car at the garage", "dropped the car off"),
+        ("go to the pharmacy", "went to the pharmacy"),
+        ("back up the laptop", "backed up the laptop"),
         ("забрать справку из поликлиники", "забрала справку"),
         ("сходить в банк", "сходил в банк"),
         ("записаться на маникюр", "записалась на маникюр"),
@@ -84,6 +87,12 @@ def test_phrasal_past_tense_completes_the_open_task(pipe: Pipe, task: str, said:
     reply = pipe.say(said)
     statuses = [i["status"] for i in pipe.items()]
     assert statuses == ["DONE", "OPEN"], reply.text
+
+
+def test_a_verb_whose_past_is_its_imperative_stays_a_to_do(pipe: Pipe) -> None:
+    pipe.say("set up the printer", lang="en")
+    (item,) = pipe.items()
+    assert (item["type"], item["status"]) == ("task", "OPEN")
 
 
 def test_a_past_verb_without_its_particle_is_no_report(pipe: Pipe) -> None:

@@ -40,7 +40,7 @@ _EN_IRREGULAR = {
     "told": "tell", "found": "find", "fed": "feed", "sold": "sell", "built": "build",
     "began": "begin", "drove": "drive", "ate": "eat", "drank": "drink", "spoke": "speak",
     "grabbed": "grab", "texted": "text", "emailed": "email", "e-mailed": "email",
-    "threw": "throw", "hung": "hang", "put": "put", "set": "set", "went": "go",
+    "threw": "throw", "hung": "hang", "went": "go",
 }  # fmt: skip
 # Phrasal verbs: "picked up the parcel", "dropped off the keys", "filled out the form",
 # "signed up for yoga". A past form followed by one of these particles counts when its
@@ -48,6 +48,7 @@ _EN_IRREGULAR = {
 # Anna" (no particle) needs "pick" among the canon's one-word task verbs, and it is not.
 _PARTICLES_TEXT = "up off out in back over down away on through"
 _PARTICLES = frozenset(_PARTICLES_TEXT.split())
+# ("put", "set": their past is their imperative, "set up the printer" is a to-do.)
 _PHRASAL_TEXT = (
     "pick drop fill sign hand turn check clean wash throw take put set send bring give "
     "pay write look sort log top charge hang print follow wrap figure fix mail ring call "
@@ -107,13 +108,16 @@ def _en_infinitives(w: str) -> list[str]:
     return out
 
 
-def infinitive(word: str, verbs: frozenset[str], particle: bool = False) -> str | None:
+def infinitive(
+    word: str, verbs: frozenset[str], particle: bool = False, after: str = ""
+) -> str | None:
     """The task verb `word` is a past form of (in `verbs`), or None. Before a particle
-    ("picked up") the common phrasal bases count too."""
+    ("picked up") the common phrasal bases count too, and before `after` a two-word task
+    phrase of the canon ("went to" ↔ "go to")."""
     w = _norm(word)
     cands = _ru_infinitives(w) if _CYR.search(w) else _en_infinitives(w)
     known = verbs | _PHRASAL if particle else verbs
-    return next((c for c in cands if c in known), None)
+    return next((c for c in cands if c in known or f"{c} {after}" in verbs), None)
 
 
 def names_nothing(words: Iterable[str]) -> bool:
@@ -140,8 +144,11 @@ def completion(text: str, verbs: Iterable[str]) -> str | None:
     said = [n for n in norms if n[0].isalnum()]
     if said and names_nothing(said) and _ALREADY & set(said):
         return ""  # «уже», "already": done, and nothing named
+    # the particle right after the verb, or at the end ("dropped the car off")
+    last = next((n for n in reversed(norms) if n[0].isalnum()), "")
     for i, w in enumerate(words):
-        verb = infinitive(w, known, i + 1 < len(norms) and norms[i + 1] in _PARTICLES)
+        particle = (i + 1 < len(norms) and norms[i + 1] in _PARTICLES) or last in _PARTICLES
+        verb = infinitive(w, known, particle, norms[i + 1] if i + 1 < len(norms) else "")
         if verb is None:
             continue
         if any(n in _NEGATIONS for n in norms[:i]):
@@ -164,8 +171,12 @@ def completion(text: str, verbs: Iterable[str]) -> str | None:
 
 
 def task_verbs(phrases: Iterable[tuple[str, ...]]) -> frozenset[str]:
-    """The one-word phrases of the canon's task vocabulary (the verbs a task leads with)."""
-    return frozenset(p[0] for p in phrases if len(p) == 1 and not p[0].endswith("*"))
+    """The one-word phrases of the canon's task vocabulary (the verbs a task leads with),
+    and its two-word ones joined by a space ("go to", «сходить в»), which count only with
+    their second word after the verb."""
+    return frozenset(
+        " ".join(p) for p in phrases if len(p) <= 2 and not p[-1].endswith("*")
+    )
 
 
 def past_completion(
