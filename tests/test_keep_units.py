@@ -15,7 +15,7 @@ from organizer.parsing import parse
 from organizer.parsing.past import completion, infinitive, task_verbs
 from organizer.pipeline.language import ECHO_LIMIT, clip, quote
 from organizer.pipeline.longtext import LONG_CHARS, TITLE_CHARS, is_paste, note_title
-from organizer.pipeline.unsure import is_unsure
+from organizer.pipeline.unsure import beside_hedge, is_unsure
 
 NOW = datetime.fromisoformat("2026-11-23T10:00:00+03:00")
 VERBS = task_verbs(load_canon().phrases("task"))
@@ -144,6 +144,22 @@ def test_unsure_answers(text):
 )
 def test_answers_that_say_something(text):
     assert not is_unsure(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "rest"),
+    [
+        ("в пятницу, а во сколько пока не знаю", "в пятницу"),
+        ("послезавтра, время уточню", "послезавтра"),
+        ("next Monday, no idea what time", "next Monday"),
+        ("в 15, но это не точно", "в 15"),
+        ("купить хлеб и молоко", None),
+        ("не знаю", None),
+        ("завтра в 15", None),
+    ],
+)
+def test_a_hedge_beside_a_day_or_time(text, rest):
+    assert beside_hedge(text) == rest
 
 
 PROSE = (

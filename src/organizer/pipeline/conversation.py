@@ -71,6 +71,8 @@ def process_text(t: Turn, text: str) -> None:
     q, question, item = _open_question(t, clarify.get(t.conn, t.chat_id))
     if q is not None and keep.unsure_answer(t, q, clean):  # «не знаю» (pipeline/unsure.py)
         return
+    if q is not None:
+        clean = keep.answer_text(clean)  # «в 15, но не уверен»: the hedge is no item
     if baddate.handle(t, q, question, clean, ask_again):  # «31 апреля» (pipeline/baddate.py)
         return
     combined: Parsed | None = None

@@ -38,7 +38,9 @@ cant say|not known|unknown|no rush|no hurry|when i can|whenever i can|at some po
 not yet|not now|whenever works|figure it out later|figure out later|let me think|
 without|not set|haven't picked|havent picked|haven't set|havent set|haven't chosen|
 not scheduled|unscheduled|open|open-ended|just save|save as is|leave it|can't remember|
-don't remember|dont remember|no set time|no set date|no fixed time|no fixed date
+don't remember|dont remember|no set time|no set date|no fixed time|no fixed date|
+не точно|неточно|не факт|под вопросом|не подтверждено|not certain|tentative|tentatively|
+not final|not confirmed
 """
 PHRASES = frozenset(p.strip() for p in _PHRASES_TEXT.replace("\n", "").split("|"))
 _LONGEST = max(len(p.split()) for p in PHRASES)
@@ -88,3 +90,26 @@ def is_unsure(text: str) -> bool:
         return False
     # «не могу пока сказать», «а фиг его знает»: a filler inside a phrase
     return _phrases_only(words) or _phrases_only([w for w in words if w not in _FILLERS])
+
+
+# A hedge said beside a day: «в субботу, время пока не знаю», "tomorrow, not sure what time".
+_CLAUSE = re.compile(r"\s*(?:[,;.!—–]+|\s-\s|\b(?:а|но|but|and|и)\b)\s*", re.IGNORECASE)
+_QUESTION_WORDS = frozenset({"what", "which", "во", "сколько", "какое", "какой", "exactly"})
+
+
+def _hedge_clause(clause: str) -> bool:
+    words = [w for w in _words(clause) if w not in _QUESTION_WORDS]
+    return bool(words) and is_unsure(" ".join(words))
+
+
+def beside_hedge(text: str) -> str | None:
+    """The rest of a message that is partly a hedge («в субботу, время не знаю» → «в
+    субботу»), or None when no clause of it hedges or nothing else is said."""
+    if len(text) > 200:
+        return None
+    clauses = [c for c in _CLAUSE.split(text) if c and c.strip()]
+    hedges = [c for c in clauses if _hedge_clause(c)]
+    rest = [c for c in clauses if not _hedge_clause(c)]
+    if not hedges or not rest:
+        return None
+    return ", ".join(c.strip() for c in rest)
