@@ -219,3 +219,14 @@ def test_an_impossible_date_without_a_time_asks_the_day_then_the_time(pipe: Pipe
     pipe.say("в 15")
     (item,) = pipe.items()
     assert (item["status"], item["all_day"]) == ("OPEN", 0)
+
+
+def test_an_impossible_date_as_the_new_time_asks_again(pipe: Pipe) -> None:
+    pipe.say("завтра в 12 обед с Ирой")
+    before = pipe.items()[0]["start_at"]
+    pipe.say("перенеси обед с Ирой")
+    r = pipe.say("на 31 ноября")
+    assert r.text.startswith("Даты «31 ноября» не бывает: в этом месяце 30 дней. На когда"), r.text
+    assert pipe.items()[0]["start_at"] == before
+    pipe.say("на 30 ноября")
+    assert pipe.items()[0]["start_at"] != before

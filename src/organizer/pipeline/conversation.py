@@ -213,7 +213,8 @@ def ask_again(t: Turn, q: clarify.Question, note: str = "") -> None:
     item = get_item(t, q.item_id)
     ask(t, item.id, q.missing, q.purpose, asks=q.asks + 1)
     if q.purpose == "reschedule":
-        text = replies.reschedule_question(item, tz=t.tz, now=t.now, lang=t.lang, again=True)
+        text = replies.reschedule_question(item, tz=t.tz, now=t.now, lang=t.lang,
+                                           again=not note)
         busy = lists_reply.busy_around(t, item.start_at)
         times = replies.suggest_times(local_day(item.start_at, t.tz), now=t.now, tz=t.tz,
                                       busy=busy)
