@@ -92,6 +92,16 @@ def test_confirmations_name_no_item(said):
     assert (r.intent, r.title, r.needs) == ("complete", None, ("title",))
 
 
+@pytest.mark.parametrize(
+    "said,title",
+    [("I'm done with the slides", "The slides"), ("yep, done with the invoice", "The invoice"),
+     ("all done with it", None), ("с этим готово", None)],
+)  # fmt: skip
+def test_confirming_words_in_front_of_a_title_are_dropped(said, title):
+    r = parse(said, NOW, "Europe/Moscow")
+    assert (r.intent, r.title) == ("complete", title)
+
+
 def test_a_phrasal_base_needs_its_particle():
     assert completion("picked Anna for the team", VERBS) is None
     assert completion("picked up Anna", VERBS) == "Pick up Anna"

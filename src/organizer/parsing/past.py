@@ -67,7 +67,7 @@ _FILLERS = frozenset(_FILLERS_TEXT.split())
 # item just created or reminded is meant (pipeline/referent.py).
 _BARE_TEXT = (
     "да ага угу ок окей ладно уже все всё вроде точно тоже это его ее её их их него нее "
-    "спасибо и я мы ну так вот "
+    "спасибо и я мы ну так вот этим этой этом тем том ним ней них "
     "yes yep yeah yup ya ok okay sure already all it them this that these those thanks "
     "thank you i we just now too also well so alright right got it's its that's thats is was "
     "and done готово"
@@ -125,12 +125,24 @@ def names_nothing(words: Iterable[str]) -> bool:
     return all(_norm(w) in _BARE for w in words)
 
 
+# Leading words of a completion's title that only confirm or frame it ("yep, the report",
+# "I'm done with the slides" → "The slides").
+_LEAD = _BARE | {"i'm", "im", "with", "да", "ага", "с", "со"}
+
+
 def bare_title(title: str | None) -> str | None:
-    """A completion's title, or None when it only confirms («Ага», "Yep, it", "All")."""
+    """A completion's title, or None when it only confirms («Ага», "Yep, it", "All");
+    confirming words in front are dropped ("Yep, the report" → "The report")."""
     if title is None:
         return None
-    words = [w for w in _WORD.findall(title) if w[0].isalnum()]
-    return None if names_nothing(words) else title
+    words = [m for m in _WORD.finditer(title) if m.group()[0].isalnum()]
+    if all(_norm(m.group()) in _LEAD for m in words):
+        return None
+    lead = next(m for m in words if _norm(m.group()) not in _LEAD)
+    if lead is words[0]:
+        return title
+    rest = title[lead.start():]
+    return rest[:1].upper() + rest[1:]
 
 
 def completion(text: str, verbs: Iterable[str]) -> str | None:
