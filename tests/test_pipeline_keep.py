@@ -126,6 +126,50 @@ def test_unsure_answer_keeps_a_task_without_a_date_en(pipe, answer):
     assert pipe.clarify() is None
 
 
+@pytest.mark.parametrize(
+    "draft,answer,lang,start",
+    [
+        ("обед с Ирой", "сама пока не знаю", "ru", None),
+        ("созвон с Олей в четверг", "время пока не знаю, уточню", "ru", "thu"),
+        ("напомни записаться к стоматологу", "хз, без даты", "ru", None),
+        ("remind me to renew the passport", "no clue, no date for now", "en", None),
+        ("dinner with Sam on Friday", "not sure about the time yet", "en", "fri"),
+    ],
+)
+def test_hedged_unknown_answers_save_without_a_time(pipe, draft, answer, lang, start):
+    pipe.say(draft, lang=lang)
+    assert pipe.clarify() is not None
+    r = pipe.say(answer, lang=lang)
+    assert r.text.startswith(("Сохранил без времени", "Saved without a time")), r.text
+    (item,) = pipe.items()
+    assert item["status"] == "OPEN" and pipe.clarify() is None
+    assert (item["start_at"] is None) == (start is None)  # the day said is kept
+
+
+@pytest.mark.parametrize(
+    "draft,answer,lang,kept",
+    [
+        ("ужин у Сони", "в пятницу, а во сколько пока не знаю", "ru", "пятница, 27 ноября"),
+        ("напомни забрать костюм", "послезавтра, время уточню", "ru", "послезавтра, 25 ноября"),
+        ("drinks with Max", "Thursday, no idea what time yet", "en", "Thursday, 26 November"),
+    ],
+)
+def test_a_day_with_a_hedged_time_saves_the_day_without_a_time(pipe, draft, answer, lang, kept):
+    pipe.say(draft, lang=lang)
+    r = pipe.say(answer, lang=lang)
+    assert r.text.startswith(("Сохранил без времени", "Saved without a time")), r.text
+    assert kept in r.text
+    (item,) = pipe.items()  # no new item made of the hedge
+    assert (item["status"], item["all_day"]) == ("OPEN", 1) and pipe.clarify() is None
+
+
+def test_a_time_with_a_hedge_is_an_answer(pipe):
+    pipe.say("ужин у Сони в пятницу")
+    r = pipe.say("в 19, но это не точно")
+    assert r.text.startswith("Добавил встречу: Ужин у Сони — пятница, 27 ноября, 19:00"), r.text
+    assert len(pipe.items()) == 1
+
+
 def test_unsure_answer_keeps_the_day_of_a_meeting(pipe):
     pipe.say("созвон с Олей в четверг")  # day known, time missing
     r = pipe.say("не знаю")

@@ -22,7 +22,7 @@ from organizer.parsing.fillers import blank_hesitations, fillers
 from organizer.parsing.instants import add_months, local, midnight, plus_elapsed
 from organizer.parsing.intent import COMMANDS, Hit, classify, find_hits
 from organizer.parsing.mention import Clock, Mention
-from organizer.parsing.past import past_completion
+from organizer.parsing.past import bare_title, past_completion
 from organizer.parsing.result import ParseResult
 from organizer.parsing.scan import scan
 from organizer.parsing.shift import adjust
@@ -112,6 +112,8 @@ def _title(msg: _Read, intent: str, reminder: bool, cmd_hits: list[Hit],
                         command=intent in COMMANDS)
     if title and intent in COMMANDS and cmd_hits and msg.toks[cmd_hits[0].i].t in GEN_NOUNS:
         title = nominative_head(title, msg.toks, cmd_hits[0].j, canon)
+    if intent == "complete":  # «ага, готово», "yep, did it": nothing named
+        title = bare_title(title)
     return title
 
 
@@ -168,7 +170,8 @@ def _one(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
                                                          zone).start
         done = past_completion(msg.text, intent, canon, said, now)
         if done is not None:  # «хлеб купил»: the task is done (parsing/past.py)
-            return ParseResult("complete", done, None, None, False, None, ())
+            return ParseResult("complete", done or None, None, None, False, None,
+                               () if done else ("title",))
     if intent == "unknown":
         return UNKNOWN
     if intent == "note":

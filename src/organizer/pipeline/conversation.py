@@ -12,7 +12,16 @@ import dataclasses
 import logging
 
 from organizer.db import clarify, items
-from organizer.pipeline import dialog, followup, keep, lists_reply, multi, referent, replies
+from organizer.pipeline import (
+    baddate,
+    dialog,
+    followup,
+    keep,
+    lists_reply,
+    multi,
+    referent,
+    replies,
+)
 from organizer.pipeline.acting import act, reschedule
 from organizer.pipeline.agenda_reply import show_agenda
 from organizer.pipeline.dialog import Parsed
@@ -73,6 +82,10 @@ def process_text(t: Turn, text: str) -> None:
     clean = clean[:MAX_PARSE_CHARS]
     q, question, item = _open_question(t, open_q)
     if q is not None and keep.unsure_answer(t, q, clean):  # «не знаю» (pipeline/unsure.py)
+        return
+    if q is not None:
+        clean = keep.answer_text(clean)  # «в 15, но не уверен»: the hedge is no item
+    if baddate.handle(t, q, question, clean, ask_again):  # «31 апреля» (pipeline/baddate.py)
         return
     if multi.create_all(t, text, q):  # several items in one message (pipeline/multi.py)
         return
@@ -209,21 +222,24 @@ def fill_draft(t: Turn, d: dialog.FillDraft, text: str, q: clarify.Question) -> 
     settled(t, item.id, item.type, replies.created_text)
 
 
-def ask_again(t: Turn, q: clarify.Question) -> None:
+def ask_again(t: Turn, q: clarify.Question, note: str = "") -> None:
+    """The open question once more; `note` says why first (pipeline/baddate.py)."""
     item = get_item(t, q.item_id)
     ask(t, item.id, q.missing, q.purpose, asks=q.asks + 1)
     if q.purpose == "reschedule":
-        text = replies.reschedule_question(item, tz=t.tz, now=t.now, lang=t.lang, again=True)
+        text = replies.reschedule_question(item, tz=t.tz, now=t.now, lang=t.lang,
+                                           again=not note)
         busy = lists_reply.busy_around(t, item.start_at)
         times = replies.suggest_times(local_day(item.start_at, t.tz), now=t.now, tz=t.tz,
                                       busy=busy)
         t.reply(
-            text,
+            note + text,
             replies.pick_keyboard(item.id, times, tz=t.tz, now=t.now, lang=t.lang, cancel=False),
         )
         return
-    text = replies.question_text(item, q.missing, tz=t.tz, now=t.now, lang=t.lang, again=True)
-    t.reply(text, question_keyboard(t, item, q.missing), item.id)
+    text = replies.question_text(item, q.missing, tz=t.tz, now=t.now, lang=t.lang,
+                                 again=not note)
+    t.reply(note + text, question_keyboard(t, item, q.missing), item.id)
 
 
 def cancel_question(t: Turn) -> None:

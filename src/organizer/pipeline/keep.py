@@ -14,8 +14,8 @@ from __future__ import annotations
 from organizer.db import clarify, items
 from organizer.pipeline import replies
 from organizer.pipeline.longtext import is_paste, note_title
-from organizer.pipeline.turn import Turn, changed, get_item
-from organizer.pipeline.unsure import is_unsure
+from organizer.pipeline.turn import MAX_PARSE_CHARS, Turn, changed, get_item, parse
+from organizer.pipeline.unsure import beside_hedge, is_unsure
 
 # A paste is kept whole; this only bounds what one message can store (Telegram sends at
 # most 4,096 characters, `organizer chat` lines are unbounded).
@@ -25,7 +25,7 @@ MAX_NOTE_CHARS = 20_000
 def unsure_answer(t: Turn, q: clarify.Question, text: str) -> bool:
     """«не знаю» as the answer to the open question: handled here (True) or not."""
     if not is_unsure(text):
-        return False
+        return _day_beside_hedge(t, q, text)
     item = items.get(t.conn, q.item_id)
     if item is None or item.status not in ("DRAFT", "OPEN"):
         return False
@@ -47,6 +47,33 @@ def unsure_answer(t: Turn, q: clarify.Question, text: str) -> bool:
     t.reply(replies.kept_untimed_text(item, tz=t.tz, now=t.now, lang=t.lang),
             replies.item_keyboard(item, t.lang), item.id)  # fmt: skip
     return True
+
+
+def _day_beside_hedge(t: Turn, q: clarify.Question, text: str) -> bool:
+    """«в субботу, время пока не знаю»: the day said is kept, the draft saved without a
+    time (a time said after all — «в 15, но это не точно» — is an ordinary answer)."""
+    rest = beside_hedge(text)
+    item = items.get(t.conn, q.item_id)
+    if rest is None or item is None or q.purpose != "complete" or item.status != "DRAFT":
+        return False
+    p = parse(f"{item.source_text or ''} {rest}"[:MAX_PARSE_CHARS], t.now, t.tz,
+              t.settings.canon_path)  # fmt: skip
+    if p.start is None or not p.all_day or p.intent not in ("task", "meeting"):
+        return False
+    clarify.close(t.conn, t.chat_id)
+    items.update(t.conn, item.id, t.now, status="OPEN", start_at=p.start, end_at=None,
+                 all_day=True)  # fmt: skip
+    changed(t, item.id)
+    item = get_item(t, item.id)
+    t.reply(replies.kept_untimed_text(item, tz=t.tz, now=t.now, lang=t.lang),
+            replies.item_keyboard(item, t.lang), item.id)  # fmt: skip
+    return True
+
+
+def answer_text(text: str) -> str:
+    """An answer to an open question without its hedge: «в 15, но это не точно» → «в 15»
+    (else the hedge would be read as a new item's title)."""
+    return beside_hedge(text) or text
 
 
 def paste_as_note(t: Turn, text: str) -> bool:

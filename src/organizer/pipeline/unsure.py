@@ -1,10 +1,14 @@
 """«не знаю» / "whenever" as the answer to "when?". PURE.
 
-Asked «Когда?», a person who has no time yet says so: «не знаю», «пока не знаю»,
-«потом решу», «как-нибудь потом», "no idea", "not sure yet", "later". Such an answer
-is not a new item and not an unreadable time: the item is kept without a time
-(pipeline/keep.py). `is_unsure` recognises the whole message as one of these phrases,
-with leading/trailing filler words («ну», «хм», «пока», "well", "yet") allowed.
+Asked «Когда?», a person who has no time yet says so: «не знаю», «сам пока не знаю»,
+«время пока не знаю», «хз», «пока без времени», «не важно когда», «когда-нибудь потом»,
+"no idea", "dunno", "no date for now", "don't know the time yet". Such an answer is not a
+new item and not an unreadable time: the item is kept without a time (pipeline/keep.py).
+
+`is_unsure` drops the words that only hedge or name what is unknown («сам», «пока»,
+«время», «когда», "the time", "yet", "for now" …) and then needs the rest to be one or
+more of the hedge phrases below, nothing else: «не знаю, может завтра» says a day and is
+read as an answer; "later today" too.
 """
 
 from __future__ import annotations
@@ -12,43 +16,100 @@ from __future__ import annotations
 import re
 
 _PHRASES_TEXT = """
-не знаю|я не знаю|не знаю когда|пока не знаю|еще не знаю|понятия не имею|без понятия|
-не решил|не решила|не решили|еще не решил|еще не решила|пока не решил|пока не решила|
-потом решу|решу потом|потом|позже|попозже|потом скажу|скажу потом|скажу позже|
-как-нибудь|как нибудь|как-нибудь потом|как нибудь потом|когда-нибудь|когда нибудь|
-неизвестно|не определился|не определилась|хз|не важно|неважно|все равно|когда угодно|
-без времени|без даты|без срока|время уточню|уточню позже|уточню потом|
-whenever|no idea|not sure|not sure yet|i'm not sure|im not sure|i am not sure|later|
-don't know|dont know|i don't know|i dont know|idk|dunno|no clue|not yet decided|
-haven't decided|havent decided|i haven't decided|undecided|decide later|i'll decide later|
-ill decide later|i'll tell you later|tbd|sometime|some time|someday|some day|
-doesn't matter|doesnt matter|any time|anytime|no time|no date|no date yet|no deadline|
-later maybe|maybe later|not decided
+не знаю|не знаем|не знаю точно|понятия не имею|без понятия|не в курсе|не уверен|не уверена|
+не решил|не решила|не решили|не решено|не определился|не определилась|не определились|
+потом решу|решу потом|решим потом|потом решим|потом|позже|попозже|потом скажу|скажу потом|
+скажу позже|сообщу позже|напишу позже|как-нибудь|как нибудь|когда-нибудь|когда нибудь|
+как получится|когда получится|когда смогу|когда будет время|неизвестно|неясно|не ясно|
+непонятно|не понятно|хз|фиг знает|кто знает|бог знает|не важно|неважно|все равно|
+без разницы|когда угодно|в любое|в любое время|без времени|без даты|без срока|без дня|
+без конкретного|уточню|уточню позже|уточню потом|не могу сказать|сложно сказать|
+whenever|no idea|not sure|unsure|later|don't know|dont know|do not know|idk|dunno|no clue|
+not decided|undecided|haven't decided|havent decided|have not decided|decide later|
+i'll decide later|ill decide later|i'll tell you later|i'll let you know|tell you later|
+tbd|tba|to be decided|to be determined|sometime|some time|someday|some day|one day|
+doesn't matter|doesnt matter|does not matter|any time|anytime|no time|no date|
+no deadline|no specific|no particular|maybe later|who knows|hard to say|can't say|
+cant say|not known|unknown|no rush|no hurry|when i can|whenever i can|at some point|
+решу позже|позже решу|позже скажу|уточним|уточним позже|уточняется|уточнится|
+не определено|не определена|не определен|неизвестна|неизвестен|неизвестны|не помню|
+когда будет возможность|как будет возможность|без конкретной|пока нет|не сейчас|
+просто сохрани|сохрани так|оставь так|оставь открытым|не назначено|не назначили|
+not yet|not now|whenever works|figure it out later|figure out later|let me think|
+without|not set|haven't picked|havent picked|haven't set|havent set|haven't chosen|
+not scheduled|unscheduled|open|open-ended|just save|save as is|leave it|can't remember|
+don't remember|dont remember|no set time|no set date|no fixed time|no fixed date|
+не точно|неточно|не факт|под вопросом|не подтверждено|not certain|tentative|tentatively|
+not final|not confirmed
 """
 PHRASES = frozenset(p.strip() for p in _PHRASES_TEXT.replace("\n", "").split("|"))
-_EDGE_TEXT = (
-    "ну хм эм ой ээ да а пока еще что-то честно well um hmm uh oh yet honestly really "
-    "still so ok okay"
+_LONGEST = max(len(p.split()) for p in PHRASES)
+# Words that only hedge, or name the unknown thing: dropped before the phrases are matched.
+_FILLERS_TEXT = (
+    "ну хм эм ой ээ да а и но пока еще что-то честно сам сама сами я мы вообще точно "
+    "время времени дату дата день дня срок когда во сколько сколько это этого тут уж "
+    "говоря сейчас правда так ладно спасибо "
+    "well um hmm uh oh yet honestly really still so ok okay i we the a an time date day "
+    "when for now right just exactly yeah yes sorry actually it that about as of thanks "
+    "and but or is be lol i'll ill we'll will a me his yet its it's "
+    "его даты просто пусть будет сохрани запиши оставь так конкретно save keep "
 )
-_EDGE_FILLERS = frozenset(_EDGE_TEXT.split())
+_FILLERS = frozenset(_FILLERS_TEXT.split())
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+_MAX_WORDS = 10
 
 
 def _words(text: str) -> list[str]:
     return [w.replace("’", "'") for w in _WORD.findall(text.casefold().replace("ё", "е"))]
 
 
+def _phrases_only(words: list[str]) -> bool:
+    """Can `words` (at least one) be cut into hedge phrases, fillers between them?"""
+    reach = [False] * (len(words) + 1)
+    reach[0] = True
+    found = [False] * (len(words) + 1)
+    for lo in range(len(words)):
+        if not reach[lo]:
+            continue
+        if words[lo] in _FILLERS:
+            reach[lo + 1] = True
+            found[lo + 1] = found[lo + 1] or found[lo]
+        for hi in range(lo + 1, min(len(words), lo + _LONGEST) + 1):
+            if " ".join(words[lo:hi]) in PHRASES:
+                reach[hi] = True
+                found[hi] = True
+    return reach[-1] and found[-1]
+
+
 def is_unsure(text: str) -> bool:
     """Is the whole message "I don't know when (yet)"?"""
-    words = _words(text)
-    if not words or len(words) > 8:
+    if re.search(r"\d", text):  # a number is a time or a date, not a hedge
         return False
-    for lo in range(len(words)):
-        if lo and words[lo - 1] not in _EDGE_FILLERS:
-            break
-        for hi in range(len(words), lo, -1):
-            if hi < len(words) and words[hi] not in _EDGE_FILLERS:
-                break
-            if " ".join(words[lo:hi]) in PHRASES:
-                return True
-    return False
+    words = _words(text)
+    if not words or len(words) > _MAX_WORDS:
+        return False
+    # «не могу пока сказать», «а фиг его знает»: a filler inside a phrase
+    return _phrases_only(words) or _phrases_only([w for w in words if w not in _FILLERS])
+
+
+# A hedge said beside a day: «в субботу, время пока не знаю», "tomorrow, not sure what time".
+_CLAUSE = re.compile(r"\s*(?:[,;.!—–]+|\s-\s|\b(?:а|но|but|and|и)\b)\s*", re.IGNORECASE)
+_QUESTION_WORDS = frozenset({"what", "which", "во", "сколько", "какое", "какой", "exactly"})
+
+
+def _hedge_clause(clause: str) -> bool:
+    words = [w for w in _words(clause) if w not in _QUESTION_WORDS]
+    return bool(words) and is_unsure(" ".join(words))
+
+
+def beside_hedge(text: str) -> str | None:
+    """The rest of a message that is partly a hedge («в субботу, время не знаю» → «в
+    субботу»), or None when no clause of it hedges or nothing else is said."""
+    if len(text) > 200:
+        return None
+    clauses = [c for c in _CLAUSE.split(text) if c and c.strip()]
+    hedges = [c for c in clauses if _hedge_clause(c)]
+    rest = [c for c in clauses if not _hedge_clause(c)]
+    if not hedges or not rest:
+        return None
+    return ", ".join(c.strip() for c in rest)

@@ -160,4 +160,9 @@ MESSAGES: dict[str, Template] = {
     'replies.by_the_way_im': "By the way, I'm still waiting. ",
     'replies.asking_about_what': 'Asking about: {what}',
     'replies.undo': 'Undo',
+    'baddate.no_such_day': {'one': 'There is no {date}: that month has {n} day. ', 'other': 'There is no {date}: that month has {n} days. '},
+    'baddate.february': 'There is no {date}: February has 28 days, 29 in a leap year. ',
+    'baddate.which_day': 'Which day is {shown}{at}? E.g. “{example}”.',
+    'baddate.at': ' at {time}',
+    'baddate.say_again': 'Please send it again with a date that exists.',
 }

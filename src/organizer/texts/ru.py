@@ -160,4 +160,9 @@ MESSAGES: dict[str, Template] = {
     'replies.by_the_way_im': 'Кстати, я всё ещё жду ответа. ',
     'replies.asking_about_what': 'Уточняю: {what}',
     'replies.undo': 'Отменить',
+    'baddate.no_such_day': {'one': 'Даты «{date}» не бывает: в этом месяце {n} день. ', 'few': 'Даты «{date}» не бывает: в этом месяце {n} дня. ', 'many': 'Даты «{date}» не бывает: в этом месяце {n} дней. ', 'other': 'Даты «{date}» не бывает: в этом месяце {n} дня. '},
+    'baddate.february': 'Даты «{date}» не бывает: в феврале 28 дней, в високосный год 29. ',
+    'baddate.which_day': 'На какое число {shown}{at}? Например «{example}».',
+    'baddate.at': ' в {time}',
+    'baddate.say_again': 'Напишите, пожалуйста, ещё раз с правильной датой.',
 }
