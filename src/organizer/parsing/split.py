@@ -36,6 +36,7 @@ from organizer.parsing.fillers import blank_hesitations
 from organizer.parsing.intent import _infinitive, classify, find_hits
 from organizer.parsing.mention import Mention
 from organizer.parsing.scan import scan
+from organizer.parsing.seams import errand, leads, sequence_cuts
 from organizer.parsing.tokens import Tok, language, stem, tokenize
 
 if TYPE_CHECKING:
@@ -57,11 +58,10 @@ _JOINS: tuple[tuple[tuple[str, ...], bool], ...] = (
     (("потом",), True), (("затем",), True), (("also",), True), (("then",), True),
     (("и",), False), (("and",), False), (("а",), False),
 )
-_NEEDS_COMMA = frozenset((("а",),))  # "а" joins only after a comma: ", а в 15 созвон"
 _MARKER = re.compile(r"[ \t]*(?:\d{1,2}[.)]|[-•*—–])[ \t]+")
 _MARKERS = re.compile(r"^" + _MARKER.pattern, re.MULTILINE)  # at the start of any line
 # A cheap look first: most messages have no join at all and are not read twice.
-_ANY_JOIN = re.compile(r"[;\n]|(?<!\w)(?:и|а|потом|затем|после|and|also|then)(?!\w)",
+_ANY_JOIN = re.compile(r"[;\n,]|(?<!\w)(?:и|а|потом|затем|после|and|also|then)(?!\w)",
                        re.IGNORECASE)
 
 
@@ -73,6 +73,9 @@ class Cut:
     e: int
     strong: bool
     marked: bool = False  # a new line that starts with a list marker
+    # "join" (a word, ";", a new line), "comma", or "seq": a sequence of timed items with
+    # no word between them ("в 9 планёрка | в 12 обед"; parsing/seams.py)
+    kind: str = "join"
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,8 @@ class _Look:
     time: str  # the words that name its time of day
     head_time: str  # the time words said before its first other word
     words: bool  # any word besides date/time words
+    leads: bool = False  # its first word is its own event or action word
+    errand: bool = False  # an action with an object of its own ("позвонить бабушке")
 
 
 # ------------------------------------------------------------------ where to cut
@@ -107,8 +112,6 @@ def _join_at(toks: list[Tok], i: int) -> tuple[int, bool] | None:
     for words, strong in _JOINS:
         j = i + len(words)
         if j <= len(toks) and tuple(t.t for t in toks[i:j]) == words:
-            if words in _NEEDS_COMMA and not (i > 0 and toks[i - 1].t == ","):
-                return None
             return j, strong
     return None
 
@@ -120,9 +123,11 @@ def _inside(mentions: list[Mention]) -> set[int]:
 
 def cuts(text: str, toks: list[Tok], mentions: list[Mention]) -> list[Cut]:
     """Every place the text could be cut: joins outside date/time mentions, ";" and new
-    lines (a list marker after a new line belongs to the cut)."""
+    lines (a list marker after a new line belongs to the cut), commas, and the places
+    between timed items said one after another (parsing/seams.py)."""
     covered = _inside(mentions)
     out: list[Cut] = []
+    taken: list[tuple[int, int]] = []  # the tokens [i, j) each join takes
     i = 0
     while i < len(toks):
         tok = toks[i]
@@ -131,11 +136,14 @@ def cuts(text: str, toks: list[Tok], mentions: list[Mention]) -> list[Cut]:
             e = max(m.end(), tok.s) if m else tok.s
             out.append(Cut(toks[i - 1].e, e, True, m is not None))
             i += 1  # past the line's first token, and past the marker's tokens
+            k = i - 1  # the line's first token: a marker, or the part's first word
             while i < len(toks) and toks[i].s < e:
                 i += 1
+            taken.append((k, i) if m else (k, k))
             continue
         if tok.t == ";":
             out.append(Cut(tok.s, tok.e, True))
+            taken.append((i, i + 1))
             i += 1
             continue
         found = None if i in covered or i == 0 else _join_at(toks, i)
@@ -143,10 +151,17 @@ def cuts(text: str, toks: list[Tok], mentions: list[Mention]) -> list[Cut]:
             j, strong = found
             s = toks[i - 1].s if toks[i - 1].t == "," else tok.s
             out.append(Cut(s, toks[j - 1].e, strong))
+            taken.append((i - 1 if toks[i - 1].t == "," else i, j))
             i = j
             continue
+        if tok.t == "," and 0 < i < len(toks) - 1 and i not in covered \
+                and _join_at(toks, i + 1) is None:
+            out.append(Cut(tok.s, tok.e, False, kind="comma"))
+            taken.append((i, i + 1))
         i += 1
-    return out
+    seq = [Cut(toks[k].s, toks[k].s, False, kind="seq")
+           for k in sequence_cuts(toks, mentions, taken)]
+    return sorted(out + seq, key=lambda c: c.s)
 
 
 def _list_lines(text: str) -> bool:
@@ -178,6 +193,7 @@ def look(text: str, canon: Canon) -> _Look:
     return _Look(
         intent, action, event, _words(text, toks, days), _words(text, toks, times),
         _words(text, toks, [m for m in times if m.j <= first_word]), first_word < len(toks),
+        leads(toks, mentions, hits), intent == "task" and errand(toks, hits),
     )
 
 
@@ -203,6 +219,22 @@ def _item(lk: _Look, strong: bool, listed: bool) -> bool:
     return lk.action or (lk.event and own_when)
 
 
+def _cut_here(text: str, before: list[int], after: tuple[int, int], join: Cut,
+              listed: bool, untimed: bool, canon: Canon) -> bool:
+    """Is the part `after` an item of its own after `join`, and the part `before` too?"""
+    body = _body(text, after)
+    if not body:
+        return False
+    lk, prev = look(body, canon), look(_body(text, before), canon)
+    if join.kind != "join":  # a comma or a sequence: both timed, the later one leads
+        return _item(lk, False, False) and lk.leads and bool(prev.day or prev.time) \
+            and _item(prev, True, False)
+    if _item(lk, join.strong, listed and join.marked):
+        return _item(prev, True, listed and before[2] == 1)
+    # two errands with no day or time anywhere: "купить корм коту и позвонить бабушке"
+    return untimed and not join.strong and lk.errand and prev.errand
+
+
 # ------------------------------------------------------------------ the parts
 
 
@@ -219,30 +251,28 @@ def _segments(text: str, found: list[Cut]) -> list[tuple[int, int, Cut]]:
 
 def parts(text: str, canon: Canon) -> list[tuple[int, int]]:
     """The spans of the items in `text` (one span: a single item)."""
-    if not _ANY_JOIN.search(text):
-        return [(0, len(text))]
     text = blank_hesitations(text)
     toks = tokenize(text)
     if len(toks) < 3:
         return [(0, len(text))]
-    found = cuts(text, toks, scan(toks, language(text) == "en"))
+    mentions = scan(toks, language(text) == "en")
+    if not _ANY_JOIN.search(text) and sum(m.kind in _TIME_KINDS for m in mentions) < 2:
+        return [(0, len(text))]  # the cheap look: most messages are read once
+    found = cuts(text, toks, mentions)
     if not found:
         return [(0, len(text))]
     listed = _list_lines(text)
-    kept: list[list[int]] = []
-    marked: list[bool] = []
+    untimed = not mentions
+    kept: list[list[int]] = []  # [s, e, marked]
     for s, e, join in _segments(text, found):
-        if kept and len(kept) < MAX_PARTS and _body(text, (s, e)) \
-                and _item(look(_body(text, (s, e)), canon), join.strong, listed and join.marked) \
-                and _item(look(_body(text, kept[-1]), canon), True, listed and marked[-1]):
-            kept.append([s, e])
-            marked.append(join.marked)
+        if kept and len(kept) < MAX_PARTS \
+                and _cut_here(text, kept[-1], (s, e), join, listed, untimed, canon):
+            kept.append([s, e, int(join.marked)])
         elif kept:
             kept[-1][1] = e  # not an item by itself: it belongs to the part before
         else:
-            kept.append([s, e])
-            marked.append(join.marked)
-    return [(s, e) for s, e in kept]
+            kept.append([s, e, int(join.marked)])
+    return [(s, e) for s, e, _ in kept]
 
 
 def _body(text: str, span: list[int] | tuple[int, int]) -> str:
