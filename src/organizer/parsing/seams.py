@@ -27,7 +27,8 @@ import itertools
 
 from organizer.parsing.intent import Hit, _infinitive
 from organizer.parsing.mention import Mention
-from organizer.parsing.tokens import Tok
+from organizer.parsing.scan import scan
+from organizer.parsing.tokens import Tok, language, tokenize
 
 _DAY_KINDS = frozenset(("date", "drange", "month", "week", "weekend", "rec"))
 _TIME_KINDS = frozenset(("time", "trange"))
@@ -44,6 +45,8 @@ _NOT_OBJECT = frozenset(str.split(
     "его её ее их ей ему им него неё нее них нему ней ним нём нем "
     "to for with at in on about from into by of that if when whether it him her them "
     "too also"))
+# Nor does a part after a cut start with a conjunction or a particle.
+_NOT_LEADING = frozenset(str.split("и а но или не ни да ещё еще уже and or but not nor yet"))
 
 
 def _has_time(m: Mention) -> bool:
@@ -93,16 +96,18 @@ def sequence_cuts(toks: list[Tok], mentions: list[Mention], joins: list[tuple[in
     return out
 
 
-def leads(toks: list[Tok], mentions: list[Mention], hits: list[Hit]) -> bool:
-    """The part's first word (after its day/time and an article) is an event or action
-    word of its own: "в 12 обед с Ириной", "a call with the contractor at 4"."""
+def leads(text: str, toks: list[Tok], mentions: list[Mention], hits: list[Hit]) -> bool:
+    """The part's first word (after its day/time and an article) names what happens: "в
+    12 обед с Ириной", "в 9 завтрак", "a call with the contractor at 4" (not "по поводу
+    встречи в пятницу", "в офисе", "и Маша тоже", nor a name: "в 11 Петя придёт")."""
     covered = {k for m in mentions for k in range(m.i, m.j)}
     first = next((k for k, t in enumerate(toks)
                   if k not in covered and t.kind != "p" and t.t not in _ARTICLES), None)
-    if first is None:
+    if first is None or toks[first].kind != "w" or toks[first].t in _NOT_OBJECT | _NOT_LEADING:
         return False
-    own = any(h.i == first and h.intent in ("task", "meeting") for h in hits)
-    return own or _infinitive(toks[first].t)
+    if any(h.i == first and h.intent in ("task", "meeting") for h in hits):
+        return True
+    return _infinitive(toks[first].t) or not text[toks[first].s].isupper()
 
 
 def errand(toks: list[Tok], hits: list[Hit]) -> bool:
@@ -116,3 +121,13 @@ def errand(toks: list[Tok], hits: list[Hit]) -> bool:
     while pos < len(words) and (words[pos][0] in actions or _infinitive(words[pos][1].t)):
         pos += 1  # "напомни оплатить …": the verbs, then what they act on
     return pos < len(words) and words[pos][1].t not in _NOT_OBJECT
+
+
+def bare(text: str) -> str:
+    """A part without its day and time words: what it is ("планёрка" of "в понедельник
+    в 10 планёрка"), to be said again with another day or time."""
+    toks = tokenize(text)
+    covered = {k for m in scan(toks, language(text) == "en") if m.kind in _WHEN_KINDS
+               for k in range(m.i, m.j)}
+    return " ".join(text[t.s : t.e] for k, t in enumerate(toks)
+                    if k not in covered and t.kind != "p")

@@ -36,7 +36,7 @@ from organizer.parsing.fillers import blank_hesitations
 from organizer.parsing.intent import _infinitive, classify, find_hits
 from organizer.parsing.mention import Mention
 from organizer.parsing.scan import scan
-from organizer.parsing.seams import errand, leads, sequence_cuts
+from organizer.parsing.seams import bare, errand, leads, sequence_cuts
 from organizer.parsing.tokens import Tok, language, stem, tokenize
 
 if TYPE_CHECKING:
@@ -193,7 +193,7 @@ def look(text: str, canon: Canon) -> _Look:
     return _Look(
         intent, action, event, _words(text, toks, days), _words(text, toks, times),
         _words(text, toks, [m for m in times if m.j <= first_word]), first_word < len(toks),
-        leads(toks, mentions, hits), intent == "task" and errand(toks, hits),
+        leads(text, toks, mentions, hits), intent == "task" and errand(toks, hits),
     )
 
 
@@ -226,9 +226,13 @@ def _cut_here(text: str, before: list[int], after: tuple[int, int], join: Cut,
     if not body:
         return False
     lk, prev = look(body, canon), look(_body(text, before), canon)
+    if join.kind == "join" and not join.strong and not lk.words and (lk.day or lk.time):
+        # the same item again on another day or at another time: "standup on Monday at 10
+        # and on Wednesday at 10"
+        return prev.intent in CREATABLE and prev.words and bool(prev.day or prev.time)
     if join.kind != "join":  # a comma or a sequence: both timed, the later one leads
-        return _item(lk, False, False) and lk.leads and bool(prev.day or prev.time) \
-            and _item(prev, True, False)
+        return all(x.intent in CREATABLE and x.words and bool(x.day or x.time)
+                   for x in (lk, prev)) and lk.leads
     if _item(lk, join.strong, listed and join.marked):
         return _item(prev, True, listed and before[2] == 1)
     # two errands with no day or time anywhere: "купить корм коту и позвонить бабушке"
@@ -289,10 +293,14 @@ def several(text: str, canon: Canon, one: Callable[[str], ParseResult]) -> list[
     pieces: list[Piece] = []
     day, head_time, head_kind = "", "", ""
     start = len(text)  # a part with nothing to name ("Надо завтра:") is the next one's heading
+    body = ""
     for k, (s, e) in enumerate(spans):
-        body = _body(text, (s, e))
+        before, body = body, _body(text, (s, e))
         s = min(s, start)
         lk = look(body, canon)
+        if not lk.words and before:  # "… в понедельник в 10 и в среду в 10": the same again
+            body = f"{bare(before)} {body}"
+            lk = look(body, canon)
         read = body
         if not lk.day and day:
             shared_time = not lk.time and head_time and lk.intent == head_kind
