@@ -111,8 +111,10 @@ def leads(text: str, toks: list[Tok], mentions: list[Mention], hits: list[Hit]) 
 
 
 def errand(toks: list[Tok], hits: list[Hit]) -> bool:
-    """An action with an object of its own: "купить корм коту", "call grandma", "напомни
-    оплатить интернет" (not "поздравить", "поздравить с праздником", "поздравить её")."""
+    """An action with an object of its own: "купить корм коту", "call grandma" (not
+    "поздравить", "поздравить с праздником", "поздравить её", nor a reminder)."""
+    if any(h.group == "reminder" for h in hits):
+        return False  # "напомни оплатить интернет и вынести мусор": one reminder of both
     actions = {k for h in hits if h.intent == "task" for k in range(h.i, h.j)}
     words = [(k, t) for k, t in enumerate(toks) if t.kind != "p"]
     if not words or not (words[0][0] in actions or _infinitive(words[0][1].t)):
