@@ -7,9 +7,11 @@ could create, so "встреча с Петей и Машей", "купить х�
 "позвонить бабушке и поздравить" stay one item. The rules (docs/PARSING.md, "Several
 items in one message"):
 
-- **Weak joins** ("и", "and", ", а", ", and") cut only when the part after them says its
-  own day or time: "позвонить бабушке и поздравить" is one errand, "завтра купить хлеб и
-  в 18 позвонить маме" two items.
+- **Weak joins** ("и", "and", "а", ", and", a comma) cut only when the part after them
+  says its own day or time: "позвонить бабушке и поздравить" is one errand, "завтра купить
+  хлеб и в 18 позвонить маме" two items. Sequences with no join ("в 9 планёрка в 12
+  обед"), commas, a part that is only a day or time ("… и в среду в 10"), and two errands
+  with objects and no time at all: parsing/seams.py and `_cut_here`.
 - **Strong joins** (";", a new line, "потом", "затем", "а также", "и ещё", "also",
   "then") cut before any part with an action word of its own.
 - Every part needs an action (a to-do verb, a reminder word) or an event word with its
