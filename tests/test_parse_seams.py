@@ -37,6 +37,11 @@ def at(day: int, hour: int, minute: int = 0) -> str:
             ("meeting", "Кино с Аней", at(27, 19))]),
         ("в субботу в 10 уборка в 14 ремонт машины", [
             ("task", "Уборка", at(28, 10)), ("task", "Ремонт машины", at(28, 14))]),
+        # times said in words, as dictated
+        ("завтра в девять планёрка в двенадцать обед с Ириной", [
+            ("meeting", "Планёрка", at(24, 9)), ("meeting", "Обед с Ириной", at(24, 12))]),
+        ("tomorrow standup at nine lunch with Irene at noon", [
+            ("meeting", "Standup", at(24, 9)), ("meeting", "Lunch with Irene", at(24, 12))]),
         # <what> <time> <what> <time>
         ("tomorrow gym at 7am lunch with Sam at 1pm", [
             ("meeting", "Gym", at(24, 7)), ("meeting", "Lunch with Sam", at(24, 13))]),

@@ -63,8 +63,16 @@ _JOINS: tuple[tuple[tuple[str, ...], bool], ...] = (
 _MARKER = re.compile(r"[ \t]*(?:\d{1,2}[.)]|[-•*—–])[ \t]+")
 _MARKERS = re.compile(r"^" + _MARKER.pattern, re.MULTILINE)  # at the start of any line
 # A cheap look first: most messages have no join at all and are not read twice.
-_ANY_JOIN = re.compile(r"[;\n,]|(?<!\w)(?:и|а|потом|затем|после|and|also|then)(?!\w)",
+_ANY_JOIN = re.compile(r"[;\n]|(?<!\w)(?:и|а|потом|затем|после|and|also|then)(?!\w)",
                        re.IGNORECASE)
+# … and a sequence or a comma needs two days or times: digits, or words that name one.
+_WHENISH = re.compile(
+    r"\d+|(?<!\w)(?:завтра|сегодня|послезавтра|понедельн\w*|вторник\w*|сред[уаые]|"
+    r"четверг\w*|пятниц\w*|суббот\w*|воскресен\w*|полдень|полночь|полдн\w+|час\w*|"
+    r"од(?:ин|ну)|дв[ае]|тр[иё]\w*|четыр\w*|пят[ьи]\w*|шест\w*|сем[ьи]\w*|восем\w*|"
+    r"девят\w*|десят\w*|одиннадцат\w*|двенадцат\w*|полов\w+|tomorrow|today|tonight|"
+    r"\w+day|noon|midnight|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+    r"twelve|half|quarter)(?!\w)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -257,13 +265,13 @@ def _segments(text: str, found: list[Cut]) -> list[tuple[int, int, Cut]]:
 
 def parts(text: str, canon: Canon) -> list[tuple[int, int]]:
     """The spans of the items in `text` (one span: a single item)."""
+    if not _ANY_JOIN.search(text) and len(_WHENISH.findall(text)) < 2:
+        return [(0, len(text))]  # the cheap look: most messages are read once
     text = blank_hesitations(text)
     toks = tokenize(text)
     if len(toks) < 3:
         return [(0, len(text))]
     mentions = scan(toks, language(text) == "en")
-    if not _ANY_JOIN.search(text) and sum(m.kind in _TIME_KINDS for m in mentions) < 2:
-        return [(0, len(text))]  # the cheap look: most messages are read once
     found = cuts(text, toks, mentions)
     if not found:
         return [(0, len(text))]
