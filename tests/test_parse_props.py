@@ -27,6 +27,13 @@ CANON = load_canon()
 
 
 def check_schema(d: dict) -> None:
+    # several items in one message (docs/PARSING.md): each in the record's own shape
+    if "items" in d:
+        assert len(d["items"]) >= 2
+        for item in d["items"]:
+            assert isinstance(item.pop("text"), str)
+            check_schema(item)
+        d = {k: v for k, v in d.items() if k != "items"}
     assert set(d) == {"intent", "title", "start", "end", "all_day", "rrule", "needs"}
     assert d["intent"] in INTENTS
     assert d["title"] is None or (isinstance(d["title"], str) and d["title"].strip())

@@ -247,6 +247,14 @@ def _note_hit(toks: list[Tok], free: list[Hit], first_word: int,
     return None
 
 
+def _books_event(toks: list[Tok], free: list[Hit], h: Hit) -> bool:
+    """"запиши встречу с юристом в среду в 11": the verb «записать» has an event word for
+    its object and a time is said, so it goes in the calendar ("запиши: встреча прошла",
+    "заметка встреча переносится" are notes)."""
+    return toks[h.i].t.startswith(("запиш", "запис")) and h.j == h.i + 1 \
+        and any(c.intent == "meeting" and c.group == "" and c.i == h.j for c in free)
+
+
 def _about_something_else(toks: list[Tok], h: Hit, covered: set[int]) -> bool:
     """"что там (по планам) на выходных" asks about plans; "что там с отчётом" not: only a
     time or nothing may follow "что там", "what about"."""
@@ -381,7 +389,8 @@ def classify(toks: list[Tok], hits: list[Hit], mentions: list[Mention], has_time
     first_word = words[0]
     note = _note_hit(toks, free, first_word, skip)
     if note is not None:
-        return "note", False, [note]
+        booked = has_time and _books_event(toks, free, note)
+        return ("meeting" if booked else "note"), False, [note]
     agenda = _agenda_hit(toks, free, first_word, covered)
     if agenda is not None:
         return "agenda", False, [agenda]

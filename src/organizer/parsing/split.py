@@ -7,9 +7,11 @@ could create, so "встреча с Петей и Машей", "купить х�
 "позвонить бабушке и поздравить" stay one item. The rules (docs/PARSING.md, "Several
 items in one message"):
 
-- **Weak joins** ("и", "and", ", а", ", and") cut only when the part after them says its
-  own day or time: "позвонить бабушке и поздравить" is one errand, "завтра купить хлеб и
-  в 18 позвонить маме" two items.
+- **Weak joins** ("и", "and", "а", ", and", a comma) cut only when the part after them
+  says its own day or time: "позвонить бабушке и поздравить" is one errand, "завтра купить
+  хлеб и в 18 позвонить маме" two items. Sequences with no join ("в 9 планёрка в 12
+  обед"), commas, a part that is only a day or time ("… и в среду в 10"), and two errands
+  with objects and no time at all: parsing/seams.py and `_cut_here`.
 - **Strong joins** (";", a new line, "потом", "затем", "а также", "и ещё", "also",
   "then") cut before any part with an action word of its own.
 - Every part needs an action (a to-do verb, a reminder word) or an event word with its
@@ -36,6 +38,7 @@ from organizer.parsing.fillers import blank_hesitations
 from organizer.parsing.intent import _infinitive, classify, find_hits
 from organizer.parsing.mention import Mention
 from organizer.parsing.scan import scan
+from organizer.parsing.seams import bare, errand, leads, sequence_cuts
 from organizer.parsing.tokens import Tok, language, stem, tokenize
 
 if TYPE_CHECKING:
@@ -57,12 +60,19 @@ _JOINS: tuple[tuple[tuple[str, ...], bool], ...] = (
     (("потом",), True), (("затем",), True), (("also",), True), (("then",), True),
     (("и",), False), (("and",), False), (("а",), False),
 )
-_NEEDS_COMMA = frozenset((("а",),))  # "а" joins only after a comma: ", а в 15 созвон"
 _MARKER = re.compile(r"[ \t]*(?:\d{1,2}[.)]|[-•*—–])[ \t]+")
 _MARKERS = re.compile(r"^" + _MARKER.pattern, re.MULTILINE)  # at the start of any line
 # A cheap look first: most messages have no join at all and are not read twice.
 _ANY_JOIN = re.compile(r"[;\n]|(?<!\w)(?:и|а|потом|затем|после|and|also|then)(?!\w)",
                        re.IGNORECASE)
+# … and a sequence or a comma needs two days or times: digits, or words that name one.
+_WHENISH = re.compile(
+    r"\d+|(?<!\w)(?:завтра|сегодня|послезавтра|понедельн\w*|вторник\w*|сред[уаые]|"
+    r"четверг\w*|пятниц\w*|суббот\w*|воскресен\w*|полдень|полночь|полдн\w+|час\w*|"
+    r"од(?:ин|ну)|дв[ае]|тр[иё]\w*|четыр\w*|пят[ьи]\w*|шест\w*|сем[ьи]\w*|восем\w*|"
+    r"девят\w*|десят\w*|одиннадцат\w*|двенадцат\w*|полов\w+|tomorrow|today|tonight|"
+    r"\w+day|noon|midnight|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+    r"twelve|half|quarter)(?!\w)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,9 @@ class Cut:
     e: int
     strong: bool
     marked: bool = False  # a new line that starts with a list marker
+    # "join" (a word, ";", a new line), "comma", or "seq": a sequence of timed items with
+    # no word between them ("в 9 планёрка | в 12 обед"; parsing/seams.py)
+    kind: str = "join"
 
 
 @dataclass(frozen=True)
@@ -97,6 +110,8 @@ class _Look:
     time: str  # the words that name its time of day
     head_time: str  # the time words said before its first other word
     words: bool  # any word besides date/time words
+    leads: bool = False  # its first word is its own event or action word
+    errand: bool = False  # an action with an object of its own ("позвонить бабушке")
 
 
 # ------------------------------------------------------------------ where to cut
@@ -107,8 +122,6 @@ def _join_at(toks: list[Tok], i: int) -> tuple[int, bool] | None:
     for words, strong in _JOINS:
         j = i + len(words)
         if j <= len(toks) and tuple(t.t for t in toks[i:j]) == words:
-            if words in _NEEDS_COMMA and not (i > 0 and toks[i - 1].t == ","):
-                return None
             return j, strong
     return None
 
@@ -120,9 +133,11 @@ def _inside(mentions: list[Mention]) -> set[int]:
 
 def cuts(text: str, toks: list[Tok], mentions: list[Mention]) -> list[Cut]:
     """Every place the text could be cut: joins outside date/time mentions, ";" and new
-    lines (a list marker after a new line belongs to the cut)."""
+    lines (a list marker after a new line belongs to the cut), commas, and the places
+    between timed items said one after another (parsing/seams.py)."""
     covered = _inside(mentions)
     out: list[Cut] = []
+    taken: list[tuple[int, int]] = []  # the tokens [i, j) each join takes
     i = 0
     while i < len(toks):
         tok = toks[i]
@@ -131,11 +146,14 @@ def cuts(text: str, toks: list[Tok], mentions: list[Mention]) -> list[Cut]:
             e = max(m.end(), tok.s) if m else tok.s
             out.append(Cut(toks[i - 1].e, e, True, m is not None))
             i += 1  # past the line's first token, and past the marker's tokens
+            k = i - 1  # the line's first token: a marker, or the part's first word
             while i < len(toks) and toks[i].s < e:
                 i += 1
+            taken.append((k, i) if m else (k, k))
             continue
         if tok.t == ";":
             out.append(Cut(tok.s, tok.e, True))
+            taken.append((i, i + 1))
             i += 1
             continue
         found = None if i in covered or i == 0 else _join_at(toks, i)
@@ -143,10 +161,17 @@ def cuts(text: str, toks: list[Tok], mentions: list[Mention]) -> list[Cut]:
             j, strong = found
             s = toks[i - 1].s if toks[i - 1].t == "," else tok.s
             out.append(Cut(s, toks[j - 1].e, strong))
+            taken.append((i - 1 if toks[i - 1].t == "," else i, j))
             i = j
             continue
+        if tok.t == "," and 0 < i < len(toks) - 1 and i not in covered \
+                and _join_at(toks, i + 1) is None:
+            out.append(Cut(tok.s, tok.e, False, kind="comma"))
+            taken.append((i, i + 1))
         i += 1
-    return out
+    seq = [Cut(toks[k].s, toks[k].s, False, kind="seq")
+           for k in sequence_cuts(toks, mentions, taken)]
+    return sorted(out + seq, key=lambda c: c.s)
 
 
 def _list_lines(text: str) -> bool:
@@ -178,6 +203,7 @@ def look(text: str, canon: Canon) -> _Look:
     return _Look(
         intent, action, event, _words(text, toks, days), _words(text, toks, times),
         _words(text, toks, [m for m in times if m.j <= first_word]), first_word < len(toks),
+        leads(text, toks, mentions, hits), intent == "task" and errand(toks, hits),
     )
 
 
@@ -203,6 +229,26 @@ def _item(lk: _Look, strong: bool, listed: bool) -> bool:
     return lk.action or (lk.event and own_when)
 
 
+def _cut_here(text: str, before: list[int], after: tuple[int, int], join: Cut,
+              listed: bool, untimed: bool, canon: Canon) -> bool:
+    """Is the part `after` an item of its own after `join`, and the part `before` too?"""
+    body = _body(text, after)
+    if not body:
+        return False
+    lk, prev = look(body, canon), look(_body(text, before), canon)
+    if join.kind == "join" and not join.strong and not lk.words and (lk.day or lk.time):
+        # the same item again on another day or at another time: "standup on Monday at 10
+        # and on Wednesday at 10"
+        return prev.intent in CREATABLE and prev.words and bool(prev.day or prev.time)
+    if join.kind != "join":  # a comma or a sequence: both timed, the later one leads
+        return all(x.intent in CREATABLE and x.words and bool(x.day or x.time)
+                   for x in (lk, prev)) and lk.leads
+    if _item(lk, join.strong, listed and join.marked):
+        return _item(prev, True, listed and before[2] == 1)
+    # two errands with no day or time anywhere: "купить корм коту и позвонить бабушке"
+    return untimed and not join.strong and lk.errand and prev.errand
+
+
 # ------------------------------------------------------------------ the parts
 
 
@@ -219,30 +265,28 @@ def _segments(text: str, found: list[Cut]) -> list[tuple[int, int, Cut]]:
 
 def parts(text: str, canon: Canon) -> list[tuple[int, int]]:
     """The spans of the items in `text` (one span: a single item)."""
-    if not _ANY_JOIN.search(text):
-        return [(0, len(text))]
+    if not _ANY_JOIN.search(text) and len(_WHENISH.findall(text)) < 2:
+        return [(0, len(text))]  # the cheap look: most messages are read once
     text = blank_hesitations(text)
     toks = tokenize(text)
     if len(toks) < 3:
         return [(0, len(text))]
-    found = cuts(text, toks, scan(toks, language(text) == "en"))
+    mentions = scan(toks, language(text) == "en")
+    found = cuts(text, toks, mentions)
     if not found:
         return [(0, len(text))]
     listed = _list_lines(text)
-    kept: list[list[int]] = []
-    marked: list[bool] = []
+    untimed = not mentions
+    kept: list[list[int]] = []  # [s, e, marked]
     for s, e, join in _segments(text, found):
-        if kept and len(kept) < MAX_PARTS and _body(text, (s, e)) \
-                and _item(look(_body(text, (s, e)), canon), join.strong, listed and join.marked) \
-                and _item(look(_body(text, kept[-1]), canon), True, listed and marked[-1]):
-            kept.append([s, e])
-            marked.append(join.marked)
+        if kept and len(kept) < MAX_PARTS \
+                and _cut_here(text, kept[-1], (s, e), join, listed, untimed, canon):
+            kept.append([s, e, int(join.marked)])
         elif kept:
             kept[-1][1] = e  # not an item by itself: it belongs to the part before
         else:
-            kept.append([s, e])
-            marked.append(join.marked)
-    return [(s, e) for s, e in kept]
+            kept.append([s, e, int(join.marked)])
+    return [(s, e) for s, e, _ in kept]
 
 
 def _body(text: str, span: list[int] | tuple[int, int]) -> str:
@@ -259,10 +303,14 @@ def several(text: str, canon: Canon, one: Callable[[str], ParseResult]) -> list[
     pieces: list[Piece] = []
     day, head_time, head_kind = "", "", ""
     start = len(text)  # a part with nothing to name ("Надо завтра:") is the next one's heading
+    body = ""
     for k, (s, e) in enumerate(spans):
-        body = _body(text, (s, e))
+        before, body = body, _body(text, (s, e))
         s = min(s, start)
         lk = look(body, canon)
+        if not lk.words and before:  # "… в понедельник в 10 и в среду в 10": the same again
+            body = f"{bare(before)} {body}"
+            lk = look(body, canon)
         read = body
         if not lk.day and day:
             shared_time = not lk.time and head_time and lk.intent == head_kind
