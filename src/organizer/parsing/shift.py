@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from organizer.parsing.instants import midnight
@@ -41,12 +41,21 @@ _SHIFT = re.compile(
     rf"(?<![\w])(?:{_AMOUNT}\s+(?P<dir>{_LATER}|{_EARLIER})"
     rf"|(?P<dir2>{_LATER}|{_EARLIER})\s+(?:на\s+|by\s+)(?:(?P<num2>{_NUM})\s+)?"
     rf"(?P<unit2>{_UNITS})"
-    rf"|(?P<pre>(?:forward|back)\s+)?by\s+(?:(?P<num3>{_NUM})\s+)?(?P<unit3>{_UNITS})"
-    rf"(?P<dir3>\s+(?:{_LATER}|{_EARLIER}))?"
+    rf"|(?P<pre>(?:forward|back|up|ahead)\s+)?by\s+(?:(?P<num3>{_NUM})\s+)?"
+    rf"(?P<unit3>{_UNITS})(?P<dir3>\s+(?:{_LATER}|{_EARLIER}))?"
+    # "push it back an hour", "bring it forward half an hour", "back a day"
+    rf"|(?P<pre4>forward|back|ahead)\s+(?:(?P<num4>{_NUM})\s+)?(?P<unit4>{_UNITS})"
     rf")(?![\w])",
     re.IGNORECASE,
 )
-_EARLIER_RE = re.compile(rf"^(?:{_EARLIER})$|\b(?:forward|pull)\b", re.IGNORECASE)
+# An amount alone after a move verb ("отодвинь на час", "push it 30 minutes", "перенеси
+# на неделю"): later. Never a clock time ("на час дня") nor a length after one.
+_BARE = re.compile(
+    rf"(?<![\w])(?:(?:на|by|for)\s+)?(?:(?P<num>{_NUM})\s+)?(?P<unit>{_UNITS})"
+    r"(?!\s+(?:дня|утра|вечера|ночи))(?![\w])",
+    re.IGNORECASE,
+)
+_EARLIER_RE = re.compile(rf"^(?:{_EARLIER})$|\b(?:forward|pull|up)\b", re.IGNORECASE)
 _SAME_TIME = re.compile(
     r"(?<![\w])(?:(?:на|в)\s+)?(?:то|это)\s+же\s+время(?![\w])"
     r"|(?<![\w])(?:(?:at|for)\s+)?(?:the\s+)?same\s+time(?![\w])",
@@ -54,6 +63,24 @@ _SAME_TIME = re.compile(
 )
 _PRONOUNS = frozenset(
     ["it", "its", "её", "ее", "его", "это", "эту", "этот", "эти", "them", "that", "this"]
+)
+# what may be left of a title once the move's words are gone: no title at all
+_LEFTOVER = _PRONOUNS | frozenset(["но", "а", "и", "but", "and", "then", "тогда", "instead"])
+# a verb that said "move" without being one ("make the call an hour later")
+_LEAD_VERBS = frozenset(
+    [
+        "make",
+        "bring",
+        "pull",
+        "shift",
+        "delay",
+        "push",
+        "move",
+        "сделай",
+        "сделайте",
+        "давай",
+        "давайте",
+    ]
 )
 _SMALL = frozenset(["на", "by", "on", "for", "to", "в"])
 
@@ -88,29 +115,45 @@ def _minutes_or_days(unit: str, n: int) -> tuple[int, int]:
     return 0, n  # день, сутки, day
 
 
-def find_shift(text: str) -> tuple[int, int, str] | None:
-    """(signed minutes, signed days, the matched words) of a relative move, or None."""
-    norm = text.replace("ё", "е").replace("Ё", "Е")
-    m = _SHIFT.search(norm)
-    if m is None:
-        return None
+class Shift(NamedTuple):
+    minutes: int  # signed elapsed minutes
+    days: int  # signed calendar days
+    words: str  # the matched words (they leave the title)
+    directed: bool  # said which way ("позже", "earlier", "back", "forward")
+
+
+def _shift(m: re.Match[str], text: str, norm: str, direction: str) -> Shift | None:
     g = m.groupdict()
-    unit = g["unit"] or g["unit2"] or g["unit3"]
-    n = _number(g["num"] or g["num2"] or g["num3"])
+    unit = next((g[k] for k in ("unit", "unit2", "unit3", "unit4") if g.get(k)), None)
+    n = _number(next((g[k] for k in ("num", "num2", "num3", "num4") if g.get(k)), None))
     if unit is None or n is None or n <= 0:
         return None
-    direction = (g["dir"] or g["dir2"] or g["dir3"] or g["pre"] or "").strip()
-    earlier = bool(direction and _EARLIER_RE.search(direction)) or (
-        not direction and _EARLIER_RE.search(norm) is not None
-    )
+    if direction:
+        earlier = _EARLIER_RE.search(direction) is not None
+    else:  # "move the call forward by an hour"
+        earlier = re.search(r"\b(?:forward|pull)\b", norm, re.IGNORECASE) is not None
     minutes, days = _minutes_or_days(unit, n)
     sign = -1 if earlier else 1
-    return sign * minutes, sign * days, text[m.start() : m.end()]
+    return Shift(sign * minutes, sign * days, text[m.start() : m.end()], bool(direction))
+
+
+def find_shift(text: str, bare: bool = False) -> Shift | None:
+    """The relative move said in `text`, or None. `bare`: the text is a move already,
+    so an amount alone ("на час", "30 minutes") is one too (later)."""
+    norm = text.replace("ё", "е").replace("Ё", "Е")
+    m = _SHIFT.search(norm)
+    if m is not None:
+        g = m.groupdict()
+        direction = next((g[k] for k in ("dir", "dir2", "dir3", "pre", "pre4") if g.get(k)), "")
+        return _shift(m, text, norm, direction.strip())
+    m = _BARE.search(norm) if bare else None
+    return _shift(m, text, norm, "") if m is not None else None
 
 
 def clean_title(title: str | None, words: str) -> str | None:
-    """The title without the shift's (or "same time"'s) words, and None when only a
-    pronoun is left ("It by 30 minutes" → None: the item is the one talked about)."""
+    """The title without the shift's (or "same time"'s) words and a leading move verb
+    ("Make the call with Lee" → "The call with Lee"), and None when only a pronoun or a
+    conjunction is left ("It by 30 minutes" → None: the item is the one talked about)."""
     if not title:
         return title
     drop = {w.casefold().replace("ё", "е") for w in re.findall(r"[\w.]+", words)}
@@ -121,32 +164,45 @@ def clean_title(title: str | None, words: str) -> str | None:
         if k in drop and k in _SMALL:
             gone[i] = (i + 1 < len(gone) and gone[i + 1]) or (i > 0 and gone[i - 1])
     kept = [t for t, g in zip(toks, gone, strict=True) if not g]
-    if not kept or all(t.casefold().strip(".,!?") in _PRONOUNS for t in kept):
+    while kept and kept[0].casefold().strip(".,!?") in _LEAD_VERBS:
+        kept = kept[1:]
+    if not kept or all(t.casefold().strip(".,!?") in _LEFTOVER for t in kept):
         return None
     out = " ".join(kept)
     return out[0].upper() + out[1:]
 
 
+def _moved(r: ParseResult, found: Shift) -> ParseResult:
+    title = clean_title(r.title, found.words)
+    return dataclasses.replace(
+        r, intent="reschedule", title=title, start=None, end=None, all_day=False,
+        # no absolute new time: "date" stays needed (CONVENTIONS); the shift says it
+        rrule=None, needs=("date",) if title else ("title", "date"),
+        shift_minutes=found.minutes or None, shift_days=found.days or None,
+    )  # fmt: skip
+
+
 def adjust(text: str, r: ParseResult, now: datetime, zone: ZoneInfo) -> ParseResult:
-    """The parse result with a relative shift or "the same time" of a reschedule applied."""
-    if r.intent in ("note", "agenda", "cancel", "complete"):
+    """The parse result with a relative shift or "the same time" applied."""
+    if r.intent in ("note", "agenda", "cancel", "complete") or not isinstance(text, str):
         return r
-    found = find_shift(text) if isinstance(text, str) else None
-    if found is not None and (r.intent in ("reschedule", "unknown") or not r.title):
-        minutes, days, words = found
-        title = clean_title(r.title, words)
+    bare = r.intent == "reschedule" and r.start is None
+    found = find_shift(text, bare=bare)
+    # "созвон с Димой на полчаса раньше", "make the call an hour later": a shift said
+    # with its direction is a move even without a move verb
+    if found is not None and (
+        r.intent in ("reschedule", "unknown") or not r.title or found.directed
+    ):
+        return _moved(r, found)
+    same = _SAME_TIME.search(text.replace("ё", "е")) if r.start is not None else None
+    if same is None:
+        return r
+    title = clean_title(r.title, same.group())
+    needs = r.needs if title or "title" in r.needs else ("title", *r.needs)
+    if r.intent == "reschedule":
+        day = r.start.astimezone(zone).date()
         return dataclasses.replace(
-            r, intent="reschedule", title=title, start=None, end=None, all_day=False,
-            # no absolute new time: "date" stays needed (CONVENTIONS); the shift says it
-            rrule=None, needs=("date",) if title else ("title", "date"),
-            shift_minutes=minutes or None, shift_days=days or None,
-        )  # fmt: skip
-    if r.intent == "reschedule" and r.start is not None and isinstance(text, str):
-        same = _SAME_TIME.search(text.replace("ё", "е"))
-        if same is not None:
-            day = r.start.astimezone(zone).date()
-            return dataclasses.replace(
-                r, title=clean_title(r.title, same.group()), end=None, all_day=True,
-                start=midnight(day, zone),
-            )  # fmt: skip
-    return r
+            r, title=title, needs=needs, end=None, all_day=True, start=midnight(day, zone)
+        )
+    # «на субботу на то же время» said of a new item: the words are no title
+    return r if title == r.title else dataclasses.replace(r, title=title, needs=needs)

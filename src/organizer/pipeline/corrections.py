@@ -1,0 +1,102 @@
+"""Edits said without a move verb: "make it 12 instead", «давай лучше на 14». PURE.
+
+Right after an item is created (or while «На когда перенести?» is open) people correct
+its time in many ways: ru «давай на …», «лучше в …», «сделай в …», «пусть будет в …»,
+«а можно на …», «перекинь на …»; en "make it …", "change it to …", "let's do …", "can we
+do …", "how about …", "… instead". `reread` turns such a message into the same words
+after a move verb («перенеси …», "move …"), which the parser reads as a reschedule
+(absolute or relative: "make it an hour earlier"); pipeline/followup.py decides whether
+that reading stands (an item in focus, or an unmistakable edit word).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+# words before the edit that say nothing ("а", "ну", "actually", "no,")
+_LEAD = frozenset(str.split(
+    "а ну нет неа ой хотя слушай ладно ок окей стоп так хм блин "
+    "actually no nah oh ok okay wait hmm sorry well um uh so and hey hm oops"))  # fmt: skip
+# (opener, an edit for sure, may name the item: "перекинь созвон на пятницу")
+_OPENERS: tuple[tuple[str, bool, bool], ...] = (
+    ("давай лучше", True, False), ("давайте лучше", True, False), ("давай", False, False),
+    ("давайте", False, False), ("лучше", True, False), ("сделай лучше", True, False),
+    ("сделай", True, False), ("сделайте", True, False), ("пусть будет", True, False),
+    ("пускай будет", True, False), ("пусть лучше", True, False), ("пусть", True, False),
+    ("а можно лучше", True, False), ("а можно", False, False), ("можно", False, False),
+    ("перекинь", True, True), ("перекиньте", True, True), ("переставь", True, True),
+    ("переставьте", True, True), ("поставь лучше", True, False),
+    ("let's make it", True, False), ("lets make it", True, False),
+    ("make it", True, False), ("make that", True, False), ("change it to", True, False),
+    ("change that to", True, False), ("change it", True, False), ("change", True, True),
+    ("let's do", False, False), ("lets do", False, False), ("let's say", False, False),
+    ("lets say", False, False), ("let's go with", False, False), ("go with", False, False),
+    ("can we do", False, False), ("could we do", False, False),
+    ("can we make it", True, False), ("could we make it", True, False),
+    ("can you make it", True, False), ("could you make it", True, False),
+    ("how about", False, False), ("what about", False, False), ("set it to", True, False),
+    ("set it for", True, False), ("i'd rather", True, False), ("id rather", True, False),
+    ("rather", True, False), ("better", True, False),
+)  # fmt: skip
+# words that say "instead of what was set" wherever they stand
+_MARKERS = frozenset(["instead", "rather", "лучше"])
+_DROP = _MARKERS | frozenset(
+    ["then", "please", "pls", "тогда", "пожалуйста", "плиз", "давай", "ладно", "ок", "ok"]
+)
+_WORD = re.compile(r"[\w'’:.-]+|[^\w\s]")
+# English "<item> to <day or time>": a move said without a verb ("call with Bob to
+# tomorrow, same time"); Russian «на то же время»
+_TO_WHEN = re.compile(
+    r"\bto\s+(?:tomorrow|today|tonight|next\s+\w+|this\s+\w+|the\s+\d|\d{1,2}(?:[:.]\d\d)?"
+    r"\s*(?:am|pm|a\.m\.|p\.m\.)?\b|mon|tue|wed|thu|fri|sat|sun)(?!\w*')",
+    re.IGNORECASE,
+)
+_SAME_TIME = re.compile(r"\b(?:(?:то|это)\s+же\s+время|same\s+time)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Reread:
+    text: str  # the message after a move verb
+    sure: bool  # an edit whatever the context ("make it 12 instead")
+    named: bool  # may name the item ("перекинь созвон на пятницу")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.replace("’", "'"))
+
+
+def _opener(words: list[str]) -> tuple[int, bool, bool] | None:
+    low = [w.casefold() for w in words]
+    for phrase, sure, named in _OPENERS:
+        said = phrase.split()
+        if low[: len(said)] == said:
+            return len(said), sure, named
+    return None
+
+
+def reread(text: str) -> Reread | None:
+    """The correction as a move ("make it 12 instead" → "move to 12"), or None."""
+    words = _words(text)
+    while words and (words[0].casefold() in _LEAD or not re.match(r"\w", words[0])):
+        words = words[1:]
+    found = _opener(words)
+    marked = any(w.casefold() in _MARKERS for w in words)
+    if found is None and not marked:
+        return None
+    n, sure, named = found if found is not None else (0, True, False)
+    rest = [w for w in words[n:] if w.casefold() not in _DROP and w not in ("?", "!", ".")]
+    if not rest or (rest == [","]):
+        return None
+    ru = _CYRILLIC.search(text) is not None
+    if rest[0][0].isdigit():  # "make it 12", «давай 15:30»
+        rest = ["на" if ru else "to", *rest]
+    verb = "перенеси" if ru else "move"
+    return Reread(" ".join([verb, *rest]).replace(" ,", ","), sure or marked, named)
+
+
+def names_a_move(text: str) -> bool:
+    """An item and where it goes, said without a move verb: "call with Bob to
+    tomorrow", «стоматолог на пятницу на то же время»."""
+    return _TO_WHEN.search(text) is not None or _SAME_TIME.search(text) is not None
