@@ -86,7 +86,7 @@ def prepare(
     about_item = (question is not None and question.purpose == "reschedule") or (
         question is None and bool(live(ref, t.now))
     )
-    if alone.intent not in dialog.ACTIONS:
+    if alone.intent not in ("cancel", "complete"):  # "let's do half an hour later" too
         corrected = _corrected(t, clean, about_item, question)
         if corrected is not None:
             return corrected, ref
