@@ -32,6 +32,10 @@ def _titles(pipe: Pipe) -> list[str]:
         ("let's do half an hour later", ("Tue 24 12:30", "Tue 24 14:00")),
         ("2pm instead", ("Tue 24 14:00", "Tue 24 15:30")),
         ("oh wait, make it a day later", ("Wed 25 12:00", "Wed 25 13:30")),
+        ("no wait, 4pm", ("Tue 24 16:00", "Tue 24 17:30")),
+        ("на час пораньше можно?", ("Tue 24 11:00", "Tue 24 12:30")),
+        ("we'll do it at 6pm instead", ("Tue 24 18:00", "Tue 24 19:30")),
+        ("move it up an hour", ("Tue 24 11:00", "Tue 24 12:30")),
     ],
 )
 def test_a_correction_right_after_creating_moves_the_item(
@@ -178,3 +182,10 @@ def test_a_verb_correction_naming_its_item(pipe: Pipe) -> None:
     pipe.say("перекинь стрижку на пятницу")
     assert span(pipe, pipe.items()[0]["id"]) == ("Fri 27 12:00", "Fri 27 13:00")
     assert len(pipe.items()) == 2
+
+
+@pytest.mark.parametrize("move", ["перенеси на следующую неделю", "push it to next week"])
+def test_to_next_week_keeps_the_weekday_and_time(pipe: Pipe, move: str) -> None:
+    pipe.say("стрижка в среду с 12 до 13:30")
+    reply = pipe.say(move)
+    assert span(pipe, only(pipe)) == ("Wed 02 12:00", "Wed 02 13:30"), reply.text

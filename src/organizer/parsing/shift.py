@@ -44,7 +44,7 @@ _SHIFT = re.compile(
     rf"|(?P<pre>(?:forward|back|up|ahead)\s+)?by\s+(?:(?P<num3>{_NUM})\s+)?"
     rf"(?P<unit3>{_UNITS})(?P<dir3>\s+(?:{_LATER}|{_EARLIER}))?"
     # "push it back an hour", "bring it forward half an hour", "back a day"
-    rf"|(?P<pre4>forward|back|ahead)\s+(?:(?P<num4>{_NUM})\s+)?(?P<unit4>{_UNITS})"
+    rf"|(?P<pre4>forward|back|ahead|up)\s+(?:(?P<num4>{_NUM})\s+)?(?P<unit4>{_UNITS})"
     rf")(?![\w])",
     re.IGNORECASE,
 )
@@ -65,7 +65,10 @@ _PRONOUNS = frozenset(
     ["it", "its", "её", "ее", "его", "это", "эту", "этот", "эти", "them", "that", "this"]
 )
 # what may be left of a title once the move's words are gone: no title at all
-_LEFTOVER = _PRONOUNS | frozenset(["но", "а", "и", "but", "and", "then", "тогда", "instead"])
+_LEFTOVER = _PRONOUNS | frozenset(
+    ["но", "а", "и", "but", "and", "then", "тогда", "instead", "можно", "пожалуйста", "плиз",
+     "please", "pls", "лучше", "давай", "давайте", "ок", "ok", "okay", "может", "maybe"]
+)  # fmt: skip
 # a verb that said "move" without being one ("make the call an hour later")
 _LEAD_VERBS = frozenset(
     [

@@ -38,6 +38,8 @@ _OPENERS: tuple[tuple[str, bool, bool], ...] = (
     ("can you make it", True, False), ("could you make it", True, False),
     ("how about", False, False), ("what about", False, False), ("set it to", True, False),
     ("set it for", True, False), ("i'd rather", True, False), ("id rather", True, False),
+    ("we'll do it", False, False), ("well do it", False, False), ("let's do it", False, False),
+    ("lets do it", False, False), ("do it", False, False), ("we'll do", False, False),
     ("rather", True, False), ("better", True, False),
 )  # fmt: skip
 # words that say "instead of what was set" wherever they stand
@@ -54,6 +56,15 @@ _TO_WHEN = re.compile(
     re.IGNORECASE,
 )
 _SAME_TIME = re.compile(r"\b(?:(?:то|это)\s+же\s+время|same\s+time)\b", re.IGNORECASE)
+
+
+# "на следующую неделю", "to next week" without a weekday: the item's weekday is kept
+_NEXT_WEEK = re.compile(r"\b(?:следующ\w*\s+недел\w*|next\s+week)\b", re.IGNORECASE)
+_WEEKDAY = re.compile(
+    r"\b(?:понедельн|вторник|сред[ауы]\b|четверг|пятниц|суббот|воскресен|пн\b|вт\b|ср\b|"
+    r"чт\b|пт\b|сб\b|вс\b|mon|tue|wed|thu|fri|sat|sun)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -76,11 +87,31 @@ def _opener(words: list[str]) -> tuple[int, bool, bool] | None:
     return None
 
 
-def reread(text: str) -> Reread | None:
-    """The correction as a move ("make it 12 instead" → "move to 12"), or None."""
-    words = _words(text)
+def _skip_lead(words: list[str]) -> list[str]:
     while words and (words[0].casefold() in _LEAD or not re.match(r"\w", words[0])):
         words = words[1:]
+    return words
+
+
+def without_lead(text: str) -> str:
+    """The text without the words before it that say nothing ("no wait, 4pm" → "4pm")."""
+    words = _skip_lead(_words(text))
+    return " ".join(words).replace(" ,", ",") if words else text
+
+
+def says_nothing(title: str | None) -> bool:
+    """No title, or only words that say nothing ("No wait", «Ну»)."""
+    return not title or not _skip_lead(_words(title))
+
+
+def week_only(text: str) -> bool:
+    """ "to next week" with no weekday: the move keeps the item's weekday."""
+    return _NEXT_WEEK.search(text) is not None and _WEEKDAY.search(text) is None
+
+
+def reread(text: str) -> Reread | None:
+    """The correction as a move ("make it 12 instead" → "move to 12"), or None."""
+    words = _skip_lead(_words(text))
     found = _opener(words)
     marked = any(w.casefold() in _MARKERS for w in words)
     if found is None and not marked:

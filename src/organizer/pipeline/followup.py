@@ -49,7 +49,8 @@ def _as_move(t: Turn, clean: str, *, verb_said: bool = False) -> Parsed | None:
 def _move_parse(t: Turn, clean: str, *, verb_said: bool = False) -> Parsed | None:
     """`clean` parsed as a move (after «перенеси» / "move" unless `verb_said`): the
     reschedule with a new time, or None."""
-    if not verb_said:
+    if not verb_said:  # "no wait, 4pm" → "move 4pm"
+        clean = corrections.without_lead(clean)
         clean = f"{'перенеси' if _CYRILLIC.search(clean) else 'move'} {clean}"
     moved = parse(clean[:MAX_PARSE_CHARS], t.now, t.tz, t.settings.canon_path)
     return moved if moved.intent == "reschedule" and has_new_time(moved) else None
@@ -82,6 +83,15 @@ def prepare(
     t: Turn, alone: Parsed, clean: str, question: dialog.OpenQuestion | None
 ) -> tuple[Parsed, Referent | None]:
     """The message as meant (a bare new time about an item is a move) and the referent."""
+    meant, ref = _meant(t, alone, clean, question)
+    if meant.intent == "reschedule" and meant.all_day and corrections.week_only(clean):
+        meant = dataclasses.replace(meant, week_only=True)
+    return meant, ref
+
+
+def _meant(
+    t: Turn, alone: Parsed, clean: str, question: dialog.OpenQuestion | None
+) -> tuple[Parsed, Referent | None]:
     ref = load(t)
     about_item = (question is not None and question.purpose == "reschedule") or (
         question is None and bool(live(ref, t.now))
@@ -95,7 +105,9 @@ def prepare(
         moved = _move_parse(t, clean)
         if moved is not None and moved.title and _names_open_item(t, moved):
             return moved, ref
-    bare = alone.intent == "unknown" or (alone.intent in dialog.CREATABLE and not alone.title)
+    bare = alone.intent == "unknown" or (
+        alone.intent in dialog.CREATABLE and corrections.says_nothing(alone.title)
+    )  # «на 17», "no wait, 4pm" (a title «No wait» names nothing)
     # a lone number is a move only as the answer to "На когда перенести?"
     if question is None and clean.strip().isdigit():
         bare = False
