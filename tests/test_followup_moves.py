@@ -37,6 +37,8 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)  # Monday
         ("ужин с Машей на час позже", "Ужин с Машей", 60, None),
         ("make the dinner an hour earlier", "The dinner", -60, None),
         ("make it one day later", None, None, 1),
+        ("push it back by a couple of days", None, None, 2),
+        ("перенеси на пару часов позже", None, 120, None),
     ],
 )
 def test_move_verbs_and_forms_give_a_shift(
@@ -71,6 +73,23 @@ def test_words_that_are_not_moves_stay_as_they_were() -> None:
     assert (bring.intent, bring.title) == ("task", "Bring the documents")
     walk = parse("через 2 часа погулять с собакой", NOW, "Europe/Moscow")
     assert walk.intent == "task" and walk.shift_minutes is None
+
+
+def test_a_shift_before_a_new_item_is_not_a_move() -> None:
+    r = parse("2 hours later call mom", NOW, "Europe/Moscow")
+    assert (r.intent, r.title, r.shift_minutes) == ("task", "Call mom", None)
+
+
+def test_the_same_time_in_other_words() -> None:
+    for text in ("перенеси стоматолога на пятницу, время то же",
+                 "move the dentist to Friday keeping the time"):  # fmt: skip
+        r = parse(text, NOW, "Europe/Moscow")
+        assert (r.intent, r.all_day, r.start) == (
+            "reschedule",
+            True,
+            datetime(2026, 11, 27, tzinfo=MSK),
+        )
+        assert r.title is not None and "врем" not in r.title and "time" not in r.title
 
 
 def test_the_same_time_is_never_a_title() -> None:

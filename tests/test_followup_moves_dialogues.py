@@ -36,6 +36,8 @@ def _titles(pipe: Pipe) -> list[str]:
         ("на час пораньше можно?", ("Tue 24 11:00", "Tue 24 12:30")),
         ("we'll do it at 6pm instead", ("Tue 24 18:00", "Tue 24 19:30")),
         ("move it up an hour", ("Tue 24 11:00", "Tue 24 12:30")),
+        ("давай попозже, в 15", ("Tue 24 15:00", "Tue 24 16:30")),
+        ("actually 3pm would be better", ("Tue 24 15:00", "Tue 24 16:30")),
     ],
 )
 def test_a_correction_right_after_creating_moves_the_item(

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from organizer.parsing.api import ParseResult
 
 _NUM_WORDS = "|".join(sorted((re.escape(w) for w in CARD), key=len, reverse=True))
-_NUM = rf"(?:\d{{1,4}}|(?:{_NUM_WORDS})(?:[\s-]+(?:{_NUM_WORDS}))?)"
+_NUM = rf"(?:\d{{1,4}}|(?:a\s+)?couple\s+of|(?:{_NUM_WORDS})(?:[\s-]+(?:{_NUM_WORDS}))?)"
 _UNITS = (
     r"(?:полчаса|полтора\s+часа|полторы\s+минуты|минут[уы]?|мин\.?|час(?:а|ов)?|"
     r"день|дня|дней|сутки|суток|недел[юиь]|"
@@ -48,6 +48,8 @@ _SHIFT = re.compile(
     rf")(?![\w])",
     re.IGNORECASE,
 )
+# what may follow a shift that ends a move said without a verb ("…на час позже, пожалуйста")
+_TAIL = re.compile(r"[\s,.!?]*(?:(?:please|pls|пожалуйста|плиз|можно|ok|ок)[\s,.!?]*)?")
 # An amount alone after a move verb ("отодвинь на час", "push it 30 minutes", "перенеси
 # на неделю"): later. Never a clock time ("на час дня") nor a length after one.
 _BARE = re.compile(
@@ -58,7 +60,9 @@ _BARE = re.compile(
 _EARLIER_RE = re.compile(rf"^(?:{_EARLIER})$|\b(?:forward|pull|up)\b", re.IGNORECASE)
 _SAME_TIME = re.compile(
     r"(?<![\w])(?:(?:на|в)\s+)?(?:то|это)\s+же\s+время(?![\w])"
-    r"|(?<![\w])(?:(?:at|for)\s+)?(?:the\s+)?same\s+time(?![\w])",
+    r"|(?<![\w])время\s+(?:то|это)\s+же(?![\w])|(?<![\w])время\s+(?:оставь|сохрани)\w*"
+    r"|(?<![\w])(?:(?:at|for)\s+)?(?:the\s+)?same\s+time(?![\w])"
+    r"|(?<![\w])keep(?:ing)?\s+the\s+(?:same\s+)?time(?![\w])",
     re.IGNORECASE,
 )
 _PRONOUNS = frozenset(
@@ -67,7 +71,8 @@ _PRONOUNS = frozenset(
 # what may be left of a title once the move's words are gone: no title at all
 _LEFTOVER = _PRONOUNS | frozenset(
     ["но", "а", "и", "but", "and", "then", "тогда", "instead", "можно", "пожалуйста", "плиз",
-     "please", "pls", "лучше", "давай", "давайте", "ок", "ok", "okay", "может", "maybe"]
+     "please", "pls", "лучше", "давай", "давайте", "ок", "ok", "okay", "может", "maybe",
+     "попозже", "пораньше", "позже", "раньше", "later", "earlier"]
 )  # fmt: skip
 # a verb that said "move" without being one ("make the call an hour later")
 _LEAD_VERBS = frozenset(
@@ -91,7 +96,7 @@ _SMALL = frozenset(["на", "by", "on", "for", "to", "в"])
 def _number(raw: str | None) -> int | None:
     if not raw:
         return 1
-    raw = raw.strip().casefold()
+    raw = re.sub(r"^a\s+|\s+of$", "", raw.strip().casefold())  # "a couple of"
     if raw.isdigit():
         return int(raw)
     total = 0
@@ -123,6 +128,7 @@ class Shift(NamedTuple):
     days: int  # signed calendar days
     words: str  # the matched words (they leave the title)
     directed: bool  # said which way ("позже", "earlier", "back", "forward")
+    last: bool  # nothing but punctuation or "please" after it
 
 
 def _shift(m: re.Match[str], text: str, norm: str, direction: str) -> Shift | None:
@@ -137,7 +143,8 @@ def _shift(m: re.Match[str], text: str, norm: str, direction: str) -> Shift | No
         earlier = re.search(r"\b(?:forward|pull)\b", norm, re.IGNORECASE) is not None
     minutes, days = _minutes_or_days(unit, n)
     sign = -1 if earlier else 1
-    return Shift(sign * minutes, sign * days, text[m.start() : m.end()], bool(direction))
+    last = _TAIL.fullmatch(text[m.end() :]) is not None
+    return Shift(sign * minutes, sign * days, text[m.start() : m.end()], bool(direction), last)
 
 
 def find_shift(text: str, bare: bool = False) -> Shift | None:
@@ -194,7 +201,7 @@ def adjust(text: str, r: ParseResult, now: datetime, zone: ZoneInfo) -> ParseRes
     # "созвон с Димой на полчаса раньше", "make the call an hour later": a shift said
     # with its direction is a move even without a move verb
     if found is not None and (
-        r.intent in ("reschedule", "unknown") or not r.title or found.directed
+        r.intent in ("reschedule", "unknown") or not r.title or (found.directed and found.last)
     ):
         return _moved(r, found)
     same = _SAME_TIME.search(text.replace("ё", "е")) if r.start is not None else None

@@ -43,10 +43,11 @@ _OPENERS: tuple[tuple[str, bool, bool], ...] = (
     ("rather", True, False), ("better", True, False),
 )  # fmt: skip
 # words that say "instead of what was set" wherever they stand
-_MARKERS = frozenset(["instead", "rather", "лучше"])
+_MARKERS = frozenset(["instead", "rather", "лучше", "better"])
 _DROP = _MARKERS | frozenset(
-    ["then", "please", "pls", "тогда", "пожалуйста", "плиз", "давай", "ладно", "ок", "ok"]
-)
+    ["then", "please", "pls", "тогда", "пожалуйста", "плиз", "давай", "ладно", "ок", "ok",
+     "would", "be", "works"]
+)  # fmt: skip
 _WORD = re.compile(r"[\w'’:.-]+|[^\w\s]")
 # English "<item> to <day or time>": a move said without a verb ("call with Bob to
 # tomorrow, same time"); Russian «на то же время»
@@ -55,7 +56,10 @@ _TO_WHEN = re.compile(
     r"\s*(?:am|pm|a\.m\.|p\.m\.)?\b|mon|tue|wed|thu|fri|sat|sun)(?!\w*')",
     re.IGNORECASE,
 )
-_SAME_TIME = re.compile(r"\b(?:(?:то|это)\s+же\s+время|same\s+time)\b", re.IGNORECASE)
+# «на то же время» (not «в то же время …»: that may be a second item at that time)
+_SAME_TIME = re.compile(
+    r"\bна\s+(?:то|это)\s+же\s+время\b|\bвремя\s+(?:то|это)\s+же\b", re.IGNORECASE
+)
 
 
 # "на следующую неделю", "to next week" without a weekday: the item's weekday is kept
@@ -76,6 +80,19 @@ class Reread:
 
 def _words(text: str) -> list[str]:
     return _WORD.findall(text.replace("’", "'"))
+
+
+# «давай попозже, в 12»: a direction with no amount before it says nothing more
+_VAGUE = frozenset(["попозже", "пораньше", "позже", "раньше", "later", "earlier"])
+_UNIT = re.compile(
+    r"^(?:минут\w*|мин|час\w*|полчаса|день|дня|дней|сутки|суток|недел\w*|minutes?|mins?|"
+    r"hours?|hrs?|days?|weeks?)$",
+    re.IGNORECASE,
+)
+
+
+def _vague(word: str, before: str) -> bool:
+    return word.casefold() in _VAGUE and _UNIT.match(before) is None
 
 
 def _opener(words: list[str]) -> tuple[int, bool, bool] | None:
@@ -117,7 +134,14 @@ def reread(text: str) -> Reread | None:
     if found is None and not marked:
         return None
     n, sure, named = found if found is not None else (0, True, False)
-    rest = [w for w in words[n:] if w.casefold() not in _DROP and w not in ("?", "!", ".")]
+    said = words[n:]
+    rest = [
+        w
+        for i, w in enumerate(said)
+        if w.casefold() not in _DROP
+        and w not in ("?", "!", ".")
+        and not _vague(w, said[i - 1] if i else "")
+    ]
     if not rest or (rest == [","]):
         return None
     ru = _CYRILLIC.search(text) is not None
