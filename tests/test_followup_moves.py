@@ -39,6 +39,13 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)  # Monday
         ("make it one day later", None, None, 1),
         ("push it back by a couple of days", None, None, 2),
         ("перенеси на пару часов позже", None, 120, None),
+        ("на четверть часа позже", None, 15, None),
+        ("quarter of an hour earlier", None, -15, None),
+        ("передвинь на пол часа раньше", None, -30, None),
+        ("на денёк позже", None, None, 1),
+        ("push it out a week", None, None, 7),
+        ("перенеси на следующий день", None, None, 1),
+        ("move the dentist to the next day", "Dentist", None, 1),
     ],
 )
 def test_move_verbs_and_forms_give_a_shift(
@@ -78,6 +85,8 @@ def test_words_that_are_not_moves_stay_as_they_were() -> None:
 def test_a_shift_before_a_new_item_is_not_a_move() -> None:
     r = parse("2 hours later call mom", NOW, "Europe/Moscow")
     assert (r.intent, r.title, r.shift_minutes) == ("task", "Call mom", None)
+    r = parse("move it to the day after tomorrow", NOW, "Europe/Moscow")
+    assert (r.shift_days, r.start) == (None, datetime(2026, 11, 25, tzinfo=MSK))
 
 
 def test_the_same_time_in_other_words() -> None:

@@ -88,6 +88,8 @@ RU_LUNCH, EN_LUNCH = "обед с Олей завтра с 13 до 14:30", "lunc
         (RU_LUNCH, "подвинь на полчаса пораньше", ("Tue 24 12:30", "Tue 24 14:00")),
         (RU_LUNCH, "обед на час позже", ("Tue 24 14:00", "Tue 24 15:30")),
         (RU_LUNCH, "перенеси на неделю", ("Tue 01 13:00", "Tue 01 14:30")),
+        (RU_LUNCH, "перенеси на следующий день", ("Wed 25 13:00", "Wed 25 14:30")),
+        (EN_LUNCH, "quarter of an hour later", ("Tue 24 13:15", "Tue 24 14:45")),
         (EN_LUNCH, "delay lunch by 20 minutes", ("Tue 24 13:20", "Tue 24 14:50")),
         (EN_LUNCH, "pull it forward by 15 minutes", ("Tue 24 12:45", "Tue 24 14:15")),
         (EN_LUNCH, "push lunch back two days", ("Thu 26 13:00", "Thu 26 14:30")),

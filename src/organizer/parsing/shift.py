@@ -29,23 +29,32 @@ if TYPE_CHECKING:
 _NUM_WORDS = "|".join(sorted((re.escape(w) for w in CARD), key=len, reverse=True))
 _NUM = rf"(?:\d{{1,4}}|(?:a\s+)?couple\s+of|(?:{_NUM_WORDS})(?:[\s-]+(?:{_NUM_WORDS}))?)"
 _UNITS = (
-    r"(?:полчаса|полтора\s+часа|полторы\s+минуты|минут[уы]?|мин\.?|час(?:а|ов)?|"
-    r"день|дня|дней|сутки|суток|недел[юиь]|"
-    r"half\s+an\s+hour|an\s+hour\s+and\s+a\s+half|minutes?|mins?|hours?|hrs?|days?|weeks?)"
+    r"(?:пол\s?часа|полчасика|полтора\s+часа|полторы\s+минуты|четверть\s+часа|"
+    r"минут(?:у|ы|ку|ки|ок)?|мин\.?|час(?:а|ов|ик|ок|ика|ка)?|ч\.?|"
+    r"день|дня|дней|денек|денька|сутки|суток|недел[юиь]|недельку|"
+    r"half\s+an\s+hour|an\s+hour\s+and\s+a\s+half|(?:a\s+)?quarter\s+(?:of\s+an\s+)?hour|"
+    r"minutes?|mins?|hours?|hrs?|h|days?|weeks?)"
 )
 _LATER = r"позже|попозже|вперед|дальше|later"
 _EARLIER = r"раньше|пораньше|назад|earlier|sooner"
-_AMOUNT = rf"(?:(?:на|by|on|for)\s+)?(?:(?P<num>{_NUM})\s+)?(?P<unit>{_UNITS})"
+_AMOUNT = rf"(?:(?:на|by|on|for)\s+)?(?:(?P<num>{_NUM})\s*)?(?P<unit>{_UNITS})"
 # "на час позже", "30 minutes later", "позже на час", "by 30 minutes" (a push: later)
 _SHIFT = re.compile(
     rf"(?<![\w])(?:{_AMOUNT}\s+(?P<dir>{_LATER}|{_EARLIER})"
     rf"|(?P<dir2>{_LATER}|{_EARLIER})\s+(?:на\s+|by\s+)(?:(?P<num2>{_NUM})\s+)?"
     rf"(?P<unit2>{_UNITS})"
-    rf"|(?P<pre>(?:forward|back|up|ahead)\s+)?by\s+(?:(?P<num3>{_NUM})\s+)?"
+    rf"|(?P<pre>(?:forward|back|up|ahead|out)\s+)?by\s+(?:(?P<num3>{_NUM})\s*)?"
     rf"(?P<unit3>{_UNITS})(?P<dir3>\s+(?:{_LATER}|{_EARLIER}))?"
     # "push it back an hour", "bring it forward half an hour", "back a day"
-    rf"|(?P<pre4>forward|back|ahead|up)\s+(?:(?P<num4>{_NUM})\s+)?(?P<unit4>{_UNITS})"
+    rf"|(?P<pre4>forward|back|ahead|up|out)\s+(?:(?P<num4>{_NUM})\s*)?(?P<unit4>{_UNITS})"
     rf")(?![\w])",
+    re.IGNORECASE,
+)
+# "перенеси на следующий день", "move it to the next day": the item's next day (no clock)
+_NEXT_DAY = re.compile(
+    r"(?<![\w])(?:на\s+)?следующ(?:ий|ее)\s+(?:день|число)(?![\w])"
+    r"|(?<![\w])(?:to\s+)?the\s+(?:next|following)\s+day(?![\w])"
+    r"|(?<![\w])(?:to\s+)?the\s+day\s+after(?!\s+tomorrow)(?![\w])",
     re.IGNORECASE,
 )
 # what may follow a shift that ends a move said without a verb ("…на час позже, пожалуйста")
@@ -53,7 +62,7 @@ _TAIL = re.compile(r"[\s,.!?]*(?:(?:please|pls|пожалуйста|плиз|м�
 # An amount alone after a move verb ("отодвинь на час", "push it 30 minutes", "перенеси
 # на неделю"): later. Never a clock time ("на час дня") nor a length after one.
 _BARE = re.compile(
-    rf"(?<![\w])(?:(?:на|by|for)\s+)?(?:(?P<num>{_NUM})\s+)?(?P<unit>{_UNITS})"
+    rf"(?<![\w])(?:(?:на|by|for)\s+)?(?:(?P<num>{_NUM})\s*)?(?P<unit>{_UNITS})"
     r"(?!\s+(?:дня|утра|вечера|ночи))(?![\w])",
     re.IGNORECASE,
 )
@@ -110,13 +119,15 @@ def _number(raw: str | None) -> int | None:
 
 def _minutes_or_days(unit: str, n: int) -> tuple[int, int]:
     u = re.sub(r"\s+", " ", unit.casefold())
-    if u in ("полчаса", "half an hour"):
+    if u in ("полчаса", "пол часа", "полчасика", "half an hour"):
         return 30, 0
+    if "quarter" in u or u.startswith("четверть"):
+        return 15, 0
     if u in ("полтора часа", "an hour and a half"):
         return 90, 0
     if u.startswith(("мин", "min")):
         return n, 0
-    if u.startswith(("час", "hour", "hr")):
+    if u.startswith(("час", "hour", "hr", "ч")) or u == "h":
         return 60 * n, 0
     if u.startswith(("недел", "week")):
         return 0, 7 * n
@@ -197,7 +208,11 @@ def adjust(text: str, r: ParseResult, now: datetime, zone: ZoneInfo) -> ParseRes
     if r.intent in ("note", "agenda", "cancel", "complete") or not isinstance(text, str):
         return r
     bare = r.intent == "reschedule" and r.start is None
-    found = find_shift(text, bare=bare)
+    nxt = _NEXT_DAY.search(text.replace("ё", "е")) if bare or r.all_day else None
+    if r.intent == "reschedule" and nxt is not None:
+        found: Shift | None = Shift(0, 1, nxt.group(), True, True)
+    else:
+        found = find_shift(text, bare=bare)
     # "созвон с Димой на полчаса раньше", "make the call an hour later": a shift said
     # with its direction is a move even without a move verb
     if found is not None and (
