@@ -68,10 +68,21 @@ def test_an_open_drafts_question_takes_the_correction_as_its_answer(pipe: Pipe) 
     assert (petya["status"], local(petya["start_at"])) == ("OPEN", "Fri 27 15:00")
 
 
-def test_a_new_item_with_davai_is_still_a_new_item(pipe: Pipe) -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        "давай созвонимся с Олегом в среду в 10",
+        "work on the report tomorrow at 9",
+        "how about lunch with Kate on Friday at 1",
+        "перекинь деньги маме в среду",
+        "change the oil on Friday",
+        "2 hours later call mom",
+    ],
+)
+def test_a_new_item_right_after_is_still_a_new_item(pipe: Pipe, text: str) -> None:
     pipe.say("стрижка завтра в 12")
-    pipe.say("давай созвонимся с Олегом в среду в 10")
-    assert len(pipe.items()) == 2
+    reply = pipe.say(text)
+    assert len(pipe.items()) == 2, reply.text
     assert local(pipe.items()[0]["start_at"]) == "Tue 24 12:00"
 
 
@@ -139,6 +150,11 @@ def test_a_move_of_the_reminder_moves_its_item(pipe: Pipe) -> None:
         ("same time Thursday", "Thu 26 15:00"),
         ("let's do 5pm", "Tue 24 17:00"),
         ("a day later", "Wed 25 15:00"),
+        ("Friday is fine", "Fri 27 15:00"),
+        ("maybe 5?", "Tue 24 17:00"),
+        ("same day, 6pm", "Tue 24 18:00"),
+        ("на завтра же, но в 18", "Tue 24 18:00"),
+        ("на следующий день", "Wed 25 15:00"),
     ],
 )
 def test_answers_to_when_move_the_item(pipe: Pipe, answer: str, expected: str) -> None:

@@ -19,6 +19,12 @@ _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _LEAD = frozenset(str.split(
     "а ну нет неа ой хотя слушай ладно ок окей стоп так хм блин "
     "actually no nah oh ok okay wait hmm sorry well um uh so and hey hm oops"))  # fmt: skip
+# what an answer about a time may say besides the time ("Friday is fine", «на завтра же,
+# но в 18», "same day, 6pm"): no title
+_NOTHING = _LEAD | frozenset(str.split(
+    "is fine works good great perfect ok okay then maybe perhaps same day it it's its "
+    "that this would be better please же но тогда может можно лучше давай пожалуйста "
+    "подойдет подходит пойдет норм нормально отлично хорошо тот же день"))  # fmt: skip
 # (opener, an edit for sure, may name the item: "перекинь созвон на пятницу")
 _OPENERS: tuple[tuple[str, bool, bool], ...] = (
     ("давай лучше", True, False), ("давайте лучше", True, False), ("давай", False, False),
@@ -36,7 +42,8 @@ _OPENERS: tuple[tuple[str, bool, bool], ...] = (
     ("can we do", False, False), ("could we do", False, False),
     ("can we make it", True, False), ("could we make it", True, False),
     ("can you make it", True, False), ("could you make it", True, False),
-    ("how about", False, False), ("what about", False, False), ("set it to", True, False),
+    ("how about", False, False), ("what about", False, False), ("maybe", False, False),
+    ("perhaps", False, False), ("может быть", False, False), ("может", False, False), ("set it to", True, False),
     ("set it for", True, False), ("i'd rather", True, False), ("id rather", True, False),
     ("we'll do it", False, False), ("well do it", False, False), ("let's do it", False, False),
     ("lets do it", False, False), ("do it", False, False), ("we'll do", False, False),
@@ -117,8 +124,10 @@ def without_lead(text: str) -> str:
 
 
 def says_nothing(title: str | None) -> bool:
-    """No title, or only words that say nothing ("No wait", «Ну»)."""
-    return not title or not _skip_lead(_words(title))
+    """No title, or only words that say nothing ("No wait", "Is fine", «Же, но»)."""
+    return not title or all(
+        w.casefold() in _NOTHING or not re.match(r"\w", w) for w in _skip_lead(_words(title))
+    )
 
 
 def week_only(text: str) -> bool:

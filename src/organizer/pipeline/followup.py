@@ -41,8 +41,8 @@ def _as_move(t: Turn, clean: str, *, verb_said: bool = False) -> Parsed | None:
     """The text read after a move verb ("на 17" → "перенеси на 17"): a reschedule with
     a new time and no title of its own, or None."""
     moved = _move_parse(t, clean, verb_said=verb_said)
-    if moved is not None and unnamed(moved):
-        return moved
+    if moved is not None and (unnamed(moved) or corrections.says_nothing(moved.title)):
+        return dataclasses.replace(moved, title=None)
     return None
 
 
