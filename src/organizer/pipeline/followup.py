@@ -41,9 +41,12 @@ def _as_move(t: Turn, clean: str, *, verb_said: bool = False) -> Parsed | None:
     """The text read after a move verb ("на 17" → "перенеси на 17"): a reschedule with
     a new time and no title of its own, or None."""
     moved = _move_parse(t, clean, verb_said=verb_said)
-    if moved is not None and (unnamed(moved) or corrections.says_nothing(moved.title)):
-        return dataclasses.replace(moved, title=None)
-    return None
+    return dataclasses.replace(moved, title=None) if _nameless(moved) else None
+
+
+def _nameless(p: Parsed | None) -> bool:
+    """A move that names no item: no title, "it", or words that say nothing."""
+    return p is not None and (unnamed(p) or corrections.says_nothing(p.title))
 
 
 def _move_parse(t: Turn, clean: str, *, verb_said: bool = False) -> Parsed | None:
@@ -71,8 +74,9 @@ def _corrected(
     moved = _move_parse(t, said.text, verb_said=True)
     if moved is None:
         return None
-    if not unnamed(moved):  # «перекинь созвон на пятницу»: only an item that exists
+    if not _nameless(moved):  # «перекинь созвон на пятницу»: only an item that exists
         return moved if said.named and _names_open_item(t, moved) else None
+    moved = dataclasses.replace(moved, title=None)
     if question is not None and question.purpose == "complete":
         # the open draft's question takes a bare new time as its answer
         return dataclasses.replace(moved, intent=question.item_type, title=None)
