@@ -38,6 +38,12 @@ def _titles(pipe: Pipe) -> list[str]:
         ("move it up an hour", ("Tue 24 11:00", "Tue 24 12:30")),
         ("давай попозже, в 15", ("Tue 24 15:00", "Tue 24 16:30")),
         ("actually 3pm would be better", ("Tue 24 15:00", "Tue 24 16:30")),
+        ("не в 12, а в 14", ("Tue 24 14:00", "Tue 24 15:30")),
+        ("а её можно на среду?", ("Wed 25 12:00", "Wed 25 13:30")),
+        ("я имела в виду в 17", ("Tue 24 17:00", "Tue 24 18:30")),
+        ("sorry, I meant 4pm", ("Tue 24 16:00", "Tue 24 17:30")),
+        ("it should be at 3pm, not 12", ("Tue 24 15:00", "Tue 24 16:30")),
+        ("change the time to 11", ("Tue 24 11:00", "Tue 24 12:30")),
     ],
 )
 def test_a_correction_right_after_creating_moves_the_item(

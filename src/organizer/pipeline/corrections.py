@@ -17,8 +17,15 @@ from dataclasses import dataclass
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 # words before the edit that say nothing ("а", "ну", "actually", "no,")
 _LEAD = frozenset(str.split(
-    "а ну нет неа ой хотя слушай ладно ок окей стоп так хм блин "
-    "actually no nah oh ok okay wait hmm sorry well um uh so and hey hm oops"))  # fmt: skip
+    "а ну нет не неа ой хотя слушай ладно ок окей стоп так хм блин её ее его это "
+    "actually no nope nah oh ok okay wait hmm sorry well um uh so and hey hm oops it that "
+    "this"))  # fmt: skip
+# «не в 15, а в 16», "at 2pm, not 3": the time it is not says nothing more
+_NOT_THIS = re.compile(
+    r"(?:,\s*)?(?<!\w)(?:not|не)\s+(?:at\s+|в\s+|во\s+|на\s+)?\d{1,2}(?:[:.]\d\d)?"
+    r"(?:\s*(?:am|pm))?(?!\w)(?:\s*,)?(?:\s*(?:а|but)(?!\w))?",
+    re.IGNORECASE,
+)
 # what an answer about a time may say besides the time ("Friday is fine", «на завтра же,
 # но в 18», "same day, 6pm"): no title
 _NOTHING = _LEAD | frozenset(str.split(
@@ -43,7 +50,12 @@ _OPENERS: tuple[tuple[str, bool, bool], ...] = (
     ("can we make it", True, False), ("could we make it", True, False),
     ("can you make it", True, False), ("could you make it", True, False),
     ("how about", False, False), ("what about", False, False), ("maybe", False, False),
-    ("perhaps", False, False), ("может быть", False, False), ("может", False, False), ("set it to", True, False),
+    ("perhaps", False, False), ("change the time to", True, False),
+    ("change time to", True, False), ("it should be", True, False), ("should be", True, False),
+    ("i meant", True, False), ("meant", True, False), ("it's", False, False),
+    ("it is", False, False), ("я имел в виду", True, False), ("я имела в виду", True, False),
+    ("имел в виду", True, False), ("имела в виду", True, False), ("должно быть", True, False),
+    ("должна быть", True, False), ("должен быть", True, False), ("может быть", False, False), ("может", False, False), ("set it to", True, False),
     ("set it for", True, False), ("i'd rather", True, False), ("id rather", True, False),
     ("we'll do it", False, False), ("well do it", False, False), ("let's do it", False, False),
     ("lets do it", False, False), ("do it", False, False), ("we'll do", False, False),
@@ -102,9 +114,12 @@ def _vague(word: str, before: str) -> bool:
     return word.casefold() in _VAGUE and _UNIT.match(before) is None
 
 
+_LONGEST_FIRST = sorted(_OPENERS, key=lambda o: len(o[0].split()), reverse=True)
+
+
 def _opener(words: list[str]) -> tuple[int, bool, bool] | None:
     low = [w.casefold() for w in words]
-    for phrase, sure, named in _OPENERS:
+    for phrase, sure, named in _LONGEST_FIRST:
         said = phrase.split()
         if low[: len(said)] == said:
             return len(said), sure, named
@@ -137,9 +152,10 @@ def week_only(text: str) -> bool:
 
 def reread(text: str) -> Reread | None:
     """The correction as a move ("make it 12 instead" → "move to 12"), or None."""
-    words = _skip_lead(_words(text))
+    unsaid = _NOT_THIS.sub(" ", text)
+    words = _skip_lead(_words(unsaid))
     found = _opener(words)
-    marked = any(w.casefold() in _MARKERS for w in words)
+    marked = unsaid != text or any(w.casefold() in _MARKERS for w in words)
     if found is None and not marked:
         return None
     n, sure, named = found if found is not None else (0, True, False)
