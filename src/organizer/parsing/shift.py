@@ -81,7 +81,9 @@ _PRONOUNS = frozenset(
 _LEFTOVER = _PRONOUNS | frozenset(
     ["но", "а", "и", "but", "and", "then", "тогда", "instead", "можно", "пожалуйста", "плиз",
      "please", "pls", "лучше", "давай", "давайте", "ок", "ok", "okay", "может", "maybe",
-     "попозже", "пораньше", "позже", "раньше", "later", "earlier"]
+     "попозже", "пораньше", "позже", "раньше", "later", "earlier", "back", "forward", "up",
+     "out", "like", "about", "around", "roughly", "примерно", "где-то", "около", "вперед",
+     "назад"]
 )  # fmt: skip
 # a verb that said "move" without being one ("make the call an hour later")
 _LEAD_VERBS = frozenset(

@@ -32,6 +32,7 @@ _NOTHING = _LEAD | frozenset(str.split(
     "is fine works good great perfect ok okay then maybe perhaps same day it it's its "
     "that this would be better please же но тогда может можно лучше давай пожалуйста "
     "подойдет подходит пойдет норм нормально отлично хорошо тот же день"))  # fmt: skip
+_FILLERS = frozenset(str.split("давай давайте лучше пожалуйста плиз please pls тогда then"))
 # (opener, an edit for sure, may name the item: "перекинь созвон на пятницу")
 _OPENERS: tuple[tuple[str, bool, bool], ...] = (
     ("давай лучше", True, False), ("давайте лучше", True, False), ("давай", False, False),
@@ -143,6 +144,15 @@ def says_nothing(title: str | None) -> bool:
     return not title or all(
         w.casefold() in _NOTHING or not re.match(r"\w", w) for w in _skip_lead(_words(title))
     )
+
+
+def without_fillers(title: str) -> str:
+    """The title without «давай», «лучше», "please" … said inside it («Созвон давай»)."""
+    kept = [w for w in title.split() if w.casefold().strip(",.!?") not in _FILLERS]
+    if not kept or len(kept) == len(title.split()):
+        return title
+    out = " ".join(kept).strip(" ,")
+    return out[:1].upper() + out[1:] if out else title
 
 
 def week_only(text: str) -> bool:

@@ -104,6 +104,9 @@ def _meant(
         corrected = _corrected(t, clean, about_item, question)
         if corrected is not None:
             return corrected, ref
+    if about_item and alone.intent in dialog.CREATABLE and alone.title:
+        # «созвон давай на четверг»: «давай» is no part of what is talked about
+        alone = dataclasses.replace(alone, title=corrections.without_fillers(alone.title))
     if alone.intent in dialog.CREATABLE and alone.title and corrections.names_a_move(clean):
         # "call with Bob to tomorrow, same time": an existing item and where it goes
         moved = _move_parse(t, clean)
