@@ -218,3 +218,18 @@ def test_to_next_week_keeps_the_weekday_and_time(pipe: Pipe, move: str) -> None:
     pipe.say("стрижка в среду с 12 до 13:30")
     reply = pipe.say(move)
     assert span(pipe, only(pipe)) == ("Wed 02 12:00", "Wed 02 13:30"), reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "лучше покажи что у меня завтра",
+        "а можно что у меня завтра?",
+        "давай запиши: код домофона 1234",
+    ],
+)
+def test_a_question_or_a_note_is_not_a_correction(pipe: Pipe, text: str) -> None:
+    pipe.say("стрижка завтра в 12")
+    reply = pipe.say(text)
+    assert local(pipe.items()[0]["start_at"]) == "Tue 24 12:00", reply.text
+    assert all(i["type"] != "task" or i["title"] == "Стрижка" for i in pipe.items())

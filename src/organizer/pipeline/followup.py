@@ -22,6 +22,8 @@ from organizer.pipeline.shifts import has_new_time
 from organizer.pipeline.turn import MAX_PARSE_CHARS, Turn, get_item, parse
 
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+# what a correction may have been parsed as (never a note, an agenda question, a cancel)
+_REREAD = ("unknown", "task", "meeting", "reschedule")
 
 
 def shown(t: Turn, listed: Sequence[items.Item]) -> None:
@@ -100,7 +102,7 @@ def _meant(
     about_item = (question is not None and question.purpose == "reschedule") or (
         question is None and bool(live(ref, t.now))
     )
-    if alone.intent not in ("cancel", "complete"):  # "let's do half an hour later" too
+    if alone.intent in _REREAD and not alone.search:  # "let's do half an hour later" too
         corrected = _corrected(t, clean, about_item, question)
         if corrected is not None:
             return corrected, ref
