@@ -204,6 +204,17 @@ def test_object_first_with_to_and_the_same_time(pipe: Pipe) -> None:
     assert span(pipe, dentist["id"]) == ("Sat 28 11:00", "Sat 28 12:00")
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("haircut is now at 3pm", "Wed 25 15:00"), ("стрижка теперь в 16", "Wed 25 16:00")],
+)
+def test_the_new_time_said_as_news_moves_the_item(pipe: Pipe, text: str, expected: str) -> None:
+    pipe.say("haircut on Wednesday at 12" if "haircut" in text else "стрижка в среду в 12")
+    pipe.advance(hours=2)
+    reply = pipe.say(text)
+    assert [local(i["start_at"]) for i in pipe.items()] == [expected], reply.text
+
+
 def test_a_verb_correction_naming_its_item(pipe: Pipe) -> None:
     pipe.say("стрижка в среду в 12")
     pipe.say("купить хлеб")

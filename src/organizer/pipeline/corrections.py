@@ -91,6 +91,10 @@ _WEEKDAY = re.compile(
 )
 
 
+# "the call is now at 4pm", «созвон теперь в 16»: the item's new time, said as news
+_NOW = re.compile(r"\b(?:is|are)\s+now\b|(?<!\w)теперь(?!\w)", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Reread:
     text: str  # the message after a move verb
@@ -186,7 +190,12 @@ def reread(text: str) -> Reread | None:
     return Reread(" ".join([verb, *rest]).replace(" ,", ","), sure or marked, named)
 
 
+def without_now(text: str) -> str:
+    """ "the call is now at 4pm" → "the call at 4pm", «созвон теперь в 16» → «созвон в 16»."""
+    return re.sub(r"\s+", " ", _NOW.sub(" ", text)).strip()
+
+
 def names_a_move(text: str) -> bool:
     """An item and where it goes, said without a move verb: "call with Bob to
     tomorrow", «стоматолог на пятницу на то же время»."""
-    return _TO_WHEN.search(text) is not None or _SAME_TIME.search(text) is not None
+    return any(r.search(text) is not None for r in (_TO_WHEN, _SAME_TIME, _NOW))

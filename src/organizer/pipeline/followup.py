@@ -111,7 +111,7 @@ def _meant(
         alone = dataclasses.replace(alone, title=corrections.without_fillers(alone.title))
     if alone.intent in dialog.CREATABLE and alone.title and corrections.names_a_move(clean):
         # "call with Bob to tomorrow, same time": an existing item and where it goes
-        moved = _move_parse(t, clean)
+        moved = _move_parse(t, corrections.without_now(clean))
         if moved is not None and moved.title and _names_open_item(t, moved):
             return moved, ref
     bare = alone.intent == "unknown" or (
