@@ -150,6 +150,7 @@ def test_unsure_answers(text):
     [
         "завтра в 15", "не знаю, может завтра", "купить молоко", "later today", "",
         "когда", "да", "no", "now", "some day next week", "просто", "save it", "не знаю, в 5", "без пятнадцати 5",
+        "a day later", "an hour earlier", "a couple of days later",
     ],
 )
 def test_answers_that_say_something(text):

@@ -24,6 +24,7 @@ TEXT = st.one_of(
 NOWS = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2090, 12, 31),
                     timezones=st.just(UTC))
 CANON = load_canon()
+ADDITIVE = {"shift_minutes", "shift_days", "list", "search", "zone"}
 
 
 def check_schema(d: dict) -> None:
@@ -34,7 +35,10 @@ def check_schema(d: dict) -> None:
             assert isinstance(item.pop("text"), str)
             check_schema(item)
         d = {k: v for k, v in d.items() if k != "items"}
-    assert set(d) == {"intent", "title", "start", "end", "all_day", "rrule", "needs"}
+    # the seven fields always; the additive ones of docs/PARSING.md only when said
+    assert set(d) - ADDITIVE == {"intent", "title", "start", "end", "all_day", "rrule", "needs"}
+    for key in ("shift_minutes", "shift_days"):
+        assert d.get(key) is None or (isinstance(d[key], int) and d[key] != 0)
     assert d["intent"] in INTENTS
     assert d["title"] is None or (isinstance(d["title"], str) and d["title"].strip())
     assert isinstance(d["all_day"], bool)

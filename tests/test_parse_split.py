@@ -99,6 +99,10 @@ def test_several_items(text, expected):
         "отмени встречу с Петей и созвон с Олей",
         "dinner with mike and jane on saturday at seven thirty pm",
         "Купить молоко, хлеб и яйца",
+        # a correction of one time is one thing («а» / "but" join nothing here)
+        "встреча не в 12, а в 14",
+        "созвон не в пятницу в 10 а в субботу в 11",
+        "lunch not at noon but at 1pm tomorrow",
     ],
 )
 def test_one_item_is_not_cut(text):

@@ -86,6 +86,7 @@ VOCABULARY_FILES = {
     "reminders/setting_rules.py",
     "cli/parse.py",
     "pipeline/followup.py",
+    "pipeline/corrections.py",
     "pipeline/longtext.py",
     "pipeline/referent.py",
     "pipeline/unsure.py",

@@ -22,6 +22,7 @@ from organizer.parsing.fillers import blank_hesitations, fillers
 from organizer.parsing.instants import add_months, local, midnight, plus_elapsed
 from organizer.parsing.intent import COMMANDS, Hit, classify, find_hits
 from organizer.parsing.mention import Clock, Mention
+from organizer.parsing.movewords import as_move
 from organizer.parsing.past import bare_title, past_completion
 from organizer.parsing.result import ParseResult
 from organizer.parsing.scan import scan
@@ -59,6 +60,7 @@ def parse(text: str, now: datetime, tz: str, canon: Canon | None = None) -> Pars
     if not isinstance(text, str):
         return UNKNOWN
     try:
+        text = as_move(text)  # "shift it to 5pm", "pull the review forward to 10"
         return adjust(text, analyse(text, now.astimezone(zone), zone, canon), now, zone)
     except Exception:  # pragma: no cover - a bug must not take the worker down
         return UNKNOWN

@@ -294,9 +294,15 @@ def _body(text: str, span: list[int] | tuple[int, int]) -> str:
     return _MARKERS.sub("", text[span[0] : span[1]]).strip(" \t\n,.;:")
 
 
+# "не X, а Y" / "not X but Y" corrects one item; its «а» / "but" joins nothing.
+_CORRECTION = re.compile(r"(?i)(?:^|[\s,(])(?:не|not)\s+[^,;\n]{1,40}?,?\s+(?:а|but)\s")
+
+
 def several(text: str, canon: Canon, one: Callable[[str], ParseResult]) -> list[Piece]:
     """The items of a message of two or more; [] when it is one item. `one` reads a
     single part (the parser without this step)."""
+    if _CORRECTION.search(text):  # «не в 12, а в 14», "not at 12 but at 2": one thing, fixed
+        return []
     spans = parts(text, canon)
     if len(spans) < 2:
         return []

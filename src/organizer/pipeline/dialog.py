@@ -64,6 +64,8 @@ class Parsed:
     # followup: a relative move ("на час позже"), pipeline/shifts.py
     shift_minutes: int | None = None
     shift_days: int | None = None
+    # followup: "перенеси на следующую неделю" — the week is new, the weekday the item's
+    week_only: bool = False
     # lists lane: the parse record's additive `list` ('tasks'|'notes') and `search` (query)
     listing: str | None = None
     search: str | None = None

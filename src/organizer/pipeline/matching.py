@@ -35,7 +35,10 @@ _RU_ENDINGS = tuple(sorted(_ENDINGS_TEXT.split(), key=len, reverse=True))
 _TOKEN = re.compile(r"[^\W\d_]+")
 _STOP_TEXT = (
     "с со и в во на к ко по за у о об от до для из мой моя моё мое мои my the a an to with "
-    "for of on at in and my our this that это эту этот эта"
+    "for of on at in and my our this that это эту этот эта "
+    # "перенеси напоминание про садик", "move the reminder about the dentist": the item
+    # is the one the reminder is about
+    "про about напоминание напоминания напоминалку напоминалка reminder"
 )
 _STOP = frozenset(_STOP_TEXT.split())
 # stem -> item type it also stands for

@@ -45,6 +45,8 @@ def _to_date(item: ItemLike, p: Parsed, tz: str) -> tuple[datetime, datetime | N
     if item.start_at is not None and item.end_at is not None and item.end_at > item.start_at:
         old_len = item.end_at - item.start_at
     day = p.start.astimezone(zone).date()
+    if p.week_only and item.start_at is not None:  # "to next week": the item's weekday
+        day += timedelta(days=item.start_at.astimezone(zone).weekday() - day.weekday())
     if item.start_at is not None and not item.all_day:
         clock = item.start_at.astimezone(zone).timetz().replace(tzinfo=None)
         start = datetime.combine(day, clock, zone)

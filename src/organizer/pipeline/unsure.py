@@ -57,6 +57,11 @@ _FILLERS_TEXT = (
 _FILLERS = frozenset(_FILLERS_TEXT.split())
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _MAX_WORDS = 10
+_AMOUNT_LATER = re.compile(
+    r"\b(?:a|an|one|another|a few|a couple of|half an?)\s+(?:minute|hour|day|week|month)s?"
+    r"\s+(?:later|earlier|sooner|after|before)\b",
+    re.IGNORECASE,
+)
 
 
 def _words(text: str) -> list[str]:
@@ -84,6 +89,8 @@ def _phrases_only(words: list[str]) -> bool:
 def is_unsure(text: str) -> bool:
     """Is the whole message "I don't know when (yet)"?"""
     if re.search(r"\d", text):  # a number is a time or a date, not a hedge
+        return False
+    if _AMOUNT_LATER.search(text):  # "a day later", "an hour earlier": a shift, not a hedge
         return False
     words = _words(text)
     if not words or len(words) > _MAX_WORDS:
