@@ -142,6 +142,15 @@ def test_an_impossible_date_stores_nothing_and_asks_the_day_keeping_the_time(pip
     assert "30 июня 2027, 18:00–19:00" in r.text
 
 
+def test_the_whole_message_said_again_with_a_real_date(pipe: Pipe) -> None:
+    """The answer repeats title and time: the draft's words joined to it are one item,
+    not two timed items cut apart (the first of which would land on the wrong day)."""
+    pipe.say("31 июня в 18 ужин с Олегом")
+    r = pipe.say("30 июня в 18 ужин с Олегом")
+    (item,) = pipe.items()
+    assert item["status"] == "OPEN" and "30 июня 2027, 18:00–19:00" in r.text, r.text
+
+
 def test_an_impossible_date_for_a_task_en(pipe: Pipe) -> None:
     r = pipe.say("pay the rent on September 31st", lang="en")
     assert r.text.startswith("There is no September 31st: that month has 30 days."), r.text

@@ -47,9 +47,12 @@ __all__ = ["INTENTS", "MAX_CHARS", "MAX_TOKENS", "UNKNOWN", "Found", "ParseResul
 UNKNOWN = ParseResult("unknown", None, None, None, False, None, ())
 
 
-def parse(text: str, now: datetime, tz: str, canon: Canon | None = None) -> ParseResult:
+def parse(
+    text: str, now: datetime, tz: str, canon: Canon | None = None, *, whole: bool = False
+) -> ParseResult:
     """Understand one message. Never raises on any `text`; `tz` must be an IANA zone
-    name (ValueError otherwise); a naive `now` is taken as wall time in `tz`."""
+    name (ValueError otherwise); a naive `now` is taken as wall time in `tz`. `whole`:
+    read it as one item, never cut into several (a draft's words joined to its answer)."""
     zone = _zone(tz)
     if now.tzinfo is None:
         now = now.replace(tzinfo=zone)
@@ -61,7 +64,8 @@ def parse(text: str, now: datetime, tz: str, canon: Canon | None = None) -> Pars
         return UNKNOWN
     try:
         text = as_move(text)  # "shift it to 5pm", "pull the review forward to 10"
-        return adjust(text, analyse(text, now.astimezone(zone), zone, canon), now, zone)
+        result = analyse(text, now.astimezone(zone), zone, canon, whole=whole)
+        return adjust(text, result, now, zone)
     except Exception:  # pragma: no cover - a bug must not take the worker down
         return UNKNOWN
 
@@ -137,11 +141,11 @@ def _needs(canon: Canon, intent: str, reminder: bool, title: str | None,
 
 
 def analyse(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
-            force_intent: str | None = None) -> ParseResult:
+            force_intent: str | None = None, *, whole: bool = False) -> ParseResult:
     """`parse` without its argument checks: `now` aware in `zone`. `force_intent` skips
     the intent decision (`when` reads every text as a task)."""
     result = _one(text, now, zone, canon, force_intent)
-    if force_intent is None and result.intent in ("task", "meeting"):
+    if force_intent is None and not whole and result.intent in ("task", "meeting"):
         # several items in one message: the first one's fields, and all of them in items
         pieces = several(text[:MAX_CHARS], canon, lambda part: _one(part, now, zone, canon))
         if pieces:

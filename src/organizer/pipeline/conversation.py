@@ -97,7 +97,8 @@ def process_text(t: Turn, text: str) -> None:
     if q is not None and q.purpose == "complete" and item is not None and item.source_text:
         both = f"{item.source_text} {clean}"[:MAX_PARSE_CHARS]
         # parsed only if the decision uses it (dialog._fill): most answers never get there
-        combined = lambda: parse(both, t.now, t.tz, t.settings.canon_path)  # noqa: E731
+        # one item: the draft's words and the answer ("… в 10 встреча …" twice) never cut
+        combined = lambda: parse(both, t.now, t.tz, t.settings.canon_path, whole=True)  # noqa: E731
     decision = referent.decide(alone, question, ref, t.now, combined)
     t.suffix = lists_reply.waiting_suffix(t, q, decision)
     log.info(

@@ -45,14 +45,18 @@ def load_payload(row: InboxRow) -> dict[str, Any]:
     return payload
 
 
-def parse(text: str, now: datetime, tz: str, canon_path: Path | None = None) -> Parsed:
-    """The parser (organizer.parsing.parse), normalised; never raises for odd text."""
+def parse(
+    text: str, now: datetime, tz: str, canon_path: Path | None = None, *, whole: bool = False
+) -> Parsed:
+    """The parser (organizer.parsing.parse), normalised; never raises for odd text.
+    `whole`: one item, never cut into several (organizer.parsing.parse)."""
     from organizer.canon import load_canon
     from organizer.parsing import parse as parse_text
 
     try:
         canon = load_canon(canon_path)  # cached per path; CANON_PATH was checked at start
-        return Parsed.from_result(parse_text(text, now.astimezone(ZoneInfo(tz)), tz, canon))
+        local_now = now.astimezone(ZoneInfo(tz))
+        return Parsed.from_result(parse_text(text, local_now, tz, canon, whole=whole))
     except Exception:
         log.exception("parser failed on %d characters; treated as unknown", len(text))
         return Parsed("unknown", None, None, None, False, None, ())
