@@ -10,6 +10,8 @@ and normalised through UTC (parsing/instants.py), so nonexistent or repeated wal
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
@@ -62,12 +64,31 @@ def parse(
         canon = load_canon()
     if not isinstance(text, str):
         return UNKNOWN
+    key = (text, now, tz, id(canon), whole)
+    with _RECENT_LOCK:
+        hit = _RECENT.get(key)
+    if hit is not None and hit[0] is canon:
+        return hit[1]
     try:
-        text = as_move(text)  # "shift it to 5pm", "pull the review forward to 10"
-        result = analyse(text, now.astimezone(zone), zone, canon, whole=whole)
-        return adjust(text, result, now, zone)
+        moved = as_move(text)  # "shift it to 5pm", "pull the review forward to 10"
+        result = analyse(moved, now.astimezone(zone), zone, canon, whole=whole)
+        result = adjust(moved, result, now, zone)
     except Exception:  # pragma: no cover - a bug must not take the worker down
         return UNKNOWN
+    with _RECENT_LOCK:
+        _RECENT[key] = (canon, result)
+        while len(_RECENT) > RECENT_MAX:
+            _RECENT.popitem(last=False)
+    return result
+
+
+# The same message is read by more than one step of one turn (several items? then as one
+# item): the last few results are kept, so a message is parsed once (issue 19). Results
+# are immutable; the key holds the canon's identity, and the canon itself is kept beside
+# the result so a new canon object at a reused address is never confused with the old.
+RECENT_MAX = 64
+_RECENT: OrderedDict[tuple[object, ...], tuple[object, ParseResult]] = OrderedDict()
+_RECENT_LOCK = threading.Lock()
 
 
 def _zone(tz: str) -> ZoneInfo:
