@@ -103,6 +103,8 @@ rescheduled reschedules reminded deleting cancelling canceling
 завтрашнего
 вечер вечеру вечерам вечерами вечерок вечерком вечеря вчера утрам утрами месяце месяцы
 минус часиков meaning marking honours evenings mornings yours
+наполнить наполните наполнила наполнили напомнили сдвинули сдвинуто сдвинута перенесут
+переведите перевезите перевели переводите отмечать уделить уделите уделил уделила
 """
 ORDINARY = frozenset(_ORDINARY_TEXT.split())
 
@@ -112,6 +114,11 @@ _LEXICON_WORDS = frozenset(
     | MINUTE_WORDS | HOUR_WORDS | DAY_WORDS | WEEK_WORDS | MONTH_WORDS | YEAR_WORDS
 )
 KNOWN = _LEXICON_WORDS | ORDINARY | frozenset(TARGETS)
+# A command word of this length may be two slips away when it keeps its stem (`nearest`).
+_LONG_COMMAND = 8
+_STEM = 5
+_ORDINARY_LIST = tuple(w for w in ORDINARY
+                       if len(w) >= _LONG_COMMAND - 2 and w not in TARGETS)
 
 # Where a weekday may stand: after one of these, or first in the message.
 _WEEKDAY_BEFORE = frozenset({
@@ -145,8 +152,8 @@ def nearest(word: str) -> str | None:
     best, dist, _ = found[0]
     if TARGETS[best] == "command" and dist > 1:
         # verbs crowd around the command verbs («ответить», «принести», "channel"): one
-        # slip only
-        return None
+        # slip, or two in a long word that keeps its stem ("reschedual")
+        return best if _far_command(word, best, dist) else None
     if dist == 2 and (word[0] != best[0] or word[-1] != best[-1]):
         return None  # «четвертак» is no «четверга»
     if len(found) > 1 and found[1][1] == dist and TARGETS[found[1][0]] != TARGETS[best]:
@@ -154,10 +161,29 @@ def nearest(word: str) -> str | None:
     return best
 
 
-def fits(kind: str, prev: str | None) -> bool:
-    """Whether a corrected word of `kind` makes sense after the token `prev` (None: first)."""
+def _far_command(word: str, best: str, dist: int) -> bool:
+    """Whether a command word two slips away is still read as meant: both words of 8
+    letters or more, the first letter kept and either the last one or a stem of 5 letters
+    ("reschedual", «перенесиет»), and no everyday word as near (the verbs' own forms
+    «напомнили», «сдвинули» are in `ORDINARY`)."""
+    if len(word) < _LONG_COMMAND or len(best) < _LONG_COMMAND or word[0] != best[0]:
+        return False
+    if word[-1] != best[-1] and word[:_STEM] != best[:_STEM]:
+        return False
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    return process.extractOne(word, _ORDINARY_LIST, scorer=OSA.distance,
+                              score_cutoff=dist) is None
+
+
+def fits(kind: str, prev: str | None, nxt: str | None = None, target: str = "") -> bool:
+    """Whether a corrected word of `kind` makes sense after the token `prev` (None: first)
+    and before `nxt` (None: last); `target` is the corrected word."""
     if kind == "weekday":
         return prev is None or prev in _WEEKDAY_BEFORE
+    if kind == "month" and nxt is not None and nxt.isdigit() and target.isascii():
+        return True  # English writes the month first: "decmber 15", "on febuary 3rd"
     if kind in ("month", "unit"):
         return prev is not None and prev.isdigit()
     if kind == "pod":  # «в 7 вечреа», "in the evenign"
@@ -178,7 +204,8 @@ def fixed_word(words: Sequence[str], i: int, capital: bool = False) -> str | Non
     fixed = nearest(w)
     if fixed is None:
         return None
-    return fixed if fits(TARGETS[fixed], words[i - 1] if i else None) else None
+    nxt = words[i + 1] if i + 1 < len(words) else None
+    return fixed if fits(TARGETS[fixed], words[i - 1] if i else None, nxt, fixed) else None
 
 
 def correct(words: list[str], caps: list[bool] | None = None) -> list[str]:
