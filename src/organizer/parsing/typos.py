@@ -8,10 +8,13 @@ A word is corrected only when all of these hold, so a real word is never bent:
 - exactly one target is nearest, within 1 edit (5–6 letters, and any command word) or 2
   edits (a date word of 7 letters or more, keeping its first and last letter: the ending
   carries the case), the distance being optimal string alignment (a swap of two
-  neighbours is one edit), computed by rapidfuzz against the target list, not by hand;
+  neighbours is one edit), computed by rapidfuzz against the target list, not by hand; a
+  command word of 8 letters or more may be 2 edits away when it keeps its stem and no
+  everyday word is as near ("reschedual", `_far_command`);
 - the corrected reading makes sense where it stands: a weekday only after a preposition
   («в пятнцу», "on firday") or at the start of the message, a month or a unit only right
-  after a number («5 декабя», «через 15 минтут»), a part of day only after a number, a
+  after a number («5 декабя», «через 15 минтут»; an English month also right before one,
+  "decmber 15"), a part of day only after a number, a
   relative day or "the"/"this" («в 7 вечреа», "in the evenign"); relative days and
   command words stand anywhere.
 
