@@ -200,3 +200,58 @@ def test_a_capitalised_russian_word_inside_the_text_is_a_name() -> None:
     assert correct(["во", "вторнк"], [False, True]) == ["во", "вторнк"]
     assert correct(["зватра"], [True]) == ["завтра"]  # first word: a capital is no name
     assert _parse("talk to Sundar tomorrow")["title"] == "Talk to Sundar"
+
+
+# ------------------------------------------------------------------ months first, long verbs
+
+
+@pytest.mark.parametrize(("text", "start"), [
+    ("dentist on novmber 30", "2026-11-30T00:00:00-05:00"),
+    ("Kate's party janaury 9", "2027-01-09T00:00:00-05:00"),
+    ("renew passport by febuary 3rd", "2027-02-03T00:00:00-05:00"),
+    ("day off 12 decmber", "2026-12-12T00:00:00-05:00"),
+    ("отпуск с 14 янавря", "2027-01-14T00:00:00+03:00"),
+])
+def test_a_month_on_either_side_of_the_number(text: str, start: str) -> None:
+    assert _parse(text)["start"] == start
+
+
+def test_a_month_stands_next_to_a_number_only() -> None:
+    assert correct(["decmber", "15"]) == ["december", "15"]
+    assert correct(["decmber", "plans"]) == ["decmber", "plans"]
+    # Russian writes the day first: a month before the number is left as written
+    assert correct(["декабя", "5"]) == ["декабя", "5"]
+
+
+@pytest.mark.parametrize(("typo", "meant"), [
+    # two slips in a long command word that keeps its stem
+    ("reschedual", "reschedule"), ("reschedeul", "reschedule"), ("reschedal", "reschedule"),
+    ("перенисиет", "перенесите"), ("перенисете", "перенесите"),
+    # one slip, as before
+    ("rescedule", "reschedule"), ("postpne", "postpone"), ("перенисите", "перенесите"),
+    ("напомнинь", "напомнить"),
+])
+def test_a_long_command_word_two_slips_away(typo: str, meant: str) -> None:
+    assert nearest(typo) == meant
+
+
+@pytest.mark.parametrize("word", [
+    # real words two slips from a long command word: kept
+    "переведите", "наполнить", "напомнили", "сдвинули", "перенесут", "rescheduled", "уделить",
+    # as near to an everyday word («принесите») as to the command: no guess
+    "перинисите",
+    # a short command word still allows one slip only; a long one keeps its stem
+    "отмнеа", "удлаитт", "poastpoen", "отминити",
+])
+def test_long_command_words_keep_real_neighbours(word: str) -> None:
+    assert nearest(word) is None
+
+
+@pytest.mark.parametrize(("text", "intent", "start"), [
+    ("reschedual the dentist to friday", "reschedule", "2026-11-27T00:00:00-05:00"),
+    ("postpne the standup to monday", "reschedule", "2026-11-30T00:00:00-05:00"),
+    ("перенисете созвон на среду", "reschedule", "2026-11-25T00:00:00+03:00"),
+])
+def test_long_command_typos_in_context(text: str, intent: str, start: str) -> None:
+    got = _parse(text)
+    assert (got["intent"], got["start"]) == (intent, start)

@@ -101,6 +101,27 @@ def test_a_place_without_time_word_is_title() -> None:
     assert got["start"] == "2026-11-23T13:00:00+03:00"
 
 
+@pytest.mark.parametrize(("text", "start", "zone", "title"), [
+    # a US region said bare after the clock, without "time" (9:00 Chicago = 18:00 Moscow)
+    ("call Bob at 9am central", "2026-11-23T18:00:00+03:00", "America/Chicago", "Call Bob"),
+    ("at 4pm pacific, tomorrow demo", "2026-11-25T03:00:00+03:00", "America/Los_Angeles",
+     "Demo"),
+    ("remind me at 11 mountain to file the report", "2026-11-23T21:00:00+03:00",
+     "America/Denver", "File the report"),
+    ("созвон в 9 по восточному", "2026-11-23T17:00:00+03:00", "America/New_York", "Созвон"),
+    ("в 8 по тихоокеанскому вебинар", "2026-11-23T19:00:00+03:00", "America/Los_Angeles",
+     "Вебинар"),
+])
+def test_bare_region_after_the_clock(text: str, start: str, zone: str, title: str) -> None:
+    got = _parse(text)
+    assert (got["start"], got.get("zone"), got["title"]) == (start, zone, title)
+
+
+@pytest.mark.parametrize("text", ["lunch at 1pm central park", "at 3 mountain bike ride"])
+def test_a_region_word_before_a_noun_is_title(text: str) -> None:
+    assert "zone" not in _parse(text)
+
+
 @pytest.mark.parametrize(("tzo", "name"), [
     ("Europe/Kyiv", "Europe/Kyiv"), (0, "UTC"), (180, "Etc/GMT-3"), (-300, "Etc/GMT+5"),
     (330, "UTC+05:30"), (-570, "UTC-09:30"),

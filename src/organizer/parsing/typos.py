@@ -8,10 +8,13 @@ A word is corrected only when all of these hold, so a real word is never bent:
 - exactly one target is nearest, within 1 edit (5–6 letters, and any command word) or 2
   edits (a date word of 7 letters or more, keeping its first and last letter: the ending
   carries the case), the distance being optimal string alignment (a swap of two
-  neighbours is one edit), computed by rapidfuzz against the target list, not by hand;
+  neighbours is one edit), computed by rapidfuzz against the target list, not by hand; a
+  command word of 8 letters or more may be 2 edits away when it keeps its stem and no
+  everyday word is as near ("reschedual", `_far_command`);
 - the corrected reading makes sense where it stands: a weekday only after a preposition
   («в пятнцу», "on firday") or at the start of the message, a month or a unit only right
-  after a number («5 декабя», «через 15 минтут»), a part of day only after a number, a
+  after a number («5 декабя», «через 15 минтут»; an English month also right before one,
+  "decmber 15"), a part of day only after a number, a
   relative day or "the"/"this" («в 7 вечреа», "in the evenign"); relative days and
   command words stand anywhere.
 
@@ -103,6 +106,8 @@ rescheduled reschedules reminded deleting cancelling canceling
 завтрашнего
 вечер вечеру вечерам вечерами вечерок вечерком вечеря вчера утрам утрами месяце месяцы
 минус часиков meaning marking honours evenings mornings yours
+наполнить наполните наполнила наполнили напомнили сдвинули сдвинуто сдвинута перенесут
+переведите перевезите перевели переводите отмечать уделить уделите уделил уделила
 """
 ORDINARY = frozenset(_ORDINARY_TEXT.split())
 
@@ -112,6 +117,11 @@ _LEXICON_WORDS = frozenset(
     | MINUTE_WORDS | HOUR_WORDS | DAY_WORDS | WEEK_WORDS | MONTH_WORDS | YEAR_WORDS
 )
 KNOWN = _LEXICON_WORDS | ORDINARY | frozenset(TARGETS)
+# A command word of this length may be two slips away when it keeps its stem (`nearest`).
+_LONG_COMMAND = 8
+_STEM = 5
+_ORDINARY_LIST = tuple(w for w in ORDINARY
+                       if len(w) >= _LONG_COMMAND - 2 and w not in TARGETS)
 
 # Where a weekday may stand: after one of these, or first in the message.
 _WEEKDAY_BEFORE = frozenset({
@@ -145,8 +155,8 @@ def nearest(word: str) -> str | None:
     best, dist, _ = found[0]
     if TARGETS[best] == "command" and dist > 1:
         # verbs crowd around the command verbs («ответить», «принести», "channel"): one
-        # slip only
-        return None
+        # slip, or two in a long word that keeps its stem ("reschedual")
+        return best if _far_command(word, best, dist) else None
     if dist == 2 and (word[0] != best[0] or word[-1] != best[-1]):
         return None  # «четвертак» is no «четверга»
     if len(found) > 1 and found[1][1] == dist and TARGETS[found[1][0]] != TARGETS[best]:
@@ -154,10 +164,29 @@ def nearest(word: str) -> str | None:
     return best
 
 
-def fits(kind: str, prev: str | None) -> bool:
-    """Whether a corrected word of `kind` makes sense after the token `prev` (None: first)."""
+def _far_command(word: str, best: str, dist: int) -> bool:
+    """Whether a command word two slips away is still read as meant: both words of 8
+    letters or more, the first letter kept and either the last one or a stem of 5 letters
+    ("reschedual", «перенесиет»), and no everyday word as near (the verbs' own forms
+    «напомнили», «сдвинули» are in `ORDINARY`)."""
+    if len(word) < _LONG_COMMAND or len(best) < _LONG_COMMAND or word[0] != best[0]:
+        return False
+    if word[-1] != best[-1] and word[:_STEM] != best[:_STEM]:
+        return False
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    return process.extractOne(word, _ORDINARY_LIST, scorer=OSA.distance,
+                              score_cutoff=dist) is None
+
+
+def fits(kind: str, prev: str | None, nxt: str | None = None, target: str = "") -> bool:
+    """Whether a corrected word of `kind` makes sense after the token `prev` (None: first)
+    and before `nxt` (None: last); `target` is the corrected word."""
     if kind == "weekday":
         return prev is None or prev in _WEEKDAY_BEFORE
+    if kind == "month" and nxt is not None and nxt.isdigit() and target.isascii():
+        return True  # English writes the month first: "decmber 15", "on febuary 3rd"
     if kind in ("month", "unit"):
         return prev is not None and prev.isdigit()
     if kind == "pod":  # «в 7 вечреа», "in the evenign"
@@ -178,7 +207,8 @@ def fixed_word(words: Sequence[str], i: int, capital: bool = False) -> str | Non
     fixed = nearest(w)
     if fixed is None:
         return None
-    return fixed if fits(TARGETS[fixed], words[i - 1] if i else None) else None
+    nxt = words[i + 1] if i + 1 < len(words) else None
+    return fixed if fits(TARGETS[fixed], words[i - 1] if i else None, nxt, fixed) else None
 
 
 def correct(words: list[str], caps: list[bool] | None = None) -> list[str]:

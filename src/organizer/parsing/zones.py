@@ -52,8 +52,16 @@ RU_PLACES: dict[str, str] = {
     "нью-йоркскому": _NY, "екатеринбургскому": "Asia/Yekaterinburg",
     "новосибирскому": "Asia/Novosibirsk", "владивостокскому": "Asia/Vladivostok",
     "калининградскому": "Europe/Kaliningrad", "минскому": "Europe/Minsk",
-    "гринвичскому": "UTC", "всемирному": "UTC",
+    "гринвичскому": "UTC", "всемирному": "UTC", "восточному": _NY, "тихоокеанскому": _LA,
+    "центральному": _CHI, "горному": _DEN,
 }
+# US regions said bare after the clock ("at 5pm eastern", "9am pacific"): a zone only where
+# the phrase ends or a joining word follows, so "at 1pm central park" keeps its park.
+_REGIONS = frozenset({"eastern", "pacific", "central", "mountain"})
+_AFTER_REGION = frozenset({
+    "to", "for", "about", "on", "and", "with", "re", "tomorrow", "today", "tonight", "please",
+    "pls", "so", "then", "sharp", "next", "this", "every", "ok", "okay",
+})
 _TIME_WORDS = frozenset({"time", "времени"})
 # The first word of every zone phrase (a quick test before the tables are searched).
 _FIRST_WORDS = frozenset({"по", *ABBR, *(p.split()[0] for p in EN_PLACES)})
@@ -121,7 +129,15 @@ def match_zone(toks: list[Tok], k: int) -> tuple[int | str | None, int]:
     hit = _place(toks, k, EN_PLACES)
     if hit is not None and hit[1] < n and toks[hit[1]].t == "time":
         return hit[0], hit[1] + 1
+    if t in _REGIONS and _ends_phrase(toks, k + 1):
+        return EN_PLACES[t], k + 1
     return None, k
+
+
+def _ends_phrase(toks: list[Tok], k: int) -> bool:
+    """Whether the words at k close a bare region's phrase: the end, punctuation, or a
+    joining word ("at 5pm eastern to submit …", "9am pacific, tomorrow")."""
+    return k >= len(toks) or toks[k].kind == "p" or toks[k].t in _AFTER_REGION
 
 
 def zone_name(tzo: int | str) -> str:
