@@ -1,0 +1,75 @@
+"""Seams between the follow-up lanes, through the real worker and handlers (`pipe`):
+"cancel that" wrapped in fillers, the answer to an impossible date in English order and
+with "then", an object-first move of a named item by its day, a task and a meeting each at
+its own time in one message, several past-tense reports in one message. Wordings of our
+own, not the dialogue sets'. Monday 23 Nov 2026, 10:00 Moscow; judged on the items."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from fixtures.pipeline import Pipe
+
+MSK = ZoneInfo("Europe/Moscow")
+
+
+def local(value: str | None) -> str | None:
+    """An item's stored start as Moscow wall time, minutes precision."""
+    if value is None:
+        return None
+    return datetime.fromisoformat(value).astimezone(MSK).strftime("%Y-%m-%dT%H:%M")
+
+
+# ---------------------------------------------------------------- "cancel that" + fillers
+
+
+@pytest.mark.parametrize(
+    ("create", "cancel"),
+    [
+        ("buy a new kettle on thursday", "actually, scrap that"),
+        ("buy a new kettle on thursday", "never mind, delete it"),
+        ("buy a new kettle on thursday", "oh wait, cancel this"),
+        ("купить чайник в четверг", "вообще-то отмени это"),
+        ("купить чайник в четверг", "на самом деле удали это"),
+        ("купить чайник в четверг", "ладно, отмени его"),
+    ],
+)
+def test_cancel_that_with_fillers_cancels_the_item_just_created(
+    pipe: Pipe, create: str, cancel: str
+) -> None:
+    pipe.say(create)
+    reply = pipe.say(cancel)
+    assert [i["status"] for i in pipe.items()] == ["CANCELLED"], reply.text
+
+
+def test_a_negated_cancel_of_it_cancels_nothing(pipe: Pipe) -> None:
+    pipe.say("купить чайник в четверг")
+    pipe.say("не отменяй это")
+    assert [i["status"] for i in pipe.items()] == ["OPEN"]
+
+
+# ---------------------------------------------------------------- impossible date, answered
+
+
+@pytest.mark.parametrize(
+    ("first", "answer", "want"),
+    [
+        ("call with the bank on april 31 at 4pm", "may 1 at 4pm then", "2027-05-01T16:00"),
+        ("dentist on june 31 at 9", "july 3 at 9 instead", "2027-07-03T09:00"),
+        ("dentist on june 31 at 9", "then july 3rd", "2027-07-03T09:00"),
+        ("встреча с бухгалтером 31 апреля в 12", "тогда 2 мая в 12", "2027-05-02T12:00"),
+        ("встреча с бухгалтером 31 апреля в 12", "3 мая тогда", "2027-05-03T12:00"),
+    ],
+)
+def test_the_answer_to_an_impossible_date_is_read_in_its_own_order(
+    pipe: Pipe, first: str, answer: str, want: str
+) -> None:
+    pipe.say(first)
+    reply = pipe.say(answer)
+    (item,) = pipe.items()
+    assert item["status"] == "OPEN", reply.text
+    assert local(item["start_at"]) == want, reply.text
+    assert "then" not in item["title"].lower() and "тогда" not in item["title"].lower()
