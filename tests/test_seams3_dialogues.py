@@ -73,3 +73,36 @@ def test_the_answer_to_an_impossible_date_is_read_in_its_own_order(
     assert item["status"] == "OPEN", reply.text
     assert local(item["start_at"]) == want, reply.text
     assert "then" not in item["title"].lower() and "тогда" not in item["title"].lower()
+
+
+# ---------------------------------------------------------------- several reports at once
+
+
+@pytest.mark.parametrize(
+    ("tasks", "said"),
+    [
+        (("feed the cat", "pay the phone bill"), "fed the cat and paid the phone bill"),
+        (("feed the cat", "pay the phone bill", "call grandma"),
+         "paid the phone bill, called grandma and fed the cat"),
+        (("купить корм коту", "позвонить бабушке"), "бабушке позвонила и корм купила"),
+        (("купить корм коту", "позвонить бабушке"), "позвонил бабушке, купил корм"),
+    ],
+)
+def test_several_reports_in_one_message_complete_each_task(
+    pipe: Pipe, tasks: tuple[str, ...], said: str
+) -> None:
+    for task in tasks:
+        pipe.say(task)
+    pipe.say("сходить в спортзал" if tasks[0].startswith("купить") else "go to the gym")
+    reply = pipe.say(said)
+    statuses = [i["status"] for i in pipe.items()]
+    assert statuses == ["DONE"] * len(tasks) + ["OPEN"], reply.text
+    assert len(reply.text.splitlines()) == len(tasks)
+
+
+def test_a_report_of_one_task_with_two_objects_stays_one_report(pipe: Pipe) -> None:
+    pipe.say("купить хлеб и молоко")
+    pipe.say("позвонить бабушке")
+    pipe.say("купил хлеб и молоко")
+    assert [i["status"] for i in pipe.items()] == ["DONE", "OPEN"]
+

@@ -21,6 +21,7 @@ from organizer.pipeline import (
     multi,
     referent,
     replies,
+    reports,
 )
 from organizer.pipeline.acting import act, reschedule
 from organizer.pipeline.agenda_reply import show_agenda
@@ -91,6 +92,8 @@ def process_text(t: Turn, text: str) -> None:
         return
     combined: dialog.Combined = None
     alone = parse(clean, t.now, t.tz, t.settings.canon_path)
+    if alone.intent == "complete" and reports.complete_all(t, clean):  # "paid X and did Y"
+        return
     alone, ref = followup.prepare(t, alone, clean, question)  # "it", "на 17" about an item
     if alone.start is not None and not alone.all_day and not dialog.says_date(clean):
         alone = dataclasses.replace(alone, date_said=False)
