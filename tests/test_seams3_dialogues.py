@@ -106,3 +106,35 @@ def test_a_report_of_one_task_with_two_objects_stays_one_report(pipe: Pipe) -> N
     pipe.say("купил хлеб и молоко")
     assert [i["status"] for i in pipe.items()] == ["DONE", "OPEN"]
 
+
+
+# ---------------------------------------------------------------- object first, a day only
+
+
+@pytest.mark.parametrize(
+    ("create", "move", "want"),
+    [
+        ("в среду в 18 массаж", "массаж на пятницу", "2026-11-27T18:00"),
+        ("в среду в 18 массаж", "массаж на 1 декабря", "2026-12-01T18:00"),
+        ("в среду в 18 встреча с юристом", "встречу с юристом на четверг", "2026-11-26T18:00"),
+        ("massage on wednesday at 6pm", "massage to friday", "2026-11-27T18:00"),
+    ],
+)
+def test_an_open_item_named_with_a_new_day_moves_and_keeps_its_time(
+    pipe: Pipe, create: str, move: str, want: str
+) -> None:
+    pipe.say(create)
+    pipe.advance(hours=3)  # the item is no longer what the conversation is about
+    reply = pipe.say(move)
+    (item,) = pipe.items()
+    assert item["status"] == "OPEN", reply.text
+    assert local(item["start_at"]) == want, reply.text
+    assert pipe.clarify() is None
+
+
+def test_a_new_item_for_a_day_that_names_nothing_open_is_new(pipe: Pipe) -> None:
+    pipe.say("в среду в 18 массаж")
+    pipe.advance(hours=3)
+    pipe.say("купить подарок на субботу")
+    assert len(pipe.items()) == 2
+    assert local(pipe.items()[0]["start_at"]) == "2026-11-25T18:00"
