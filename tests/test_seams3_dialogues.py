@@ -138,3 +138,34 @@ def test_a_new_item_for_a_day_that_names_nothing_open_is_new(pipe: Pipe) -> None
     pipe.say("купить подарок на субботу")
     assert len(pipe.items()) == 2
     assert local(pipe.items()[0]["start_at"]) == "2026-11-25T18:00"
+
+
+# ---------------------------------------------------------------- a task and a meeting
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("tomorrow at 9 drop the keys off at the office and at 11 call with the bank",
+         [("task", "2026-11-24T09:00"), ("meeting", "2026-11-24T11:00")]),
+        ("on friday at 9 pick the parcel up and at 2pm meeting with Sam",
+         [("task", "2026-11-27T09:00"), ("meeting", "2026-11-27T14:00")]),
+        ("завтра в 9 забрать посылку и в 11 созвон с банком",
+         [("task", "2026-11-24T09:00"), ("meeting", "2026-11-24T11:00")]),
+    ],
+)
+def test_a_task_and_a_meeting_each_at_its_own_time(
+    pipe: Pipe, text: str, want: list[tuple[str, str]]
+) -> None:
+    reply = pipe.say(text)
+    got = [(i["type"], local(i["start_at"])) for i in pipe.items()]
+    assert got == want, reply.text
+
+
+def test_a_separable_phrasal_verb_is_an_action() -> None:
+    from organizer.parsing import parse
+
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)
+    r = parse("pick the kids up from school at 3", now, "Europe/Moscow")
+    assert (r.intent, r.title) == ("task", "Pick the kids up from school")
+    assert parse("drop the car off", now, "Europe/Moscow").intent == "task"
