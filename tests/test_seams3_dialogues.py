@@ -32,9 +32,12 @@ def local(value: str | None) -> str | None:
         ("buy a new kettle on thursday", "actually, scrap that"),
         ("buy a new kettle on thursday", "never mind, delete it"),
         ("buy a new kettle on thursday", "oh wait, cancel this"),
+        ("buy a new kettle on thursday", "scratch that"),
+        ("buy a new kettle on thursday", "nah, cancel that one"),
         ("купить чайник в четверг", "вообще-то отмени это"),
         ("купить чайник в четверг", "на самом деле удали это"),
         ("купить чайник в четверг", "ладно, отмени его"),
+        ("купить чайник в четверг", "ой, стоп, удали это"),
     ],
 )
 def test_cancel_that_with_fillers_cancels_the_item_just_created(

@@ -36,8 +36,9 @@ PRONOUNS = frozenset(
 # delete it", «вообще-то отмени это», «на самом деле удали его». ("не" stays out: «не
 # отменяй это» must not read as a cancel of "it".)
 _DISCOURSE_TEXT = (
-    "actually never mind oh wait forget please just ok okay well so hmm no nope sorry "
-    "вообще вообще-то на самом деле забудь об этом ладно лучше короче пожалуй ну нет "
+    "actually never mind oh wait forget please just ok okay well so hmm no nope nah sorry one "
+    "вообще вообще-то на самом деле забудь об этом ладно лучше короче пожалуй ну нет ой "
+    "блин стоп хотя "
     "таки давай слушай извини пожалуйста"
 )
 _DISCOURSE = frozenset(matching.stems(_DISCOURSE_TEXT)) | {"этом", "то"}
