@@ -90,6 +90,7 @@ VOCABULARY_FILES = {
     "pipeline/longtext.py",
     "pipeline/referent.py",
     "pipeline/unsure.py",
+    "pipeline/reports.py",
 }
 
 

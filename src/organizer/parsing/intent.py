@@ -45,6 +45,27 @@ def _phrase_end(phrase: tuple[str, ...], toks: list[Tok], stems: list[str], i: i
     return j
 
 
+# Separable phrasal verbs: "drop the car off", "pick the kids up" say the canon's "drop
+# off" / "pick up" with the object between; the particle may come this many words later.
+_PARTICLES = frozenset(str.split("up off out in back over down away"))
+_SPLIT_GAP = 4
+
+
+def _split_phrasal(phrase: tuple[str, ...], toks: list[Tok], stems: list[str], i: int) -> int:
+    """i + 1 when the two-word `phrase` ("drop off") is said apart from token i ("drop the
+    car off"), the words between them plain words; 0 when it is not."""
+    if len(phrase) != 2 or phrase[1] not in _PARTICLES:
+        return 0
+    if not _word_matches(phrase[0], toks[i], stems[i]):
+        return 0
+    for k in range(i + 2, min(i + 2 + _SPLIT_GAP, len(toks))):
+        if toks[k].kind != "w":
+            return 0
+        if toks[k].t == phrase[1]:
+            return i + 1
+    return 0
+
+
 def find_hits(toks: list[Tok], stems: list[str], canon: Canon) -> list[Hit]:
     """Every canon phrase found in the tokens (longest per start and intent)."""
     index = canon.index
@@ -67,7 +88,7 @@ def find_hits(toks: list[Tok], stems: list[str], canon: Canon) -> list[Hit]:
             continue
         best: dict[tuple[str, str], int] = {}
         for intent, group, phrase in cands:
-            j = _phrase_end(phrase, toks, stems, i)
+            j = _phrase_end(phrase, toks, stems, i) or _split_phrasal(phrase, toks, stems, i)
             if j and best.get((intent, group), 0) < j:
                 best[(intent, group)] = j
         # small talk wins a tie at the same start ("как дела" is not "какие дела")

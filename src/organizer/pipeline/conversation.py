@@ -21,6 +21,7 @@ from organizer.pipeline import (
     multi,
     referent,
     replies,
+    reports,
 )
 from organizer.pipeline.acting import act, reschedule
 from organizer.pipeline.agenda_reply import show_agenda
@@ -91,11 +92,14 @@ def process_text(t: Turn, text: str) -> None:
         return
     combined: dialog.Combined = None
     alone = parse(clean, t.now, t.tz, t.settings.canon_path)
+    if alone.intent == "complete" and reports.complete_all(t, clean):  # "paid X and did Y"
+        return
     alone, ref = followup.prepare(t, alone, clean, question)  # "it", "на 17" about an item
     if alone.start is not None and not alone.all_day and not dialog.says_date(clean):
         alone = dataclasses.replace(alone, date_said=False)
     if q is not None and q.purpose == "complete" and item is not None and item.source_text:
-        both = f"{item.source_text} {clean}"[:MAX_PARSE_CHARS]
+        # a comma between them: "… at 11" + "march 2 at 11" is no "11 march"
+        both = f"{item.source_text}, {clean}"[:MAX_PARSE_CHARS]
         # parsed only if the decision uses it (dialog._fill): most answers never get there
         # one item: the draft's words and the answer ("… в 10 встреча …" twice) never cut
         combined = lambda: parse(both, t.now, t.tz, t.settings.canon_path, whole=True)  # noqa: E731

@@ -82,6 +82,16 @@ _SAME_TIME = re.compile(
 )
 
 
+# «тренировку на субботу», «созвон на 5 марта»: an item and the day it goes to (a day
+# only: «на 17» may be a time, and that is the corrections' business)
+_ON_DAY = re.compile(
+    r"(?<!\w)на\s+(?:сегодня|завтра|послезавтра|понедельник|вторник|среду|четверг|пятницу|"
+    r"субботу|воскресенье|выходные|следующ\w*\s+\w+|\d{1,2}(?:-?(?:е|го))?\s+(?:январ|феврал|"
+    r"март|апрел|ма[яй]|июн|июл|август|сентябр|октябр|ноябр|декабр)\w*|\d{1,2}[./]\d{1,2})(?!\w)",
+    re.IGNORECASE,
+)
+
+
 # "на следующую неделю", "to next week" without a weekday: the item's weekday is kept
 _NEXT_WEEK = re.compile(r"\b(?:следующ\w*\s+недел\w*|next\s+week)\b", re.IGNORECASE)
 _WEEKDAY = re.compile(
@@ -197,5 +207,5 @@ def without_now(text: str) -> str:
 
 def names_a_move(text: str) -> bool:
     """An item and where it goes, said without a move verb: "call with Bob to
-    tomorrow", «стоматолог на пятницу на то же время»."""
-    return any(r.search(text) is not None for r in (_TO_WHEN, _SAME_TIME, _NOW))
+    tomorrow", «стоматолог на пятницу на то же время», «тренировку на субботу»."""
+    return any(r.search(text) is not None for r in (_TO_WHEN, _SAME_TIME, _NOW, _ON_DAY))

@@ -15,7 +15,7 @@ from organizer.db import clarify, items
 from organizer.pipeline import replies
 from organizer.pipeline.longtext import is_paste, note_title
 from organizer.pipeline.turn import MAX_PARSE_CHARS, Turn, changed, get_item, parse
-from organizer.pipeline.unsure import beside_hedge, is_unsure
+from organizer.pipeline.unsure import beside_hedge, is_unsure, unwrapped
 
 # A paste is kept whole; this only bounds what one message can store (Telegram sends at
 # most 4,096 characters, `organizer chat` lines are unbounded).
@@ -72,8 +72,10 @@ def _day_beside_hedge(t: Turn, q: clarify.Question, text: str) -> bool:
 
 def answer_text(text: str) -> str:
     """An answer to an open question without its hedge: «в 15, но это не точно» → «в 15»
-    (else the hedge would be read as a new item's title)."""
-    return beside_hedge(text) or text
+    (else the hedge would be read as a new item's title), and without the fillers it is
+    wrapped in ("march 2 at 11 then" → "march 2 at 11")."""
+    text = beside_hedge(text) or text
+    return unwrapped(text)
 
 
 def paste_as_note(t: Turn, text: str) -> bool:

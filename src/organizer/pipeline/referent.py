@@ -32,6 +32,16 @@ PRONOUNS = frozenset(
     matching.stem(w)
     for w in ["it", "its", "её", "ее", "его", "это", "эту", "этот", "эти", "them", "that", "this"]
 )
+# Words said around "cancel that" that name nothing: "actually, scrap that", "never mind,
+# delete it", «вообще-то отмени это», «на самом деле удали его». ("не" stays out: «не
+# отменяй это» must not read as a cancel of "it".)
+_DISCOURSE_TEXT = (
+    "actually never mind oh wait forget please just ok okay well so hmm no nope nah sorry one "
+    "вообще вообще-то на самом деле забудь об этом ладно лучше короче пожалуй ну нет ой "
+    "блин стоп хотя "
+    "таки давай слушай извини пожалуйста"
+)
+_DISCOURSE = frozenset(matching.stems(_DISCOURSE_TEXT)) | {"этом", "то"}
 
 
 @dataclass(frozen=True)
@@ -66,9 +76,9 @@ def live(ref: Referent | None, now: datetime) -> tuple[ItemLike, ...]:
 
 
 def unnamed(p: Parsed) -> bool:
-    """No title, or only "it" / «её» / «это»."""
+    """No title, or only "it" / «её» / «это» (and words that name nothing: "actually")."""
     words = matching.stems(p.title) if p.title else []
-    return all(w in PRONOUNS for w in words)
+    return all(w in PRONOUNS or w in _DISCOURSE for w in words)
 
 
 def decide(

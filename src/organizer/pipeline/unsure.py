@@ -120,3 +120,19 @@ def beside_hedge(text: str) -> str | None:
     if not hedges or not rest:
         return None
     return ", ".join(c.strip() for c in rest)
+
+
+# Words an answer is wrapped in that say nothing of the day or time: "march 2 at 11
+# then", "friday instead", «тогда 2 марта», «в 12 лучше». Cut from the answer's edges, so
+# they neither become the title nor sit between the draft's words and the answer.
+_WRAP = re.compile(
+    r"^(?:(?:then|instead|ok|okay|well|so|тогда|лучше|ну|ладно|давай|давайте)\b[\s,]*)+"
+    r"|(?:[\s,]+(?:then|instead|please|rather|тогда|лучше|пожалуйста|давай))+[\s.!]*$",
+    re.IGNORECASE,
+)
+
+
+def unwrapped(text: str) -> str:
+    """The answer without the fillers at its edges ("march 2 at 11 then" → "march 2 at
+    11"); the text as it was when nothing else is left."""
+    return _WRAP.sub("", text).strip() or text
