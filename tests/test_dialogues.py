@@ -18,27 +18,24 @@ import dialogue_runner as dr
 from dialogue_judge import Got, judge, stem, title_matches
 
 # Floors per file: "overall" and per category (a rate in 0..1). Today's measure on main.
+# Issue 16's bar for held-out dialogues: >= 90% right, no category below 80%, typos >= 90%.
+# The dev set and the blind sets (first runs: blind1 84.4% ru / 81.1% en, blind2 98.0% /
+# 92.9%, blind3 100% / 100%; docs/TESTING.md) are kept above it so a regression fails here.
+_CATEGORIES = (
+    "cancel", "clarify", "done_followup", "dont_know", "dst", "invalid_date", "it_referent",
+    "lists", "long_paste", "multi", "oneshot", "past_tense", "relative_shift",
+    "reschedule_answer", "typos", "zones",
+)  # fmt: skip
+_BAR = {"overall": 0.95, **dict.fromkeys(_CATEGORIES, 0.8), "typos": 0.9}
 FLOORS: dict[str, dict[str, float]] = {
-    "dialogues_dev.jsonl": {
-        "overall": 0.32,
-        "cancel": 1.0,
-        "clarify": 0.4,
-        "done_followup": 0.0,
-        "dont_know": 0.0,
-        "dst": 1.0,
-        "invalid_date": 0.25,
-        "it_referent": 0.0,
-        "lists": 0.0,
-        "long_paste": 0.0,
-        "multi": 0.0,
-        "oneshot": 1.0,
-        "past_tense": 0.0,
-        "relative_shift": 0.0,
-        "reschedule_answer": 0.54,
-        "typos": 0.14,
-        "zones": 0.36,
-    },
-}
+    name: _BAR
+    for name in (
+        "dialogues_dev.jsonl",
+        "dialogues_blind1_ru.jsonl", "dialogues_blind1_en.jsonl",
+        "dialogues_blind2_ru.jsonl", "dialogues_blind2_en.jsonl",
+        "dialogues_blind3_ru.jsonl", "dialogues_blind3_en.jsonl",
+    )
+}  # fmt: skip
 MIN_PER_CATEGORY = 6  # the dev set covers every category with at least this many dialogues
 
 
