@@ -2,6 +2,11 @@
 
     .venv/bin/python bench/scale.py [--messages 2000] [--chats 200] [--workers 1,2,4]
                                     [--db-url sqlite] [--db-url postgresql://…]
+    .venv/bin/python bench/scale.py --layer queue [--messages 5000] [--chats 100]
+
+`--layer queue` measures the inbox queue alone on both stores, SQLite and a PostgreSQL
+server it starts itself in a temporary folder (bench/scale_queue.py says what and how);
+the rest of this text is the default `--layer pipeline`.
 
 For each worker count: a fresh database, `--messages` text messages (bench/pipeline.py's
 mix) enqueued up front over `--chats` chats, then that many worker PROCESSES (each a
@@ -130,10 +135,29 @@ def run_sqlite(folder: Path, workers: int, messages: int, chats: int) -> dict[st
     }  # fmt: skip
 
 
+def queue_layer(args: argparse.Namespace, counts: list[int], load: str) -> int:
+    import scale_queue
+
+    if args.db_url:
+        print("--layer queue runs both stores itself (a temporary SQLite file and a "
+              "PostgreSQL server in a temporary folder): drop --db-url")
+        return 2
+    rows, chats = args.messages or 5000, args.chats or 100
+    print(f"scale bench, QUEUE LAYER ONLY (claim → parse the text → complete; no handlers, "
+          f"no replies): {rows} rows over {chats} chats, {os.cpu_count()} CPUs, "
+          f"load average {load}")
+    with tempfile.TemporaryDirectory() as tmp:
+        return scale_queue.run(counts, rows, chats, Path(tmp))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--messages", type=int, default=2000)
-    ap.add_argument("--chats", type=int, default=200)
+    ap.add_argument("--layer", choices=["pipeline", "queue"], default="pipeline",
+                    help="pipeline: the real Worker, SQLite only; queue: the queue alone, "
+                    "SQLite and PostgreSQL")
+    ap.add_argument("--messages", type=int, default=None,
+                    help="default 2000 (pipeline), 5000 (queue)")
+    ap.add_argument("--chats", type=int, default=None, help="default 200 (pipeline), 100 (queue)")
     ap.add_argument("--workers", default="1,2,4", help="worker counts, comma-separated")
     ap.add_argument("--db-url", action="append", default=None,
                     help="sqlite | sqlite:///dir | postgresql://… (repeatable)")
@@ -141,6 +165,10 @@ def main() -> int:
     counts = [int(x) for x in args.workers.split(",") if x.strip()]
     urls = args.db_url or ["sqlite"]
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    if args.layer == "queue":
+        return queue_layer(args, counts, load)
+    args.messages = args.messages or 2000
+    args.chats = args.chats or 200
     print(f"scale bench: {args.messages} text messages over {args.chats} chats, "
           f"CALENDAR_BACKEND=none, {os.cpu_count()} CPUs, load average {load}")
     print(f"{'store':<10} {'workers':>7} {'msg/s':>7} {'per worker':>10} {'p50 ms':>7} "
