@@ -47,9 +47,9 @@ def _stdlib_queue() -> None:
 
 _stdlib_queue()
 sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pipeline import TEXTS  # noqa: E402  (bench/pipeline.py: the same mix)
+# bench/pipeline.py's mix; bench/ is on the path (scale.py's folder, or the test's import)
+from pipeline import TEXTS  # noqa: E402
 
 # One worker process: connect, warm the parser, say "ready", wait for "go", drain.
 # Each handled row: [id, chat, before claim, claimed, before complete, completed, ok]

@@ -1,0 +1,54 @@
+"""bench/scale.py --layer queue runs end to end on both stores, on a tiny queue.
+
+200 rows in 20 chats, 2 worker processes each claiming, parsing and completing: every
+row DONE exactly once, per-chat order kept. The PostgreSQL run uses the tests' server
+(tests/fixtures/postgres.py); the bench's own server start is the same code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+ROWS, CHATS, WORKERS = 200, 20, 2
+
+
+@pytest.fixture(scope="module")
+def sq() -> ModuleType:
+    # bench/ only for this import: its module names (queue, parse, bot …) are common words.
+    sys.path.insert(0, str(BENCH))
+    try:
+        return importlib.import_module("scale_queue")
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def _assert_clean(r: dict[str, float]) -> None:
+    assert (r["handled"], r["lost"], r["twice"], r["order"]) == (ROWS, 0, 0, 0), r
+    assert r["rate"] > 0 and 0 < r["p50"] <= r["p99"]
+
+
+def test_queue_layer_on_sqlite(sq: ModuleType, tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    sq.fill_sqlite(db, ROWS, CHATS)
+    _assert_clean(sq.measure("sqlite", str(db), WORKERS, ROWS))
+
+
+def test_queue_layer_on_postgresql(sq: ModuleType, pg_url: str) -> None:
+    sq.fill_pg(pg_url, ROWS, CHATS)  # a fresh migrated database
+    _assert_clean(sq.measure("postgresql", pg_url, WORKERS, ROWS))
+
+
+def test_the_order_check_sees_a_violation(sq: ModuleType) -> None:
+    # [id, chat, before claim, claimed, before complete, completed, ok]
+    fine = [[1, 7, 0.0, 1.0, 2.0, 2.1, True], [2, 7, 2.0, 3.0, 4.0, 4.1, True]]
+    overlap = [[1, 7, 0.0, 1.0, 2.0, 2.1, True], [2, 7, 1.0, 1.5, 4.0, 4.1, True]]
+    reordered = [[2, 7, 0.0, 1.0, 2.0, 2.1, True], [1, 7, 2.0, 3.0, 4.0, 4.1, True]]
+    assert sq.order_violations(fine) == 0
+    assert sq.order_violations(overlap) == 1
+    assert sq.order_violations(reordered) == 1
