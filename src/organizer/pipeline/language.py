@@ -52,13 +52,16 @@ ECHO_LIMIT = 80
 SHOWN_CHARS = 60
 
 
-def clip(text: str, limit: int = SHOWN_CHARS) -> str:
-    """`text` cut to at most `limit` characters, at a word where one is near, with "…"."""
+def clip(text: str, limit: int = SHOWN_CHARS, *, word_from: int | None = None) -> str:
+    """`text` cut to at most `limit` characters, at a word where one is near, with "…".
+
+    A word boundary counts from `word_from` characters on (default: half of `limit`);
+    before that the cut falls mid-word rather than losing most of the text."""
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
     space = cut.rfind(" ")
-    if space >= limit // 2:
+    if space >= (limit // 2 if word_from is None else word_from):
         cut = cut[:space]
     return cut.rstrip(" ,.;:–—-") + "…"
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import re
 
+from organizer.pipeline.language import clip
+
 LONG_CHARS = 280
 TITLE_CHARS = 60
 PROSE_WORDS = 40  # different words in an unpunctuated text that make it prose, not a command
@@ -70,13 +72,8 @@ def is_paste(text: str) -> bool:
 
 
 def _cut(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space >= limit // 3:
-        cut = cut[:space]
-    return cut.rstrip(" ,.;:–—-") + "…"
+    """A stored title's cut: a word boundary counts from a third of `limit` on."""
+    return clip(text, limit, word_from=limit // 3)
 
 
 def _head(phrase: str) -> str:
