@@ -46,7 +46,7 @@ def range_title(start: datetime, end: datetime, *, tz: str, now: datetime, lang:
 
 
 def _line(item: ItemLike, *, tz: str, lang: str, show_day: bool, today: date) -> str:
-    title = clip(item.title or tr(lang, "agenda.untitled"))
+    title = clip(item.title or tr(lang, "replies.untitled"))
     if item.start_at is None:
         when = ""
     else:

@@ -368,7 +368,7 @@ def as_quoted_title(title: str) -> str:
 
 
 def expired_dropped_text(lang: str) -> str:
-    return tr(lang, "replies.no_answer_in_time.2")
+    return tr(lang, "replies.untitled_dropped")
 
 
 def transcript_prefix(text: str, lang: str) -> str:
@@ -402,8 +402,8 @@ def kept_untimed_text(item: ItemLike, *, tz: str, now: datetime, lang: str) -> s
         day = when_text(item.start_at, None, True, tz=tz, now=now, lang=lang)
     what = title if day is None else f"{title} — {day}"
     if item.type == "meeting":
-        return tr(lang, "replies.saved_without_a_time", what=what)
-    return tr(lang, "replies.saved_without_a_time.2", what=what)
+        return tr(lang, "replies.saved_without_a_time.meeting", what=what)
+    return tr(lang, "replies.saved_without_a_time.task", what=what)
 
 
 def paste_note_text(item: ItemLike, chars: int, lang: str) -> str:

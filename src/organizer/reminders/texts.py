@@ -162,7 +162,7 @@ def occurrence_done(title: str, next_when: str | None, lang: str) -> tuple[str, 
         text = tr(lang, "reminders.title_done_the_series", title=title)  # fmt: skip
     else:
         text = tr(lang, "reminders.title_done_next_time", title=title, next_when=next_when)  # fmt: skip
-    return tr(lang, "reminders.done.2"), text
+    return tr(lang, "reminders.done_toast"), text
 
 
 def snoozed(when: str, lang: str) -> tuple[str, str]:
