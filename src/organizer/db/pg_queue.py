@@ -24,8 +24,14 @@ import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from organizer.db.queue import BACKOFF_MAX_S, QueueCounts, backoff_s
-from organizer.errors import NotFound
+from organizer.db.queue import (
+    BACKOFF_MAX_S,
+    QueueCounts,
+    backoff_s,
+    check_retryable,
+    deferred_until,
+    failure_outcome,
+)
 from organizer.model import InboxRow, to_db
 
 if TYPE_CHECKING:
@@ -197,19 +203,11 @@ def fail(
         ).fetchone()
         if r is None:
             return None
-        attempts, max_attempts = int(r[0]), int(r[1])
-        final = not retry or attempts >= max_attempts
-        status = "FAILED" if final else "NEW"
+        status, next_at = failure_outcome(int(r[0]), int(r[1]), retry, now)
         conn.execute(
             "UPDATE inbox_queue SET status = %s, last_error = %s, claimed_by = NULL,"
             " lease_until = NULL, next_attempt_at = %s, updated_at = %s WHERE id = %s",
-            (
-                status,
-                error[:2000],
-                to_db(now + timedelta(seconds=backoff_s(attempts))) if not final else ts,
-                ts,
-                row_id,
-            ),
+            (status, error[:2000], next_at, ts, row_id),
         )
         return status
 
@@ -220,13 +218,12 @@ def defer(
 ) -> bool:
     """Back to NEW after `delay_s` (capped at BACKOFF_MAX_S), the attempt not counted."""
     ts = to_db(now)
-    delay = min(max(0.0, delay_s), BACKOFF_MAX_S)
     with conn.transaction():
         cur = conn.execute(
             "UPDATE inbox_queue SET status = 'NEW', claimed_by = NULL, lease_until = NULL,"
             " attempts = GREATEST(0, attempts - 1), last_error = %s, next_attempt_at = %s,"
             " updated_at = %s WHERE id = %s AND status = 'CLAIMED' AND claimed_by = %s",
-            (error[:2000], to_db(now + timedelta(seconds=delay)), ts, row_id, worker_id),
+            (error[:2000], deferred_until(now, delay_s), ts, row_id, worker_id),
         )
         return cur.rowcount == 1
 
@@ -271,13 +268,7 @@ def retry(conn: psycopg.Connection[Any], row_id: int, now: datetime) -> InboxRow
         r = conn.execute(
             "SELECT status FROM inbox_queue WHERE id = %s FOR UPDATE", (row_id,)
         ).fetchone()
-        if r is None:
-            raise NotFound(f"inbox row {row_id} does not exist", "see `organizer diag queue`")
-        if r[0] in ("CLAIMED", "DONE"):
-            raise NotFound(
-                f"inbox row {row_id} is {r[0]}, not FAILED or NEW",
-                "only failed or waiting rows can be retried",
-            )
+        check_retryable(row_id, r[0] if r is not None else None)
         if r[0] == "FAILED":
             _detach_notices(conn, "id = %s", (row_id,), ts)
         row = _rows(conn).execute(

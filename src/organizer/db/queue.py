@@ -27,6 +27,36 @@ def backoff_s(attempts: int, base_s: float = BACKOFF_BASE_S, max_s: float = BACK
     return min(max_s, base_s * (2 ** max(0, attempts - 1)))
 
 
+# The queue's decisions, the same on every store (db/pg_queue.py uses them too); only
+# the SQL around them is per dialect.
+
+
+def failure_outcome(
+    attempts: int, max_attempts: int, retry: bool, now: datetime
+) -> tuple[str, str]:
+    """(status, next_attempt_at) after a failed attempt: FAILED at once when attempts
+    are spent or retry is off, else NEW after the attempt's back-off."""
+    if not retry or attempts >= max_attempts:
+        return "FAILED", to_db(now)
+    return "NEW", to_db(now + timedelta(seconds=backoff_s(attempts)))
+
+
+def deferred_until(now: datetime, delay_s: float) -> str:
+    """When a deferred row is ready again: `delay_s` on, capped at BACKOFF_MAX_S."""
+    return to_db(now + timedelta(seconds=min(max(0.0, delay_s), BACKOFF_MAX_S)))
+
+
+def check_retryable(row_id: int, status: str | None) -> None:
+    """An operator's retry: only a FAILED or a waiting (NEW) row; one line otherwise."""
+    if status is None:
+        raise NotFound(f"inbox row {row_id} does not exist", "see `organizer diag queue`")
+    if status in ("CLAIMED", "DONE"):
+        raise NotFound(
+            f"inbox row {row_id} is {status}, not FAILED or NEW",
+            "only failed or waiting rows can be retried",
+        )
+
+
 def _row(r: sqlite3.Row | None) -> InboxRow | None:
     return None if r is None else InboxRow(**dict(r))
 
@@ -147,19 +177,11 @@ def fail(
         ).fetchone()
         if r is None:
             return None
-        attempts, max_attempts = int(r[0]), int(r[1])
-        final = not retry or attempts >= max_attempts
-        status = "FAILED" if final else "NEW"
+        status, next_at = failure_outcome(int(r[0]), int(r[1]), retry, now)
         conn.execute(
             "UPDATE inbox_queue SET status = ?, last_error = ?, claimed_by = NULL,"
             " lease_until = NULL, next_attempt_at = ?, updated_at = ? WHERE id = ?",
-            (
-                status,
-                error[:2000],
-                to_db(now + timedelta(seconds=backoff_s(attempts))) if not final else ts,
-                ts,
-                row_id,
-            ),
+            (status, error[:2000], next_at, ts, row_id),
         )
         return status
 
@@ -175,13 +197,12 @@ def defer(
     failures. The delay is capped at BACKOFF_MAX_S (a longer one reads as clock skew).
     """
     ts = to_db(now)
-    delay = min(max(0.0, delay_s), BACKOFF_MAX_S)
     with transaction(conn):
         cur = conn.execute(
             "UPDATE inbox_queue SET status = 'NEW', claimed_by = NULL, lease_until = NULL,"
             " attempts = MAX(0, attempts - 1), last_error = ?, next_attempt_at = ?,"
             " updated_at = ? WHERE id = ? AND status = 'CLAIMED' AND claimed_by = ?",
-            (error[:2000], to_db(now + timedelta(seconds=delay)), ts, row_id, worker_id),
+            (error[:2000], deferred_until(now, delay_s), ts, row_id, worker_id),
         )
         return cur.rowcount == 1
 
@@ -224,13 +245,7 @@ def retry(conn: sqlite3.Connection, row_id: int, now: datetime) -> InboxRow:
     ts = to_db(now)
     with transaction(conn):
         r = conn.execute("SELECT status FROM inbox_queue WHERE id = ?", (row_id,)).fetchone()
-        if r is None:
-            raise NotFound(f"inbox row {row_id} does not exist", "see `organizer diag queue`")
-        if r[0] in ("CLAIMED", "DONE"):
-            raise NotFound(
-                f"inbox row {row_id} is {r[0]}, not FAILED or NEW",
-                "only failed or waiting rows can be retried",
-            )
+        check_retryable(row_id, r[0] if r is not None else None)
         if r[0] == "FAILED":
             _detach_notices(conn, "id = ?", (row_id,), ts)
         row = conn.execute(
