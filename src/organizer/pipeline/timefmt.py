@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from babel.dates import (
     format_date,
     format_skeleton,
-    get_day_names,
     get_month_names,
 )
 from babel.units import format_unit
@@ -23,13 +22,8 @@ from organizer import schedule
 from organizer.texts import FALLBACK, LANGS, tr
 
 # Month and weekday names come from Babel's CLDR data (the format context: «5 марта»,
-# «пятница»); the tuples below are its names, kept for the callers that index them.
+# «пятница»). The genitive months are offered as a tuple for the replies' tests.
 RU_MONTHS_GEN = tuple(get_month_names("wide", "format", "ru")[m] for m in range(1, 13))
-EN_MONTHS = tuple(get_month_names("wide", "format", "en")[m] for m in range(1, 13))
-RU_WEEKDAYS = tuple(get_day_names("wide", "format", "ru")[d] for d in range(7))
-RU_WEEKDAYS_SHORT = tuple(get_day_names("abbreviated", "format", "ru")[d] for d in range(7))
-EN_WEEKDAYS = tuple(get_day_names("wide", "format", "en")[d] for d in range(7))
-EN_WEEKDAYS_SHORT = tuple(get_day_names("abbreviated", "format", "en")[d] for d in range(7))
 STAMP = "%Y%m%d%H%M"  # the local minute a button names a time or an occurrence by
 
 
