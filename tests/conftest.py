@@ -56,28 +56,63 @@ def db_path(template_db: Path, tmp_path: Path) -> Path:
     return path
 
 
+STORES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked `stores` (or in a module marked so) runs once per store."""
+    if "store" in metafunc.fixturenames and metafunc.definition.get_closest_marker("stores"):
+        metafunc.parametrize("store", STORES, indirect=True)
+
+
 @pytest.fixture
-def conn(db_path: Path) -> Iterator[sqlite3.Connection]:
-    c = open_db(db_path)
+def store(request: pytest.FixtureRequest) -> str:
+    """'sqlite' (the default) or 'postgresql'. ORGANIZER_TEST_STORE=postgresql runs the
+    tests that are not marked `stores` on PostgreSQL too, to see how far a part is ported."""
+    return str(getattr(request, "param", os.environ.get("ORGANIZER_TEST_STORE", "sqlite")))
+
+
+@pytest.fixture
+def db_url(store: str, db_path: Path, request: pytest.FixtureRequest) -> str:
+    """DB_URL of this test's fresh migrated store: the SQLite copy, or a PostgreSQL database."""
+    if store == "postgresql":
+        return str(request.getfixturevalue("pg_url"))
+    return f"sqlite://{db_path}"
+
+
+@pytest.fixture
+def conn(db_url: str, db_path: Path) -> Iterator[sqlite3.Connection]:
+    if db_url.startswith("postgresql"):
+        from organizer.db.pg_compat import CompatConnection
+        from organizer.db.pg_connect import open_pg
+
+        c: sqlite3.Connection = CompatConnection(open_pg(db_url))  # type: ignore[assignment]
+    else:
+        c = open_db(db_path)
     yield c
     c.close()
 
 
-def make_env(db_path: Path, **extra: str) -> dict[str, str]:
-    """A clean environment for a subprocess: only our variables, plus PATH/HOME."""
+def make_env(db_path: Path, db_url: str | None = None, **extra: str) -> dict[str, str]:
+    """A clean environment for a subprocess: only our variables, plus PATH/HOME.
+    With a postgresql `db_url`, DB_URL names the store (DB_PATH still places the spool)."""
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
     env.update({"DB_PATH": str(db_path), "ORGANIZER_ENV_FILE": "", "PYTHONUNBUFFERED": "1"})
+    if db_url and db_url.startswith("postgresql"):
+        env["DB_URL"] = db_url
     env.update(extra)
     return env
 
 
 @pytest.fixture
-def env(db_path: Path) -> dict[str, str]:
-    return make_env(db_path)
+def env(db_path: Path, db_url: str) -> dict[str, str]:
+    return make_env(db_path, db_url)
 
 
 @pytest.fixture
-def settings(db_path: Path) -> Settings:
+def settings(db_path: Path, db_url: str) -> Settings:
+    if db_url.startswith("postgresql"):
+        return load_settings({"DB_PATH": str(db_path), "DB_URL": db_url})
     return load_settings({"DB_PATH": str(db_path)})
 
 

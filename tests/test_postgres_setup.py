@@ -59,7 +59,7 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize(
-    "args", [("worker",), ("bot",), ("api",), ("diag", "items"), ("doctor",), ("backup",),
+    "args", [("bot",), ("api",), ("diag", "items"), ("doctor",), ("backup",),
              ("chat",)]
 )
 def test_parts_not_ported_refuse_postgresql_in_one_line(
@@ -72,6 +72,20 @@ def test_parts_not_ported_refuse_postgresql_in_one_line(
     assert "Traceback" not in r.stderr
     first = r.stderr.splitlines()[0]
     assert first.startswith("error: `organizer ") and "does not run on PostgreSQL yet" in first
+    assert "pw@" not in r.stderr
+
+
+@pytest.mark.parametrize("args", [("worker",)])
+def test_ported_parts_say_an_unreachable_postgresql_in_one_line(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    env = make_env(tmp_path / "o.db", DB_URL="postgresql://org:pw@127.0.0.1:1/organizer")
+    env.pop("DB_PATH")
+    r = _run(env, *args)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr
+    first = r.stderr.splitlines()[0]
+    assert first.startswith("error: cannot connect to PostgreSQL at postgresql://org:***@")
     assert "pw@" not in r.stderr
 
 
@@ -132,14 +146,22 @@ def test_unreachable_postgresql_is_one_line(tmp_path: Path, free_port) -> None: 
     assert r.stderr.startswith("error: cannot connect to PostgreSQL at postgresql://org:***@")
 
 
-def test_a_service_started_in_process_refuses_postgresql_too() -> None:
-    """The guard in runtime.open_service_db, for services started without the CLI."""
-    from organizer.dburl import NotOnPostgreSQL
+def test_a_service_opens_a_migrated_postgresql_and_refuses_an_empty_one(
+    pg_url: str, pg_empty_url: str
+) -> None:
+    """runtime.open_service_db, for services started without the CLI: the same schema
+    check as on SQLite, and the log names the database without a password."""
+    from organizer.errors import SchemaError
     from organizer.runtime import open_service_db
 
-    s = load_settings({"DB_URL": "postgresql://org@127.0.0.1:1/organizer"})
-    with pytest.raises(NotOnPostgreSQL, match="the worker does not run on PostgreSQL yet"):
-        open_service_db(s, "worker")
+    conn, st = open_service_db(load_settings({"DB_URL": pg_url}), "worker")
+    try:
+        assert st.version >= 13 and not st.pending and st.instance_id
+        assert conn.execute("SELECT COUNT(*) FROM inbox_queue").fetchone()[0] == 0
+    finally:
+        conn.close()
+    with pytest.raises(SchemaError, match="has no organizer schema"):
+        open_service_db(load_settings({"DB_URL": pg_empty_url}), "worker")
 
 
 def test_sqlite_commands_never_load_psycopg(db_path: Path) -> None:

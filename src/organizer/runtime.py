@@ -15,8 +15,8 @@ from datetime import datetime
 from organizer import __version__
 from organizer.config import Settings
 from organizer.db import heartbeats
-from organizer.db.connect import open_db
-from organizer.db.migrate import SchemaState, require_current
+from organizer.db.migrate import SchemaState
+from organizer.db.store import open_store, require_current_store, where
 from organizer.model import utcnow
 from organizer.systemd import Notifier
 
@@ -24,23 +24,22 @@ log = logging.getLogger(__name__)
 
 
 def open_service_db(settings: Settings, service: str) -> tuple[sqlite3.Connection, SchemaState]:
-    """Open DB_PATH, refuse a missing or old schema, and log what was opened.
+    """Open DB_URL's store, refuse a missing or old schema, and log what was opened.
 
-    The log line is the guard against "migrated one file, the service reads another".
+    The log line is the guard against "migrated one database, the service reads another".
     """
-    settings.require_sqlite(f"the {service}")
-    conn = open_db(settings.db_path)
-    st = require_current(conn, settings.db_path)
+    conn = open_store(settings)
+    st = require_current_store(conn, settings)
     log.info(
         "%s %s starting: db=%s schema=%d instance=%s pid=%d",
         service,
         __version__,
-        settings.db_path,
+        where(settings),
         st.version,
         st.instance_id,
         os.getpid(),
     )
-    return conn, st
+    return conn, st  # type: ignore[return-value]
 
 
 def install_signal_handlers(stop: threading.Event) -> None:

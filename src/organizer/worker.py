@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from organizer.config import Settings
 from organizer.db import queue
+from organizer.db.store import open_store
 from organizer.errors import OrganizerError
 from organizer.model import InboxRow, utcnow
 from organizer.registry import (
@@ -176,9 +177,7 @@ class Worker:
         # The handler thread may be inside a transaction on self.conn: use a fresh one.
         # Stamped from the step's `now` plus the time elapsed (not the wall clock), like
         # every other change of the row.
-        from organizer.db.connect import open_db
-
-        other = open_db(self.settings.db_path)
+        other = open_store(self.settings)
         try:
             released = queue.release(other, row.id, self.worker_id, now)
         finally:
@@ -270,10 +269,8 @@ class _LeaseKeeper:
         if mono < self.next_at:
             return
         self.next_at = mono + self.every_s
-        from organizer.db.connect import open_db
-
         try:
-            self.conn = self.conn or open_db(self.worker.settings.db_path)
+            self.conn = self.conn or open_store(self.worker.settings)
             at = self.now + timedelta(seconds=mono - self.started)
             if not queue.extend_lease(self.conn, self.row.id, self.worker.worker_id, at,
                                       self.lease_s):  # fmt: skip

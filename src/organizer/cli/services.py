@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
         from organizer import worker as worker_mod
         from organizer.handlers import build_plugins
 
-        settings = settings_from(ctx)
+        settings = settings_from(ctx, postgresql=True)
         setup_service_logging(settings)
         raise typer.Exit(worker_mod.run(settings, plugins_factory=build_plugins))
 

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+from organizer.db.dialect import is_postgres
 from organizer.errors import DatabaseError
 
 BUSY_TIMEOUT_MS = 10_000
@@ -99,8 +100,10 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """BEGIN IMMEDIATE … COMMIT, rolled back on any exception.
 
     IMMEDIATE takes the write lock up front so two writers never deadlock on upgrade.
+    On PostgreSQL (organizer.db.pg_compat) it is a plain BEGIN: READ COMMITTED, with
+    row locks and the queue's per-chat lock in place of SQLite's single writer.
     """
-    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("BEGIN" if is_postgres(conn) else "BEGIN IMMEDIATE")
     try:
         yield conn
     except BaseException:

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from organizer.db.connect import transaction
+from organizer.db.dialect import is_postgres
 from organizer.model import to_db
 
 
@@ -34,6 +35,9 @@ def identity(conn: sqlite3.Connection) -> tuple[str | None, str | None]:
     """
     row = conn.execute("SELECT value FROM meta WHERE key = 'instance_id'").fetchone()
     path = None
+    if is_postgres(conn):  # the database really opened, as host:port/name (no password)
+        info = conn.raw.info  # type: ignore[attr-defined]
+        return (str(row[0]) if row else None), f"postgresql://{info.host}:{info.port}/{info.dbname}"
     for r in conn.execute("PRAGMA database_list"):
         if r[1] == "main" and r[2]:
             path = str(Path(r[2]).resolve())

@@ -1,18 +1,31 @@
-"""SQL written once for both stores: a PostgreSQL connection that takes SQLite's `?`
-placeholders and returns rows readable by position and by name (like sqlite3.Row).
+"""SQL written once for both stores: a PostgreSQL connection shaped like sqlite3's.
 
-For the read-only queries where both engines agree (organizer.db.diag's queue views):
-the same function runs on an sqlite3 connection or on this wrapper. Writes and anything
-dialect-specific stay in the pg_* modules.
+`CompatConnection` takes SQLite's `?` placeholders, returns rows readable by position
+and by name (like sqlite3.Row), reports `rowcount` and `in_transaction`, and raises
+sqlite3's exception classes (the original psycopg error chained as `__cause__`). So the
+modules in organizer.db run unchanged on either store where the dialects agree; where
+they do not, the module asks `organizer.db.dialect.is_postgres(conn)` or hands the call
+to its `pg_*` twin (`organizer.db.dialect.postgres_twin`).
+
+Transactions: the connection is in autocommit mode like the SQLite one, and
+`organizer.db.connect.transaction` opens a READ COMMITTED transaction (PostgreSQL's
+default). What SQLite's single writer gave for free, PostgreSQL gets from the claims:
+a chat's rows are only written by the worker holding the chat (the queue's per-chat
+lock); rows shared between chats (outbox, reminders, calendar) are taken with
+conditional UPDATEs or `FOR UPDATE SKIP LOCKED`; duplicates are refused by unique keys.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import psycopg
+
+DIALECT = "postgresql"
 
 
 class Row(tuple):  # type: ignore[type-arg]
@@ -29,6 +42,7 @@ class Row(tuple):  # type: ignore[type-arg]
         return list(self._names)
 
 
+@lru_cache(maxsize=2048)
 def placeholders(sql: str) -> str:
     """`?` -> `%s` outside quoted literals and identifiers; a literal `%` -> `%%`."""
     out: list[str] = []
@@ -50,40 +64,110 @@ def placeholders(sql: str) -> str:
     return "".join(out)
 
 
+def _arg(v: Any) -> Any:
+    # SQLite stores a bool as 0/1 and the schema's flags are INTEGER on both stores;
+    # PostgreSQL would refuse `integer = boolean`.
+    return int(v) if isinstance(v, bool) else v
+
+
+def _args(args: Sequence[Any] | dict[str, Any]) -> tuple[Any, ...]:
+    if isinstance(args, dict):  # pragma: no cover - our SQL uses positional `?` only
+        raise TypeError("named parameters are not supported by the PostgreSQL adapter")
+    return tuple(_arg(v) for v in args)
+
+
+def translate_error(e: Exception) -> sqlite3.Error:
+    """The sqlite3 exception class our callers already catch for a psycopg error."""
+    import psycopg
+
+    first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+    if isinstance(e, psycopg.errors.IntegrityError):
+        return sqlite3.IntegrityError(first)
+    if isinstance(e, psycopg.OperationalError | psycopg.InterfaceError):
+        return sqlite3.OperationalError(first)
+    if isinstance(e, psycopg.errors.ProgrammingError):
+        return sqlite3.ProgrammingError(first)
+    return sqlite3.DatabaseError(first)
+
+
 class Result:
+    """A finished statement: rows (read eagerly), rowcount, description."""
+
+    lastrowid = None  # PostgreSQL has none: write `INSERT … RETURNING id` (both stores agree)
+
     def __init__(self, cur: psycopg.Cursor[Any]) -> None:
-        self._cur = cur
+        self.rowcount = cur.rowcount
+        self.description = cur.description
         names = [c.name for c in cur.description or ()]
         self._names = {n: i for i, n in enumerate(names)}
+        self._rows = list(cur.fetchall()) if cur.description else []
+        self._pos = 0
 
-    def _row(self, values: Sequence[Any] | None) -> Row | None:
-        if values is None:
-            return None
+    def _row(self, values: Sequence[Any]) -> Row:
         row = Row(values)
         row._names = self._names
         return row
 
     def fetchone(self) -> Row | None:
-        return self._row(self._cur.fetchone())
+        if self._pos >= len(self._rows):
+            return None
+        self._pos += 1
+        return self._row(self._rows[self._pos - 1])
 
     def fetchall(self) -> list[Row]:
-        return [r for r in (self._row(v) for v in self._cur.fetchall()) if r is not None]
+        rest, self._pos = self._rows[self._pos:], len(self._rows)
+        return [self._row(v) for v in rest]
 
     def __iter__(self) -> Iterator[Row]:
         return iter(self.fetchall())
 
 
 class CompatConnection:
-    """Wraps a psycopg connection with sqlite3's `execute(sql, args)` shape."""
+    """Wraps an autocommit psycopg connection with sqlite3's `execute(sql, args)` shape."""
+
+    dialect = DIALECT
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.raw = conn
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> Result:
-        cur = self.raw.cursor()
-        # always a tuple, even empty: psycopg then reads %% as a literal %
-        cur.execute(placeholders(sql).encode("utf-8"), tuple(args))
-        return Result(cur)
+        import psycopg
+
+        # A client-side cursor: the values are bound into the text like sqlite3 does, so
+        # an untyped `?` (in a SELECT list, beside `||`) needs no cast on PostgreSQL.
+        cur = psycopg.ClientCursor(self.raw)
+        try:
+            # always a tuple, even empty: psycopg then reads %% as a literal %
+            cur.execute(placeholders(sql), _args(args))
+            return Result(cur)
+        except psycopg.Error as e:
+            raise translate_error(e) from e
+        finally:
+            cur.close()
+
+    def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> None:
+        import psycopg
+
+        try:
+            with psycopg.ClientCursor(self.raw) as cur:
+                cur.executemany(placeholders(sql), [_args(a) for a in seq])
+        except psycopg.Error as e:
+            raise translate_error(e) from e
+
+    @property
+    def in_transaction(self) -> bool:
+        from psycopg.pq import TransactionStatus
+
+        return self.raw.info.transaction_status != TransactionStatus.IDLE
+
+    def commit(self) -> None:  # sqlite3's shape; autocommit, so there is nothing pending
+        return None
 
     def close(self) -> None:
         self.raw.close()
+
+    def __enter__(self) -> CompatConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

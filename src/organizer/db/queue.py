@@ -15,9 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from organizer.db.connect import transaction
+from organizer.db.dialect import postgres_twin
 from organizer.errors import NotFound
 from organizer.model import InboxRow, to_db
 
+PG = "organizer.db.pg_queue"  # the PostgreSQL twin of every public function below
 BACKOFF_BASE_S = 2.0
 BACKOFF_MAX_S = 300.0
 
@@ -61,6 +63,7 @@ def _row(r: sqlite3.Row | None) -> InboxRow | None:
     return None if r is None else InboxRow(**dict(r))
 
 
+@postgres_twin(PG)
 def enqueue(
     conn: sqlite3.Connection,
     *,
@@ -92,6 +95,7 @@ def enqueue(
         return int(row[0]), False
 
 
+@postgres_twin(PG)
 def claim(
     conn: sqlite3.Connection, worker_id: str, now: datetime, lease_s: float
 ) -> InboxRow | None:
@@ -124,6 +128,7 @@ def claim(
         return _row(r)
 
 
+@postgres_twin(PG)
 def extend_lease(
     conn: sqlite3.Connection, row_id: int, worker_id: str, now: datetime, lease_s: float
 ) -> bool:
@@ -136,12 +141,14 @@ def extend_lease(
         return cur.rowcount == 1
 
 
+@postgres_twin(PG)
 def complete(conn: sqlite3.Connection, row_id: int, worker_id: str, now: datetime) -> bool:
     """CLAIMED -> DONE, only for the holder of the lease."""
     with transaction(conn):
         return complete_in(conn, row_id, worker_id, now)
 
 
+@postgres_twin(PG, "complete")
 def complete_in(conn: sqlite3.Connection, row_id: int, worker_id: str, now: datetime) -> bool:
     """`complete` inside the caller's transaction: a handler marks its row DONE in the
     transaction that writes its reply (registry.Context.mark_done)."""
@@ -155,6 +162,7 @@ def complete_in(conn: sqlite3.Connection, row_id: int, worker_id: str, now: date
     return cur.rowcount == 1
 
 
+@postgres_twin(PG)
 def fail(
     conn: sqlite3.Connection,
     row_id: int,
@@ -186,6 +194,7 @@ def fail(
         return status
 
 
+@postgres_twin(PG)
 def defer(
     conn: sqlite3.Connection, row_id: int, worker_id: str, now: datetime, delay_s: float,
     error: str,
@@ -207,6 +216,7 @@ def defer(
         return cur.rowcount == 1
 
 
+@postgres_twin(PG)
 def release(conn: sqlite3.Connection, row_id: int, worker_id: str, now: datetime) -> bool:
     """Give a claimed row back untouched (on shutdown): the attempt is not counted."""
     ts = to_db(now)
@@ -220,6 +230,7 @@ def release(conn: sqlite3.Connection, row_id: int, worker_id: str, now: datetime
         return cur.rowcount == 1
 
 
+@postgres_twin(PG)
 def reap_expired(conn: sqlite3.Connection, now: datetime) -> int:
     """Expired leases go back to NEW, or to FAILED when their attempts are spent."""
     ts = to_db(now)
@@ -240,6 +251,7 @@ def reap_expired(conn: sqlite3.Connection, now: datetime) -> int:
         return failed + back
 
 
+@postgres_twin(PG)
 def retry(conn: sqlite3.Connection, row_id: int, now: datetime) -> InboxRow:
     """Operator repair: a FAILED (or backing-off NEW) row becomes ready now."""
     ts = to_db(now)
@@ -256,6 +268,7 @@ def retry(conn: sqlite3.Connection, row_id: int, now: datetime) -> InboxRow:
         return InboxRow(**dict(row))
 
 
+@postgres_twin(PG)
 def retry_failed(conn: sqlite3.Connection, now: datetime) -> int:
     """Every FAILED row back to NEW, ready now, attempts reset: the worker runs it again."""
     ts = to_db(now)
@@ -286,6 +299,7 @@ def _detach_notices(
     )
 
 
+@postgres_twin(PG)
 def get(conn: sqlite3.Connection, row_id: int) -> InboxRow | None:
     return _row(conn.execute("SELECT * FROM inbox_queue WHERE id = ?", (row_id,)).fetchone())
 
@@ -298,6 +312,7 @@ class QueueCounts:
     expired_leases: int
 
 
+@postgres_twin(PG)
 def counts(conn: sqlite3.Connection, now: datetime) -> QueueCounts:
     by = {s: 0 for s in ("NEW", "CLAIMED", "DONE", "FAILED")}
     for status, n in conn.execute("SELECT status, COUNT(*) FROM inbox_queue GROUP BY status"):
@@ -313,6 +328,7 @@ def counts(conn: sqlite3.Connection, now: datetime) -> QueueCounts:
     return QueueCounts(by, oldest[0], int(worst[0]), int(expired[0]))
 
 
+@postgres_twin(PG)
 def list_rows(
     conn: sqlite3.Connection, *, status: str | None = None, limit: int = 20
 ) -> list[InboxRow]:
@@ -325,6 +341,7 @@ def list_rows(
     return [InboxRow(**dict(r)) for r in rows]
 
 
+@postgres_twin(PG)
 def voice_file_in_use(conn: sqlite3.Connection, file_path: str) -> bool:
     """True while a waiting or claimed voice row still needs this spooled file."""
     r = conn.execute(
