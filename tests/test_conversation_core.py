@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -236,3 +237,16 @@ def test_the_design_map_names_every_conversation_module() -> None:
             assert f"{package}/{module.name}" in design or f"`{module.stem}`" in design, (
                 f"{package}/{module.name} is missing from the module map in docs/DESIGN.md"
             )
+
+
+@pytest.mark.parametrize(
+    ("code", "lang"),
+    [(None, "ru"), ("", "ru"), ("ru", "ru"), ("kk", "ru"), ("uk-UA", "ru"), ("be", "ru"),
+     ("en-US", "en"), ("de", "en"), ("RU", "ru")],
+)
+def test_the_bot_and_the_pipeline_choose_the_same_language(code: str | None, lang: str) -> None:
+    """A Kazakh speaker got the bot's texts in Russian and the worker's replies in English."""
+    from organizer.bot.texts import lang_of
+
+    assert lang_of(code) == lang
+    assert language.lang_of_code(code) == (lang if code else None)

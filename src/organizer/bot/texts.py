@@ -3,6 +3,7 @@ catalogues in organizer.texts ("bot.*"), in the language Telegram reports."""
 
 from __future__ import annotations
 
+from organizer.pipeline.language import lang_of_code
 from organizer.texts import tr
 
 # The commands shown in Telegram's menu; their descriptions are the catalogue's
@@ -13,10 +14,9 @@ COMMANDS: tuple[str, ...] = (
 
 
 def lang_of(language_code: str | None) -> str:
-    """Russian for ru/uk/be/kk speakers and when Telegram doesn't say; English otherwise."""
-    if not language_code:
-        return "ru"
-    return "ru" if language_code.split("-")[0].lower() in ("ru", "uk", "be", "kk") else "en"
+    """Russian for ru/uk/be/kk speakers and when Telegram doesn't say; English otherwise
+    (the pipeline's choice, organizer.pipeline.language.lang_of_code, with ru for none)."""
+    return lang_of_code(language_code) or "ru"
 
 
 def say(key: str, language_code: str | None, **kw: object) -> str:

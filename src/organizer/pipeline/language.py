@@ -14,20 +14,24 @@ _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 
 
+RUSSIAN_READERS = ("ru", "uk", "be", "kk")
+
+
 def lang_of_code(code: str | None) -> str | None:
     """A Telegram language_code (or a stored 'ru'/'en') -> 'ru' | 'en'; None when empty.
 
-    Only the two languages we speak: ru/uk/be read Russian best, any other code English.
+    Only the two languages we speak: ru/uk/be/kk speakers read Russian best, any other
+    code English. The bot's own texts choose the same way (organizer.bot.texts).
     """
     if not code:
         return None
-    return "ru" if code.lower().startswith(("ru", "uk", "be")) else "en"
+    return "ru" if code.split("-")[0].lower() in RUSSIAN_READERS else "en"
 
 
 def pick_lang(*, user_lang: str | None, payload_lang: str | None, text: str | None) -> str:
     """'ru' or 'en': the chat's setting, else Telegram's language_code, else the script.
 
-    Telegram's code only decides between the two we speak: ru/uk/be → ru, any other
+    Telegram's code only decides between the two we speak: ru/uk/be/kk → ru, any other
     code → en. With no code, Cyrillic letters in the text mean ru, Latin-only means en,
     and a text with no letters (emoji, digits) gets ru, the project's first language.
     """
