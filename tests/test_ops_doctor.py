@@ -25,8 +25,14 @@ def checks(db_path: Path, units: Path | None = None, **env: str) -> dict[str, Ch
     return by_name(run_checks(environ=environ, offline=True, unit_dirs=[units] if units else []))
 
 
-def test_all_good_offline(db_path: Path) -> None:
-    r = checks(db_path)
+def _url(db_url: str) -> dict[str, str]:
+    """DB_URL for a PostgreSQL test store (an SQLite one is DB_PATH already)."""
+    return {"DB_URL": db_url} if db_url.startswith("postgresql") else {}
+
+
+@pytest.mark.stores
+def test_all_good_offline(db_path: Path, db_url: str) -> None:
+    r = checks(db_path, **_url(db_url))
     assert r["configuration"].status == "OK"
     assert r["telegram token"].status == "OK" and "123456789" in r["telegram token"].detail
     assert r["database"].status == "OK"
@@ -61,11 +67,41 @@ def test_env_file_mode(db_path: Path, tmp_path: Path) -> None:
     assert r["env file"].status == "OK"
 
 
-def test_schema_behind(db_path: Path, conn) -> None:
+@pytest.mark.stores
+def test_schema_behind(db_path: Path, db_url: str, conn) -> None:
     top = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0]
     conn.execute("DELETE FROM schema_migrations WHERE version = ?", (top,))
-    d = checks(db_path)["database"]
+    d = checks(db_path, **_url(db_url))["database"]
     assert d.status == "FAIL" and "organizer migrate" in d.detail
+
+
+def test_postgresql_checks(pg_url: str, db_path: Path, tmp_path: Path, free_port) -> None:  # type: ignore[no-untyped-def]
+    """Before: `organizer doctor` refused a postgresql DB_URL. Now: the server reachable,
+    the schema current, connections left, the units naming the same DB_URL, and an
+    unreachable server one FAIL line (the other checks still run)."""
+    r = checks(db_path, DB_URL=pg_url, DB_PATH=str(tmp_path / "spool-here.db"))
+    assert r["database"].status == "OK" and "PostgreSQL 1" in r["database"].detail
+    assert pg_url in r["database"].detail and "schema" in r["database"].detail
+    assert r["postgresql connections"].status == "OK"
+    assert "max_connections=" in r["postgresql connections"].detail
+    assert "postgresql replicas" not in r  # none here
+    env_file = tmp_path / "organizer.env"
+    env_file.write_text(f"DB_URL={pg_url}\n")
+    units = write_units(tmp_path / "units", env_file)
+    c = checks(db_path, units, DB_URL=pg_url)["units' DB_URL"]
+    assert c.status == "OK" and "all 5 units" in c.detail, c
+    env_file.write_text(f"DB_PATH={db_path}\n")
+    c = checks(db_path, units, DB_URL=pg_url)["units' DB_URL"]
+    assert c.status == "FAIL" and "no DB_URL (SQLite at DB_PATH)" in c.detail, c
+    gone = f"postgresql://org:pw@127.0.0.1:{free_port()}/organizer"
+    r = checks(db_path, DB_URL=gone)
+    assert r["database"].status == "FAIL" and "cannot connect to PostgreSQL" in r["database"].detail
+    assert "pw" not in r["database"].detail and r["canon"].status == "OK"
+    p = subprocess.run([ORGANIZER, "doctor", "--offline", "--json"], capture_output=True,
+                       text=True, timeout=60, env=make_env(db_path, pg_url,
+                       TELEGRAM_BOT_TOKEN=GOOD_TOKEN, TELEGRAM_ALLOWED_USER_IDS="1"))  # fmt: skip
+    rows = {row["check"]: row for row in json.loads(p.stdout)}
+    assert rows["database"]["result"] == "OK" and pg_url in rows["database"]["detail"], rows
 
 
 def sa_file(tmp_path: Path, data: object, mode: int = 0o600) -> Path:

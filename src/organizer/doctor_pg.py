@@ -1,0 +1,87 @@
+"""doctor's checks for a PostgreSQL store (DB_URL=postgresql://…).
+
+The SQLite checks look at a file (quick_check, its mode, its folder's disk); on
+PostgreSQL the server owns the data, so these ask it instead: reachable, migrated and
+current, connections left, replicas' lag; and the units must all name the same DB_URL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from organizer.checks import Check
+from organizer.config import Settings
+from organizer.dburl import redact
+from organizer.doctor import UnitEnv
+from organizer.errors import OrganizerError
+
+
+def check_postgresql(s: Settings) -> list[Check]:
+    """Reachable, migrated and current; then the room left for connections and how far
+    a replica trails (a standby checked directly says its own lag)."""
+    from contextlib import closing
+
+    from organizer.db.pg_facts import (
+        CONNECTIONS_WARN,
+        REPLICA_LAG_WARN_S,
+        facts,
+        schema_state,
+    )
+    from organizer.db.store import open_store, where
+
+    url = where(s)
+    try:
+        with closing(open_store(s, readonly=True)) as conn:
+            st = schema_state(conn)
+            f = facts(conn)
+    except OrganizerError as e:
+        return [Check("database", "FAIL", f"{e.message}; {e.hint or ''}".strip("; "))]
+    except sqlite3.Error as e:
+        return [Check("database", "FAIL", f"{url}: {e}; check the role's rights (`organizer "
+                      "diag db`)")]  # fmt: skip
+    if st.version == 0 or st.pending:
+        return [Check("database", "FAIL", f"{url} schema {st.version} < {st.latest}: run "
+                      f"`organizer migrate` with this DB_URL")]  # fmt: skip
+    out = [Check("database", "OK", f"{url} (PostgreSQL {f.server_version.split()[0]}) schema "
+                 f"{st.version}, instance {st.instance_id}")]  # fmt: skip
+    used = f"{f.connections} of max_connections={f.max_connections} in use"
+    if f.connections >= f.max_connections * CONNECTIONS_WARN:
+        out.append(Check("postgresql connections", "WARN", f"{used}: new workers may be refused;"
+                         " raise max_connections or put PgBouncer in front"))  # fmt: skip
+    else:
+        out.append(Check("postgresql connections", "OK", used))
+    if f.in_recovery or f.replicas:
+        who = "this server is a standby" if f.in_recovery else f"{f.replicas} replica(s)"
+        lag = f.replica_lag_s
+        if lag is not None and lag > REPLICA_LAG_WARN_S:
+            out.append(Check("postgresql replicas", "WARN", f"{who}, {lag:g}s behind: check the "
+                             "replica's disk and network (pg_stat_replication)"))  # fmt: skip
+        else:
+            out.append(Check("postgresql replicas", "OK", f"{who}, lag {lag or 0:g}s"))
+    return out
+
+
+def check_unit_db_urls(
+    s: Settings, found: list[UnitEnv], unit_dir: Path, *, installed: bool
+) -> Check:
+    """Every unit's DB_URL is this command's: a unit without one opens SQLite."""
+    name = "units' DB_URL"
+    urls = {u.db_url for u in found}
+    listing = ", ".join(
+        f"{u.unit.removesuffix('.service')}={redact(u.db_url) if u.db_url else u.db_path}"
+        for u in found
+    )
+    if len(urls) > 1:
+        return Check(name, "FAIL", f"the units disagree ({listing}): set DB_URL once, in the "
+                     f"env file, and remove it from the units' drop-ins; units in {unit_dir}")  # fmt: skip
+    (url,) = urls
+    if url != s.db_url:
+        said = redact(url) if url else "no DB_URL (SQLite at DB_PATH)"
+        return Check(
+            name, "FAIL" if installed else "WARN",
+            f"the units use {said} but this command uses {redact(s.db_url)}: set DB_URL in "
+            "the env file the units read, and run operator commands with the same env file"
+            + ("" if installed else f" (units not installed; read from {unit_dir})"),
+        )  # fmt: skip
+    return Check(name, "OK", f"all {len(found)} units use {redact(s.db_url)} ({unit_dir})")
