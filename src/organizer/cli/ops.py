@@ -138,8 +138,9 @@ def backup(
     from organizer.backup import backup as take
     from organizer.progress import display
 
+    settings = settings_from(ctx, postgresql=True)  # PostgreSQL: pg_dump (backup_pg)
     with display("backup", "pages") as on_progress:
-        r = take(settings_from(ctx), to=to, keep=keep, on_progress=on_progress)
+        r = take(settings, to=to, keep=keep, on_progress=on_progress)
     typer.echo(
         f"{r.path} {r.size_bytes} bytes, integrity {r.integrity}, schema "
         f"{r.schema_version}, instance {r.instance_id}, {sum(r.rows.values())} rows in "
@@ -171,7 +172,14 @@ def restore(
     """Replace the database with a backup, after a safety copy of the current file."""
     from organizer.backup import restore as put_back
 
-    r = put_back(settings_from(ctx), file, force=force, stop_services=stop_services)
+    settings = settings_from(ctx, postgresql=True)
+    if settings.store == "postgresql":
+        raise OrganizerError(
+            "`organizer restore` restores SQLite files only; DB_URL is postgresql://…",
+            f"restore a dump with pg_restore: stop the services, then `pg_restore --clean "
+            f"--if-exists --no-owner --dbname=… {file}` (docs/POSTGRESQL.md)",
+        )
+    r = put_back(settings, file, force=force, stop_services=stop_services)
     if r.safety_copy:
         typer.echo(f"safety copy of the old database: {r.safety_copy}")
     if r.safety_note:
