@@ -61,3 +61,44 @@ def test_health_names_a_service_on_another_postgresql_database(
     assert "opened postgresql://" in snap.problems[0].detail
     assert "(instance the-other-one)" in snap.problems[0].detail
     assert "set one DB_URL for all units" in snap.problems[0].detail
+
+
+def test_two_api_requests_with_one_key_enqueue_once(pg_url: str) -> None:
+    """/inbox from two API instances at the same moment: the message key is unique, the
+    loser gets the winner's row (PostgreSQL's ON CONFLICT under READ COMMITTED)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from organizer.db import api_store
+
+    settings = load_settings({"DB_URL": pg_url})
+
+    def submit(_: int) -> tuple[int, bool]:
+        return api_store.submit_text(settings, message_key="api:same", chat_id=7, user_id=7,
+                                     text="buy milk", lang=None, now=utcnow(), max_attempts=5)  # fmt: skip
+
+    with ThreadPoolExecutor(6) as pool:
+        got = list(pool.map(submit, range(6)))
+    assert len({row_id for row_id, _ in got}) == 1 and sum(c for _, c in got) == 1
+    items = api_store.list_items(settings, {"chat_id": 7}, 10)
+    assert items == []  # nothing made yet: the worker has not run
+
+
+def test_diag_report_on_postgresql_never_shows_the_password(pg_url: str, tmp_path: Path) -> None:
+    """The test server trusts 127.0.0.1, so a password in the URL is accepted and unused:
+    what matters is that the report (screen, JSON, journal) never prints it."""
+    import json
+    import subprocess
+
+    from conftest import ORGANIZER, make_env
+
+    url = pg_url.replace("organizer@", "organizer:s3cret-pw@")
+    env = make_env(tmp_path / "spool.db", DB_URL=url, BACKUP_DIR=str(tmp_path / "bk"))
+    journal = tmp_path / "journal.md"
+    p = subprocess.run([ORGANIZER, "diag", "report", "--offline", "--json", "-o", str(journal)],
+                       env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    data = json.loads(p.stdout)
+    assert data["db"]["path"] == url.replace("s3cret-pw", "***") and data["db_error"] is None
+    assert data["db"]["schema_version"] == data["db"]["schema_latest"]
+    assert "worker: no heartbeat ever" in data["down"]
+    assert "s3cret" not in p.stdout + p.stderr + journal.read_text()
