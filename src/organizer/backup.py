@@ -231,10 +231,6 @@ def backup(
     keep = settings.backup_keep if keep is None else keep
     if keep < 1:
         raise BackupError(f"keep={keep} would delete every backup", "use --keep 1 or more")
-    if settings.store == "postgresql":
-        from organizer.backup_pg import dump
-
-        return dump(settings, folder, keep, now)
     if not settings.db_path.exists():
         raise BackupError(
             f"database {settings.db_path} does not exist", "check DB_PATH (`organizer config`)"

@@ -35,6 +35,7 @@ from organizer.backup import (
 )
 from organizer.config import Settings
 from organizer.dburl import redact
+from organizer.model import utcnow
 
 # Generous: a dump of a large database takes minutes; a hung server must not hang forever.
 DUMP_TIMEOUT_S = 6 * 3600
@@ -99,6 +100,17 @@ def _snapshot(conn: Any) -> tuple[str, dict[str, int], int, str | None]:
         "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1")]  # fmt: skip
     rows = {n: int(conn.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0]) for n in names}
     return snap, rows, st.version, st.instance_id
+
+
+def backup(
+    settings: Settings, *, to: Path | None = None, keep: int | None = None,
+    now: datetime | None = None,
+) -> BackupResult:
+    """`organizer backup` for a postgresql DB_URL: the folder and count as on SQLite."""
+    keep = settings.backup_keep if keep is None else keep
+    if keep < 1:
+        raise BackupError(f"keep={keep} would delete every backup", "use --keep 1 or more")
+    return dump(settings, (to or settings.backups).absolute(), keep, now or utcnow())
 
 
 def dump(settings: Settings, folder: Path, keep: int, now: datetime) -> BackupResult:

@@ -394,7 +394,8 @@ def check_unit_db_paths(s: Settings, unit_dirs: Iterable[Path] | None = None) ->
     if s.store == "postgresql":
         from organizer.doctor_pg import check_unit_db_urls
 
-        return check_unit_db_urls(s, found, unit_dir, installed=installed)
+        units = [(u.unit, u.db_url, u.db_path) for u in found]
+        return check_unit_db_urls(s, units, unit_dir, installed=installed)
     paths = {u.db_path for u in found}
     listing = ", ".join(f"{u.unit.removesuffix('.service')}={u.db_path}" for u in found)
     if len(paths) > 1:

@@ -13,7 +13,6 @@ from pathlib import Path
 from organizer.checks import Check
 from organizer.config import Settings
 from organizer.dburl import redact
-from organizer.doctor import UnitEnv
 from organizer.errors import OrganizerError
 
 
@@ -63,14 +62,15 @@ def check_postgresql(s: Settings) -> list[Check]:
 
 
 def check_unit_db_urls(
-    s: Settings, found: list[UnitEnv], unit_dir: Path, *, installed: bool
+    s: Settings, found: list[tuple[str, str | None, Path]], unit_dir: Path, *, installed: bool
 ) -> Check:
-    """Every unit's DB_URL is this command's: a unit without one opens SQLite."""
+    """Every unit's DB_URL is this command's: a unit without one opens SQLite.
+    `found`: (unit, its DB_URL or None, its DB_PATH) from doctor.unit_db_paths."""
     name = "units' DB_URL"
-    urls = {u.db_url for u in found}
+    urls = {url for _, url, _ in found}
     listing = ", ".join(
-        f"{u.unit.removesuffix('.service')}={redact(u.db_url) if u.db_url else u.db_path}"
-        for u in found
+        f"{unit.removesuffix('.service')}={redact(url) if url else path}"
+        for unit, url, path in found
     )
     if len(urls) > 1:
         return Check(name, "FAIL", f"the units disagree ({listing}): set DB_URL once, in the "

@@ -138,9 +138,14 @@ def backup(
     from organizer.backup import backup as take
     from organizer.progress import display
 
-    settings = settings_from(ctx, postgresql=True)  # PostgreSQL: pg_dump (backup_pg)
-    with display("backup", "pages") as on_progress:
-        r = take(settings, to=to, keep=keep, on_progress=on_progress)
+    settings = settings_from(ctx, postgresql=True)
+    if settings.store == "postgresql":
+        from organizer.backup_pg import backup as dump
+
+        r = dump(settings, to=to, keep=keep)  # pg_dump: it shows no progress of its own
+    else:
+        with display("backup", "pages") as on_progress:
+            r = take(settings, to=to, keep=keep, on_progress=on_progress)
     typer.echo(
         f"{r.path} {r.size_bytes} bytes, integrity {r.integrity}, schema "
         f"{r.schema_version}, instance {r.instance_id}, {sum(r.rows.values())} rows in "
