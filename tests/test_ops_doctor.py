@@ -327,3 +327,26 @@ def test_readable_data_files_are_a_warning(db_path: Path, tmp_path: Path) -> Non
     backups.chmod(0o700)
     _, rows = _doctor_rows(db_path, BACKUP_DIR=str(backups))
     assert rows["data file modes"]["result"] == "OK", rows["data file modes"]
+
+
+def test_postgresql_server_rules_on_plain_values() -> None:
+    """Connections near max_connections and a trailing replica are WARNs with the fix."""
+    from organizer.db.pg_facts import PgFacts
+    from organizer.doctor_pg import server_checks
+
+    def rows(**kw: object) -> dict[str, Check]:
+        base: dict[str, object] = dict(database="o", server_version="15.1", size_bytes=1,
+                                       connections=10, max_connections=100, in_recovery=False,
+                                       replicas=0, replica_lag_s=None)  # fmt: skip
+        return by_name(server_checks(PgFacts(**{**base, **kw})))  # type: ignore[arg-type]
+
+    r = rows()
+    assert r["postgresql connections"].status == "OK" and "postgresql replicas" not in r
+    r = rows(connections=85)
+    assert r["postgresql connections"].status == "WARN" and "PgBouncer" in r[
+        "postgresql connections"].detail
+    assert rows(replicas=2, replica_lag_s=0.4)["postgresql replicas"].status == "OK"
+    late = rows(replicas=1, replica_lag_s=300.0)["postgresql replicas"]
+    assert late.status == "WARN" and "300s behind" in late.detail
+    standby = rows(in_recovery=True, replica_lag_s=90.0)["postgresql replicas"]
+    assert standby.status == "WARN" and "standby" in standby.detail

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from organizer.checks import Check
 from organizer.config import Settings
+from organizer.db.pg_facts import CONNECTIONS_WARN, REPLICA_LAG_WARN_S, PgFacts
 from organizer.dburl import redact
 from organizer.errors import OrganizerError
 
@@ -21,12 +22,7 @@ def check_postgresql(s: Settings) -> list[Check]:
     a replica trails (a standby checked directly says its own lag)."""
     from contextlib import closing
 
-    from organizer.db.pg_facts import (
-        CONNECTIONS_WARN,
-        REPLICA_LAG_WARN_S,
-        facts,
-        schema_state,
-    )
+    from organizer.db.pg_facts import facts, schema_state
     from organizer.db.store import open_store, where
 
     url = where(s)
@@ -44,12 +40,17 @@ def check_postgresql(s: Settings) -> list[Check]:
                       f"`organizer migrate` with this DB_URL")]  # fmt: skip
     out = [Check("database", "OK", f"{url} (PostgreSQL {f.server_version.split()[0]}) schema "
                  f"{st.version}, instance {st.instance_id}")]  # fmt: skip
+    return out + server_checks(f)
+
+
+def server_checks(f: PgFacts) -> list[Check]:
+    """The judgement on the server's facts (pure): connections left, replicas' lag."""
     used = f"{f.connections} of max_connections={f.max_connections} in use"
     if f.connections >= f.max_connections * CONNECTIONS_WARN:
-        out.append(Check("postgresql connections", "WARN", f"{used}: new workers may be refused;"
-                         " raise max_connections or put PgBouncer in front"))  # fmt: skip
+        out = [Check("postgresql connections", "WARN", f"{used}: new workers may be refused;"
+                     " raise max_connections or put PgBouncer in front")]  # fmt: skip
     else:
-        out.append(Check("postgresql connections", "OK", used))
+        out = [Check("postgresql connections", "OK", used)]
     if f.in_recovery or f.replicas:
         who = "this server is a standby" if f.in_recovery else f"{f.replicas} replica(s)"
         lag = f.replica_lag_s
