@@ -102,3 +102,30 @@ def test_diag_report_on_postgresql_never_shows_the_password(pg_url: str, tmp_pat
     assert data["db"]["schema_version"] == data["db"]["schema_latest"]
     assert "worker: no heartbeat ever" in data["down"]
     assert "s3cret" not in p.stdout + p.stderr + journal.read_text()
+
+
+def test_a_heartbeat_comes_back_after_the_server_drops_the_session(pg_url: str) -> None:
+    """A PostgreSQL restart or failover ends every session; the API's and ASR's beats
+    reconnect instead of reporting the service dead until it is restarted."""
+    import sqlite3
+
+    import pytest
+
+    from organizer.db.heartbeats import reopened
+    from organizer.runtime import Heart
+
+    settings = load_settings({"DB_URL": pg_url})
+    heart = Heart(CompatConnection(open_pg(pg_url)), "api", Notifier())  # type: ignore[arg-type]
+    heart.beat(utcnow(), "serving")
+    admin = open_pg(pg_url)
+    pid = heart.conn.raw.info.backend_pid  # type: ignore[attr-defined]
+    admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with pytest.raises(sqlite3.OperationalError):
+        heart.beat(utcnow(), "serving")
+    heart.conn = reopened(heart.conn, settings)
+    heart.beat(utcnow(), "serving again")
+    status = admin.execute("SELECT status FROM heartbeats").fetchall()
+    assert status == [("serving again",)]
+    assert reopened(heart.conn, settings) is heart.conn  # a live session is kept
+    heart.conn.close()
+    admin.close()

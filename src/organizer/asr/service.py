@@ -343,6 +343,9 @@ async def beat_forever(state: State, heart: Any) -> None:
             except sqlite3.Error as e:
                 log.warning("heartbeat failed: %s", e)
                 state.notifier.watchdog()
+                from organizer.db.heartbeats import reopened
+
+                heart.conn = reopened(heart.conn, state.settings)  # PostgreSQL restarted
         else:
             state.notifier.watchdog()
             state.notifier.status(line)
