@@ -350,3 +350,35 @@ def test_postgresql_server_rules_on_plain_values() -> None:
     assert late.status == "WARN" and "300s behind" in late.detail
     standby = rows(in_recovery=True, replica_lag_s=90.0)["postgresql replicas"]
     assert standby.status == "WARN" and "standby" in standby.detail
+
+
+def test_units_sandbox_against_a_remote_postgresql(tmp_path: Path) -> None:
+    """The shipped units: organizer-backup has no network, api and asr only loopback; a
+    PostgreSQL on another address is named with the drop-in that fixes it, a local
+    socket or loopback server is not (backup's sandbox still blocks TCP there)."""
+    from organizer.config import load_settings
+    from organizer.doctor_pg import check_units_reach_postgresql
+
+    env_file = tmp_path / "organizer.env"
+    env_file.write_text("")
+    units = write_units(tmp_path / "units", env_file)
+
+    def reach(url: str) -> Check | None:
+        return check_units_reach_postgresql(load_settings({"DB_URL": url}), units)
+
+    remote = reach("postgresql://organizer@10.1.2.3/organizer")
+    assert remote is not None and remote.status == "WARN"
+    assert "organizer-api.service (IPAddressAllow=localhost)" in remote.detail
+    assert "organizer-asr.service" in remote.detail and "organizer-backup.service" in remote.detail
+    assert "organizer-worker.service" not in remote.detail and "IPAddressAllow=10.1.2.3" in remote.detail
+    assert reach("postgresql:///organizer") is None  # the Unix socket passes every sandbox
+    local = reach("postgresql://organizer@127.0.0.1/organizer")
+    assert local is not None and local.status == "WARN"
+    assert "organizer-backup.service (PrivateNetwork=yes)" in local.detail
+    assert "organizer-api" not in local.detail
+    for name in ("organizer-api", "organizer-asr", "organizer-backup"):
+        d = units / f"{name}.service.d"
+        d.mkdir()
+        (d / "db.conf").write_text("[Service]\nPrivateNetwork=no\nIPAddressAllow=10.1.0.0/16\n")
+    fixed = reach("postgresql://organizer@10.1.2.3/organizer")
+    assert fixed is not None and fixed.status == "OK", fixed

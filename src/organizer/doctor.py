@@ -384,7 +384,9 @@ def unit_db_paths(unit_dir: Path) -> list[UnitEnv]:
     return out
 
 
-def check_unit_db_paths(s: Settings, unit_dirs: Iterable[Path] | None = None) -> Check:
+def check_unit_db_paths(
+    s: Settings, unit_dirs: Iterable[Path] | None = None
+) -> Check | list[Check]:
     dirs = list(unit_dirs) if unit_dirs is not None else [SYSTEM_UNIT_DIR, REPO_UNIT_DIR]
     unit_dir = next((d for d in dirs if list(d.glob("organizer-*.service"))), None)
     if unit_dir is None:
@@ -392,10 +394,12 @@ def check_unit_db_paths(s: Settings, unit_dirs: Iterable[Path] | None = None) ->
     found = unit_db_paths(unit_dir)
     installed = unit_dir != REPO_UNIT_DIR
     if s.store == "postgresql":
-        from organizer.doctor_pg import check_unit_db_urls
+        from organizer.doctor_pg import check_unit_db_urls, check_units_reach_postgresql
 
         units = [(u.unit, u.db_url, u.db_path) for u in found]
-        return check_unit_db_urls(s, units, unit_dir, installed=installed)
+        reach = check_units_reach_postgresql(s, unit_dir)
+        same = check_unit_db_urls(s, units, unit_dir, installed=installed)
+        return [same, reach] if reach else same
     paths = {u.db_path for u in found}
     listing = ", ".join(f"{u.unit.removesuffix('.service')}={u.db_path}" for u in found)
     if len(paths) > 1:

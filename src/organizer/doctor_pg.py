@@ -86,3 +86,78 @@ def check_unit_db_urls(
             + ("" if installed else f" (units not installed; read from {unit_dir})"),
         )  # fmt: skip
     return Check(name, "OK", f"all {len(found)} units use {redact(s.db_url)} ({unit_dir})")
+
+
+def _unit_settings(unit: Path) -> dict[str, list[str]]:
+    """PrivateNetwork=, IPAddressDeny=, IPAddressAllow= of a unit and its drop-ins (an
+    empty assignment resets the list, as systemd does)."""
+    keys = ("PrivateNetwork", "IPAddressDeny", "IPAddressAllow")
+    out: dict[str, list[str]] = {k: [] for k in keys}
+    for f in [unit, *sorted((unit.parent / f"{unit.name}.d").glob("*.conf"))]:
+        for raw in f.read_text(encoding="utf-8").splitlines():
+            key, sep, value = raw.strip().partition("=")
+            if sep and key in out:
+                out[key] = out[key] + value.split() if value.strip() else []
+    return out
+
+
+def _allowed(addr: str, allows: list[str]) -> bool:
+    import ipaddress
+
+    ip = ipaddress.ip_address(addr)
+    for a in allows:
+        if a == "any" or (a == "localhost" and ip.is_loopback):
+            return True
+        if a in ("link-local", "multicast"):
+            continue
+        try:
+            if ip in ipaddress.ip_network(a, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def db_addresses(url: str) -> list[str] | None:
+    """The server's IP addresses; [] for a Unix socket (no host, or a /path); None when
+    the name does not resolve here (then nothing can be said)."""
+    import ipaddress
+    import socket
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname
+    if not host or host.startswith("/"):
+        return []
+    try:
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        pass
+    try:
+        return sorted({str(i[4][0]) for i in socket.getaddrinfo(host, None)})
+    except OSError:
+        return None
+
+
+def check_units_reach_postgresql(s: Settings, unit_dir: Path) -> Check | None:
+    """The units' sandbox lets them reach the server: organizer-backup has no network
+    (PrivateNetwork=yes), api and asr only loopback (IPAddressAllow=localhost)."""
+    addrs = db_addresses(s.db_url)
+    if not addrs:
+        return None  # a Unix socket passes every sandbox here; an unknown name: no verdict
+    blocked = []
+    for unit in sorted(unit_dir.glob("organizer-*.service")):
+        u = _unit_settings(unit)
+        if u["PrivateNetwork"][-1:] == ["yes"]:
+            blocked.append(f"{unit.name} (PrivateNetwork=yes)")
+        elif "any" in u["IPAddressDeny"] and not all(_allowed(a, u["IPAddressAllow"])
+                                                     for a in addrs):  # fmt: skip
+            blocked.append(f"{unit.name} (IPAddressAllow={' '.join(u['IPAddressAllow'])})")
+    if not blocked:
+        return Check("units reach PostgreSQL", "OK", f"no unit's sandbox blocks {addrs[0]}")
+    return Check(
+        "units reach PostgreSQL", "WARN",
+        f"{', '.join(blocked)} cannot reach {', '.join(addrs)}: add a drop-in (`systemctl "
+        f"edit UNIT`) with IPAddressAllow={addrs[0]} (organizer-backup: PrivateNetwork=no, "
+        "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 too), or connect over the local "
+        "socket (DB_URL=postgresql:///organizer); docs/POSTGRESQL.md",
+    )  # fmt: skip
