@@ -96,14 +96,15 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     assert res.returncode != 0 and "Traceback" in res.stderr
 
 
-def test_diag_json_and_repair(db_path: Path, conn: sqlite3.Connection) -> None:
+@pytest.mark.stores
+def test_diag_json_and_repair(env: dict[str, str], conn: sqlite3.Connection) -> None:
+    """Every diag verb and `queue retry`, on either store (DB_URL in `env`)."""
     now = datetime.now(UTC)
     rid, _ = queue.enqueue(
         conn, message_key="k", chat_id=1, kind="text", payload={}, now=now, max_attempts=1
     )
     queue.claim(conn, "w", now, 60)
     queue.fail(conn, rid, "w", now, "it broke")
-    env = make_env(db_path)
     summary = json.loads(run(["diag", "queue", "--json"], env).stdout)
     assert {r["status"]: r["count"] for r in summary}["FAILED"] == 1
     rows = json.loads(run(["diag", "queue", "--status", "failed", "--json"], env).stdout)

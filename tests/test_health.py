@@ -166,11 +166,14 @@ def test_anonymous_problems_name_no_path(start_api, db_path: Path) -> None:
     assert any("does not exist" in p for p in full["problems"])
 
 
+@pytest.mark.stores
 def test_health_reports_the_data_disk_and_fails_under_the_minimum(
-    start_api, conn, db_path: Path
+    start_api, conn, db_path: Path, db_url: str
 ) -> None:
     """Before: /health 200 whatever the free space. A minimum above the real free space
-    stands in for a full disk (DISK_MIN_FREE_MB)."""
+    stands in for a full disk (DISK_MIN_FREE_MB). On PostgreSQL the disk is DB_PATH's
+    (spool, backups); the heartbeats are read from DB_URL's store."""
+    pg = {"DB_URL": db_url} if db_url.startswith("postgresql") else {}
     add_beat(conn, "worker")
     api = start_api()
     body = httpx.get(f"{api.url}/health", headers=AUTH, timeout=5).json()
@@ -188,10 +191,11 @@ def test_health_reports_the_data_disk_and_fails_under_the_minimum(
     assert "organizer_disk_free_bytes " in metrics and "organizer_up 0" in metrics
     # doctor and diag health share the rule and the setting.
     huge = str(free_mb + 10**6)
-    _, rows = _doctor(db_path, DISK_MIN_FREE_MB=huge)
+    _, rows = _doctor(db_path, DISK_MIN_FREE_MB=huge, **pg)
     assert rows["disk space"][0]["result"] == "FAIL"
     assert f"DISK_MIN_FREE_MB={huge}" in rows["disk space"][0]["detail"]
-    out = _run(["diag", "health"], db_path, DISK_MIN_FREE_MB=huge).stdout
+    assert rows["database"][0]["result"] == "OK" and rows["services"][0]["result"] == "OK"
+    out = _run(["diag", "health"], db_path, DISK_MIN_FREE_MB=huge, **pg).stdout
     assert "PROBLEM: only " in out and "DISK_MIN_FREE_MB" in out
 
 

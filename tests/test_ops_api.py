@@ -33,7 +33,10 @@ def client(settings: Settings):  # type: ignore[no-untyped-def]
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 
-def test_health_is_503_until_the_worker_beats(client, conn: sqlite3.Connection) -> None:
+@pytest.mark.stores
+def test_health_is_503_until_the_worker_beats(
+    client, conn: sqlite3.Connection, store: str, db_url: str
+) -> None:
     r = client.get("/health", headers=AUTH)
     assert r.status_code == 503
     assert "never reported" in " ".join(r.json()["problems"])
@@ -47,7 +50,10 @@ def test_health_is_503_until_the_worker_beats(client, conn: sqlite3.Connection) 
     assert body["queue"] == {"NEW": 0, "CLAIMED": 0, "DONE": 0, "FAILED": 0}
     ages = {s["service"]: s["beat_age_s"] for s in body["services"]}
     assert ages["worker"] < 60 and ages["bot"] >= 400
-    assert Path(body["db_path"]).name == "organizer.db"
+    if store == "sqlite":
+        assert Path(body["db_path"]).name == "organizer.db"
+    else:  # the URL as given (these tests' has no password)
+        assert body["db_path"] == db_url
 
 
 @pytest.mark.parametrize(
@@ -73,6 +79,7 @@ def test_health_503_when_schema_behind_or_db_gone(client, conn, db_path: Path) -
     assert client.get("/metrics").text.count("organizer_db_readable 0") == 1
 
 
+@pytest.mark.stores
 def test_token_routes(client, settings: Settings, conn) -> None:
     assert client.get("/items").status_code == 401
     assert client.get("/items", headers={"Authorization": "Bearer nope"}).status_code == 401
@@ -110,6 +117,7 @@ def test_token_routes_off_without_token(settings: Settings) -> None:
         assert c.get("/health").status_code in (200, 503)
 
 
+@pytest.mark.stores
 def test_metrics(client, conn) -> None:
     add_beat(conn, "worker")
     now = utcnow()
@@ -168,6 +176,7 @@ def test_metrics_carry_the_asr_counters(settings: Settings, serve_app) -> None:
     assert m[f'organizer_asr_served_total{{url="{served.url}"}}'] == 12
 
 
+@pytest.mark.stores
 def test_api_process_notifies_and_stops_cleanly(start_api, notify_socket, conn) -> None:
     api = start_api(NOTIFY_SOCKET=str(notify_socket.path))
     seen = notify_socket.read_for(1.5)

@@ -25,8 +25,14 @@ def checks(db_path: Path, units: Path | None = None, **env: str) -> dict[str, Ch
     return by_name(run_checks(environ=environ, offline=True, unit_dirs=[units] if units else []))
 
 
-def test_all_good_offline(db_path: Path) -> None:
-    r = checks(db_path)
+def _url(db_url: str) -> dict[str, str]:
+    """DB_URL for a PostgreSQL test store (an SQLite one is DB_PATH already)."""
+    return {"DB_URL": db_url} if db_url.startswith("postgresql") else {}
+
+
+@pytest.mark.stores
+def test_all_good_offline(db_path: Path, db_url: str) -> None:
+    r = checks(db_path, **_url(db_url))
     assert r["configuration"].status == "OK"
     assert r["telegram token"].status == "OK" and "123456789" in r["telegram token"].detail
     assert r["database"].status == "OK"
@@ -61,11 +67,41 @@ def test_env_file_mode(db_path: Path, tmp_path: Path) -> None:
     assert r["env file"].status == "OK"
 
 
-def test_schema_behind(db_path: Path, conn) -> None:
+@pytest.mark.stores
+def test_schema_behind(db_path: Path, db_url: str, conn) -> None:
     top = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0]
     conn.execute("DELETE FROM schema_migrations WHERE version = ?", (top,))
-    d = checks(db_path)["database"]
+    d = checks(db_path, **_url(db_url))["database"]
     assert d.status == "FAIL" and "organizer migrate" in d.detail
+
+
+def test_postgresql_checks(pg_url: str, db_path: Path, tmp_path: Path, free_port) -> None:  # type: ignore[no-untyped-def]
+    """Before: `organizer doctor` refused a postgresql DB_URL. Now: the server reachable,
+    the schema current, connections left, the units naming the same DB_URL, and an
+    unreachable server one FAIL line (the other checks still run)."""
+    r = checks(db_path, DB_URL=pg_url, DB_PATH=str(tmp_path / "spool-here.db"))
+    assert r["database"].status == "OK" and "PostgreSQL 1" in r["database"].detail
+    assert pg_url in r["database"].detail and "schema" in r["database"].detail
+    assert r["postgresql connections"].status == "OK"
+    assert "max_connections=" in r["postgresql connections"].detail
+    assert "postgresql replicas" not in r  # none here
+    env_file = tmp_path / "organizer.env"
+    env_file.write_text(f"DB_URL={pg_url}\n")
+    units = write_units(tmp_path / "units", env_file)
+    c = checks(db_path, units, DB_URL=pg_url)["units' DB_URL"]
+    assert c.status == "OK" and "all 5 units" in c.detail, c
+    env_file.write_text(f"DB_PATH={db_path}\n")
+    c = checks(db_path, units, DB_URL=pg_url)["units' DB_URL"]
+    assert c.status == "FAIL" and "no DB_URL (SQLite at DB_PATH)" in c.detail, c
+    gone = f"postgresql://org:pw@127.0.0.1:{free_port()}/organizer"
+    r = checks(db_path, DB_URL=gone)
+    assert r["database"].status == "FAIL" and "cannot connect to PostgreSQL" in r["database"].detail
+    assert "pw" not in r["database"].detail and r["canon"].status == "OK"
+    p = subprocess.run([ORGANIZER, "doctor", "--offline", "--json"], capture_output=True,
+                       text=True, timeout=60, env=make_env(db_path, pg_url,
+                       TELEGRAM_BOT_TOKEN=GOOD_TOKEN, TELEGRAM_ALLOWED_USER_IDS="1"))  # fmt: skip
+    rows = {row["check"]: row for row in json.loads(p.stdout)}
+    assert rows["database"]["result"] == "OK" and pg_url in rows["database"]["detail"], rows
 
 
 def sa_file(tmp_path: Path, data: object, mode: int = 0o600) -> Path:
@@ -291,3 +327,58 @@ def test_readable_data_files_are_a_warning(db_path: Path, tmp_path: Path) -> Non
     backups.chmod(0o700)
     _, rows = _doctor_rows(db_path, BACKUP_DIR=str(backups))
     assert rows["data file modes"]["result"] == "OK", rows["data file modes"]
+
+
+def test_postgresql_server_rules_on_plain_values() -> None:
+    """Connections near max_connections and a trailing replica are WARNs with the fix."""
+    from organizer.db.pg_facts import PgFacts
+    from organizer.doctor_pg import server_checks
+
+    def rows(**kw: object) -> dict[str, Check]:
+        base: dict[str, object] = dict(database="o", server_version="15.1", size_bytes=1,
+                                       connections=10, max_connections=100, in_recovery=False,
+                                       replicas=0, replica_lag_s=None)  # fmt: skip
+        return by_name(server_checks(PgFacts(**{**base, **kw})))  # type: ignore[arg-type]
+
+    r = rows()
+    assert r["postgresql connections"].status == "OK" and "postgresql replicas" not in r
+    r = rows(connections=85)
+    assert r["postgresql connections"].status == "WARN" and "PgBouncer" in r[
+        "postgresql connections"].detail
+    assert rows(replicas=2, replica_lag_s=0.4)["postgresql replicas"].status == "OK"
+    late = rows(replicas=1, replica_lag_s=300.0)["postgresql replicas"]
+    assert late.status == "WARN" and "300s behind" in late.detail
+    standby = rows(in_recovery=True, replica_lag_s=90.0)["postgresql replicas"]
+    assert standby.status == "WARN" and "standby" in standby.detail
+
+
+def test_units_sandbox_against_a_remote_postgresql(tmp_path: Path) -> None:
+    """The shipped units: organizer-backup has no network, api and asr only loopback; a
+    PostgreSQL on another address is named with the drop-in that fixes it, a local
+    socket or loopback server is not (backup's sandbox still blocks TCP there)."""
+    from organizer.config import load_settings
+    from organizer.doctor_pg import check_units_reach_postgresql
+
+    env_file = tmp_path / "organizer.env"
+    env_file.write_text("")
+    units = write_units(tmp_path / "units", env_file)
+
+    def reach(url: str) -> Check | None:
+        return check_units_reach_postgresql(load_settings({"DB_URL": url}), units)
+
+    remote = reach("postgresql://organizer@10.1.2.3/organizer")
+    assert remote is not None and remote.status == "WARN"
+    assert "organizer-api.service (IPAddressAllow=localhost)" in remote.detail
+    assert "organizer-asr.service" in remote.detail and "organizer-backup.service" in remote.detail
+    assert "organizer-worker.service" not in remote.detail and "IPAddressAllow=10.1.2.3" in remote.detail
+    assert reach("postgresql:///organizer") is None  # the Unix socket passes every sandbox
+    local = reach("postgresql://organizer@127.0.0.1/organizer")
+    assert local is not None and local.status == "WARN"
+    assert "organizer-backup.service (PrivateNetwork=yes)" in local.detail
+    assert "organizer-api" not in local.detail
+    for name in ("organizer-api", "organizer-asr", "organizer-backup"):
+        d = units / f"{name}.service.d"
+        d.mkdir()
+        (d / "db.conf").write_text("[Service]\nPrivateNetwork=no\nIPAddressAllow=10.1.0.0/16\n")
+    fixed = reach("postgresql://organizer@10.1.2.3/organizer")
+    assert fixed is not None and fixed.status == "OK", fixed

@@ -6,6 +6,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from conftest import ORGANIZER, make_env
 from fixtures.ops import API_TOKEN, add_beat
 from organizer.config import load_settings
@@ -38,13 +40,15 @@ def test_everything_down_and_no_database(tmp_path: Path) -> None:
     assert "TELEGRAM_BOT_TOKEN" in out and SECRET not in out and "SSSS" not in out
 
 
-def test_with_services_up(db_path: Path, conn, start_api, tmp_path: Path) -> None:
+@pytest.mark.stores
+def test_with_services_up(db_path: Path, db_url: str, conn, start_api, tmp_path: Path) -> None:
+    """On PostgreSQL too: the database part read from DB_URL's store, the backup a dump."""
     for name in ("worker", "bot", "asr"):
         add_beat(conn, name, age_s=3)
     api = start_api()
     port = api.url.rsplit(":", 1)[1]
     assert subprocess.run(
-        [ORGANIZER, "backup"], env=make_env(db_path), capture_output=True, timeout=60
+        [ORGANIZER, "backup"], env=make_env(db_path, db_url), capture_output=True, timeout=60
     ).returncode == 0
     conn.execute(
         "INSERT INTO items (chat_id, type, title, tz, cal_state, created_at, updated_at)"
@@ -53,8 +57,9 @@ def test_with_services_up(db_path: Path, conn, start_api, tmp_path: Path) -> Non
     fake = tmp_path / "systemctl"
     fake.write_text(FAKE_SYSTEMCTL)
     fake.chmod(0o755)
+    pg = {"DB_URL": db_url} if db_url.startswith("postgresql") else {}
     s = load_settings({"DB_PATH": str(db_path), "API_PORT": port, "API_TOKEN": API_TOKEN,
-                       "ASR_SERVICE_URL": "http://127.0.0.1:9"})  # fmt: skip
+                       "ASR_SERVICE_URL": "http://127.0.0.1:9", **pg})  # fmt: skip
     r = gather(s, utcnow(), systemctl=str(fake), http_timeout_s=2)
     md = render_markdown(r)
     assert r.api is not None and r.api.code == 200, r.api
@@ -65,6 +70,7 @@ def test_with_services_up(db_path: Path, conn, start_api, tmp_path: Path) -> Non
     assert "### Last backup\n20" in md and "1 kept" in md
     assert "API_TOKEN" in md and API_TOKEN not in md
     assert r.db is not None and r.db["instance_id"] in md
+    assert r.db["path"] == (db_url if pg else str(db_path)) and r.db["size_bytes"] > 0
 
 
 def test_systemctl_that_cannot_reach_systemd(db_path: Path, tmp_path: Path) -> None:

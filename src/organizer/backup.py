@@ -40,7 +40,9 @@ from organizer.progress import OnProgress, no_progress
 
 PREFIX = "organizer-"
 SAFETY_PREFIX = "pre-restore-"
-_NAME = re.compile(r"^organizer-(\d{8}T\d{12}Z)\.db$")
+# An SQLite copy is .db; a PostgreSQL one (pg_dump's custom format, backup_pg) .dump.
+_NAME = re.compile(r"^organizer-(\d{8}T\d{12}Z)\.(db|dump)$")
+SQLITE_SUFFIX, DUMP_SUFFIX = ".db", ".dump"
 # Steps of a twentieth of the database, but not tiny ones: 256 pages = 1 MiB at 4 KiB.
 BACKUP_MIN_STEP_PAGES = 256
 
@@ -166,7 +168,7 @@ def check_source(db_path: Path, folder: Path) -> tuple[int, str]:
             f"instance id {instance or 'none'}); nothing was copied or rotated",
             "check DB_PATH (`organizer config`); a new database needs `organizer migrate` first",
         )
-    for b in list_backups(folder):  # the newest readable backup says whose folder it is
+    for b in list_backups(folder, SQLITE_SUFFIX):  # the newest readable one says whose it is
         try:
             theirs = _identity(b.path)[1]
         except BackupError:
@@ -191,14 +193,14 @@ def row_counts(path: Path) -> dict[str, int]:
         return {n: conn.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0] for n in names}
 
 
-def list_backups(folder: Path) -> list[BackupFile]:
-    """Finished backups in `folder`, newest first."""
+def list_backups(folder: Path, suffix: str | None = None) -> list[BackupFile]:
+    """Finished backups in `folder` (only those ending in `suffix` when given), newest first."""
     out = []
     if not folder.is_dir():
         return out
     for p in folder.iterdir():
         m = _NAME.match(p.name)
-        if not m or not p.is_file():
+        if not m or not p.is_file() or (suffix is not None and p.suffix != suffix):
             continue
         taken = datetime.strptime(m.group(1), "%Y%m%dT%H%M%S%fZ").replace(tzinfo=utcnow().tzinfo)
         out.append(BackupFile(p, p.stat().st_size, taken))
@@ -206,10 +208,11 @@ def list_backups(folder: Path) -> list[BackupFile]:
     return out
 
 
-def rotate(folder: Path, keep: int) -> list[Path]:
-    """Delete all but the newest `keep` backups; returns what was removed."""
+def rotate(folder: Path, keep: int, suffix: str = SQLITE_SUFFIX) -> list[Path]:
+    """Delete all but the newest `keep` backups of one kind; returns what was removed
+    (a store's copies never rotate the other store's away)."""
     removed = []
-    for b in list_backups(folder)[keep:]:
+    for b in list_backups(folder, suffix)[keep:]:
         b.path.unlink(missing_ok=True)
         removed.append(b.path)
     return removed

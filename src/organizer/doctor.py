@@ -216,7 +216,11 @@ def check_caldav(s: Settings) -> list[Check]:
     return [Check("caldav", "OK", url)]
 
 
-def check_db(s: Settings) -> Check:
+def check_db(s: Settings) -> Check | list[Check]:
+    if s.store == "postgresql":
+        from organizer.doctor_pg import check_postgresql
+
+        return check_postgresql(s)
     from organizer.db.connect import open_db
     from organizer.db.migrate import state
 
@@ -257,12 +261,14 @@ def _damaged(s: Settings, problems: list[str]) -> Check:
 def check_data_modes(s: Settings) -> Check:
     """The database and its backups hold personal data: files 0600, folders 0700."""
     loose = []
-    for path in (s.db_path, s.db_path.parent, s.backups):
+    # On PostgreSQL the data is the server's; here only the backups (pg_dump files).
+    own = (s.db_path, s.db_path.parent) if s.store == "sqlite" else ()
+    for path in (*own, s.backups):
         if path.exists() and _mode(path) & 0o077:
             loose.append(f"{path} is {_mode(path):o}")
     if s.backups.is_dir():
-        loose += [f"{b} is {_mode(b):o}" for b in sorted(s.backups.glob("*.db"))
-                  if _mode(b) & 0o077][:3]  # at most three files named: the fix is the same
+        files = sorted([*s.backups.glob("*.db"), *s.backups.glob("*.dump")])
+        loose += [f"{b} is {_mode(b):o}" for b in files if _mode(b) & 0o077][:3]  # at most three files named: the fix is the same
     if loose:
         return Check("data file modes", "WARN",
                      f"{'; '.join(loose)}: others can read personal data; chmod 600 the files "
@@ -313,7 +319,7 @@ def check_services(s: Settings) -> list[Check]:
     if found:
         return found
     alive = ", ".join(f"{b.service} {b.beat_age_s}s ago" for b in snap.services if not b.stopped)
-    return [Check("services", "OK", f"heartbeats in {s.db_path}: {alive or 'none expected'}")]
+    return [Check("services", "OK", f"heartbeats in {snap.db_path}: {alive or 'none expected'}")]
 
 
 # ------------------------------------------------------------ units' DB_PATH
@@ -336,6 +342,7 @@ class UnitEnv:
     unit: str
     db_path: Path
     source: str
+    db_url: str | None = None  # DB_URL, when the unit's environment sets one
 
 
 def unit_db_paths(unit_dir: Path) -> list[UnitEnv]:
@@ -366,23 +373,33 @@ def unit_db_paths(unit_dir: Path) -> list[UnitEnv]:
                     values = parse_env_file(ef)
                 except OrganizerError:
                     continue
-                if "DB_PATH" in values:
-                    env["DB_PATH"] = values["DB_PATH"]
-                    source = str(ef)
-        if "DB_PATH" in env and source == "systemd default":
+                for key in ("DB_PATH", "DB_URL"):
+                    if key in values:
+                        env[key] = values[key]
+                        source = str(ef)
+        if ("DB_PATH" in env or "DB_URL" in env) and source == "systemd default":
             source = f"{unit.name} Environment="
         path = Path(env["DB_PATH"]) if env.get("DB_PATH") else SYSTEMD_DB_PATH
-        out.append(UnitEnv(unit.name, path, source))
+        out.append(UnitEnv(unit.name, path, source, env.get("DB_URL") or None))
     return out
 
 
-def check_unit_db_paths(s: Settings, unit_dirs: Iterable[Path] | None = None) -> Check:
+def check_unit_db_paths(
+    s: Settings, unit_dirs: Iterable[Path] | None = None
+) -> Check | list[Check]:
     dirs = list(unit_dirs) if unit_dirs is not None else [SYSTEM_UNIT_DIR, REPO_UNIT_DIR]
     unit_dir = next((d for d in dirs if list(d.glob("organizer-*.service"))), None)
     if unit_dir is None:
         return Check("units' DB_PATH", "WARN", "no organizer units installed (install.sh)")
     found = unit_db_paths(unit_dir)
     installed = unit_dir != REPO_UNIT_DIR
+    if s.store == "postgresql":
+        from organizer.doctor_pg import check_unit_db_urls, check_units_reach_postgresql
+
+        units = [(u.unit, u.db_url, u.db_path) for u in found]
+        reach = check_units_reach_postgresql(s, unit_dir)
+        same = check_unit_db_urls(s, units, unit_dir, installed=installed)
+        return [same, reach] if reach else same
     paths = {u.db_path for u in found}
     listing = ", ".join(f"{u.unit.removesuffix('.service')}={u.db_path}" for u in found)
     if len(paths) > 1:

@@ -138,10 +138,15 @@ def _start(service: str) -> str:
     return f"start it with `sudo systemctl start {UNITS.get(service, 'organizer-' + service)}`"
 
 
+def _setting(db: str) -> str:
+    """The setting that names the database `db` shows."""
+    return "DB_URL" if db.startswith("postgresql://") else "DB_PATH"
+
+
 def missing_beat(service: str, beat: ServiceBeat | None, limit_s: float, db: str) -> Problem:
     """Why an expected service has no fresh heartbeat in this database, and what to do."""
     unit = UNITS.get(service, f"organizer-{service}")
-    elsewhere = f"if it runs, is {unit} using another DB_PATH than {db}?"
+    elsewhere = f"if it runs, is {unit} using another {_setting(db)} than {db}?"
     if beat is None:
         head = f"the {service} has never reported a heartbeat"
         return Problem("heartbeat", f"{head}: {_start(service)}",
@@ -155,9 +160,11 @@ def missing_beat(service: str, beat: ServiceBeat | None, limit_s: float, db: str
     return Problem("heartbeat", f"{head}: {check}?", f"{head} in {db}: {check}, or {elsewhere}")
 
 
-def split_problem(beat: ServiceBeat, instance_id: str | None, db: str) -> Problem | None:
+def split_problem(
+    beat: ServiceBeat, instance_id: str | None, db: str, *, compare_paths: bool = True
+) -> Problem | None:
     """A heartbeat recorded by a process that opened another database than this one."""
-    other_path = beat.db_path is not None and beat.db_path != db
+    other_path = compare_paths and beat.db_path is not None and beat.db_path != db
     other_id = None not in (beat.instance_id, instance_id) and beat.instance_id != instance_id
     if not (other_path or other_id):
         return None
@@ -168,12 +175,14 @@ def split_problem(beat: ServiceBeat, instance_id: str | None, db: str) -> Proble
         f"the {beat.service} writes to another database than this one (instance mismatch)",
         f"instance mismatch: the {beat.service}'s heartbeat in {db} (instance {instance_id}) "
         f"was written by a process that opened {opened}: the services use two databases; "
-        f"set one DB_PATH for all units (the env file), restart {unit}, see `organizer doctor`",
+        f"set one {_setting(db)} for all units (the env file), restart {unit}, see "
+        "`organizer doctor`",
     )
 
 
 def beat_problems(
-    beats: list[ServiceBeat], expected: dict[str, float], *, db: str, instance_id: str | None
+    beats: list[ServiceBeat], expected: dict[str, float], *, db: str, instance_id: str | None,
+    compare_paths: bool = True,
 ) -> list[Problem]:
     """Missing or stale expected services, then heartbeats that name another database."""
     by_service = {b.service: b for b in beats}
@@ -186,7 +195,7 @@ def beat_problems(
         # A stale row of a service nobody expects is history (a test run, a retired unit).
         relevant = b.service in expected or is_fresh(b, DEFAULT_STALE_S)
         if relevant and not b.stopped:
-            p = split_problem(b, instance_id, db)
+            p = split_problem(b, instance_id, db, compare_paths=compare_paths)
             if p is not None:
                 out.append(p)
     return out
@@ -244,33 +253,40 @@ def _schema_problem(version: int, latest: int, pending: bool) -> Problem | None:
 
 def gather(settings: Settings, now: datetime) -> Snapshot:
     """Read the database (read-only) and the disk, and judge. Never raises for a
-    broken database: that is a problem line."""
+    broken database: that is a problem line. Either store (DB_URL); on PostgreSQL the
+    disk is the one holding DB_PATH's folder (spool, backups), the server's is its own."""
     from organizer.db import heartbeats, queue
-    from organizer.db.connect import open_db
-    from organizer.db.migrate import state
+    from organizer.db.pg_facts import schema_state
+    from organizer.db.store import open_store, require_tables, where
 
     path = settings.db_path
+    shown = where(settings)
     try:
         disk: Disk | None = disk_usage(path)
     except OSError:
         disk = None
     extra = [p for p in [disk_problem(disk, settings.disk_min_free_mb * 1024**2)] if p]
     try:
-        with closing(open_db(path, readonly=True)) as conn:
-            st = state(conn)
+        with closing(open_store(settings, readonly=True)) as conn:
+            require_tables(conn, settings)
+            st = schema_state(conn)
             counts = queue.counts(conn, now)
             rows = heartbeats.latest_beats(conn)
             _, real_path = heartbeats.identity(conn)
     except (OrganizerError, sqlite3.Error) as e:
         msg = e.message if isinstance(e, OrganizerError) else f"database error: {e}"
         summary = "the database cannot be opened or read"  # the message names the path
-        return Snapshot(str(path), disk=disk, problems=[Problem("database", summary, msg), *extra])
+        return Snapshot(shown, disk=disk, problems=[Problem("database", summary, msg), *extra])
     db = real_path or str(path.resolve())
     beats = to_beats(rows, now)
     problems = [p for p in [_schema_problem(st.version, st.latest, bool(st.pending))] if p]
-    problems += beat_problems(beats, expected_services(settings), db=db, instance_id=st.instance_id)
+    # On PostgreSQL one database is reached by many names (a host name, an address, a
+    # socket): only the instance id tells two databases apart.
+    problems += beat_problems(beats, expected_services(settings), db=db,
+                              instance_id=st.instance_id,
+                              compare_paths=settings.store == "sqlite")  # fmt: skip
     return Snapshot(
-        db_path=str(path),
+        db_path=shown,
         schema_version=st.version,
         schema_latest=st.latest,
         instance_id=st.instance_id,

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from organizer.config import Settings
-from organizer.db.connect import open_db
+from organizer.db.dialect import is_postgres
 from organizer.errors import OrganizerError
 from organizer.health import Snapshot, age_s, gather
 
@@ -27,19 +27,23 @@ def _histogram(
         f"COALESCE(SUM(CASE WHEN s <= {b} THEN 1 ELSE 0 END), 0)" for b in LATENCY_BUCKETS_S
     )
     row = conn.execute(
-        f"SELECT {cases}, COUNT(*), COALESCE(SUM(s), 0) FROM (SELECT {sql_seconds} AS s {where})"
+        f"SELECT {cases}, COUNT(*), COALESCE(SUM(s), 0)"
+        f" FROM (SELECT {sql_seconds} AS s {where}) AS spans"
     ).fetchone()
     out.append(f"# HELP {name} {help_}")
     out.append(f"# TYPE {name} histogram")
     for b, n in zip(LATENCY_BUCKETS_S, row, strict=False):
-        out.append(f'{name}_bucket{{le="{b:g}"}} {n}')
-    count, total = row[len(LATENCY_BUCKETS_S)], row[len(LATENCY_BUCKETS_S) + 1]
+        out.append(f'{name}_bucket{{le="{b:g}"}} {int(n)}')  # PostgreSQL: SUM is NUMERIC
+    count, total = int(row[len(LATENCY_BUCKETS_S)]), row[len(LATENCY_BUCKETS_S) + 1]
     out.append(f'{name}_bucket{{le="+Inf"}} {count}')
     out.append(f"{name}_sum {float(total):.3f}")
     out.append(f"{name}_count {count}")
 
 
-def _seconds(a: str, b: str) -> str:
+def _seconds(conn: Any, a: str, b: str) -> str:
+    """SQL for the seconds from column `a` to column `b` (times as model.to_db's text)."""
+    if is_postgres(conn):
+        return f"EXTRACT(EPOCH FROM ({b}::timestamptz - {a}::timestamptz))"
     return f"(julianday({b}) - julianday({a})) * 86400.0"
 
 
@@ -62,8 +66,10 @@ def metrics_text(settings: Settings, now: datetime) -> str:
     if report.disk is not None:
         gauge("organizer_disk_free_bytes", "free bytes on the data disk",
               [({}, report.disk.free_bytes)])  # fmt: skip
+    from organizer.db.store import open_store
+
     try:
-        conn = open_db(settings.db_path, readonly=True)
+        conn = open_store(settings, readonly=True)
     except OrganizerError:
         gauge("organizer_db_readable", "1 when the database opens", [({}, 0)])
         return "\n".join(out) + "\n"
@@ -92,7 +98,7 @@ def _queue_and_items(conn: sqlite3.Connection, report: Snapshot, gauge: Gauge) -
     )
     states = {s: 0 for s in ("NONE", "LOCAL", "PENDING", "SYNCED", "FAILED")}
     for st, n in conn.execute("SELECT cal_state, COUNT(*) FROM items GROUP BY cal_state"):
-        states[st] = n
+        states[st] = int(n)
     gauge(
         "organizer_items_calendar_state",
         "items by calendar sync state",
@@ -110,7 +116,7 @@ def _latencies(conn: sqlite3.Connection, out: list[str]) -> None:
         "organizer_processing_latency_seconds",
         "inbox row created -> DONE",
         conn,
-        _seconds("created_at", "done_at"),
+        _seconds(conn, "created_at", "done_at"),
         "FROM inbox_queue WHERE status = 'DONE' AND done_at IS NOT NULL",
     )
     _histogram(
@@ -118,7 +124,7 @@ def _latencies(conn: sqlite3.Connection, out: list[str]) -> None:
         "organizer_voice_processing_latency_seconds",
         "voice note created -> DONE (download, ASR and parsing together)",
         conn,
-        _seconds("created_at", "done_at"),
+        _seconds(conn, "created_at", "done_at"),
         "FROM inbox_queue WHERE kind = 'voice' AND status = 'DONE' AND done_at IS NOT NULL",
     )
     _histogram(
@@ -126,7 +132,7 @@ def _latencies(conn: sqlite3.Connection, out: list[str]) -> None:
         "organizer_outbox_delivery_latency_seconds",
         "outbox row created -> sent to Telegram",
         conn,
-        _seconds("created_at", "sent_at"),
+        _seconds(conn, "created_at", "sent_at"),
         "FROM outbox WHERE status = 'SENT' AND sent_at IS NOT NULL",
     )
 

@@ -202,12 +202,11 @@ def gather(
     systemctl = systemctl if given else shutil.which("systemctl")
     units, note = unit_states(systemctl or None, check_booted=not given)
     r = _empty(settings, now, units, note)
-    path = settings.db_path
     try:
-        _read_db(r, path, now)
+        _read_db(r, settings, now)
     except Exception as e:  # the report goes on without the DB
         r.db_error = e.message if isinstance(e, OrganizerError) else f"{type(e).__name__}: {e}"
-        r.down.append(f"database {path}: {r.db_error}")
+        r.down.append(f"database {_where(settings)}: {r.db_error}")
     r.backup = newest_backup(settings.backups, now)
     r.disk = disk_facts(settings)
     if r.db is not None:
@@ -253,26 +252,41 @@ def _empty(
     )  # fmt: skip
 
 
-def _read_db(r: Report, path: Path, now: datetime) -> None:
-    from organizer.db.connect import open_db, require_schema
-    from organizer.db.migrate import state
+def _where(settings: Settings) -> str:
+    from organizer.db.store import where
 
-    with closing(open_db(path, readonly=True)) as conn:
-        require_schema(conn, path)
-        st = state(conn)
-        wal = Path(f"{path}-wal")
+    return where(settings)
+
+
+def _read_db(r: Report, settings: Settings, now: datetime) -> None:
+    """The store's identity and size (SQLite: the file and its WAL; PostgreSQL: the
+    database as the server counts it), then the queue and the heartbeats."""
+    from organizer.db.pg_facts import schema_state
+    from organizer.db.store import open_store, require_tables
+
+    path = settings.db_path
+    with closing(open_store(settings, readonly=True)) as conn:
+        require_tables(conn, settings)
+        st = schema_state(conn)
+        if settings.store == "sqlite":
+            wal = Path(f"{path}-wal")
+            size, wal_bytes = os.path.getsize(path), wal.stat().st_size if wal.exists() else 0
+        else:
+            from organizer.db.pg_facts import facts
+
+            size, wal_bytes = facts(conn).size_bytes, 0
         r.db = {
-            "path": str(path),
-            "size_bytes": os.path.getsize(path),
-            "wal_bytes": wal.stat().st_size if wal.exists() else 0,
+            "path": _where(settings),
+            "size_bytes": size,
+            "wal_bytes": wal_bytes,
             "schema_version": st.version,
             "schema_latest": st.latest,
             "instance_id": st.instance_id,
         }
         if st.pending:
             r.down.append(f"database schema {st.version} is behind {st.latest}")
-        _read_queue(r, conn, now)
-        _read_beats(r, conn, now)
+        _read_queue(r, conn, now)  # type: ignore[arg-type]
+        _read_beats(r, conn, now)  # type: ignore[arg-type]
 
 
 def _read_queue(r: Report, conn: sqlite3.Connection, now: datetime) -> None:
@@ -509,6 +523,13 @@ def render_markdown(r: Report) -> str:
 
 def redact_check(text: str, settings: Settings) -> None:
     """Raise if a secret value slipped into the text (a guard for tests and the CLI)."""
-    for secret in (settings.telegram_bot_token, settings.api_token, settings.caldav_password):
+    from urllib.parse import urlsplit
+
+    try:
+        db_password = urlsplit(settings.db_url).password
+    except ValueError:
+        db_password = None
+    for secret in (settings.telegram_bot_token, settings.api_token, settings.caldav_password,
+                   db_password):
         if secret and len(secret) >= 4 and re.search(re.escape(secret), text):
             raise AssertionError("a secret value appeared in the report")

@@ -1,9 +1,9 @@
 """`organizer api`: /health, /metrics, and the token-protected /items and /inbox.
 
 FastAPI and uvicorn are imported inside `create_app`/`run` only, so the CLI starts
-fast. Every request opens its own short-lived SQLite connection (read-only for the
-read routes; organizer.db.api_store holds the SQL); the service's own connection is
-used only for its heartbeat.
+fast. Every request opens its own short-lived connection to DB_URL's store, SQLite or
+PostgreSQL (read-only for the read routes; organizer.db.api_store holds the SQL); the
+service's own connection is used only for its heartbeat.
 
 Health (`GET /health`) is 200 when the DB opens, its schema is current, the worker's
 (and with a Telegram token the bot's) heartbeat in this database is fresh, no heartbeat

@@ -13,6 +13,7 @@ from typing import Any
 
 from organizer import __version__
 from organizer.config import Settings
+from organizer.db import heartbeats
 from organizer.model import utcnow
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ async def _beats(settings: Settings, heart: Any, notifier: Any, is_serving: Any)
             heart.beat(utcnow(), f"serving on {settings.api_host}:{settings.api_port}")
         except Exception:
             log.exception("heartbeat failed")
+            heart.conn = heartbeats.reopened(heart.conn, settings)  # PostgreSQL restarted
         for _ in range(int(HEARTBEAT_EVERY_S / 0.1)):
             if not ready and notifier is not None and (is_serving is None or is_serving()):
                 notifier.ready()

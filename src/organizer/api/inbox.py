@@ -46,7 +46,7 @@ def add_routes(app: Any, settings: Settings) -> None:
         message_key = f"api:{body.idempotency_key or idempotency_key or uuid.uuid4().hex}"
         try:
             row_id, created = api_store.submit_text(
-                settings.db_path, message_key=message_key, chat_id=body.chat_id,
+                settings, message_key=message_key, chat_id=body.chat_id,
                 user_id=body.user_id, text=body.text, lang=body.lang, now=utcnow(),
                 max_attempts=settings.worker_max_attempts,
             )  # fmt: skip

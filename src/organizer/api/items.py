@@ -32,7 +32,7 @@ def add_routes(app: Any, settings: Settings) -> None:
         """Items, newest first, filtered by status, type, chat and calendar state."""
         filters = {"status": status, "type": type, "chat_id": chat_id, "cal_state": cal_state}
         try:
-            rows = api_store.list_items(settings.db_path, filters, limit)
+            rows = api_store.list_items(settings, filters, limit)
         except (OrganizerError, sqlite3.Error) as e:
             return JSONResponse({"detail": f"database unavailable: {e}"}, status_code=503)
         return [ItemOut(**{**r, "all_day": bool(r["all_day"])}) for r in rows]

@@ -287,10 +287,11 @@ async def transcribe(state: State, request: Request, language: str | None) -> di
 
 
 def open_heart(settings: Settings, notifier: Notifier) -> Any:
-    """A heartbeat row when DB_PATH holds a current database; the service runs without."""
+    """A heartbeat row when DB_URL's store (DB_PATH's file) holds a current database; the
+    service runs without (it needs no database to transcribe)."""
     from organizer.runtime import Heart, open_service_db
 
-    if not settings.db_path.exists():
+    if settings.store == "sqlite" and not settings.db_path.exists():
         log.info("no database at %s: running without a heartbeat row", settings.db_path)
         return None
     try:
@@ -342,6 +343,9 @@ async def beat_forever(state: State, heart: Any) -> None:
             except sqlite3.Error as e:
                 log.warning("heartbeat failed: %s", e)
                 state.notifier.watchdog()
+                from organizer.db.heartbeats import reopened
+
+                heart.conn = reopened(heart.conn, state.settings)  # PostgreSQL restarted
         else:
             state.notifier.watchdog()
             state.notifier.status(line)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from organizer.cli.common import open_diag, open_readonly, settings_from
+from organizer.cli.common import open_diag, settings_from
 from organizer.cli.render import console, render
 from organizer.model import utcnow
 
@@ -105,7 +105,7 @@ def items(
     """The latest items."""
     from organizer.db import diag
 
-    conn = open_readonly(settings_from(ctx))
+    conn = open_diag(settings_from(ctx, postgresql=True))
     render(
         diag.items(conn, limit=limit, status=status, type_=type_, chat_id=chat),
         title="items (newest first)",
@@ -129,7 +129,7 @@ def calendar(
     """Items whose calendar sync is pending or failed, with the last error."""
     from organizer.db import diag
 
-    conn = open_readonly(settings_from(ctx))
+    conn = open_diag(settings_from(ctx, postgresql=True))
     render(
         diag.calendar(conn, utcnow(), limit=limit, state_=state),
         title="calendar sync",
@@ -153,7 +153,7 @@ def reminders(
     """Reminders and agendas waiting to fire, soonest first (negative due_in_s = overdue)."""
     from organizer.db import diag
 
-    conn = open_readonly(settings_from(ctx))
+    conn = open_diag(settings_from(ctx, postgresql=True))
     render(
         diag.reminders(conn, utcnow(), limit=limit, status=status),
         title=f"reminders ({(status or 'PENDING').upper()})",
@@ -168,12 +168,19 @@ def db(
     as_json: JsonOpt = False,
     quick: Annotated[bool, typer.Option(help="Skip the integrity check.")] = False,
 ) -> None:
-    """Path, size, schema version, pending migrations, instance id, integrity, WAL size."""
+    """Path, size, schema version, pending migrations, instance id, integrity, WAL size
+    (on PostgreSQL: the server's version, size, connections and replicas)."""
     from organizer.db import diag
 
-    settings = settings_from(ctx)
-    conn = open_readonly(settings)
-    info = diag.db_info(conn, settings.db_path, integrity=not quick)
+    settings = settings_from(ctx, postgresql=True)
+    conn = open_diag(settings)
+    if settings.store == "postgresql":
+        pg = diag.pg_db_info(conn, settings)
+        render(dataclasses.asdict(pg), title="database (PostgreSQL)", as_json=as_json)
+        if pg.pending:
+            raise typer.Exit(1)
+        return
+    info = diag.db_info(conn, settings.db_path, integrity=not quick)  # type: ignore[arg-type]
     render(dataclasses.asdict(info), title="database", as_json=as_json)
     if info.pending or info.integrity not in ("ok", "skipped"):
         raise typer.Exit(1)
@@ -185,8 +192,8 @@ def health(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     from organizer.db import diag
     from organizer.health import disk_text, gather
 
-    settings = settings_from(ctx)
-    conn = open_readonly(settings)  # one line and exit 1 for a missing or empty DB
+    settings = settings_from(ctx, postgresql=True)
+    conn = open_diag(settings)  # one line and exit 1 for a missing or empty DB
     now = utcnow()
     snap = gather(settings, now)
     if as_json:
@@ -211,7 +218,7 @@ def outbox(ctx: typer.Context, limit: LimitOpt = 20, as_json: JsonOpt = False) -
     """Replies that could not be delivered (FAILED), and whether the person was told."""
     from organizer.db import outbox as ob
 
-    conn = open_readonly(settings_from(ctx))
+    conn = open_diag(settings_from(ctx, postgresql=True))
     counts = ", ".join(f"{k} {v}" for k, v in ob.counts(conn).items())
     render(
         ob.undelivered(conn, limit),

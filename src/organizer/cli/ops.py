@@ -104,16 +104,8 @@ def doctor(
     ] = False,
 ) -> None:
     """Check configuration, files, database and services; exit 1 on any FAIL."""
-    from organizer.dburl import NotOnPostgreSQL
     from organizer.doctor import run_checks
-    from organizer.errors import ConfigError
 
-    try:  # DB_URL=postgresql://… is refused in one line (not ported yet)
-        settings_from(ctx)
-    except NotOnPostgreSQL:
-        raise
-    except ConfigError:
-        pass  # any other configuration error is one of doctor's own FAIL rows below
     obj = ctx.find_root().obj or {}
     results = run_checks(env_file=obj.get("env_file"), offline=offline)
     rows = [{"check": r.name, "result": r.status, "detail": r.detail} for r in results]
@@ -146,8 +138,14 @@ def backup(
     from organizer.backup import backup as take
     from organizer.progress import display
 
-    with display("backup", "pages") as on_progress:
-        r = take(settings_from(ctx), to=to, keep=keep, on_progress=on_progress)
+    settings = settings_from(ctx, postgresql=True)
+    if settings.store == "postgresql":
+        from organizer.backup_pg import backup as dump
+
+        r = dump(settings, to=to, keep=keep)  # pg_dump: it shows no progress of its own
+    else:
+        with display("backup", "pages") as on_progress:
+            r = take(settings, to=to, keep=keep, on_progress=on_progress)
     typer.echo(
         f"{r.path} {r.size_bytes} bytes, integrity {r.integrity}, schema "
         f"{r.schema_version}, instance {r.instance_id}, {sum(r.rows.values())} rows in "
@@ -179,7 +177,14 @@ def restore(
     """Replace the database with a backup, after a safety copy of the current file."""
     from organizer.backup import restore as put_back
 
-    r = put_back(settings_from(ctx), file, force=force, stop_services=stop_services)
+    settings = settings_from(ctx, postgresql=True)
+    if settings.store == "postgresql":
+        raise OrganizerError(
+            "`organizer restore` restores SQLite files only; DB_URL is postgresql://…",
+            f"restore a dump with pg_restore: stop the services, then `pg_restore --clean "
+            f"--if-exists --no-owner --dbname=… {file}` (docs/POSTGRESQL.md)",
+        )
+    r = put_back(settings, file, force=force, stop_services=stop_services)
     if r.safety_copy:
         typer.echo(f"safety copy of the old database: {r.safety_copy}")
     if r.safety_note:

@@ -23,13 +23,15 @@ def queue_retry(
 ) -> None:
     """Put a FAILED row (or all of them with --failed) back in the queue, attempts reset."""
     from organizer.db import queue
-    from organizer.db.connect import open_db
+    from organizer.db.store import open_store, require_tables
     from organizer.errors import OrganizerError
     from organizer.model import utcnow
 
     if (row_id is None) == (not failed):
         raise OrganizerError("give either a row id or --failed", "organizer queue retry 42")
-    conn = open_db(settings_from(ctx).db_path)
+    settings = settings_from(ctx, postgresql=True)
+    conn = open_store(settings)  # on PostgreSQL queue.retry* hand over to db/pg_queue
+    require_tables(conn, settings)
     if failed:
         n = queue.retry_failed(conn, utcnow())
         typer.echo(f"{n} failed row(s) back in the queue")

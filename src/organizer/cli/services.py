@@ -44,6 +44,6 @@ def register(app: typer.Typer) -> None:
         """Serve /health, /metrics and the token-protected read/submit API."""
         from organizer import api as api_mod
 
-        settings = settings_from(ctx)
+        settings = settings_from(ctx, postgresql=True)
         setup_service_logging(settings)
         raise typer.Exit(api_mod.run(settings))

@@ -7,12 +7,17 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from organizer.db.migrate import state
 from organizer.db.pg_compat import CompatConnection
 from organizer.model import from_db, to_db
 
-# The queue views below are written once for both stores (organizer.db.pg_compat).
+if TYPE_CHECKING:
+    from organizer.config import Settings
+
+# The views below are written once for both stores (organizer.db.pg_compat), but
+# db_info (SQLite's file) and pg_db_info (the server's facts).
 AnyConn = sqlite3.Connection | CompatConnection
 
 
@@ -138,7 +143,7 @@ class ItemView:
 
 
 def items(
-    conn: sqlite3.Connection,
+    conn: AnyConn,
     *,
     limit: int,
     status: str | None = None,
@@ -188,7 +193,7 @@ class CalendarView:
 
 
 def calendar(
-    conn: sqlite3.Connection, now: datetime, *, limit: int, state_: str | None = None
+    conn: AnyConn, now: datetime, *, limit: int, state_: str | None = None
 ) -> list[CalendarView]:
     states = [state_.upper()] if state_ else ["PENDING", "FAILED"]
     marks = ",".join("?" * len(states))
@@ -213,7 +218,7 @@ def calendar(
     return out
 
 
-def calendar_counts(conn: sqlite3.Connection) -> dict[str, int]:
+def calendar_counts(conn: AnyConn) -> dict[str, int]:
     return {
         r[0]: r[1] for r in conn.execute("SELECT cal_state, COUNT(*) FROM items GROUP BY cal_state")
     }
@@ -250,6 +255,38 @@ def db_info(conn: sqlite3.Connection, path: Path, *, integrity: bool = True) -> 
 
 
 @dataclass(frozen=True)
+class PgDbInfo:
+    url: str
+    database: str
+    server_version: str
+    size_bytes: int
+    schema_version: int
+    latest_version: int
+    pending: list[str]
+    instance_id: str | None
+    connections: int
+    max_connections: int
+    standby: bool
+    replicas: int
+    replica_lag_s: float | None
+
+
+def pg_db_info(conn: CompatConnection, settings: Settings) -> PgDbInfo:
+    """`diag db` on PostgreSQL: no file, WAL or quick_check; the server's own facts."""
+    from organizer.db.pg_facts import facts, schema_state
+    from organizer.db.store import where
+
+    st, f = schema_state(conn), facts(conn)
+    return PgDbInfo(
+        url=where(settings), database=f.database, server_version=f.server_version,
+        size_bytes=f.size_bytes, schema_version=st.version, latest_version=st.latest,
+        pending=[f"{m.version:04d}_{m.name}" for m in st.pending], instance_id=st.instance_id,
+        connections=f.connections, max_connections=f.max_connections, standby=f.in_recovery,
+        replicas=f.replicas, replica_lag_s=f.replica_lag_s,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
 class HealthView:
     service: str
     service_id: str
@@ -260,7 +297,7 @@ class HealthView:
     stopped: bool
 
 
-def health(conn: sqlite3.Connection, now: datetime) -> list[HealthView]:
+def health(conn: AnyConn, now: datetime) -> list[HealthView]:
     out = []
     for r in conn.execute("SELECT * FROM heartbeats ORDER BY service, beat_at DESC"):
         out.append(
@@ -295,7 +332,7 @@ class ReminderView:
 
 
 def reminders(
-    conn: sqlite3.Connection, now: datetime, *, limit: int, status: str | None = None
+    conn: AnyConn, now: datetime, *, limit: int, status: str | None = None
 ) -> list[ReminderView]:
     """Pending reminders soonest first (overdue ones on top); or those with `status`."""
     st = (status or "PENDING").upper()

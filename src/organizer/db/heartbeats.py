@@ -6,10 +6,14 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from organizer.db.connect import transaction
 from organizer.db.dialect import is_postgres
 from organizer.model import to_db
+
+if TYPE_CHECKING:
+    from organizer.config import Settings
 
 
 @dataclass(frozen=True)
@@ -93,3 +97,21 @@ def latest_beats(conn: sqlite3.Connection) -> list[Heartbeat]:
         " SELECT MAX(beat_at) FROM heartbeats WHERE service = h.service) ORDER BY service"
     )
     return [Heartbeat(**dict(r)) for r in rows]
+
+
+def reopened(conn: Any, settings: Settings) -> Any:
+    """After a failed beat: a new connection when `conn` is a PostgreSQL one the server
+    dropped (a restart, a failover, an idle timeout), else `conn` itself.
+
+    A SQLite file connection never goes away; a PostgreSQL session does, and without this
+    a long-running service would report itself dead until restarted. Failing to reconnect
+    (the server still down) keeps the broken one: the next beat tries again."""
+    if not is_postgres(conn) or not conn.raw.closed:
+        return conn
+    from organizer.db.store import open_store
+    from organizer.errors import OrganizerError
+
+    try:
+        return open_store(settings)
+    except OrganizerError:
+        return conn
