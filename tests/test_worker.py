@@ -11,16 +11,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from conftest import ORGANIZER, make_env, wait_until
 from organizer.config import Settings
 from organizer.db import queue
 from organizer.db.connect import transaction
+from organizer.db.store import where
 from organizer.model import InboxRow
 from organizer.worker import Context, Handler, Plugins, Worker
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
+@pytest.mark.stores
 def test_unknown_kind_fails_with_a_clear_error(
     conn: sqlite3.Connection, settings: Settings
 ) -> None:
@@ -32,6 +36,7 @@ def test_unknown_kind_fails_with_a_clear_error(
     assert "no handler for message kind 'hologram'" in (row.last_error or "")
 
 
+@pytest.mark.stores
 def test_handler_error_is_retried_and_the_loop_goes_on(
     conn: sqlite3.Connection, settings: Settings
 ) -> None:
@@ -54,19 +59,20 @@ def test_handler_error_is_retried_and_the_loop_goes_on(
     assert calls == [bad, good]
 
 
-def _start_worker(db_path: Path) -> subprocess.Popen[bytes]:
+def _start_worker(db_path: Path, db_url: str | None = None) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [ORGANIZER, "worker"],
-        env=make_env(db_path, LOG_LEVEL="INFO"),
+        env=make_env(db_path, db_url, LOG_LEVEL="INFO"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
 
 
+@pytest.mark.stores
 def test_worker_process_logs_db_and_stops_on_sigterm(
-    db_path: Path, conn: sqlite3.Connection
+    db_path: Path, db_url: str, conn: sqlite3.Connection, settings: Settings
 ) -> None:
-    proc = _start_worker(db_path)
+    proc = _start_worker(db_path, db_url)
     try:
         wait_until(
             lambda: conn.execute(
@@ -89,7 +95,7 @@ def test_worker_process_logs_db_and_stops_on_sigterm(
         if proc.poll() is None:
             proc.kill()
     out = proc.stdout.read().decode() if proc.stdout else ""
-    assert f"db={db_path}" in out and "schema=" in out and "instance=" in out
+    assert f"db={where(settings)}" in out and "schema=" in out and "instance=" in out
     assert conn.execute("SELECT stopped_at FROM heartbeats").fetchone()[0] is not None
 
 
