@@ -15,6 +15,7 @@ Used by tests/test_dialogues.py and bench/dialogues.py.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import shutil
 import sqlite3
@@ -119,8 +120,9 @@ class Runner:
         self.workdir = workdir or Path(self._tmp.name)  # type: ignore[union-attr]
         self.template = self.workdir / "template.db"
         self.admin_url = admin_url
+        self.prefix = f"r{next(_RUNNERS)}_"  # one server may serve several runners
         if admin_url:
-            _pg_template(admin_url)
+            _pg_template(admin_url, self.prefix + "template")
         else:
             conn = open_db(self.template, create=True)
             migrate(conn)
@@ -145,8 +147,9 @@ class Runner:
         db = folder / "organizer.db"
         url = None
         if self.admin_url:
-            url = _pg_admin(self.admin_url, f"CREATE DATABASE d{self.count} TEMPLATE {PG_TEMPLATE}",
-                            f"d{self.count}")  # fmt: skip
+            name = f"{self.prefix}d{self.count}"
+            url = _pg_admin(self.admin_url,
+                            f"CREATE DATABASE {name} TEMPLATE {self.prefix}template", name)
         else:
             shutil.copy(self.template, db)
         try:
@@ -156,7 +159,7 @@ class Runner:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
             if self.admin_url:
-                _pg_admin(self.admin_url, f"DROP DATABASE d{self.count} WITH (FORCE)")
+                _pg_admin(self.admin_url, f"DROP DATABASE {self.prefix}d{self.count} WITH (FORCE)")
 
     def _run(self, d: Dialogue, db: Path, url: str | None = None) -> Outcome:
         env = {"DB_PATH": str(db), "ORGANIZER_TZ": d.tz, "CALENDAR_BACKEND": "none",
@@ -190,7 +193,7 @@ def _local(value: str | None, zone: ZoneInfo, all_day: bool) -> str | None:
     return local.date().isoformat() if all_day else local.strftime("%Y-%m-%dT%H:%M")
 
 
-PG_TEMPLATE = "dialogues_template"
+_RUNNERS = itertools.count(1)
 
 
 def _pg_admin(admin_url: str, sql: str, name: str | None = None) -> str | None:
@@ -202,11 +205,11 @@ def _pg_admin(admin_url: str, sql: str, name: str | None = None) -> str | None:
     return admin_url.rsplit("/", 1)[0] + "/" + name if name else None
 
 
-def _pg_template(admin_url: str) -> None:
+def _pg_template(admin_url: str, name: str) -> None:
     from organizer.db.pg_connect import open_pg
     from organizer.db.pg_migrate import migrate as pg_migrate
 
-    url = _pg_admin(admin_url, f"CREATE DATABASE {PG_TEMPLATE}", PG_TEMPLATE)
+    url = _pg_admin(admin_url, f"CREATE DATABASE {name}", name)
     conn = open_pg(str(url))
     pg_migrate(conn)
     conn.close()
