@@ -59,7 +59,7 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize(
-    "args", [("bot",), ("chat",)]
+    "args", [("bot",)]
 )
 def test_parts_not_ported_refuse_postgresql_in_one_line(
     tmp_path: Path, args: tuple[str, ...]
@@ -75,7 +75,7 @@ def test_parts_not_ported_refuse_postgresql_in_one_line(
 
 
 @pytest.mark.parametrize(
-    "args", [("worker",), ("api",), ("diag", "items"), ("diag", "db"), ("backup",),
+    "args", [("worker",), ("chat",), ("api",), ("diag", "items"), ("diag", "db"), ("backup",),
              ("queue", "retry", "--failed")]
 )
 def test_ported_parts_say_an_unreachable_postgresql_in_one_line(
