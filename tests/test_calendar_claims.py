@@ -2,7 +2,8 @@
 
 Issue 17: two workers syncing one calendar item both inserted it, and the second insert
 was rejected by the server as a duplicate. Real syncers in threads, each with its own
-connection to the same SQLite file, against the fake Google Calendar server.
+connection to the same store (the SQLite file, or PostgreSQL where they really run at
+once), against the fake Google Calendar server.
 """
 
 from __future__ import annotations
@@ -15,12 +16,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from fixtures.calendar import GOOGLE_CALENDAR_ID, add_meeting, item
 from organizer import sync
 from organizer.config import Settings
 from organizer.db.connect import transaction
 from organizer.db.store import open_store
 from organizer.model import to_db, utcnow
+
+pytestmark = pytest.mark.stores
 
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
