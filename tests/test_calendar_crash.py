@@ -66,6 +66,7 @@ class Loop:
         self.cancelled: set[int] = set()
         self.kills = 0
         self.proc: subprocess.Popen[bytes] | None = None
+        self.beside: subprocess.Popen[bytes] | None = None  # a worker never killed
         self.n = 0
 
     def start(self) -> None:
@@ -74,19 +75,24 @@ class Loop:
         )
 
     def kill(self) -> None:
+        """SIGKILL the worker; with a second one beside, the older of the two (the one
+        warm and syncing), and the one just started stays as the one beside."""
+        if self.beside is not None:
+            self.proc, self.beside = self.beside, self.proc
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
         self.kills += 1
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        for proc in (self.proc, self.beside):
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
 
     def add(self, count: int = 1) -> None:
         for _ in range(count):
@@ -114,11 +120,18 @@ class Loop:
         )
 
     def run(
-        self, kills: int, budget_s: float, writes: Callable[[], int] | None
+        self, kills: int, budget_s: float, writes: Callable[[], int] | None,
+        beside: bool = False,
     ) -> None:
         """`kills` SIGKILLs within `budget_s`: half right after the server applied a
-        write (`writes()` grew), half at a random moment of the worker's life."""
+        write (`writes()` grew), half at a random moment of the worker's life.
+        `beside`: two workers sync the same items at all times (PostgreSQL): each
+        kill takes the older one, just after the new one was started."""
         deadline = time.monotonic() + budget_s
+        if beside:
+            self.beside = subprocess.Popen(
+                [ORGANIZER, "worker"], env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+            )
         try:
             while self.kills < kills and time.monotonic() < deadline:
                 self.mutate()
@@ -154,7 +167,9 @@ def _report(loop: Loop, events: int, name: str, log: str, extra: str = "") -> No
     print(line)
 
 
-# (kills, time budget in seconds) per store
+# (kills, time budget in seconds) per store; on PostgreSQL two workers sync at once, the
+# older one killed each time (two syncers on each item: only the claim keeps them from
+# both creating it, since the fake's iCalUID uniqueness is off)
 GOOGLE_KILLS = {"sqlite": (50, 180), "postgresql": (10, 40)}
 
 
@@ -179,7 +194,7 @@ def test_kill_9_loop_google(
 
     kills, budget_s = GOOGLE_KILLS[store]
     try:
-        loop.run(kills=kills, budget_s=budget_s, writes=writes)
+        loop.run(kills=kills, budget_s=budget_s, writes=writes, beside=store == "postgresql")
     finally:
         fake.stop()
     log = (tmp_path / "worker.log").read_text(errors="replace")
