@@ -21,6 +21,7 @@ import pytest
 from fixtures.calendar import GOOGLE_CALENDAR_ID, add_meeting, item
 from organizer import sync
 from organizer.config import Settings
+from organizer.db import calsync
 from organizer.db.connect import transaction
 from organizer.db.store import open_store
 from organizer.model import to_db, utcnow
@@ -98,3 +99,17 @@ def test_a_restarted_worker_takes_over_the_claims_of_its_killed_predecessor(
                          seconds=sync.LEASE_S)), orphan))  # fmt: skip
     assert sync.run_once(google_settings, conn) == 1  # no wait for the lease
     assert item(conn, orphan)["cal_state"] == "SYNCED"
+
+
+def test_only_this_hosts_dead_claims_are_released(conn: sqlite3.Connection) -> None:
+    """Host names are compared as a prefix: `_` is no wildcard, another host's claim is
+    left to its lease even when its pid is not running here."""
+    mine, other = add_meeting(conn, "Mine", START), add_meeting(conn, "Other", START)
+    until = to_db(utcnow() + timedelta(seconds=60))
+    with transaction(conn):
+        for item_id, by in ((mine, "web_1:41:a"), (other, "webx1:42:b")):
+            conn.execute("UPDATE items SET cal_claimed_by = ?, cal_lease_until = ? WHERE id = ?",
+                         (by, until, item_id))  # fmt: skip
+    assert calsync.release_dead(conn, "web_1", lambda pid: False) == 1
+    assert item(conn, mine)["cal_claimed_by"] is None
+    assert item(conn, other)["cal_claimed_by"] == "webx1:42:b"
