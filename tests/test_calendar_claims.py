@@ -113,3 +113,34 @@ def test_only_this_hosts_dead_claims_are_released(conn: sqlite3.Connection) -> N
     assert calsync.release_dead(conn, "web_1", lambda pid: False) == 1
     assert item(conn, mine)["cal_claimed_by"] is None
     assert item(conn, other)["cal_claimed_by"] == "webx1:42:b"
+
+
+def test_a_broken_connection_is_opened_again_on_the_next_pass(
+    google_settings: Settings, conn: sqlite3.Connection, fake_google: Any, store: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The sync thread's own connection breaks (PostgreSQL restarted, a failover): that
+    pass fails in one line, the next one opens a new connection and syncs; before, every
+    pass after failed on the dead connection and nothing was synced again."""
+    first = add_meeting(conn, "First", START)
+    bg = sync.Background(google_settings)
+
+    def one_pass() -> None:
+        assert bg.tick(utcnow()) and bg.thread is not None
+        bg.thread.join(timeout=20)
+
+    one_pass()
+    assert item(conn, first)["cal_state"] == "SYNCED" and bg.syncer is not None
+    me = bg.syncer.me
+    if store == "postgresql":  # the server ends the session, as on a restart
+        pid = bg.syncer.conn.raw.info.backend_pid  # type: ignore[attr-defined]
+        conn.execute("SELECT pg_terminate_backend(?)", (pid,))
+    else:
+        bg.syncer.conn.close()
+    second = add_meeting(conn, "Second", START + timedelta(hours=1))
+    one_pass()
+    assert "reconnecting on the next pass" in caplog.text and bg.syncer is None
+    one_pass()
+    assert item(conn, second)["cal_state"] == "SYNCED"
+    assert bg.syncer is not None and bg.syncer.me == me  # its claims stay its own
+    assert len(fake_google.live_events(GOOGLE_CALENDAR_ID)) == 2
