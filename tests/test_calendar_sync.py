@@ -23,6 +23,7 @@ from organizer.calendars.doctor import check_calendar
 from organizer.calendars.google import GoogleCalendar
 from organizer.config import Settings, load_settings
 from organizer.db import calsync
+from organizer.db import items as items_db
 from organizer.db.connect import transaction
 from organizer.ical import event_uid, vevent
 from organizer.model import to_db, utcnow
@@ -47,6 +48,7 @@ def test_backend_none_keeps_meetings_local_and_spends_no_retries(
     assert calsync.due(conn, utcnow() + timedelta(days=1), 10) == []
 
 
+@pytest.mark.stores
 def test_a_newer_request_is_never_overwritten(
     google_settings: Settings, conn: sqlite3.Connection, fake_google: Any
 ) -> None:
@@ -73,6 +75,26 @@ def test_a_newer_request_is_never_overwritten(
     assert ev["start"]["dateTime"] == "2026-12-01T20:00:00+03:00"
 
 
+@pytest.mark.stores
+def test_exdates_are_read_oldest_first_and_a_new_one_is_a_newer_request(
+    conn: sqlite3.Connection,
+) -> None:
+    """The cancelled occurrences are one text, oldest first, on both stores (group_concat
+    over an ordered subquery / string_agg … ORDER BY), and part of the row's version."""
+    item_id = add_meeting(conn, "Weekly", START, rrule="FREQ=WEEKLY")
+    with transaction(conn):
+        for weeks in (3, 1, 2):
+            items_db.add_exdate(conn, item_id, START + timedelta(weeks=weeks), now=utcnow())
+    [read] = calsync.due(conn, utcnow(), 10)
+    assert read.exdates == ",".join(to_db(START + timedelta(weeks=w)) or "" for w in (1, 2, 3))
+    with transaction(conn):
+        items_db.add_exdate(conn, item_id, START + timedelta(weeks=4), now=utcnow())
+    assert calsync.mark_synced(conn, read, "ev-1") is False  # that version is gone
+    [again] = calsync.due(conn, utcnow(), 10)
+    assert again.exdates is not None and again.exdates.count(",") == 3
+    assert calsync.mark_synced(conn, again, "ev-1") is True
+
+
 def test_cancel_of_an_item_whose_create_was_lost_deletes_by_uid(
     google_settings: Settings, conn: sqlite3.Connection, fake_google: Any
 ) -> None:
@@ -96,6 +118,7 @@ def _organizer(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[s
     )
 
 
+@pytest.mark.stores  # every `organizer calendar` verb on both stores
 def test_repair_verbs(env: dict[str, str], conn: sqlite3.Connection) -> None:
     a = add_meeting(conn, "A", START)
     b = add_meeting(conn, "B", START)
@@ -107,8 +130,8 @@ def test_repair_verbs(env: dict[str, str], conn: sqlite3.Connection) -> None:
         now = to_db(utcnow())
         task = conn.execute(
             "INSERT INTO items (chat_id, type, title, tz, created_at, updated_at) "
-            "VALUES (1, 'task', 'milk', 'UTC', ?, ?)", (now, now)
-        ).lastrowid
+            "VALUES (1, 'task', 'milk', 'UTC', ?, ?) RETURNING id", (now, now)
+        ).fetchone()[0]
     r = _organizer(env, "calendar", "retry", str(a))
     assert r.returncode == 0, r.stderr
     assert f"item {a} is PENDING upsert again" in r.stdout
@@ -207,3 +230,13 @@ def test_vevent_round_trips(
         assert ev["rrule"].to_ical().decode() == rrule
     else:  # (the VTIMEZONE's own yearly rules are RRULEs too)
         assert "rrule" not in ev
+
+
+def test_calendar_retry_on_an_empty_postgresql_says_so_in_one_line(
+    pg_empty_url: str, tmp_path: Path
+) -> None:
+    from conftest import make_env
+
+    r = _organizer(make_env(tmp_path / "spool.db", pg_empty_url), "calendar", "retry", "--failed")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.splitlines()[0].endswith("has no organizer tables (empty or never migrated)")

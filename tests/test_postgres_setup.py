@@ -76,7 +76,7 @@ def test_parts_not_ported_refuse_postgresql_in_one_line(
 
 @pytest.mark.parametrize(
     "args", [("worker",), ("chat",), ("api",), ("diag", "items"), ("diag", "db"), ("backup",),
-             ("queue", "retry", "--failed")]
+             ("queue", "retry", "--failed"), ("calendar", "retry", "--failed")]
 )
 def test_ported_parts_say_an_unreachable_postgresql_in_one_line(
     tmp_path: Path, args: tuple[str, ...]
