@@ -6,6 +6,8 @@ import json
 import sqlite3
 from datetime import timedelta
 
+import pytest
+
 from organizer.bot.limits import (
     CUT_NOTE,
     MAX_TEXT,
@@ -17,6 +19,9 @@ from organizer.bot.limits import (
 )
 from organizer.db import botstate, outbox
 from organizer.model import to_db, utcnow
+
+# The SQL tests (those taking `conn`) run on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.stores
 
 
 class Clock:
@@ -141,39 +146,85 @@ def test_backoff_delays_the_row(conn: sqlite3.Connection) -> None:
 
 
 def test_recover_in_flight_is_at_least_once_for_sends(conn: sqlite3.Connection) -> None:
-    now = utcnow()
     s = _add(conn, 1, "send")
     e = _add(conn, 2, "edit", kind="edit", target_message_id=5)
     c = _add(conn, 3, None, kind="callback_answer", callback_query_id="q")  # type: ignore[arg-type]
+    now = utcnow()  # a row is taken only once it is due
     for oid in (s, e, c):
-        outbox.mark_sending(conn, oid, now)
-    assert outbox.recover_in_flight(conn, now) == (1, 2)
+        outbox.mark_sending(conn, oid, now, sender="host#1/42")
+    # the bot that held them is gone (a restart on this host): taken back at once
+    assert outbox.recover_in_flight(conn, now, dead=["host#1/42"]) == (1, 2)
     row = outbox.get(conn, s)
     assert row is not None and row.status == "PENDING" and row.unconfirmed_at == to_db(now)
     assert row.last_error == outbox.IN_FLIGHT_ERROR
     assert {r.id for r in outbox.ready(conn, now)} == {s, e, c}
 
 
-def test_a_siblings_send_in_flight_is_left_alone_until_it_is_stale(
+def test_a_siblings_send_in_flight_is_left_alone_until_its_lease_lapses(
     conn: sqlite3.Connection,
 ) -> None:
-    """Several bots on one database (webhook mode): a starting bot must not resend what
-    a live sibling is sending right now, but takes back a dead sibling's rows."""
-    t0 = utcnow()
+    """Several bots on one database: a bot must not resend what a live sibling is
+    sending right now (its lease renewed), but takes back a dead sibling's rows."""
     s = _add(conn, 1, "in flight at a sibling")
-    outbox.mark_sending(conn, s, t0)
-    assert outbox.recover_in_flight(conn, t0, started_before=t0 - timedelta(seconds=180)) == (0, 0)
+    t0 = utcnow()
+    assert outbox.mark_sending(conn, s, t0, sender="a")
+    assert outbox.recover_in_flight(conn, t0 + timedelta(seconds=60)) == (0, 0)
+    assert outbox.renew(conn, "a", [s], t0 + timedelta(seconds=60)) == {s}  # a lives on
+    assert outbox.recover_in_flight(conn, t0 + timedelta(seconds=120)) == (0, 0)
     assert outbox.get(conn, s).status == "SENDING"  # type: ignore[union-attr]
-    later = t0 + timedelta(seconds=200)
-    assert outbox.recover_in_flight(
-        conn, later, started_before=later - timedelta(seconds=180)
-    ) == (1, 0)
+    later = t0 + timedelta(seconds=60 + outbox.LEASE_S + 1)  # a stopped renewing: dead
+    assert outbox.recover_in_flight(conn, later) == (1, 0)
     assert outbox.get(conn, s).status == "PENDING"  # type: ignore[union-attr]
+    assert outbox.renew(conn, "a", [s], later) == set()  # a, if it wakes up, knows
+
+
+def test_only_the_claim_holder_records_an_outcome(conn: sqlite3.Connection) -> None:
+    """Two senders: one takes the row; the one whose claim was taken back can neither
+    fail it, nor put it back, nor mark it sent under the new holder's feet."""
+    oid = _add(conn, 1, "x")
+    t0 = utcnow()
+    assert outbox.mark_sending(conn, oid, t0, sender="a")
+    assert not outbox.mark_sending(conn, oid, t0, sender="b")  # taken: b gets nothing
+    late = t0 + timedelta(seconds=outbox.LEASE_S + 1)
+    assert outbox.recover_in_flight(conn, late) == (1, 0)  # a stalled past its lease
+    assert outbox.mark_sending(conn, oid, late, sender="b")
+    assert outbox.retry_later(conn, oid, late, 0, "502", sender="a") == "LOST"
+    assert not outbox.mark_failed(conn, oid, late, "403", notice="не доставлено", sender="a")
+    assert not outbox.mark_sent(conn, oid, late, 77, sender="a")
+    row = outbox.get(conn, oid)
+    assert row is not None and (row.status, row.claimed_by) == ("SENDING", "b")
+    assert outbox.ready(conn, late) == []  # no notice was written either
+    assert outbox.mark_sent(conn, oid, late, 78, sender="b")
+    assert outbox.tg_message_id_of(conn, oid) == 78
+
+
+def test_a_send_confirmed_after_its_claim_was_taken_back_is_not_sent_again(
+    conn: sqlite3.Connection,
+) -> None:
+    oid = _add(conn, 1, "x")
+    t0 = utcnow()
+    outbox.mark_sending(conn, oid, t0, sender="a")
+    late = t0 + timedelta(seconds=outbox.LEASE_S + 1)
+    outbox.recover_in_flight(conn, late)  # PENDING again, no sibling took it yet
+    assert outbox.mark_sent(conn, oid, late, 77, sender="a")  # Telegram has it: SENT
+    assert outbox.ready(conn, late) == [] and outbox.tg_message_id_of(conn, oid) == 77
+
+
+def test_a_claim_rechecks_what_a_stale_ready_list_said(conn: sqlite3.Connection) -> None:
+    """ready() read by one sender may be stale when it claims: a row put back with a
+    backoff, or no longer the first of its chat, is not taken."""
+    a1 = _add(conn, 1, "a1")
+    a2 = _add(conn, 1, "a2")
+    now = utcnow()
+    assert outbox.mark_sending(conn, a1, now, sender="a")
+    assert outbox.retry_later(conn, a1, now, 30, "502", sender="a") == "PENDING"
+    assert not outbox.mark_sending(conn, a1, now, sender="b")  # its backoff runs
+    assert not outbox.mark_sending(conn, a2, now, sender="b")  # a1 comes first
 
 
 def test_an_unconfirmed_send_is_repeated_only_within_the_window(conn: sqlite3.Connection) -> None:
-    now = utcnow()
     oid = _add(conn, 1, "x")
+    now = utcnow()
     outbox.mark_sending(conn, oid, now)
     assert outbox.retry_later(conn, oid, now, 0, "delivery unknown", unconfirmed=True,
                               notice="не доставлено") == "PENDING"  # fmt: skip
@@ -214,3 +265,14 @@ def test_offset_only_moves_forward_and_belongs_to_one_bot(conn: sqlite3.Connecti
     assert botstate.get_offset(conn, 2) is None  # a new token, another bot: start afresh
     botstate.set_offset(conn, 3, now, 2)
     assert botstate.get_offset(conn, 2) == 3 and botstate.get_offset(conn, 1) is None
+
+
+def test_the_operators_view_of_failed_rows(conn: sqlite3.Connection) -> None:
+    oid = _add(conn, 1, "Завтра: встреча")
+    now = utcnow()
+    assert outbox.mark_sending(conn, oid, now, sender="a")
+    assert outbox.mark_failed(conn, oid, now, "bad request: too long", notice="не доставлено",
+                              sender="a")  # fmt: skip
+    (row,) = outbox.undelivered(conn)
+    assert (row.id, row.person_told, row.text) == (oid, "PENDING", "Завтра: встреча")
+    assert outbox.counts(conn) == {"PENDING": 1, "SENDING": 0, "SENT": 0, "FAILED": 1}

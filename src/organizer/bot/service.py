@@ -252,7 +252,7 @@ class Service:
             from organizer.bot.webhook import Webhook
 
             self.webhook = Webhook(settings, self.poller)
-        self.deliverer = Deliverer(conn, self.app.bot, self.limiter, self.link, shared=webhook)
+        self.deliverer = Deliverer(conn, self.app.bot, self.limiter, self.link)
         self.ready = False
         self.username = "?"
 

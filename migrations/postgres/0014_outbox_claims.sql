@@ -1,0 +1,3 @@
+-- PostgreSQL dialect of migrations/0014_outbox_claims.sql (see that file).
+ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+ALTER TABLE outbox ADD COLUMN lease_until TEXT;
