@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -276,3 +277,38 @@ def test_the_operators_view_of_failed_rows(conn: sqlite3.Connection) -> None:
     (row,) = outbox.undelivered(conn)
     assert (row.id, row.person_told, row.text) == (oid, "PENDING", "Завтра: встреча")
     assert outbox.counts(conn) == {"PENDING": 1, "SENDING": 0, "SENT": 0, "FAILED": 1}
+
+
+def test_a_chats_set_aside_updates_are_worked_by_one_bot_at_a_time(
+    conn: sqlite3.Connection,
+) -> None:
+    from organizer.bot import aside
+    from organizer.bot.sender import sender_name
+
+    now = utcnow()
+    assert aside.claim(conn, 7, "a", now)
+    assert not aside.claim(conn, 7, "b", now)  # a works the chat: b leaves it
+    assert aside.claim(conn, 8, "b", now)  # another chat is free
+    assert aside.claim(conn, 7, "a", now + timedelta(seconds=60))  # a renews
+    assert not aside.claim(conn, 7, "b", now + timedelta(seconds=aside.CLAIM_LEASE_S))
+    lapsed = now + timedelta(seconds=60 + aside.CLAIM_LEASE_S + 1)
+    assert aside.claim(conn, 7, "b", lapsed)  # a stopped renewing: dead
+    aside.release(conn, 7, "a")  # a, back from the dead, releases nothing of b's
+    assert not aside.claim(conn, 7, "a", lapsed)
+    aside.release(conn, 7, "b")
+    assert aside.claim(conn, 7, "a", lapsed)
+    # a bot of this host that is gone: its claim is taken at once, no lease to wait for
+    dead = sender_name().rpartition("/")[0] + f"/{_gone_pid()}"
+    assert aside.claim(conn, 9, dead, now)
+    assert aside.claim(conn, 9, "c", now)
+    assert aside.heads(conn) == []  # claims are not set-aside updates
+    aside.put(conn, 9, 5, {"update_id": 5}, now)
+    assert aside.holds(conn, 9) and not aside.holds(conn, 90)
+    assert [e.key for e in aside.heads(conn)] == ["aside:9:000000000000005"]
+
+
+def _gone_pid() -> int:
+    """The pid of a process that ran and was reaped (not reused within the test)."""
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid

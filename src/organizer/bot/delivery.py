@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 import sqlite3
 import time
 from collections.abc import Callable
@@ -49,6 +47,7 @@ from organizer.bot.limits import (
     split_text,
 )
 from organizer.bot.notice import notice_for
+from organizer.bot.sender import gone_here, sender_name
 from organizer.db import outbox
 from organizer.db.outbox import OutboxRow
 from organizer.model import utcnow
@@ -64,38 +63,6 @@ RETRY_BASE_S, RETRY_MAX_S = 2.0, 120.0
 OUTAGE_BASE_S, OUTAGE_MAX_S = 1.0, 60.0
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 RECORD_TRIES, RECORD_PAUSE_S = 5, 1.0  # a confirmed send's SENT commit vs a busy database
-
-
-def _host() -> str:
-    """This host, and its pid namespace: two containers sharing a hostname (host
-    networking) must not take each other's pids for their own."""
-    try:
-        ns = os.stat("/proc/self/ns/pid").st_ino
-    except OSError:
-        ns = 0
-    return f"{socket.gethostname()}#{ns}"
-
-
-def sender_name() -> str:
-    """How this process signs its claims: `<host>#<pid namespace>/<pid>`."""
-    return f"{_host()}/{os.getpid()}"
-
-
-def gone_here(sender: str) -> bool:
-    """A sender that was a process of this host (same pid namespace) and is gone.
-
-    Its rows can be taken back at once, without waiting for their leases. A pid reused
-    since looks alive: that only means waiting for the lease, never a double send."""
-    host, _, pid = sender.rpartition("/")
-    if host != _host() or not pid.isdigit() or int(pid) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # EPERM: it exists, under another user
-        return False
-    return False
 
 
 class Unsent(Exception):
