@@ -80,9 +80,8 @@ def test_a_voice_that_never_downloads_is_given_up_after_a_restart(
     note = {"update_id": 500, **fake_tg.voice(OWNER, VOICE)}
     fake_tg.fail_file(note["message"]["voice"]["file_id"], times=100)
     value = {"update": note, "tries": 4, "next_at": to_db(utcnow())}
-    with dbc:
-        dbc.execute("INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?)",
-                    (f"aside:{OWNER}:{500:015d}", json.dumps(value), to_db(utcnow())))
+    dbc.execute("INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?)",
+                (f"aside:{OWNER}:{500:015d}", json.dumps(value), to_db(utcnow())))
     start_bot()
     fake_tg.push(fake_tg.message(OWNER, "купить хлеб"))  # queues behind the held voice
     wait_until(lambda: fake_tg.sent_to(OWNER), timeout=15)

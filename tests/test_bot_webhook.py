@@ -119,6 +119,9 @@ def test_webhook_mode_without_its_settings_is_one_line(bot_env: dict[str, str]) 
     assert "Traceback" not in r.stderr
 
 
+HANG_S = 6.0  # longer than a bot's restart: one taking a live sibling's row would show
+
+
 def _in_flight(conn: sqlite3.Connection) -> dict[int, str]:
     rows = conn.execute("SELECT id, claimed_by FROM outbox WHERE status = 'SENDING'").fetchall()
     return {int(r[0]): str(r[1]) for r in rows}
@@ -131,14 +134,14 @@ def test_two_bots_deliver_one_outbox_and_a_killed_ones_sends_go_out_once(
     flight and restarted. Each send is taken by one bot (never both), the dead one's are
     taken back, the live one's are left to it, and each chat gets each reply once, in order.
 
-    Every chat's first send hangs 3 s and is then dropped unanswered (Telegram never
+    Every chat's first send hangs HANG_S and is then dropped unanswered (Telegram never
     acted), so what was in flight at the kill can be sent again without a duplicate."""
     (bot_a, _), (bot_b, _) = webhook_bot(), webhook_bot()
     assert bot_a.proc is not None and bot_b.proc is not None
     a_pid, b_pid = bot_a.proc.pid, bot_b.proc.pid
     chats = list(range(3001, 3013))
     for chat in chats:
-        fake_tg.fail("sendMessage", drop=True, delay_s=3.0, chat_id=chat)
+        fake_tg.fail("sendMessage", drop=True, delay_s=HANG_S, chat_id=chat)
     now = utcnow()
     for n in range(3):
         for chat in chats:
@@ -162,12 +165,14 @@ def test_two_bots_deliver_one_outbox_and_a_killed_ones_sends_go_out_once(
     wait_until(all_sent, timeout=40, interval=0.2)
     for chat in chats:
         assert [m["text"] for m in fake_tg.sent_to(chat)] == [f"{chat}: ответ {n}" for n in range(3)]
-    # the live sibling's sends were never taken from it; the dead one's were re-sent
+    # the live sibling's sends were never taken from it: its chat's next call came only
+    # after its hanging request ended (HANG_S; a taking-back at A's restart comes sooner)
     for oid in b_rows:
-        assert str(dbc.execute("SELECT claimed_by FROM outbox WHERE id = ?", (oid,)).fetchone()[0]).endswith(
-            f"/{b_pid}"
-        )
-    for oid in a_rows:
+        row = outbox.get(dbc, oid)
+        assert row is not None
+        calls = [c.at for c in fake_tg.calls_of("sendMessage") if c.params.get("chat_id") == str(row.chat_id)]
+        assert calls[1] - calls[0] >= HANG_S, (oid, calls)
+    for oid in a_rows:  # the dead one's were sent again by its successor or the sibling
         row = outbox.get(dbc, oid)
         assert row is not None and row.unconfirmed_at is not None
         assert not str(row.claimed_by).endswith(f"/{a_pid}")
