@@ -143,7 +143,8 @@ class Deliverer:
     ) -> None:
         self.conn = conn
         self.sender = sender or sender_name()  # signs this bot's claims on outbox rows
-        self.last_recover = self.last_renew = clock()
+        self.last_renew = clock()
+        self.last_recover: float | None = None  # the first turn recovers
         self.bot = bot
         self.limiter = limiter
         self.link = link
@@ -190,11 +191,10 @@ class Deliverer:
     def _housekeeping(self) -> None:
         if self.clock() - self.last_renew >= outbox.RENEW_EVERY_S:
             self.renew()
-        if self.clock() - self.last_recover >= RECOVER_EVERY_S:
-            self.recover()
+        if self.last_recover is None or self.clock() - self.last_recover >= RECOVER_EVERY_S:
+            self.recover()  # at start, then every RECOVER_EVERY_S
 
     async def run(self, stop: asyncio.Event) -> None:
-        self.recover()
         idle = IDLE_MIN_S
         while not stop.is_set():
             self.last_tick = self.clock()
