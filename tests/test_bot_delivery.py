@@ -147,3 +147,20 @@ def test_a_confirmed_send_is_recorded_sent_after_the_database_was_busy(
     assert _texts(fake_tg, 901) == ["Записал: купить кофе"]
     assert outbox_row(dbc, oid)["tg_message_id"] == fake_tg.sent_to(901)[0]["message_id"]
     assert "recording it failed" in bot.log()
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_a_bot_that_lost_its_postgresql_connection_exits_for_a_restart(
+    fake_tg: FakeTelegram, start_bot: StartBot, dbc: sqlite3.Connection
+) -> None:
+    """Before: every statement failed from then on, yet both loops kept turning and the
+    watchdog kept being pinged, so the bot stayed up and did nothing, for ever."""
+    bot = start_bot()
+    dbc.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    assert bot.proc is not None
+    assert bot.proc.wait(timeout=20) == 1  # systemd's Restart=always brings it back
+    log = bot.log()
+    assert "lost the connection to PostgreSQL" in log and "Traceback" not in log

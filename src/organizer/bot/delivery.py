@@ -65,6 +65,13 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 RECORD_TRIES, RECORD_PAUSE_S = 5, 1.0  # a confirmed send's SENT commit vs a busy database
 
 
+def store_lost(conn: sqlite3.Connection) -> bool:
+    """PostgreSQL closed our connection (a server restart, a failover, an operator's
+    pg_terminate_backend): every later statement fails. An SQLite file is never lost so."""
+    raw = getattr(conn, "raw", None)
+    return raw is not None and bool(getattr(raw, "closed", False))
+
+
 class Unsent(Exception):
     """The request never reached Telegram (safe to send again)."""
 
@@ -140,8 +147,10 @@ class Deliverer:
         *,
         clock: Callable[[], float] = time.monotonic,
         sender: str | None = None,
+        on_store_lost: Callable[[], None] | None = None,
     ) -> None:
         self.conn = conn
+        self.on_store_lost = on_store_lost
         self.sender = sender or sender_name()  # signs this bot's claims on outbox rows
         self.last_renew = clock()
         self.last_recover: float | None = None  # the first turn recovers
@@ -202,7 +211,10 @@ class Deliverer:
                 self._housekeeping()
                 started, wait_s = self.step()
             except sqlite3.Error:
-                log.exception("outbox: database error; retrying")
+                if store_lost(self.conn) and self.on_store_lost is not None:
+                    self.on_store_lost()  # the service stops; nothing more to try here
+                else:
+                    log.exception("outbox: database error; retrying")
                 started, wait_s = 0, 1.0
             if started:
                 idle = IDLE_MIN_S
