@@ -312,3 +312,38 @@ def _gone_pid() -> int:
     proc = subprocess.Popen(["true"])
     proc.wait()
     return proc.pid
+
+
+def test_a_bot_stalled_past_its_lease_leaves_the_taken_row_to_the_sibling(
+    conn: sqlite3.Connection,
+) -> None:
+    """Deliverer.renew: a row still held is renewed and its request goes on; a row a
+    sibling took back meanwhile has its request (not yet answered) cancelled."""
+    import asyncio
+
+    from organizer.bot.delivery import Deliverer, Link
+
+    kept, taken = _add(conn, 1, "kept"), _add(conn, 2, "taken")
+    now = utcnow()
+    assert outbox.mark_sending(conn, kept, now, sender="a")
+    assert outbox.mark_sending(conn, taken, now, sender="a")
+    conn.execute("UPDATE outbox SET lease_until = ? WHERE id = ?",
+                 (to_db(now - timedelta(seconds=1)), taken))  # fmt: skip
+    assert outbox.recover_in_flight(conn, now) == (1, 0)  # a sibling took it back
+    soon = to_db(now + timedelta(seconds=1))
+    conn.execute("UPDATE outbox SET lease_until = ? WHERE id = ?", (soon, kept))
+
+    async def scenario() -> tuple[bool, bool]:
+        d = Deliverer(conn, None, RateLimiter(), Link(), sender="a")  # type: ignore[arg-type]
+        for oid in (kept, taken):
+            d.claimed[oid] = asyncio.create_task(asyncio.sleep(30))
+        d.renew()
+        await asyncio.sleep(0)
+        result = d.claimed[kept].cancelled(), d.claimed[taken].cancelled()
+        d.claimed[kept].cancel()
+        return result
+
+    assert asyncio.run(scenario()) == (False, True)
+    row = outbox.get(conn, kept)
+    assert row is not None and row.lease_until is not None
+    assert row.lease_until > to_db(now + timedelta(seconds=outbox.LEASE_S - 5))  # renewed
