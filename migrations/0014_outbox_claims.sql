@@ -8,3 +8,8 @@
 -- sibling's. NULL lease_until on a SENDING row: marked by an older version (lapsed).
 ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
 ALTER TABLE outbox ADD COLUMN lease_until TEXT;
+
+-- Telegram's 1 message per second per chat holds across bots too: a chat's next send is
+-- not claimed within CHAT_GAP_S of its last one, whichever bot sent it. This index
+-- finds a chat's latest sends without reading its whole history.
+CREATE INDEX outbox_chat_sent ON outbox (chat_id, sent_at);

@@ -347,3 +347,21 @@ def test_a_bot_stalled_past_its_lease_leaves_the_taken_row_to_the_sibling(
     row = outbox.get(conn, kept)
     assert row is not None and row.lease_until is not None
     assert row.lease_until > to_db(now + timedelta(seconds=outbox.LEASE_S - 5))  # renewed
+
+
+def test_a_chats_next_message_waits_a_second_whichever_bot_sent_the_last(
+    conn: sqlite3.Connection,
+) -> None:
+    """Each bot spaces its own sends; across bots the claim keeps Telegram's 1 msg/s
+    per chat (a callback answer is not a message and does not wait)."""
+    first, second = _add(conn, 1, "first"), _add(conn, 1, "second")
+    answer = _add(conn, 1, None, kind="callback_answer", callback_query_id="q")  # type: ignore[arg-type]
+    t0 = utcnow()
+    assert outbox.mark_sending(conn, first, t0, sender="a")
+    assert outbox.mark_sent(conn, first, t0, 10, sender="a")
+    soon = t0 + timedelta(seconds=outbox.CHAT_GAP_S / 2)
+    assert not outbox.mark_sending(conn, second, soon, sender="b")  # too soon after a's
+    later = t0 + timedelta(seconds=outbox.CHAT_GAP_S + 0.01)
+    assert outbox.mark_sending(conn, second, later, sender="b")
+    assert outbox.mark_sent(conn, second, later, 11, sender="b")
+    assert outbox.mark_sending(conn, answer, later, sender="a")  # an answer need not wait

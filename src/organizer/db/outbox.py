@@ -156,6 +156,10 @@ def ready(conn: sqlite3.Connection, now: datetime, limit: int = 50) -> list[Outb
 # (the sender renews every RENEW_EVERY_S while its request runs). Then a sibling takes
 # the row back: its sender is taken for dead. Longer than any pause between renewals.
 LEASE_S, RENEW_EVERY_S = 90.0, 20.0
+# Telegram allows about one message a second per chat (bot.limits.CHAT_INTERVAL_S). Each
+# bot spaces its own sends; across bots the claim does: a chat's send or edit is not
+# taken within this long of the chat's last one, whichever bot sent that.
+CHAT_GAP_S = 1.0
 # An outcome is recorded only by the sender holding the row's claim, so a sender whose
 # claim was taken back never undoes what the sibling that took it did.
 _MINE = "status = 'SENDING' AND claimed_by = ?"
@@ -173,7 +177,8 @@ def mark_sending(
 
     One conditional UPDATE: of two senders taking the same row, exactly one gets it
     (rowcount 1), on SQLite and on PostgreSQL alike. It also re-checks what `ready` saw,
-    which may be stale by now: the row is due and still the first undelivered of its chat.
+    which may be stale by now: the row is due and still the first undelivered of its chat;
+    and a message (not a callback answer) waits CHAT_GAP_S after the chat's last one.
     """
     ts = to_db(now)
     with transaction(conn):
@@ -183,8 +188,12 @@ def mark_sending(
             " claimed_by = ?, lease_until = ?"
             " WHERE id = ? AND status = 'PENDING' AND next_attempt_at <= ?"
             "   AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = outbox.chat_id"
-            "                   AND e.status IN ('PENDING', 'SENDING') AND e.id < outbox.id)",
-            (ts, sender, to_db(now + timedelta(seconds=lease_s)), outbox_id, ts),
+            "                   AND e.status IN ('PENDING', 'SENDING') AND e.id < outbox.id)"
+            "   AND (outbox.kind = 'callback_answer'"
+            "        OR NOT EXISTS (SELECT 1 FROM outbox p WHERE p.chat_id = outbox.chat_id"
+            "                       AND p.sent_at > ? AND p.kind <> 'callback_answer'))",
+            (ts, sender, to_db(now + timedelta(seconds=lease_s)), outbox_id, ts,
+             to_db(now - timedelta(seconds=CHAT_GAP_S))),
         )
         return cur.rowcount == 1
 
