@@ -140,6 +140,7 @@ def test_two_bots_deliver_one_outbox_and_a_killed_ones_sends_go_out_once(
     assert bot_a.proc is not None and bot_b.proc is not None
     a_pid, b_pid = bot_a.proc.pid, bot_b.proc.pid
     chats = list(range(3001, 3013))
+    fake_tg.enforce_limits = True  # 1 msg/s per chat holds across the two bots as well
     for chat in chats:
         fake_tg.fail("sendMessage", drop=True, delay_s=HANG_S, chat_id=chat)
     now = utcnow()
@@ -176,4 +177,5 @@ def test_two_bots_deliver_one_outbox_and_a_killed_ones_sends_go_out_once(
         row = outbox.get(dbc, oid)
         assert row is not None and row.unconfirmed_at is not None
         assert not str(row.claimed_by).endswith(f"/{a_pid}")
+    assert fake_tg.violations == []
     assert "Traceback" not in bot_a.log() + bot_b.log()
