@@ -474,7 +474,8 @@ def test_a_rejected_token_is_logged_once_and_the_bot_keeps_waiting(
     fake_tg: FakeTelegram, start_bot: StartBot
 ) -> None:
     bot = start_bot(wait_ready=False, TELEGRAM_BOT_TOKEN="654321:" + "x" * 35)
-    wait_until(lambda: "rejected" in bot.log(), timeout=15)
+    # not just "rejected": the test's tmp folder, in the log's first line, says it too
+    wait_until(lambda: "Telegram rejected" in bot.log(), timeout=15)
     time.sleep(1.0)
     assert bot.alive()
     assert bot.log().count("Telegram rejected") == 1

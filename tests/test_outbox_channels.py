@@ -5,9 +5,12 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
+import pytest
+
 from organizer.db import outbox, queue
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+pytestmark = pytest.mark.stores  # the delivery query, on both stores
 
 
 def test_chat_only_conversations_are_not_delivered_to_telegram(conn: sqlite3.Connection) -> None:

@@ -9,6 +9,13 @@ of the same chat are set aside behind it, so one person's messages still reach t
 inbox in the order they were sent; other chats are not held at all. `Retrier` handles
 each chat's first update, again after a growing pause when its download failed; after
 MAX_TRIES the person is told the voice note could not be fetched.
+
+Several bots on one database (webhook mode, PostgreSQL) share these rows: a chat's
+set-aside updates are worked by one bot at a time, the one holding the chat's claim
+(bot_state row `claim:aside:<chat>`: value the bot's name, updated_at the lease's end,
+renewed while it works; a dead bot's lapses, or is dropped at once by a restart on its
+host). So one voice note is not downloaded by two bots, nor given up by one while the
+other fetched it.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from typing import Any
 from telegram import Bot, Update
 
 from organizer.bot.incoming import DownloadError, Incoming
+from organizer.bot.sender import gone_here, sender_name
 from organizer.db.connect import transaction
 from organizer.model import from_db, to_db, utcnow
 
@@ -35,6 +43,8 @@ MAX_TRIES = 5  # a voice note that can't be downloaded is given up after this
 PAUSE_S = 2.0  # the n-th retry waits n·PAUSE_S
 TURN_EVERY_S = 0.5
 MAX_PARALLEL = 4  # chats whose downloads run at once
+CLAIM_PREFIX = "claim:aside:"  # outside PREFIX's keys: heads() never reads a claim
+CLAIM_LEASE_S, CLAIM_RENEW_S = 120.0, 20.0
 
 
 @dataclass(frozen=True)
@@ -64,21 +74,23 @@ def put(conn: sqlite3.Connection, chat_id: int, update_id: int, update: dict[str
         )
 
 
+# A prefix match that means the same under any collation: a key range (`key >= 'aside:1:'
+# AND key < 'aside:1;'`) does not on a PostgreSQL database with a linguistic collation
+# (en_US.UTF-8 orders punctuation differently). A chat's keys still sort by update id
+# under any collation: same prefix, then zero-padded digits.
+_STARTS_WITH = "SELECT key, value FROM bot_state WHERE substr(key, 1, ?) = ?"
+
+
 def holds(conn: sqlite3.Connection, chat_id: int) -> bool:
     """True while an update of this chat waits here (later ones must queue behind it)."""
-    r = conn.execute(
-        "SELECT 1 FROM bot_state WHERE key >= ? AND key < ? LIMIT 1",
-        (f"{PREFIX}{chat_id}:", f"{PREFIX}{chat_id};"),  # ';' sorts right after ':'
-    ).fetchone()
+    prefix = f"{PREFIX}{chat_id}:"
+    r = conn.execute(_STARTS_WITH + " LIMIT 1", (len(prefix), prefix)).fetchone()
     return r is not None
 
 
 def heads(conn: sqlite3.Connection) -> list[Entry]:
     """The first waiting update of each chat."""
-    rows = conn.execute(
-        "SELECT key, value FROM bot_state WHERE key >= ? AND key < ? ORDER BY key",
-        (PREFIX, PREFIX[:-1] + ";"),
-    ).fetchall()
+    rows = conn.execute(_STARTS_WITH + " ORDER BY key", (len(PREFIX), PREFIX)).fetchall()
     first: dict[int, Entry] = {}
     for key, value in rows:
         entry = _entry(str(key), str(value))
@@ -111,6 +123,33 @@ def drop(conn: sqlite3.Connection, key: str) -> None:
         conn.execute("DELETE FROM bot_state WHERE key = ?", (key,))
 
 
+def claim(conn: sqlite3.Connection, chat_id: int, sender: str, now: datetime) -> bool:
+    """Take (or renew) the chat's claim for `sender`: True when it holds it now.
+
+    One statement, so of two bots only one gets it: it inserts the claim, or takes it
+    over when it is the sender's own or its lease has lapsed. A claim held by a process
+    of this host that is gone is dropped first (a restart need not wait for the lease)."""
+    key = f"{CLAIM_PREFIX}{chat_id}"
+    r = conn.execute("SELECT value FROM bot_state WHERE key = ?", (key,)).fetchone()
+    with transaction(conn):
+        if r is not None and gone_here(str(r[0])):
+            conn.execute("DELETE FROM bot_state WHERE key = ? AND value = ?", (key, r[0]))
+        cur = conn.execute(
+            "INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+            " updated_at = excluded.updated_at"
+            " WHERE bot_state.value = excluded.value OR bot_state.updated_at < ?",
+            (key, sender, to_db(now + timedelta(seconds=CLAIM_LEASE_S)), to_db(now)),
+        )
+        return cur.rowcount == 1
+
+
+def release(conn: sqlite3.Connection, chat_id: int, sender: str) -> None:
+    with transaction(conn):
+        conn.execute("DELETE FROM bot_state WHERE key = ? AND value = ?",
+                     (f"{CLAIM_PREFIX}{chat_id}", sender))  # fmt: skip
+
+
 class Retrier:
     """The background task that fetches set-aside updates, chat by chat, in order.
 
@@ -118,9 +157,13 @@ class Retrier:
     so one hanging download holds only its own chat.
     """
 
-    def __init__(self, conn: sqlite3.Connection, bot: Bot, incoming: Incoming) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, bot: Bot, incoming: Incoming, sender: str | None = None
+    ) -> None:
         self.conn, self.bot, self.incoming = conn, bot, incoming
+        self.sender = sender or sender_name()
         self.running: dict[int, asyncio.Task[None]] = {}
+        self.renewed_at: datetime | None = None
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -142,13 +185,30 @@ class Retrier:
                 task.cancel()
 
     def turn(self, now: datetime) -> None:
+        self._renew(now)
         for entry in heads(self.conn):
             if len(self.running) >= MAX_PARALLEL:
                 return
             if entry.next_at <= now and entry.chat_id not in self.running:
+                if not claim(self.conn, entry.chat_id, self.sender, now):
+                    continue  # a sibling bot works this chat
                 task = asyncio.create_task(self._chat(entry), name=f"aside-{entry.chat_id}")
                 self.running[entry.chat_id] = task
-                task.add_done_callback(lambda _t, c=entry.chat_id: self.running.pop(c, None))
+                task.add_done_callback(lambda _t, c=entry.chat_id: self._done(c))
+
+    def _renew(self, now: datetime) -> None:
+        if self.renewed_at is not None and (now - self.renewed_at).total_seconds() < CLAIM_RENEW_S:
+            return
+        self.renewed_at = now
+        for chat_id in list(self.running):
+            claim(self.conn, chat_id, self.sender, now)
+
+    def _done(self, chat_id: int) -> None:
+        self.running.pop(chat_id, None)
+        try:
+            release(self.conn, chat_id, self.sender)
+        except sqlite3.Error as e:  # the claim lapses on its own
+            log.warning("could not release the set-aside claim of a chat: %s", e)
 
     async def _chat(self, first: Entry) -> None:
         """The chat's waiting updates in order, until one must wait again."""

@@ -17,6 +17,12 @@ after the answer. How each error is treated:
 
 A row that ends FAILED leaves the person a short notice when the chat can still be
 reached (bot.notice), in the same transaction.
+
+Several bots may deliver one outbox (webhook mode; bots on several machines with
+PostgreSQL). Each is a sender with its own name (`sender_name`): it takes a row with a
+claim (outbox.mark_sending), renews the leases of its rows in flight, and records only
+outcomes of rows it still holds. A sibling that died is recognized by its lapsed lease,
+or at once when it was a process of this host that is gone.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from organizer.bot.limits import (
     split_text,
 )
 from organizer.bot.notice import notice_for
+from organizer.bot.sender import gone_here, sender_name
 from organizer.db import outbox
 from organizer.db.outbox import OutboxRow
 from organizer.model import utcnow
@@ -49,13 +56,20 @@ log = logging.getLogger(__name__)
 
 MAX_IN_FLIGHT = 8  # concurrent requests (different chats); Telegram's RTT is ~100 ms
 IDLE_MIN_S, IDLE_MAX_S = 0.05, 0.25  # outbox polling while idle
-# A request in flight longer than this belongs to a bot that died (write 30 s + the read
-# timeout, with room); with several bots, a sibling takes such rows back every minute.
-IN_FLIGHT_STALE_S, RECOVER_EVERY_S = 180.0, 60.0
+# Every sender looks for rows a dead sibling left in flight this often (their leases,
+# outbox.LEASE_S, are renewed every outbox.RENEW_EVERY_S while the sender lives).
+RECOVER_EVERY_S = 30.0
 RETRY_BASE_S, RETRY_MAX_S = 2.0, 120.0
 OUTAGE_BASE_S, OUTAGE_MAX_S = 1.0, 60.0
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 RECORD_TRIES, RECORD_PAUSE_S = 5, 1.0  # a confirmed send's SENT commit vs a busy database
+
+
+def store_lost(conn: sqlite3.Connection) -> bool:
+    """PostgreSQL closed our connection (a server restart, a failover, an operator's
+    pg_terminate_backend): every later statement fails. An SQLite file is never lost so."""
+    raw = getattr(conn, "raw", None)
+    return raw is not None and bool(getattr(raw, "closed", False))
 
 
 class Unsent(Exception):
@@ -132,16 +146,20 @@ class Deliverer:
         link: Link,
         *,
         clock: Callable[[], float] = time.monotonic,
-        shared: bool = False,
+        sender: str | None = None,
+        on_store_lost: Callable[[], None] | None = None,
     ) -> None:
         self.conn = conn
-        self.shared = shared  # other bots deliver from this database too (webhook mode)
-        self.last_recover = clock()
+        self.on_store_lost = on_store_lost
+        self.sender = sender or sender_name()  # signs this bot's claims on outbox rows
+        self.last_renew = clock()
+        self.last_recover: float | None = None  # the first turn recovers
         self.bot = bot
         self.limiter = limiter
         self.link = link
         self.clock = clock
-        self.in_flight: dict[int, asyncio.Task[None]] = {}
+        self.in_flight: dict[int, asyncio.Task[None]] = {}  # by chat
+        self.claimed: dict[int, asyncio.Task[None]] = {}  # the same tasks, by outbox row
         self.sent = 0
         self.failed = 0
         self.last_tick = clock()
@@ -153,11 +171,10 @@ class Deliverer:
     # -- the loop
 
     def recover(self) -> None:
-        """Rows left SENDING by a bot that died: all at start when this is the only bot;
-        with siblings (webhook mode) only those older than any request can take."""
-        now = utcnow()
-        before = now - timedelta(seconds=IN_FLIGHT_STALE_S) if self.shared else None
-        sends, others = outbox.recover_in_flight(self.conn, now, started_before=before)
+        """Rows left SENDING by a sender that died: those of this host's gone processes
+        at once (a restart), any other once its lease lapsed. A live sibling's are left."""
+        dead = [s for s in outbox.senders_in_flight(self.conn) if gone_here(s)]
+        sends, others = outbox.recover_in_flight(self.conn, utcnow(), dead=dead)
         self.last_recover = self.clock()
         if sends or others:
             log.warning(
@@ -167,17 +184,37 @@ class Deliverer:
                 others,
             )
 
+    def renew(self) -> None:
+        """Keep this sender's claims alive; a row taken back meanwhile (this process
+        was stalled past its lease) is left to the sibling that took it."""
+        self.last_renew = self.clock()
+        if not self.claimed:
+            return
+        held = outbox.renew(self.conn, self.sender, self.claimed, utcnow())
+        for oid, task in list(self.claimed.items()):
+            if oid not in held and not task.done():
+                log.warning("outbox id=%d: its claim lapsed and a sibling took it back; "
+                            "leaving it to them", oid)  # fmt: skip
+                task.cancel()
+
+    def _housekeeping(self) -> None:
+        if self.clock() - self.last_renew >= outbox.RENEW_EVERY_S:
+            self.renew()
+        if self.last_recover is None or self.clock() - self.last_recover >= RECOVER_EVERY_S:
+            self.recover()  # at start, then every RECOVER_EVERY_S
+
     async def run(self, stop: asyncio.Event) -> None:
-        self.recover()
         idle = IDLE_MIN_S
         while not stop.is_set():
             self.last_tick = self.clock()
-            if self.shared and self.clock() - self.last_recover > RECOVER_EVERY_S:
-                self.recover()
             try:
+                self._housekeeping()
                 started, wait_s = self.step()
             except sqlite3.Error:
-                log.exception("outbox: database error; retrying")
+                if store_lost(self.conn) and self.on_store_lost is not None:
+                    self.on_store_lost()  # the service stops; nothing more to try here
+                else:
+                    log.exception("outbox: database error; retrying")
                 started, wait_s = 0, 1.0
             if started:
                 idle = IDLE_MIN_S
@@ -205,16 +242,17 @@ class Deliverer:
             if delay > 0:
                 wait_s = min(wait_s, delay)
                 continue
-            if not outbox.mark_sending(self.conn, row.id, utcnow()):
-                continue
+            if not outbox.mark_sending(self.conn, row.id, utcnow(), sender=self.sender):
+                continue  # a sibling took it first (or it is no longer due)
             task = asyncio.create_task(self._deliver(row), name=f"outbox-{row.id}")
-            self.in_flight[row.chat_id] = task
-            task.add_done_callback(lambda _t, c=row.chat_id: self._done(c))
+            self.in_flight[row.chat_id] = self.claimed[row.id] = task
+            task.add_done_callback(lambda _t, c=row.chat_id, o=row.id: self._done(c, o))
             started += 1
         return started, wait_s
 
-    def _done(self, chat_id: int) -> None:
+    def _done(self, chat_id: int, outbox_id: int) -> None:
         self.in_flight.pop(chat_id, None)
+        self.claimed.pop(outbox_id, None)
         self.wake.set()
 
     async def drain(self, timeout_s: float) -> int:
@@ -235,22 +273,23 @@ class Deliverer:
         try:
             await self._deliver_row(row)
         except sqlite3.Error:
-            # Recording the outcome failed; the row stays SENDING until the next start,
-            # where recover_in_flight sends it again (at-least-once).
+            # Recording the outcome failed; the row stays SENDING, no longer renewed, until
+            # its lease lapses and recover_in_flight sends it again (at-least-once).
             log.exception("outbox id=%d: could not record the outcome", row.id)
 
     def _fail(self, row: OutboxRow, error: str) -> None:
-        outbox.mark_failed(
-            self.conn, row.id, utcnow(), error, notice=notice_for(self.conn, row, error)
-        )
-        self.failed += 1
+        if outbox.mark_failed(self.conn, row.id, utcnow(), error,
+                              notice=notice_for(self.conn, row, error), sender=self.sender):
+            self.failed += 1
+        else:
+            log.warning("outbox id=%d: failed, but a sibling holds it now", row.id)
 
     def _retry(self, row: OutboxRow, error: str, *, unconfirmed: bool = False) -> str:
         """Counted retry with backoff; FAILED (and the notice) once the budget is spent."""
         wait = min(RETRY_MAX_S, RETRY_BASE_S * 2 ** max(0, row.attempts - 1))
         status = outbox.retry_later(
             self.conn, row.id, utcnow(), wait, error,
-            unconfirmed=unconfirmed, notice=notice_for(self.conn, row, error),
+            unconfirmed=unconfirmed, notice=notice_for(self.conn, row, error), sender=self.sender,
         )  # fmt: skip
         if status == "FAILED":
             self.failed += 1
@@ -267,11 +306,13 @@ class Deliverer:
             wait = retry_after_s(e)
             log.warning("outbox id=%d: 429 from Telegram, waiting %.0f s", row.id, wait)
             self.limiter.pause(wait)
-            outbox.retry_later(self.conn, row.id, utcnow(), wait, str(e), count=False)
+            outbox.retry_later(self.conn, row.id, utcnow(), wait, str(e), count=False,
+                               sender=self.sender)  # fmt: skip
         except Unsent as e:
             wait = self.link.failed("delivery", e.__cause__ or e)
             self.limiter.pause(wait)
-            outbox.retry_later(self.conn, row.id, utcnow(), wait, str(e), count=False)
+            outbox.retry_later(self.conn, row.id, utcnow(), wait, str(e), count=False,
+                               sender=self.sender)  # fmt: skip
         except Ambiguous as e:
             # Telegram may have acted. Sent again (at-least-once); an edit or an answer
             # repeated is harmless, a send repeated may show twice (docs/BOT.md).
@@ -302,7 +343,9 @@ class Deliverer:
         again (a duplicate of a reply we know was delivered)."""
         for attempt in range(RECORD_TRIES):
             try:
-                outbox.mark_sent(self.conn, row.id, utcnow(), tg_id)
+                if not outbox.mark_sent(self.conn, row.id, utcnow(), tg_id, sender=self.sender):
+                    log.warning("outbox id=%d: delivered, but a sibling took it back "
+                                "meanwhile (it may show twice)", row.id)  # fmt: skip
                 break
             except sqlite3.OperationalError as e:
                 if attempt == RECORD_TRIES - 1:
@@ -368,7 +411,7 @@ class Deliverer:
             )
             last_id = msg.message_id
             if len(parts) > 1 and not is_last:
-                outbox.mark_part(self.conn, row.id, i + 1, last_id)
+                outbox.mark_part(self.conn, row.id, i + 1, last_id, self.sender)
         return last_id
 
     async def _text_call(

@@ -219,7 +219,8 @@ class Incoming:
         if media.size and media.size > MAX_DOWNLOAD_BYTES:
             return self._too_big(chat_id, msg.message_id, media.size, lang, now)
         path = self.spool / f"tg-{chat_id}-{msg.message_id}{media.ext}"
-        tmp = path.with_name(path.name + ".part")
+        # one .part per process: two bots on one spool never write into the same file
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
         try:
             await self._download(media.file_id, tmp)
             os.replace(tmp, path)

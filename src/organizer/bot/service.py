@@ -25,7 +25,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tel
 from telegram.ext import Application, ApplicationBuilder
 
 from organizer.bot import aside
-from organizer.bot.delivery import MAX_IN_FLIGHT, Deliverer, Link, retry_after_s
+from organizer.bot.delivery import MAX_IN_FLIGHT, Deliverer, Link, retry_after_s, store_lost
 from organizer.bot.incoming import Incoming, Refusal
 from organizer.bot.limits import RateLimiter
 from organizer.bot.texts import COMMANDS, command_description
@@ -252,9 +252,12 @@ class Service:
             from organizer.bot.webhook import Webhook
 
             self.webhook = Webhook(settings, self.poller)
-        self.deliverer = Deliverer(conn, self.app.bot, self.limiter, self.link, shared=webhook)
+        self.deliverer = Deliverer(
+            conn, self.app.bot, self.limiter, self.link, on_store_lost=self._store_lost
+        )
         self.ready = False
         self.username = "?"
+        self.exit_code = 0
 
     # -- lifecycle
 
@@ -277,7 +280,7 @@ class Service:
                 await self._until_stop_or_failed(tasks[0])
         finally:
             await self._shutdown(tasks)
-        return 0
+        return self.exit_code
 
     async def _until_stop_or_failed(self, updates: asyncio.Task[Any]) -> None:
         """Wait for SIGTERM; a webhook server that cannot start ends the process."""
@@ -408,6 +411,9 @@ class Service:
         every = min(BEAT_EVERY_S, watchdog_period_s() or BEAT_EVERY_S)
         stalled = False
         while not self.stop.is_set():
+            if store_lost(self.conn):
+                self._store_lost()
+                return
             taking = self.webhook.alive() if self.webhook else self.poller.alive()
             ok = taking and self.deliverer.alive(DELIVERY_STALL_S)
             if ok:
@@ -422,6 +428,15 @@ class Service:
                 log.error("a loop is stuck (polling alive=%s); not pinging the watchdog", self.poller.alive())
                 stalled = True
             await _sleep(self.stop, every)
+
+    def _store_lost(self) -> None:
+        """Nothing can be stored or delivered any more: exit 1, and systemd (Restart=always)
+        starts the bot again with a new connection once the server is back."""
+        if self.exit_code == 0:
+            log.error("lost the connection to PostgreSQL; exiting so that the service "
+                      "manager starts the bot again")  # fmt: skip
+        self.exit_code = 1
+        self.stop.set()
 
     # -- strangers
 

@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
         """Talk to Telegram: long-poll (or --webhook) updates into the inbox, deliver the outbox."""
         from organizer import bot as bot_mod
 
-        settings = settings_from(ctx)
+        settings = settings_from(ctx, postgresql=True)
         setup_service_logging(settings)
         raise typer.Exit(bot_mod.run(settings, webhook=webhook))
 

@@ -3,17 +3,22 @@
 Producers call `enqueue`; `dedup_key` (e.g. "reply:<inbox_id>") makes a reply to a
 message that is processed twice a no-op the second time.
 
-The delivery side (the bot only): `ready` → `mark_sending` → Telegram → `mark_sent`,
-`retry_later` or `mark_failed`. `recover_in_flight` decides at start what happens to a
-row that was SENDING when the bot died (see docs/BOT.md, "Delivery semantics"): sends
-are at-least-once, repeated within RESEND_WINDOW_S when their outcome is unknown. A row
-that finally fails may leave the person a short notice (`NOTICE_PREFIX` dedup key).
+The delivery side (the bots): `ready` → `mark_sending` (the sender's claim) → Telegram →
+`mark_sent`, `retry_later` or `mark_failed`. Several bots (on one SQLite host, or on
+several machines with PostgreSQL) deliver one outbox: a row is TAKEN by one sender with
+a conditional UPDATE (claimed_by + lease_until, migration 0014), the sender `renew`s its
+leases while requests are in flight, and only the claim holder records an outcome.
+`recover_in_flight` takes back a row whose sender died (its lease lapsed, or a dead
+process on this host held it); see docs/BOT.md, "Delivery semantics": sends are
+at-least-once, repeated within RESEND_WINDOW_S when their outcome is unknown. A row that
+finally fails may leave the person a short notice (`NOTICE_PREFIX` dedup key).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,6 +50,8 @@ class OutboxRow:
     sent_at: str | None
     parts_sent: int = 0  # migration 0004
     unconfirmed_at: str | None = None  # migration 0008
+    claimed_by: str | None = None  # migration 0014: the sender holding (or that held) it
+    lease_until: str | None = None  # migration 0014: when a SENDING row's claim lapses
 
 
 Keyboard = list[list[dict[str, str]]]  # rows of {"text": …, "callback_data": …}
@@ -74,7 +81,7 @@ def enqueue(
     markup: Any = (
         json.dumps({"inline_keyboard": keyboard}, ensure_ascii=False) if keyboard else None
     )
-    cur = conn.execute(
+    r = conn.execute(
         "INSERT INTO outbox (chat_id, kind, dedup_key, text, parse_mode, reply_markup,"
         " target_message_id, target_outbox_id, callback_query_id, item_id, inbox_id,"
         " next_attempt_at, created_at)"
@@ -95,9 +102,9 @@ def enqueue(
             to_db(now),
             to_db(now),
         ),
-    )
-    new = cur.fetchone()  # RETURNING: lastrowid does not exist on PostgreSQL
-    return int(new[0]) if new is not None else None
+    ).fetchall()  # read to the end: the statement (and, on SQLite, its lock) is done
+    # RETURNING, not lastrowid: PostgreSQL has none, and a conflict returns no row
+    return int(r[0][0]) if r else None
 
 
 def get(conn: sqlite3.Connection, outbox_id: int) -> OutboxRow | None:
@@ -145,36 +152,102 @@ def ready(conn: sqlite3.Connection, now: datetime, limit: int = 50) -> list[Outb
     )
 
 
-def mark_sending(conn: sqlite3.Connection, outbox_id: int, now: datetime) -> bool:
-    """PENDING → SENDING (committed before the request goes out)."""
+# A sender's claim on a row in flight lapses this long after it was taken or last renewed
+# (the sender renews every RENEW_EVERY_S while its request runs). Then a sibling takes
+# the row back: its sender is taken for dead. Longer than any pause between renewals.
+LEASE_S, RENEW_EVERY_S = 90.0, 20.0
+# Telegram allows about one message a second per chat (bot.limits.CHAT_INTERVAL_S). Each
+# bot spaces its own sends; across bots the claim does: a chat's send or edit is not
+# taken within this long of the chat's last one, whichever bot sent that.
+CHAT_GAP_S = 1.0
+# An outcome is recorded only by the sender holding the row's claim, so a sender whose
+# claim was taken back never undoes what the sibling that took it did.
+_MINE = "status = 'SENDING' AND claimed_by = ?"
+
+
+def mark_sending(
+    conn: sqlite3.Connection,
+    outbox_id: int,
+    now: datetime,
+    *,
+    sender: str = "bot",
+    lease_s: float = LEASE_S,
+) -> bool:
+    """PENDING → SENDING, claimed by `sender` (committed before the request goes out).
+
+    One conditional UPDATE: of two senders taking the same row, exactly one gets it
+    (rowcount 1), on SQLite and on PostgreSQL alike. It also re-checks what `ready` saw,
+    which may be stale by now: the row is due and still the first undelivered of its chat;
+    and a message (not a callback answer) waits CHAT_GAP_S after the chat's last one.
+    """
+    ts = to_db(now)
     with transaction(conn):
         cur = conn.execute(
             # next_attempt_at of a SENDING row: when its request went out (in_flight_since)
-            "UPDATE outbox SET status = 'SENDING', attempts = attempts + 1, next_attempt_at = ?"
-            " WHERE id = ? AND status = 'PENDING'",
-            (to_db(now), outbox_id),
+            "UPDATE outbox SET status = 'SENDING', attempts = attempts + 1, next_attempt_at = ?,"
+            " claimed_by = ?, lease_until = ?"
+            " WHERE id = ? AND status = 'PENDING' AND next_attempt_at <= ?"
+            "   AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = outbox.chat_id"
+            "                   AND e.status IN ('PENDING', 'SENDING') AND e.id < outbox.id)"
+            "   AND (outbox.kind = 'callback_answer'"
+            "        OR NOT EXISTS (SELECT 1 FROM outbox p WHERE p.chat_id = outbox.chat_id"
+            "                       AND p.sent_at > ? AND p.kind <> 'callback_answer'))",
+            (ts, sender, to_db(now + timedelta(seconds=lease_s)), outbox_id, ts,
+             to_db(now - timedelta(seconds=CHAT_GAP_S))),
         )
         return cur.rowcount == 1
 
 
-def mark_part(conn: sqlite3.Connection, outbox_id: int, parts_sent: int, tg_message_id: int) -> None:
-    """One part of a split text went out: remember it, so a retry resumes after it."""
+def renew(
+    conn: sqlite3.Connection, sender: str, ids: Iterable[int], now: datetime,
+    lease_s: float = LEASE_S,
+) -> set[int]:  # fmt: skip
+    """Extend the leases of `sender`'s requests in flight (`ids`); returns those it still
+    holds. Only rows named: one whose task ended without an outcome recorded (a database
+    error) lapses and is taken back, rather than held for as long as this process lives."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return set()
+    marks = ", ".join("?" for _ in wanted)
+    with transaction(conn):
+        rows = conn.execute(
+            f"UPDATE outbox SET lease_until = ? WHERE {_MINE} AND id IN ({marks}) RETURNING id",
+            (to_db(now + timedelta(seconds=lease_s)), sender, *wanted),
+        ).fetchall()
+    return {int(r[0]) for r in rows}
+
+
+def mark_part(
+    conn: sqlite3.Connection, outbox_id: int, parts_sent: int, tg_message_id: int,
+    sender: str = "bot",
+) -> None:  # fmt: skip
+    """One part of a split text went out: remember it, so a retry resumes after it.
+
+    Also when the claim was taken back meanwhile (the row PENDING again): Telegram has
+    the part, whoever sends the rest must not send it twice."""
     with transaction(conn):
         conn.execute(
-            "UPDATE outbox SET parts_sent = ?, tg_message_id = ? WHERE id = ?",
-            (parts_sent, tg_message_id, outbox_id),
+            "UPDATE outbox SET parts_sent = ?, tg_message_id = ?"
+            f" WHERE id = ? AND (status = 'PENDING' OR ({_MINE}))",
+            (parts_sent, tg_message_id, outbox_id, sender),
         )
 
 
 def mark_sent(
-    conn: sqlite3.Connection, outbox_id: int, now: datetime, tg_message_id: int | None
-) -> None:
+    conn: sqlite3.Connection, outbox_id: int, now: datetime, tg_message_id: int | None,
+    sender: str = "bot",
+) -> bool:  # fmt: skip
+    """Telegram confirmed it → SENT. Also when the claim was taken back but no sibling
+    has sent it yet (PENDING again): that keeps it from a second send. False when a
+    sibling holds it now (it records its own outcome) or it is already settled."""
     with transaction(conn):
-        conn.execute(
+        cur = conn.execute(
             "UPDATE outbox SET status = 'SENT', sent_at = ?, last_error = NULL,"
-            " tg_message_id = COALESCE(?, tg_message_id) WHERE id = ?",
-            (to_db(now), tg_message_id, outbox_id),
+            " lease_until = NULL, tg_message_id = COALESCE(?, tg_message_id)"
+            f" WHERE id = ? AND (status = 'PENDING' OR ({_MINE}))",
+            (to_db(now), tg_message_id, outbox_id, sender),
         )
+        return cur.rowcount == 1
 
 
 def _notify(conn: sqlite3.Connection, outbox_id: int, now: datetime, notice: str | None) -> None:
@@ -194,15 +267,20 @@ def mark_failed(
     error: str,
     *,
     notice: str | None = None,
-) -> None:
-    """→ FAILED; with `notice`, the person is told in the same transaction."""
+    sender: str = "bot",
+) -> bool:
+    """→ FAILED; with `notice`, the person is told in the same transaction. False (and
+    nothing changed) when `sender` no longer holds the row's claim."""
     with transaction(conn):
-        conn.execute(
-            "UPDATE outbox SET status = 'FAILED', last_error = ?, next_attempt_at = ?"
-            " WHERE id = ?",
-            (error[:2000], to_db(now), outbox_id),
+        cur = conn.execute(
+            "UPDATE outbox SET status = 'FAILED', last_error = ?, next_attempt_at = ?,"
+            f" lease_until = NULL WHERE id = ? AND {_MINE}",
+            (error[:2000], to_db(now), outbox_id, sender),
         )
+        if cur.rowcount != 1:
+            return False
         _notify(conn, outbox_id, now, notice)
+        return True
 
 
 def retry_later(
@@ -215,6 +293,7 @@ def retry_later(
     count: bool = True,
     unconfirmed: bool = False,
     notice: str | None = None,
+    sender: str = "bot",
 ) -> str:
     """SENDING → PENDING after `delay_s`, or FAILED once MAX_ATTEMPTS are spent.
 
@@ -222,20 +301,22 @@ def retry_later(
     length never fails a row, it waits. `unconfirmed=True` (the answer was lost):
     Telegram may have the message; it is repeated only within RESEND_WINDOW_S of the
     first unknown outcome. A row that becomes FAILED gets `notice` for the person.
+    "LOST" (nothing changed) when `sender` no longer holds the row's claim.
     """
     with transaction(conn):
         r = conn.execute(
-            "SELECT attempts, unconfirmed_at FROM outbox WHERE id = ?", (outbox_id,)
+            f"SELECT attempts, unconfirmed_at FROM outbox WHERE id = ? AND {_MINE}",
+            (outbox_id, sender),
         ).fetchone()
         if r is None:
-            return "GONE"
+            return "LOST"
         attempts = int(r[0]) if count else max(0, int(r[0]) - 1)
         since = (r[1] or to_db(now)) if unconfirmed else r[1]
         late = unconfirmed and since < to_db(now - timedelta(seconds=RESEND_WINDOW_S))
         status = "FAILED" if (count and attempts >= MAX_ATTEMPTS) or late else "PENDING"
-        conn.execute(
+        cur = conn.execute(
             "UPDATE outbox SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?,"
-            " unconfirmed_at = ? WHERE id = ?",
+            f" unconfirmed_at = ?, lease_until = NULL WHERE id = ? AND {_MINE}",
             (
                 status,
                 attempts,
@@ -243,8 +324,11 @@ def retry_later(
                 to_db(now if status == "FAILED" else now + timedelta(seconds=delay_s)),
                 since,
                 outbox_id,
+                sender,
             ),
         )
+        if cur.rowcount != 1:  # taken back between the two statements (PostgreSQL)
+            return "LOST"
         if status == "FAILED":
             _notify(conn, outbox_id, now, notice)
         return status
@@ -256,14 +340,25 @@ def past_resend_window(row: OutboxRow, now: datetime) -> bool:
     return row.unconfirmed_at is not None and row.unconfirmed_at < cutoff
 
 
-def recover_in_flight(
-    conn: sqlite3.Connection, now: datetime, *, started_before: datetime | None = None
-) -> tuple[int, int]:
-    """At start, rows left SENDING by a bot that died mid-request: (sends, others).
+def senders_in_flight(conn: sqlite3.Connection) -> list[str]:
+    """The senders holding rows SENDING now (to find this host's dead processes)."""
+    rows = conn.execute(
+        "SELECT DISTINCT claimed_by FROM outbox WHERE status = 'SENDING'"
+        " AND claimed_by IS NOT NULL"
+    ).fetchall()
+    return [str(r[0]) for r in rows]
 
-    `started_before`: only rows whose request went out before it — with several bots on
-    one database (webhook mode) a live sibling's requests in flight are left alone, and
-    a dead sibling's are taken back once older than any request can take.
+
+def recover_in_flight(
+    conn: sqlite3.Connection, now: datetime, *, dead: Iterable[str] = ()
+) -> tuple[int, int]:
+    """Take back rows left SENDING by a sender that died mid-request: (sends, others).
+
+    A row is taken back when its claim's lease has lapsed (its sender stopped renewing:
+    dead, or cut off from the database for longer than LEASE_S), or when its sender is
+    in `dead` (a process of this host that is gone: no need to wait for the lease). A
+    live sibling's rows in flight are left alone. Rows marked SENDING by an older version
+    (no lease) count as lapsed.
 
     All go back to PENDING. A `send` is at-least-once: Telegram may or may not have
     it and has no idempotency key, so it is sent again, marked `unconfirmed_at` (the
@@ -271,19 +366,24 @@ def recover_in_flight(
     idempotent (a repeated edit is "not modified", a repeated answer is refused as
     too old).
     """
-    # a row marked SENDING by an older version has its old next_attempt_at: also older
-    cutoff = to_db(started_before) if started_before is not None else "9999"
+    gone = sorted(set(dead))
+    marks = ", ".join("?" for _ in gone) or "NULL"
+    taken = (
+        "status = 'SENDING' AND (lease_until IS NULL OR lease_until < ?"
+        f" OR claimed_by IN ({marks}))"
+    )
+    ts = to_db(now)
     with transaction(conn):
         sends = conn.execute(
             "UPDATE outbox SET status = 'PENDING', last_error = ?, next_attempt_at = ?,"
-            " unconfirmed_at = COALESCE(unconfirmed_at, ?)"
-            " WHERE status = 'SENDING' AND kind = 'send' AND next_attempt_at < ?",
-            (IN_FLIGHT_ERROR, to_db(now), to_db(now), cutoff),
+            " unconfirmed_at = COALESCE(unconfirmed_at, ?), lease_until = NULL"
+            f" WHERE kind = 'send' AND {taken}",
+            (IN_FLIGHT_ERROR, ts, ts, ts, *gone),
         ).rowcount
         others = conn.execute(
-            "UPDATE outbox SET status = 'PENDING', next_attempt_at = ?"
-            " WHERE status = 'SENDING' AND next_attempt_at < ?",
-            (to_db(now), cutoff),
+            f"UPDATE outbox SET status = 'PENDING', next_attempt_at = ?, lease_until = NULL"
+            f" WHERE {taken}",
+            (ts, ts, *gone),
         ).rowcount
         return sends, others
 
