@@ -149,3 +149,36 @@ def test_chat_without_a_worker_is_the_syncer(db_path: Path):
     assert item["last_error"]
     retry = from_db(str(item["next_attempt_at"]))
     assert retry is not None and (retry - utcnow()).total_seconds() < 3600
+
+
+def test_chat_on_a_migrated_postgresql(pg_url: str, tmp_path: Path):
+    """DB_URL=postgresql://…: the same conversation through the same pipeline, on the
+    operator's server (never created from here). Before: refused as not ported."""
+    env = make_env(tmp_path / "o.db", pg_url, ORGANIZER_TZ="Europe/Moscow")
+    r = subprocess.run(
+        [ORGANIZER, "chat", "--now", NOW],
+        input="встреча с Петей\nзавтра в 15\nкупить молоко\n1\n/quit\n",
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr and "Created a new database" not in r.stdout
+    assert "Добавил встречу: Встреча с Петей — завтра, 24 ноября, 15:00–16:00" in r.stdout
+    assert "✎ Отметил выполненным: Купить молоко" in r.stdout
+    from organizer.db.pg_compat import CompatConnection
+    from organizer.db.pg_connect import open_pg
+
+    conn = CompatConnection(open_pg(pg_url))
+    try:
+        rows = conn.execute("SELECT source, status FROM inbox_queue").fetchall()
+        assert {tuple(r) for r in rows} == {("chat", "DONE")} and len(rows) == 4
+        assert conn.execute("SELECT COUNT(*) FROM outbox WHERE status != 'SENT'").fetchone()[0] == 0
+    finally:
+        conn.close()
+
+
+def test_chat_on_an_unmigrated_postgresql_says_so_in_one_line(pg_empty_url: str, tmp_path: Path):
+    env = make_env(tmp_path / "o.db", pg_empty_url)
+    r = subprocess.run([ORGANIZER, "chat"], input="/quit\n", env=env, capture_output=True,
+                       text=True, timeout=60)  # fmt: skip
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "no organizer schema" in r.stderr and "organizer migrate" in r.stderr

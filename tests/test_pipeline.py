@@ -23,6 +23,7 @@ def local(text: str | None) -> str | None:
 # ---------------------------------------------------------------- text → item + reply
 
 
+@pytest.mark.stores
 def test_meeting_becomes_item_and_reply(pipe):
     reply = pipe.say("завтра в 15 встреча с Петей")
     assert reply.text == "Добавил встречу: Встреча с Петей — завтра, 24 ноября, 15:00–16:00"
@@ -77,6 +78,7 @@ def test_google_backend_requests_sync_in_the_same_transaction(pipe_factory):
 # ---------------------------------------------------------------- exactly once
 
 
+@pytest.mark.stores
 def test_same_row_processed_twice_makes_one_item_and_one_reply(pipe):
     """A crash after the work but before `complete`: the row runs again."""
     row_id = pipe.enqueue("text", {"text": "завтра в 15 встреча с Петей", "message_id": 1})
@@ -94,6 +96,7 @@ def test_same_row_processed_twice_makes_one_item_and_one_reply(pipe):
     assert len(pipe.outbox_for(row_id)) == 1
 
 
+@pytest.mark.stores
 def test_clarify_answer_processed_twice_completes_once(pipe):
     pipe.say("встреча с Петей")
     row_id = pipe.enqueue("text", {"text": "завтра в 15", "message_id": 99})
@@ -105,6 +108,7 @@ def test_clarify_answer_processed_twice_completes_once(pipe):
     assert len(pipe.outbox_for(row_id)) == 1
 
 
+@pytest.mark.stores
 def test_button_press_processed_twice_acts_and_answers_once(pipe):
     r = pipe.say("купить молоко")
     done = dict((t, d) for t, d in buttons(r))["Готово"]
@@ -128,6 +132,7 @@ def test_redelivered_telegram_update_is_a_noop(pipe):
 # ---------------------------------------------------------------- clarify
 
 
+@pytest.mark.stores
 def test_clarify_completes_the_same_item(pipe):
     q = pipe.say("встреча с Петей")
     assert q.text.startswith("Когда «Встреча с Петей»?")
@@ -234,6 +239,7 @@ def test_pick_an_offered_time(pipe):
     assert pipe.items()[0]["status"] == "OPEN" and pipe.clarify() is None
 
 
+@pytest.mark.stores
 def test_question_expires_and_draft_is_kept_as_task(pipe):
     pipe.say("встреча с Петей")
     pipe.advance(seconds=pipe.settings.clarify_ttl_sec - 1)
@@ -275,6 +281,7 @@ def test_questions_are_per_chat(pipe):
 # ---------------------------------------------------------------- buttons
 
 
+@pytest.mark.stores
 def test_done_and_cancel_buttons(pipe):
     r = pipe.say("купить молоко")
     done = dict((t, d) for t, d in buttons(r))["Готово"]
@@ -341,6 +348,7 @@ def test_cancel_of_a_series_asks_this_one_or_all(pipe):
     assert pipe.item(item["id"])["status"] == "CANCELLED"
 
 
+@pytest.mark.stores
 def test_several_matches_ask_with_sel_buttons(pipe):
     pipe.say("завтра в 15 встреча с Петей")
     pipe.say("в пятницу в 12 встреча с Олей")
@@ -366,6 +374,7 @@ def test_no_match_says_so(pipe):
     assert r.text == "Не нашёл «встречу с Васей» среди открытых дел."
 
 
+@pytest.mark.stores
 def test_complete_and_reschedule_by_text(pipe):
     pipe.say("купить молоко")
     pipe.say("завтра в 15 встреча с Петей")
@@ -391,6 +400,7 @@ def test_reschedule_several_offers_the_new_time(pipe):
 # ---------------------------------------------------------------- agenda
 
 
+@pytest.mark.stores
 def test_agenda_question_and_commands(pipe):
     pipe.say("завтра в 15 встреча с Петей")
     pipe.say("завтра купить молоко")
@@ -462,6 +472,7 @@ def test_garbage_payload_fails_permanently_and_worker_goes_on(pipe, kind, payloa
     assert pipe.say("купить хлеб").text == "Добавил задачу: Купить хлеб"
 
 
+@pytest.mark.stores
 def test_garbage_payload_does_not_poison_its_chat(pipe):
     row_id = pipe.enqueue("text", "not json")
     assert pipe.run(row_id) == "FAILED"

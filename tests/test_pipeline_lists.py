@@ -58,6 +58,7 @@ def test_agenda_questions_keep_working(pipe):
 # ---------------------------------------------------------------- notes, paged
 
 
+@pytest.mark.stores
 def test_notes_newest_first_paged_with_more(pipe):
     for n in range(1, 13):
         pipe.say(f"заметка: код двери {n}")
@@ -88,6 +89,7 @@ def test_no_notes_and_a_long_note_is_cut(pipe):
 # ---------------------------------------------------------------- search
 
 
+@pytest.mark.stores
 def test_search_hits_and_no_hit(pipe):
     pipe.say("заметка: пароль от wifi qwerty123")
     pipe.say("в пятницу записаться к стоматологу")
@@ -129,6 +131,7 @@ def test_offered_times_without_a_day_skip_busy_ones(pipe):
     assert "Сегодня 12:00" not in labels and len(labels) == 4
 
 
+@pytest.mark.stores
 def test_reschedule_offers_free_times(pipe):
     pipe.say("завтра в 12 созвон с Олей")
     pipe.say("завтра в 15 встреча с Петей")

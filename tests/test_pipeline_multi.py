@@ -96,6 +96,7 @@ def test_a_part_without_its_time_is_asked_after_the_others_are_created(pipe):
     assert summary(pipe)[1] == ("meeting", "Созвон с Олей", "2026-11-25 16:00", "OPEN")
 
 
+@pytest.mark.stores
 def test_undo_cancels_one_and_the_list_stays(pipe):
     r = pipe.say("в понедельник в 10 планёрка и в среду в 10 планёрка")
     first, second = undos(r)
@@ -134,6 +135,7 @@ def test_one_item_stays_one(pipe, text, kind, title):
     assert not undos(r)
 
 
+@pytest.mark.stores
 def test_replayed_message_creates_the_items_once(pipe):
     row_id = pipe.enqueue("text", {"text": "завтра купить хлеб и в 18 позвонить маме"})
     assert pipe.run(row_id) == "DONE"
@@ -142,12 +144,25 @@ def test_replayed_message_creates_the_items_once(pipe):
     assert len(pipe.items()) == 2 and len(pipe.outbox_for(row_id)) == 1
 
 
-def test_all_or_nothing(pipe):
-    """The second item cannot be stored: neither is, and no reply is sent."""
-    pipe.conn.execute(
+REFUSE_MOM = {
+    "sqlite": [
         "CREATE TRIGGER no_mom BEFORE INSERT ON items WHEN NEW.title = 'Позвонить маме'"
         " BEGIN SELECT RAISE(ABORT, 'refused'); END"
-    )
+    ],
+    "postgresql": [
+        "CREATE FUNCTION no_mom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        " IF NEW.title = 'Позвонить маме' THEN RAISE EXCEPTION 'refused'; END IF;"
+        " RETURN NEW; END $$",
+        "CREATE TRIGGER no_mom BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION no_mom()",
+    ],
+}
+
+
+@pytest.mark.stores
+def test_all_or_nothing(pipe, store):
+    """The second item cannot be stored: neither is, and no reply is sent."""
+    for sql in REFUSE_MOM[store]:
+        pipe.conn.execute(sql)
     row_id = pipe.enqueue("text", {"text": "завтра купить хлеб и в 18 позвонить маме"})
     pipe.run(row_id)
     assert pipe.items() == [] and pipe.outbox_for(row_id) == []

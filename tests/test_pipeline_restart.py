@@ -16,18 +16,18 @@ import pytest
 
 from conftest import ORGANIZER, make_env, wait_until
 from organizer.db import queue
-from organizer.db.connect import open_db
 from organizer.model import from_db, utcnow
 
 MSK = ZoneInfo("Europe/Moscow")
 
 
-def start_worker(db_path: Path, log: Path) -> subprocess.Popen[bytes]:
+def start_worker(db_path: Path, log: Path, db_url: str | None = None) -> subprocess.Popen[bytes]:
     # A short lease: a row the killed worker held (reply committed, `complete` not yet)
     # comes back within seconds, is seen as answered, and the chat moves on.
     env = make_env(
-        db_path, ORGANIZER_TZ="Europe/Moscow", CALENDAR_BACKEND="none", WORKER_LEASE_SEC="2"
-    )
+        db_path, db_url, ORGANIZER_TZ="Europe/Moscow", CALENDAR_BACKEND="none",
+        WORKER_LEASE_SEC="2",
+    )  # fmt: skip
     return subprocess.Popen(
         [ORGANIZER, "worker"], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
     )
@@ -59,11 +59,13 @@ def reply_to(conn, row_id: int) -> str | None:
     return r[0] if r else None
 
 
+@pytest.mark.stores
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
-def test_clarify_across_worker_restart(db_path: Path, tmp_path: Path, how: signal.Signals):
+def test_clarify_across_worker_restart(
+    db_path: Path, db_url: str, conn, tmp_path: Path, how: signal.Signals
+):
     log = tmp_path / "worker.log"
-    conn = open_db(db_path)
-    worker = start_worker(db_path, log)
+    worker = start_worker(db_path, log, db_url)
     try:
         q = say(conn, 7, 1, "встреча с Петей")
         question = wait_reply(conn, q, log)
@@ -77,7 +79,7 @@ def test_clarify_across_worker_restart(db_path: Path, tmp_path: Path, how: signa
             draft["id"]
         )
         a = say(conn, 7, 2, "завтра в 15")
-        worker = start_worker(db_path, log)
+        worker = start_worker(db_path, log, db_url)
         answer = wait_reply(conn, a, log)
         assert answer.startswith("Добавил встречу: Встреча с Петей — завтра,")
         (item,) = conn.execute("SELECT * FROM items").fetchall()
@@ -94,5 +96,4 @@ def test_clarify_across_worker_restart(db_path: Path, tmp_path: Path, how: signa
         if worker.poll() is None:
             worker.terminate()
             assert worker.wait(timeout=15) == 0
-        conn.close()
     assert "Traceback" not in log.read_text()

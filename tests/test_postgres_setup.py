@@ -59,8 +59,7 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize(
-    "args", [("bot",), ("api",), ("diag", "items"), ("doctor",), ("backup",),
-             ("chat",)]
+    "args", [("bot",), ("api",), ("diag", "items"), ("doctor",), ("backup",)]
 )
 def test_parts_not_ported_refuse_postgresql_in_one_line(
     tmp_path: Path, args: tuple[str, ...]
@@ -75,7 +74,7 @@ def test_parts_not_ported_refuse_postgresql_in_one_line(
     assert "pw@" not in r.stderr
 
 
-@pytest.mark.parametrize("args", [("worker",)])
+@pytest.mark.parametrize("args", [("worker",), ("chat",)])
 def test_ported_parts_say_an_unreachable_postgresql_in_one_line(
     tmp_path: Path, args: tuple[str, ...]
 ) -> None:

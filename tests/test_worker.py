@@ -9,16 +9,22 @@ import subprocess
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from conftest import ORGANIZER, make_env, wait_until
 from organizer.config import Settings
 from organizer.db import queue
+from organizer.db.connect import transaction
+from organizer.db.store import where
 from organizer.model import InboxRow
-from organizer.worker import Context, Plugins, Worker
+from organizer.worker import Context, Handler, Plugins, Worker
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
+@pytest.mark.stores
 def test_unknown_kind_fails_with_a_clear_error(
     conn: sqlite3.Connection, settings: Settings
 ) -> None:
@@ -30,6 +36,7 @@ def test_unknown_kind_fails_with_a_clear_error(
     assert "no handler for message kind 'hologram'" in (row.last_error or "")
 
 
+@pytest.mark.stores
 def test_handler_error_is_retried_and_the_loop_goes_on(
     conn: sqlite3.Connection, settings: Settings
 ) -> None:
@@ -52,19 +59,20 @@ def test_handler_error_is_retried_and_the_loop_goes_on(
     assert calls == [bad, good]
 
 
-def _start_worker(db_path: Path) -> subprocess.Popen[bytes]:
+def _start_worker(db_path: Path, db_url: str | None = None) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [ORGANIZER, "worker"],
-        env=make_env(db_path, LOG_LEVEL="INFO"),
+        env=make_env(db_path, db_url, LOG_LEVEL="INFO"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
 
 
+@pytest.mark.stores
 def test_worker_process_logs_db_and_stops_on_sigterm(
-    db_path: Path, conn: sqlite3.Connection
+    db_path: Path, db_url: str, conn: sqlite3.Connection, settings: Settings
 ) -> None:
-    proc = _start_worker(db_path)
+    proc = _start_worker(db_path, db_url)
     try:
         wait_until(
             lambda: conn.execute(
@@ -87,7 +95,7 @@ def test_worker_process_logs_db_and_stops_on_sigterm(
         if proc.poll() is None:
             proc.kill()
     out = proc.stdout.read().decode() if proc.stdout else ""
-    assert f"db={db_path}" in out and "schema=" in out and "instance=" in out
+    assert f"db={where(settings)}" in out and "schema=" in out and "instance=" in out
     assert conn.execute("SELECT stopped_at FROM heartbeats").fetchone()[0] is not None
 
 
@@ -219,3 +227,74 @@ def test_a_stuck_handler_does_not_hold_the_next_message(
         worker_mod.SHUTDOWN_GRACE_S = grace
         release.set()
     assert seen[:2] == ["stuck", "next"]
+
+
+def _lock_both(first: str, second: str, barrier: Any, calls: list[int]) -> Handler:
+    """A handler whose transaction updates two meta rows in the payload's order, the
+    first time meeting the other worker in between: the two lock orders cross."""
+
+    def handler(ctx: Context, row: InboxRow) -> None:
+        calls.append(row.id)
+        with transaction(ctx.conn):
+            ctx.conn.execute("UPDATE meta SET value = value || 'x' WHERE key = ?", (first,))
+            if calls.count(row.id) == 1:
+                barrier.wait(10)
+            ctx.conn.execute("UPDATE meta SET value = value || 'x' WHERE key = ?", (second,))
+            ctx.mark_done()
+
+    return handler
+
+
+def test_a_deadlock_victim_is_handled_again_at_once_on_postgresql(pg_url: str) -> None:
+    """Two workers whose handlers lock the same two rows in opposite orders: PostgreSQL
+    rolls one transaction back (40P01). That message is handled again at once, with no
+    attempt counted and no back-off. Before: it went back to NEW with the deadlock as its
+    last_error, attempt counted, waiting out its back-off."""
+    import threading
+
+    from organizer.config import load_settings
+    from organizer.db.store import open_store
+
+    settings = load_settings({"DB_URL": pg_url, "ORGANIZER_ENV_FILE": ""})
+    c1, c2 = open_store(settings), open_store(settings)
+    try:
+        c1.executemany("INSERT INTO meta (key, value) VALUES (?, '')", [("a",), ("b",)])
+        a, _ = queue.enqueue(c1, message_key="a", chat_id=1, kind="ab", payload={}, now=T0)
+        b, _ = queue.enqueue(c1, message_key="b", chat_id=2, kind="ba", payload={}, now=T0)
+        barrier, calls = threading.Barrier(2), []
+        plugins = Plugins(handlers={"ab": _lock_both("a", "b", barrier, calls),
+                                    "ba": _lock_both("b", "a", barrier, calls)})  # fmt: skip
+        workers = [Worker(settings, c, plugins, worker_id=f"w{i}") for i, c in ((1, c1), (2, c2))]
+        threads = [threading.Thread(target=w.step, args=(T0,)) for w in workers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=20)
+        rows = [queue.get(c1, a), queue.get(c1, b)]
+        assert [(r.status, r.attempts, r.last_error) for r in rows if r] == [("DONE", 1, None)] * 2
+        assert sorted(calls.count(i) for i in (a, b)) == [1, 2]  # the victim ran twice
+        assert c1.execute("SELECT value FROM meta WHERE key = 'a'").fetchone()[0] == "xx"
+    finally:
+        c1.close()
+        c2.close()
+
+
+def test_a_repeating_deadlock_is_an_ordinary_failure(
+    conn: sqlite3.Connection, settings: Settings
+) -> None:
+    """The retry is bounded: a conflict that never clears fails like any error."""
+    import psycopg
+
+    import organizer.worker as worker_mod
+
+    calls: list[int] = []
+
+    def always(ctx: Context, row: InboxRow) -> None:
+        calls.append(row.id)
+        raise sqlite3.OperationalError("deadlock detected") from psycopg.errors.DeadlockDetected()
+
+    rid, _ = queue.enqueue(conn, message_key="d", chat_id=1, kind="text", payload={}, now=T0)
+    assert Worker(settings, conn, Plugins(handlers={"text": always})).step(T0)
+    assert len(calls) == worker_mod.TRANSIENT_RETRIES + 1
+    row = queue.get(conn, rid)
+    assert row and row.status == "NEW" and "deadlock detected" in (row.last_error or "")

@@ -10,6 +10,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from conftest import ORGANIZER, make_env, wait_until
 from fixtures.pipeline import Pipe
 from organizer.db import queue
@@ -56,6 +58,7 @@ def test_repeated_reads_of_one_message_are_gone(pipe: Pipe) -> None:
     assert agenda_day == [], seen  # today's PENDING agenda row was already in hand
 
 
+@pytest.mark.stores
 def test_a_lost_lease_rolls_the_reply_back_and_the_holder_answers_once(pipe: Pipe) -> None:
     """Reaped mid-handler and claimed by another worker: nothing of the first commits
     (no reply without DONE), and the holder's run answers it exactly once."""
@@ -122,8 +125,9 @@ def _reply_without_done_or_done_without_reply(conn: sqlite3.Connection) -> tuple
     return int(done_alone), int(reply_alone)
 
 
+@pytest.mark.stores
 def test_sigkilled_workers_never_leave_a_reply_without_done(
-    conn: sqlite3.Connection, db_path: Path, tmp_path: Path
+    conn: sqlite3.Connection, db_path: Path, db_url: str, tmp_path: Path
 ) -> None:
     """`organizer worker` SIGKILLed three times during a burst: at every kill, no row is
     DONE without its reply and no reply stands beside a row not DONE (they commit
@@ -133,7 +137,7 @@ def test_sigkilled_workers_never_leave_a_reply_without_done(
         queue.enqueue(conn, message_key=f"burst:{i}", chat_id=500 + i % 20, kind="text",
                       payload={"text": f"купить молоко {i}", "message_id": i, "lang": None},
                       now=utcnow())  # fmt: skip
-    env = make_env(db_path, CALENDAR_BACKEND="none", WORKER_LEASE_SEC="1")
+    env = make_env(db_path, db_url, CALENDAR_BACKEND="none", WORKER_LEASE_SEC="1")
     log = (tmp_path / "worker.log").open("ab")
 
     def done() -> int:

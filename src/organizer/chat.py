@@ -31,6 +31,7 @@ from organizer.db import conversation, queue
 from organizer.db.connect import open_db
 from organizer.db.migrate import migrate, require_current, state
 from organizer.db.outbox import OutboxRow
+from organizer.db.store import open_store, require_current_store
 from organizer.model import utcnow
 from organizer.runtime import Periodic
 from organizer.texts import tr
@@ -46,7 +47,18 @@ QUIT = ("/quit", "/exit", "/q")
 
 
 def prepare_db(settings: Settings, say: Callable[[str], None]) -> sqlite3.Connection:
-    """Open DB_PATH, creating and migrating it when needed (a first run has no DB)."""
+    """Open DB_PATH, creating and migrating it when needed (a first run has no DB).
+
+    A PostgreSQL DB_URL is the operator's server: opened as it is and required to be
+    migrated (`organizer migrate` says so in one line), never created from here."""
+    if settings.store != "sqlite":
+        conn = open_store(settings)
+        try:
+            require_current_store(conn, settings)
+        except BaseException:
+            conn.close()
+            raise
+        return conn  # type: ignore[return-value]
     path = settings.db_path
     created = not path.exists()
     conn = open_db(path, create=True)

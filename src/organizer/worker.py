@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from organizer.config import Settings
 from organizer.db import queue
 from organizer.db.store import open_store
+from organizer.db.transient import is_transient
 from organizer.errors import OrganizerError
 from organizer.model import InboxRow, utcnow
 from organizer.registry import (
@@ -44,6 +45,9 @@ from organizer.systemd import Notifier, watchdog_period_s
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_S = 3.0
+# A deadlock victim's handler runs again at once; a conflict that repeats this often is
+# treated as an ordinary failure (counted, backed off) so a livelock cannot spin.
+TRANSIENT_RETRIES = 3
 
 
 # Context, Handler, PermanentError and Plugins are the registry's; named here too
@@ -119,7 +123,7 @@ class Worker:
         ctx = Context(self.conn, self.settings, now, self.worker_id, self.stop,
                       done_hook=lambda c: queue.complete_in(c, row.id, self.worker_id, at()))
         try:
-            if not self._run_bounded(handler, ctx, row):
+            if not self._run_retrying(handler, ctx, row):
                 return
         except LeaseLost:
             log.warning("inbox id=%d: lease lost before completion (reaped?); its"
@@ -146,6 +150,26 @@ class Worker:
             log.warning("inbox id=%d: lease lost before completion (reaped?)", row.id)
         self.processed += 1
 
+
+    def _run_retrying(self, handler: Handler, ctx: Context, row: InboxRow) -> bool:
+        """`_run_bounded`, run again at once (up to TRANSIENT_RETRIES times) when
+        PostgreSQL rolled the handler's transaction back for a deadlock or serialization
+        failure: that is the other transaction's timing, not this message's fault, so no
+        attempt is counted and no back-off waited. Handlers are idempotent (keyed by
+        inbox row), so what an earlier transaction of the handler committed is found."""
+        retries = 0
+        while True:
+            ctx.completed = False  # a mark_done rolled back with its transaction
+            try:
+                return self._run_bounded(handler, ctx, row)
+            except sqlite3.OperationalError as e:
+                if not is_transient(e) or retries >= TRANSIENT_RETRIES or self.stop.is_set():
+                    raise
+                retries += 1
+                if self.conn.in_transaction:  # the handler's own rollback may not have run
+                    self.conn.execute("ROLLBACK")
+                log.warning("inbox id=%d: %s; handled again at once (%d/%d)", row.id,
+                            str(e).splitlines()[0], retries, TRANSIENT_RETRIES)
 
     def _run_bounded(self, handler: Handler, ctx: Context, row: InboxRow) -> bool:
         """Run the handler; on SIGTERM give it SHUTDOWN_GRACE_S, then release the row.

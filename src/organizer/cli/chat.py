@@ -43,7 +43,8 @@ def register(app: typer.Typer) -> None:
             typer.Option("--now", help="Pretend it is this moment (ISO-8601 with offset), for demos; calendar sync keeps the real clock."),
         ] = None,
     ) -> None:
-        """Talk to the organizer in this terminal (or pipe lines in); creates the DB if needed.
+        """Talk to the organizer in this terminal (or pipe lines in); creates the DB if needed
+        (an SQLite one; a PostgreSQL DB_URL must be migrated already).
 
         Messages go through the same inbox → worker → outbox path as Telegram.
         Meetings are synced to the calendar by a running worker, else by this chat.
@@ -52,7 +53,7 @@ def register(app: typer.Typer) -> None:
         from organizer import chat as chat_mod
         from organizer.logs import setup_logging
 
-        settings = settings_from(ctx)
+        settings = settings_from(ctx, postgresql=True)
         debug = bool((ctx.find_root().obj or {}).get("debug"))
         setup_logging("DEBUG" if debug else "WARNING")
         if lang is not None and lang not in ("ru", "en"):

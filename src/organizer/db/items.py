@@ -101,7 +101,7 @@ def insert(
         "INSERT INTO items (chat_id, inbox_id, type, title, status, start_at, end_at, all_day,"
         " rrule, tz, source_text, lang, created_at, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (inbox_id) DO NOTHING",
+        " ON CONFLICT (inbox_id) DO NOTHING RETURNING id",
         (
             chat_id,
             inbox_id,
@@ -119,8 +119,9 @@ def insert(
             ts,
         ),
     )
-    if cur.rowcount == 1:
-        return int(cur.lastrowid or 0), True
+    made = cur.fetchall()  # RETURNING: lastrowid is SQLite's alone
+    if made:
+        return int(made[0][0]), True
     row = conn.execute("SELECT id FROM items WHERE inbox_id = ?", (inbox_id,)).fetchone()
     return int(row[0]), False
 

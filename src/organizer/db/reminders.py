@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from organizer.db.dialect import is_postgres
 from organizer.model import from_db, to_db
 
 
@@ -115,6 +116,11 @@ def latest_for_item(conn: sqlite3.Connection, item_id: int) -> Reminder | None:
     )
 
 
+def _plus(conn: sqlite3.Connection) -> str:
+    """`+col` keeps SQLite's planner off the status index; PostgreSQL has no unary + on text."""
+    return "" if is_postgres(conn) else "+"
+
+
 def last_seq(conn: sqlite3.Connection, item_id: int, occurrence: datetime) -> int:
     row = conn.execute(
         "SELECT MAX(seq) FROM reminders WHERE item_id = ? AND occurrence_at = ?",
@@ -127,7 +133,7 @@ def pending_snooze(conn: sqlite3.Connection, item_id: int, occurrence: datetime)
     return _row(
         conn.execute(
             "SELECT * FROM reminders WHERE item_id = ? AND occurrence_at = ? AND seq > 0"
-            " AND +status = 'PENDING' ORDER BY seq DESC LIMIT 1",
+            f" AND {_plus(conn)}status = 'PENDING' ORDER BY seq DESC LIMIT 1",
             (item_id, to_db(occurrence)),
         ).fetchone()
     )
@@ -148,7 +154,7 @@ def insert(
     ts = to_db(now)
     cur = conn.execute(
         "INSERT INTO reminders (item_id, chat_id, kind, occurrence_at, seq, local_date, due_at,"
-        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             item_id,
             chat_id,
@@ -161,7 +167,7 @@ def insert(
             ts,
         ),
     )
-    return int(cur.lastrowid or 0)
+    return int(cur.fetchall()[0][0])  # RETURNING: lastrowid is SQLite's alone
 
 
 def reschedule(
@@ -212,7 +218,7 @@ def cancel_for_item(
     extra = f" AND occurrence_at NOT IN ({marks})" if kept else ""
     cur = conn.execute(
         "UPDATE reminders SET status = 'CANCELLED', updated_at = ?"
-        f" WHERE item_id = ? AND +status = 'PENDING'{extra}",
+        f" WHERE item_id = ? AND {_plus(conn)}status = 'PENDING'{extra}",
         (to_db(now), item_id, *kept),
     )
     return cur.rowcount
@@ -252,10 +258,11 @@ def agenda_row(conn: sqlite3.Connection, chat_id: int, local_date: date) -> Remi
 def pending_agenda(conn: sqlite3.Connection, chat_id: int, since: date) -> list[Reminder]:
     """The chat's PENDING agenda rows for `since` or later (a range on reminders_agenda_day,
     so the chat's history of sent agendas is never walked)."""
+    plus = _plus(conn)
     return _rows(
         conn.execute(
             "SELECT * FROM reminders WHERE kind = 'agenda' AND chat_id = ? AND local_date >= ?"
-            " AND +status = 'PENDING' ORDER BY +due_at",
+            f" AND {plus}status = 'PENDING' ORDER BY {plus}due_at",
             (chat_id, since.isoformat()),
         )
     )
