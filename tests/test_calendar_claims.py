@@ -18,7 +18,8 @@ from typing import Any
 from fixtures.calendar import GOOGLE_CALENDAR_ID, add_meeting, item
 from organizer import sync
 from organizer.config import Settings
-from organizer.db.connect import open_db, transaction
+from organizer.db.connect import transaction
+from organizer.db.store import open_store
 from organizer.model import to_db, utcnow
 
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -29,7 +30,7 @@ def test_two_syncers_insert_each_item_exactly_once(
 ) -> None:
     ids = [add_meeting(conn, f"Встреча {i}", START + timedelta(hours=i)) for i in range(4)]
     fake_google.fail("insert", slow_s=0.4, times=10)  # a slow server: the calls overlap
-    syncers = [sync.make_syncer(google_settings, open_db(db_path)) for _ in range(2)]
+    syncers = [sync.make_syncer(google_settings, open_store(google_settings)) for _ in range(2)]
     for s in syncers:
         s.calendar()  # built before the race, so both start at once
     gate = threading.Barrier(len(syncers), timeout=10)

@@ -96,6 +96,7 @@ def _organizer(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[s
     )
 
 
+@pytest.mark.stores  # every `organizer calendar` verb on both stores
 def test_repair_verbs(env: dict[str, str], conn: sqlite3.Connection) -> None:
     a = add_meeting(conn, "A", START)
     b = add_meeting(conn, "B", START)
@@ -107,8 +108,8 @@ def test_repair_verbs(env: dict[str, str], conn: sqlite3.Connection) -> None:
         now = to_db(utcnow())
         task = conn.execute(
             "INSERT INTO items (chat_id, type, title, tz, created_at, updated_at) "
-            "VALUES (1, 'task', 'milk', 'UTC', ?, ?)", (now, now)
-        ).lastrowid
+            "VALUES (1, 'task', 'milk', 'UTC', ?, ?) RETURNING id", (now, now)
+        ).fetchone()[0]
     r = _organizer(env, "calendar", "retry", str(a))
     assert r.returncode == 0, r.stderr
     assert f"item {a} is PENDING upsert again" in r.stdout

@@ -74,7 +74,7 @@ def test_parts_not_ported_refuse_postgresql_in_one_line(
     assert "pw@" not in r.stderr
 
 
-@pytest.mark.parametrize("args", [("worker",), ("chat",)])
+@pytest.mark.parametrize("args", [("worker",), ("chat",), ("calendar", "retry", "--failed")])
 def test_ported_parts_say_an_unreachable_postgresql_in_one_line(
     tmp_path: Path, args: tuple[str, ...]
 ) -> None:

@@ -7,9 +7,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from fixtures.reminders import Rem, utc
 from organizer import reminders
-from organizer.db.connect import open_db, transaction
+from organizer.db.connect import transaction
+from organizer.db.store import open_store
 
 BZ = ZoneInfo("Europe/Berlin")
 S = timedelta(seconds=1)
@@ -128,13 +131,14 @@ def test_month_end_series(rem: Rem) -> None:
     _fire_series(rem, daily, ["2027-02-27 07:00", "2027-02-28 07:00", "2027-03-01 07:00"])
 
 
+@pytest.mark.stores
 def test_restart_between_ticks_and_a_second_connection_double_nothing(rem: Rem) -> None:
     rem.now = b(2026, 11, 2, 9, 0)
     ids = [rem.item(title=f"t{i}", start=b(2026, 11, 2, 10, i), chat_id=200 + i) for i in range(5)]
     rem.tick(b(2026, 11, 2, 10, 2))
     assert len(rem.sent()) == 3
     # "restart": a brand-new connection (as a new worker process has) ticks the same moment
-    other = open_db(rem.conn.execute("PRAGMA database_list").fetchone()["file"])
+    other = open_store(rem.settings)  # a second connection, on either store
     try:
         assert reminders.tick(other, b(2026, 11, 2, 10, 2)).sent == 0
         assert reminders.tick(other, b(2026, 11, 2, 10, 10)).sent == 2
@@ -144,7 +148,7 @@ def test_restart_between_ticks_and_a_second_connection_double_nothing(rem: Rem) 
     assert sorted(r["item_id"] for r in rem.sent()) == sorted(ids)
     # a crash inside the tick's transaction leaves nothing half-done: both or neither
     rem.item(title="late one", start=b(2026, 11, 2, 11, 0))
-    rem.conn.execute("BEGIN IMMEDIATE")
+    rem.conn.execute("BEGIN")
     rem.conn.execute("UPDATE reminders SET status = 'SENT' WHERE status = 'PENDING'")
     rem.conn.execute("ROLLBACK")
     assert rem.fire(b(2026, 11, 2, 11, 0)) == 1
@@ -301,6 +305,7 @@ def test_reschedule_and_close_move_or_cancel_the_reminder(rem: Rem) -> None:
     assert rem.fire(b(2026, 11, 3, 12, 0)) == 0
 
 
+@pytest.mark.stores
 def test_daily_agenda_once_per_local_day(rem: Rem) -> None:
     rem.now = b(2026, 11, 1, 12, 0)
     rem.item(
@@ -333,7 +338,7 @@ def test_daily_agenda_once_per_local_day(rem: Rem) -> None:
     assert f"done:{task}" in buttons and f"done:{old}" in buttons
     # not twice: another tick, another connection
     rem.tick(b(2026, 11, 2, 8, 0, 30))
-    other = open_db(rem.conn.execute("PRAGMA database_list").fetchone()["file"])
+    other = open_store(rem.settings)  # a second connection, on either store
     try:
         reminders.tick(other, b(2026, 11, 2, 9, 0))
     finally:

@@ -1,6 +1,7 @@
 """A real `organizer worker` process sends reminders on the wall clock; killed with
 SIGKILL mid-way and restarted, it loses none and doubles none, and a backlog from
-three hours of downtime goes out once, marked late."""
+three hours of downtime goes out once, marked late. On PostgreSQL two workers tick the
+same reminders at once (one of them killed and restarted): still each sent once."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from conftest import ORGANIZER, make_env, wait_until
 from organizer import reminders
 from organizer.config import Settings
 from organizer.db import items as items_db
-from organizer.db.connect import open_db, transaction
+from organizer.db.connect import transaction
 from organizer.model import utcnow
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.stores]
 
 
 def _item(
@@ -35,8 +36,8 @@ def _item(
     return item_id
 
 
-def _start(db_path: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = make_env(db_path, ORGANIZER_TZ="Europe/Berlin", LOG_LEVEL="INFO")
+def _start(db_path: Path, db_url: str, log: Path) -> subprocess.Popen[bytes]:
+    env = make_env(db_path, db_url, ORGANIZER_TZ="Europe/Berlin", LOG_LEVEL="INFO")
     return subprocess.Popen(
         [ORGANIZER, "worker"], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
     )
@@ -49,9 +50,9 @@ def _sent(conn: sqlite3.Connection) -> list[sqlite3.Row]:
 
 
 def test_worker_killed_and_restarted_sends_each_reminder_once(
-    db_path: Path, tmp_path: Path, rem_settings: Settings
+    db_path: Path, db_url: str, conn: sqlite3.Connection, tmp_path: Path,
+    rem_settings: Settings, store: str,
 ) -> None:
-    conn = open_db(db_path)
     reminders.configure(rem_settings)
     now = utcnow()
     # planned before a 3-hour outage: due 3 hours ago, never sent
@@ -64,19 +65,24 @@ def test_worker_killed_and_restarted_sends_each_reminder_once(
         for i in range(1, 7)
     ]
     log = tmp_path / "worker.log"
-    proc = _start(db_path, log)
+    # PostgreSQL: a second worker ticks beside the one killed and restarted
+    other = _start(db_path, db_url, log) if store == "postgresql" else None
+    proc = _start(db_path, db_url, log)
     try:
         wait_until(lambda: len(_sent(conn)) >= 2, timeout=30)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
-        proc = _start(db_path, log)
+        proc = _start(db_path, db_url, log)
         wait_until(lambda: len(_sent(conn)) >= 7, timeout=40)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=15) == 0
+        for p in (proc, other):
+            if p is not None:
+                p.send_signal(signal.SIGTERM)
+                assert p.wait(timeout=15) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
+        for p in (proc, other):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait(timeout=10)
     rows = _sent(conn)
     assert sorted(r["item_id"] for r in rows) == sorted([backlog, *soon]), log.read_text()[-3000:]
     texts = {r["item_id"]: r["text"] for r in rows}
@@ -87,4 +93,3 @@ def test_worker_killed_and_restarted_sends_each_reminder_once(
     assert [tuple(s) for s in statuses] == [("SENT", 7)]
     late = conn.execute("SELECT item_id FROM reminders WHERE late = 1").fetchall()
     assert [r[0] for r in late] == [backlog]
-    conn.close()

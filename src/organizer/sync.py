@@ -25,7 +25,7 @@ from organizer.calendars.base import SKIP, Calendar, CalendarError, EventSpec, O
 from organizer.config import Settings
 from organizer.db import calsync
 from organizer.db.calsync import CalRow
-from organizer.db.connect import open_db
+from organizer.db.store import open_store
 from organizer.model import from_db, utcnow
 from organizer.runtime import Periodic
 
@@ -223,7 +223,8 @@ class Background:
     the worker's loop that would hold up every message and starve the systemd watchdog,
     which is beaten from the loop. So the loop only *starts* a pass (when none is
     running) and the pass runs beside it. Each state change is still one short
-    transaction (WAL + busy_timeout make the two writers take turns), and a pass cut
+    transaction (SQLite: WAL + busy_timeout make the two writers take turns; PostgreSQL:
+    its own connection from open_store, each item claimed first), and a pass cut
     short by the process dying is harmless: every remote call is idempotent by uid.
     """
 
@@ -249,7 +250,7 @@ class Background:
         started = time.monotonic()
         try:
             if self.syncer is None:
-                conn = open_db(self.settings.db_path)
+                conn = open_store(self.settings)
                 self.syncer = make_syncer(self.settings, conn, **self.tuning)
             # Keep going while full batches come back, so a backlog drains quickly.
             for _ in range(100):

@@ -35,14 +35,15 @@ def calendar_retry(
     the event is found by its iCalUID before anything is created.
     """
     from organizer.db import calsync
-    from organizer.db.connect import open_db
+    from organizer.db.store import open_store, require_tables
     from organizer.errors import OrganizerError
     from organizer.model import utcnow
 
     if (item_id is None) == (not failed):
         raise OrganizerError("give either an item id or --failed", "organizer calendar retry 42")
-    settings = settings_from(ctx)
-    conn = open_db(settings.db_path)
+    settings = settings_from(ctx, postgresql=True)
+    conn = open_store(settings)
+    require_tables(conn, settings)
     if failed:
         n = calsync.retry_failed(conn, utcnow())
         typer.echo(f"{n} failed item(s) back to PENDING")
@@ -60,7 +61,7 @@ def calendar_check(ctx: typer.Context) -> None:
     """Reach the configured calendar once and say what answered."""
     from organizer.calendars.doctor import check_calendar
 
-    result = check_calendar(settings_from(ctx))
+    result = check_calendar(settings_from(ctx, postgresql=True))
     typer.echo(f"{result.status} {result.name}: {result.detail}")
     if result.status == "FAIL":
         raise typer.Exit(1)

@@ -21,20 +21,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from organizer.db.connect import transaction
+from organizer.db.dialect import is_postgres
 from organizer.errors import NotFound, OrganizerError
 from organizer.model import to_db
 
 # The item's cancelled occurrences (migration 0006) as one deterministic text, oldest
-# first, comma-separated; NULL when there are none.
-_EXDATES_SQL = (
+# first, comma-separated; NULL when there are none. SQLite's group_concat keeps the order
+# of the ordered subquery; PostgreSQL's string_agg takes the order itself.
+_EXDATES_SQLITE = (
     "(SELECT group_concat(occurrence_at, ',') FROM (SELECT occurrence_at FROM item_exdates"
     " x WHERE x.item_id = items.id ORDER BY occurrence_at))"
+)
+_EXDATES_PG = (
+    "(SELECT string_agg(occurrence_at, ',' ORDER BY occurrence_at) FROM item_exdates x"
+    " WHERE x.item_id = items.id)"
 )
 
 # Columns whose change means "a newer request than the one being executed".
 _VERSION = ("cal_op", "cal_uid", "title", "start_at", "end_at", "all_day", "rrule", "tz",
             "status", "updated_at", "cal_dtstart", "cal_dtend", "exdates")
-_EXPR = {"exdates": _EXDATES_SQL}
 
 
 @dataclass(frozen=True)
@@ -71,11 +76,24 @@ class CalRow:
         )
 
 
-_COLUMNS = (
+_PLAIN_COLUMNS = (
     "id, type, status, title, start_at, end_at, all_day, rrule, tz, cal_state, cal_op, "
     "cal_uid, cal_event_id, attempts, next_attempt_at, last_error, updated_at, "
-    f"cal_dtstart, cal_dtend, {_EXDATES_SQL} AS exdates"
+    "cal_dtstart, cal_dtend"
 )
+
+
+def _exdates(conn: sqlite3.Connection) -> str:
+    return _EXDATES_PG if is_postgres(conn) else _EXDATES_SQLITE
+
+
+def _columns(conn: sqlite3.Connection) -> str:
+    return f"{_PLAIN_COLUMNS}, {_exdates(conn)} AS exdates"
+
+
+def _same(conn: sqlite3.Connection) -> str:
+    """Null-safe equality: SQLite's `IS`, PostgreSQL's `IS NOT DISTINCT FROM`."""
+    return "IS NOT DISTINCT FROM" if is_postgres(conn) else "IS"
 
 
 def _row(r: sqlite3.Row) -> CalRow:
@@ -85,17 +103,18 @@ def _row(r: sqlite3.Row) -> CalRow:
 
 
 def get(conn: sqlite3.Connection, item_id: int) -> CalRow | None:
-    r = conn.execute(f"SELECT {_COLUMNS} FROM items WHERE id = ?", (item_id,)).fetchone()
+    r = conn.execute(f"SELECT {_columns(conn)} FROM items WHERE id = ?", (item_id,)).fetchone()
     return _row(r) if r else None
 
 
 def due(conn: sqlite3.Connection, now: datetime, limit: int) -> list[CalRow]:
     """PENDING items whose next attempt is due and that no syncer holds, oldest first."""
     rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM items WHERE cal_state = 'PENDING' "
+        f"SELECT {_columns(conn)} FROM items WHERE cal_state = 'PENDING' "
         "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
         "AND (cal_lease_until IS NULL OR cal_lease_until <= ?) "
-        "ORDER BY next_attempt_at, id LIMIT ?",
+        # NULLS FIRST: SQLite's order on both stores (PostgreSQL puts NULLs last)
+        "ORDER BY next_attempt_at NULLS FIRST, id LIMIT ?",
         (to_db(now), to_db(now), limit),
     ).fetchall()
     return [_row(r) for r in rows]
@@ -107,7 +126,7 @@ def claim(conn: sqlite3.Connection, row: CalRow, by: str, now: datetime, lease_s
     False when another syncer holds an unexpired claim, or the item moved on since it
     was read. A crashed syncer's claim lapses at `cal_lease_until`.
     """
-    where, args = _same_version(row)
+    where, args = _same_version(conn, row)
     with transaction(conn):
         cur = conn.execute(
             "UPDATE items SET cal_claimed_by = ?, cal_lease_until = ? "
@@ -156,15 +175,21 @@ def next_due_at(conn: sqlite3.Connection) -> str | None:
     return r[0] if r else None
 
 
-def _same_version(row: CalRow) -> tuple[str, tuple[object, ...]]:
-    where = " AND ".join(f"{_EXPR.get(name, name)} IS ?" for name in _VERSION)
+def _same_version(conn: sqlite3.Connection, row: CalRow) -> tuple[str, tuple[object, ...]]:
+    """WHERE the item is still the version `row` was read as (and still PENDING).
+
+    On PostgreSQL (READ COMMITTED) a concurrent UPDATE of the row makes ours wait and then
+    re-check this condition against the committed row, so it is as strict as on SQLite."""
+    expr = {"exdates": _exdates(conn)}
+    same = _same(conn)
+    where = " AND ".join(f"{expr.get(name, name)} {same} ?" for name in _VERSION)
     return f"id = ? AND cal_state = 'PENDING' AND {where}", (row.id, *row.version)
 
 
 def _keep_event_id(conn: sqlite3.Connection, row: CalRow, event_id: str | None) -> None:
     """The row moved on: remember what the server told us, leave the new request alone."""
     conn.execute(
-        "UPDATE items SET cal_event_id = ? WHERE id = ? AND cal_uid IS ?",
+        f"UPDATE items SET cal_event_id = ? WHERE id = ? AND cal_uid {_same(conn)} ?",
         (event_id, row.id, row.cal_uid),
     )
 
@@ -176,7 +201,7 @@ def mark_synced(
     conn: sqlite3.Connection, row: CalRow, event_id: str | None, *, by: str | None = None
 ) -> bool:
     """PENDING -> SYNCED with the event id (NULL after a delete). False: row moved on."""
-    where, args = _same_version(row)
+    where, args = _same_version(conn, row)
     with transaction(conn):
         cur = conn.execute(
             "UPDATE items SET cal_state = 'SYNCED', cal_event_id = ?, attempts = 0, "
@@ -200,7 +225,7 @@ def mark_retry(
     by: str | None = None,
 ) -> bool:
     """Stay PENDING, attempts + 1, next try at `next_at`. False: row moved on."""
-    where, args = _same_version(row)
+    where, args = _same_version(conn, row)
     with transaction(conn):
         cur = conn.execute(
             "UPDATE items SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, "
@@ -214,7 +239,7 @@ def mark_retry(
 
 def mark_failed(conn: sqlite3.Connection, row: CalRow, error: str, *, by: str | None = None) -> bool:
     """PENDING -> FAILED with last_error (retry budget spent or a permanent error)."""
-    where, args = _same_version(row)
+    where, args = _same_version(conn, row)
     with transaction(conn):
         cur = conn.execute(
             "UPDATE items SET cal_state = 'FAILED', attempts = attempts + 1, "
@@ -228,7 +253,7 @@ def mark_failed(conn: sqlite3.Connection, row: CalRow, error: str, *, by: str | 
 
 def mark_local(conn: sqlite3.Connection, row: CalRow) -> bool:
     """CALENDAR_BACKEND=none: the meeting is kept locally, nothing is retried."""
-    where, args = _same_version(row)
+    where, args = _same_version(conn, row)
     with transaction(conn):
         cur = conn.execute(
             "UPDATE items SET cal_state = 'LOCAL', attempts = 0, next_attempt_at = NULL, "
@@ -256,7 +281,12 @@ def request(conn: sqlite3.Connection, item_id: int, op: str | None, now: datetim
     from organizer.ical import event_uid
 
     with transaction(conn):
-        r = conn.execute(f"SELECT {_COLUMNS} FROM items WHERE id = ?", (item_id,)).fetchone()
+        r = conn.execute(
+            # PostgreSQL: the row locked until our UPDATE (SQLite's writer lock does that)
+            f"SELECT {_columns(conn)} FROM items WHERE id = ?"
+            + (" FOR UPDATE" if is_postgres(conn) else ""),
+            (item_id,),
+        ).fetchone()
         if r is None:
             raise NotFound(f"item {item_id} does not exist", "see `organizer diag calendar`")
         row = _row(r)

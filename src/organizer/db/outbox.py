@@ -79,7 +79,7 @@ def enqueue(
         " target_message_id, target_outbox_id, callback_query_id, item_id, inbox_id,"
         " next_attempt_at, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (dedup_key) DO NOTHING",
+        " ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
         (
             chat_id,
             kind,
@@ -96,7 +96,8 @@ def enqueue(
             to_db(now),
         ),
     )
-    return int(cur.lastrowid) if cur.rowcount == 1 and cur.lastrowid else None
+    new = cur.fetchone()  # RETURNING: lastrowid does not exist on PostgreSQL
+    return int(new[0]) if new is not None else None
 
 
 def get(conn: sqlite3.Connection, outbox_id: int) -> OutboxRow | None:

@@ -48,7 +48,13 @@ def _rows(cur: Iterable[sqlite3.Row]) -> list[Reminder]:
 
 
 # Queries by item or chat write `+status` so that SQLite picks the item/chat index, never
-# the (status, due_at) index, which would walk every pending row of every chat.
+# the (status, due_at) index, which would walk every pending row of every chat. The unary
+# plus is SQLite's "no index here" hint; PostgreSQL has no `+text` (and its planner needs
+# no hint), so `_no_index(conn)` writes it only on SQLite.
+
+
+def _no_index(conn: sqlite3.Connection) -> str:
+    return "" if is_postgres(conn) else "+"
 
 
 def due(conn: sqlite3.Connection, now: datetime, limit: int) -> list[Reminder]:
@@ -60,6 +66,48 @@ def due(conn: sqlite3.Connection, now: datetime, limit: int) -> list[Reminder]:
             (to_db(now), limit),
         )
     )
+
+
+def take_due(conn: sqlite3.Connection, now: datetime, limit: int) -> list[Reminder]:
+    """The due rows this tick may send, inside the caller's transaction.
+
+    SQLite: `due` (BEGIN IMMEDIATE already made this tick the only writer). PostgreSQL,
+    where several workers tick at once: each row is TAKEN with `FOR UPDATE SKIP LOCKED`
+    (another tick's rows are skipped, never waited for; a row it has sent is no longer
+    PENDING once we see it), and the rows of a chat that a worker holds (an inbox row
+    CLAIMED) are left for a later tick, because sending a reminder writes the chat's
+    rows too (the item of a series moves on, the next reminder is planned) and a chat's
+    rows have one writer at a time: the holder of the chat.
+    """
+    if not is_postgres(conn):
+        return due(conn, now, limit)
+    rows = _rows(
+        conn.execute(
+            "SELECT * FROM reminders r WHERE status = 'PENDING' AND due_at <= ?"
+            # busy chats left out here already (inbox_chat index), so they never fill
+            # a batch; _hold_chat below is what makes it safe
+            " AND NOT EXISTS (SELECT 1 FROM inbox_queue q WHERE q.chat_id = r.chat_id"
+            " AND q.status = 'CLAIMED')"
+            " ORDER BY due_at, id LIMIT ? FOR UPDATE OF r SKIP LOCKED",
+            (to_db(now), limit),
+        )
+    )
+    free = {chat for chat in {r.chat_id for r in rows} if _hold_chat(conn, chat)}
+    return [r for r in rows if r.chat_id in free]
+
+
+def _hold_chat(conn: sqlite3.Connection, chat_id: int) -> bool:
+    """PostgreSQL: keep the queue from handing the chat out until our commit (the
+    transaction-scoped advisory lock its claim tries too), then check that no worker
+    holds it now. Read after the lock, in a new statement, so a claim that committed
+    before we got the lock is seen."""
+    got = conn.execute("SELECT pg_try_advisory_xact_lock(?)", (chat_id,)).fetchone()
+    if not (got and got[0]):
+        return False
+    busy = conn.execute(
+        "SELECT 1 FROM inbox_queue WHERE chat_id = ? AND status = 'CLAIMED' LIMIT 1", (chat_id,)
+    ).fetchone()
+    return busy is None
 
 
 def any_due(conn: sqlite3.Connection, now: datetime) -> bool:
@@ -116,11 +164,6 @@ def latest_for_item(conn: sqlite3.Connection, item_id: int) -> Reminder | None:
     )
 
 
-def _plus(conn: sqlite3.Connection) -> str:
-    """`+col` keeps SQLite's planner off the status index; PostgreSQL has no unary + on text."""
-    return "" if is_postgres(conn) else "+"
-
-
 def last_seq(conn: sqlite3.Connection, item_id: int, occurrence: datetime) -> int:
     row = conn.execute(
         "SELECT MAX(seq) FROM reminders WHERE item_id = ? AND occurrence_at = ?",
@@ -133,7 +176,7 @@ def pending_snooze(conn: sqlite3.Connection, item_id: int, occurrence: datetime)
     return _row(
         conn.execute(
             "SELECT * FROM reminders WHERE item_id = ? AND occurrence_at = ? AND seq > 0"
-            f" AND {_plus(conn)}status = 'PENDING' ORDER BY seq DESC LIMIT 1",
+            f" AND {_no_index(conn)}status = 'PENDING' ORDER BY seq DESC LIMIT 1",
             (item_id, to_db(occurrence)),
         ).fetchone()
     )
@@ -167,7 +210,7 @@ def insert(
             ts,
         ),
     )
-    return int(cur.fetchall()[0][0])  # RETURNING: lastrowid is SQLite's alone
+    return int(cur.fetchone()[0])
 
 
 def reschedule(
@@ -218,7 +261,7 @@ def cancel_for_item(
     extra = f" AND occurrence_at NOT IN ({marks})" if kept else ""
     cur = conn.execute(
         "UPDATE reminders SET status = 'CANCELLED', updated_at = ?"
-        f" WHERE item_id = ? AND {_plus(conn)}status = 'PENDING'{extra}",
+        f" WHERE item_id = ? AND {_no_index(conn)}status = 'PENDING'{extra}",
         (to_db(now), item_id, *kept),
     )
     return cur.rowcount
@@ -258,11 +301,10 @@ def agenda_row(conn: sqlite3.Connection, chat_id: int, local_date: date) -> Remi
 def pending_agenda(conn: sqlite3.Connection, chat_id: int, since: date) -> list[Reminder]:
     """The chat's PENDING agenda rows for `since` or later (a range on reminders_agenda_day,
     so the chat's history of sent agendas is never walked)."""
-    plus = _plus(conn)
     return _rows(
         conn.execute(
             "SELECT * FROM reminders WHERE kind = 'agenda' AND chat_id = ? AND local_date >= ?"
-            f" AND {plus}status = 'PENDING' ORDER BY {plus}due_at",
+            f" AND {_no_index(conn)}status = 'PENDING' ORDER BY {_no_index(conn)}due_at",
             (chat_id, since.isoformat()),
         )
     )

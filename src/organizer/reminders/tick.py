@@ -2,7 +2,9 @@
 
 The tick (every second in the worker) takes the due rows with one indexed query and,
 in ONE transaction per batch, writes each to the outbox with dedup_key `remind:<id>`
-(`agenda:<chat>:<day>`) and marks it SENT. One that fell due while everything was down
+(`agenda:<chat>:<day>`) and marks it SENT. On PostgreSQL several workers tick at once:
+each takes its rows with FOR UPDATE SKIP LOCKED and leaves a chat another worker holds
+for a later tick (organizer.db.reminders.take_due), so each row is sent by one of them. One that fell due while everything was down
 goes out once on recovery, marked late. After the reminder of a recurring item the item
 moves to that occurrence and the next one is planned.
 """
@@ -55,8 +57,11 @@ def tick(conn: sqlite3.Connection, now: datetime, *, batch: int = BATCH) -> Tick
         if not db.any_due(conn, now):  # the common case, nothing due: one index probe
             break
         with transaction(conn):
-            for r in db.due(conn, now, batch):
+            taken = db.take_due(conn, now, batch)
+            for r in taken:
                 _deliver_one(conn, r, now, result)
+        if not taken:
+            break  # what is due is another worker's or waits for its chat: next tick
         if _time.monotonic() - started > TICK_BUDGET_S:
             break  # a big backlog drains over the next ticks
     if result.sent or result.failed:
