@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/dialogues.py [FILE...]          # default: tests/data/dialogues_*.jsonl
     .venv/bin/python bench/dialogues.py FILE --only ID     # replay one, with its transcript
+    .venv/bin/python bench/dialogues.py --postgresql       # the same on a throw-away PostgreSQL
 
 Per file: the overall rate of dialogues right, the rate per category and per language, and
 each failing id with the judge's one-line reason (expected vs got). The format of the files
@@ -12,12 +13,32 @@ tests/dialogue_runner.py, tests/dialogue_judge.py.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _stdlib_queue() -> None:
+    """bench/queue.py shadows the standard library's `queue` in scripts run from bench/,
+    and psycopg (--postgresql) needs the real one: load it with bench/ out of the path."""
+    here = Path(__file__).resolve().parent
+    mod = sys.modules.get("queue")
+    if mod is not None and Path(getattr(mod, "__file__", None) or "/").resolve().parent != here:
+        return
+    sys.modules.pop("queue", None)
+    saved = sys.path[:]
+    sys.path[:] = [p for p in saved if Path(p or ".").resolve() != here]
+    try:
+        importlib.import_module("queue")
+    finally:
+        sys.path[:] = saved
+
+
+_stdlib_queue()
 sys.path.insert(0, str(ROOT / "tests"))
 
 import dialogue_runner as dr  # noqa: E402
@@ -36,12 +57,12 @@ def report(path: Path, outcomes: list[dr.Outcome], seconds: float) -> None:
             print(f"    {o.dialogue.id}: {o.verdict.reason}")
 
 
-def replay(paths: list[Path], wanted: str) -> int:
+def replay(paths: list[Path], wanted: str, admin_url: str | None = None) -> int:
     for path in paths:
         for d in dr.load(path):
             if d.id != wanted:
                 continue
-            with dr.Runner() as runner:
+            with dr.Runner(admin_url=admin_url) as runner:
                 o = runner.run(d)
             print(o.transcript)
             print("items:")
@@ -57,7 +78,23 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("files", nargs="*", type=Path, help="dialogue files (JSONL)")
     ap.add_argument("--only", metavar="ID", help="replay one dialogue and show its transcript")
+    ap.add_argument("--postgresql", action="store_true",
+                    help="run on a throw-away PostgreSQL server (bench/pgserver.py), one "
+                         "database per dialogue")  # fmt: skip
     args = ap.parse_args(argv)
+    if args.postgresql:
+        from pgserver import NoServer, pg_server
+
+        try:
+            with pg_server() as admin_url:
+                return _main(args, admin_url)
+        except NoServer as e:
+            print(f"no PostgreSQL server: {e}", file=sys.stderr)
+            return 2
+    return _main(args, None)
+
+
+def _main(args: argparse.Namespace, admin_url: str | None) -> int:
     logging.disable(logging.WARNING)  # the chat's own warnings would drown the table
     paths = args.files or dr.corpus_files()
     missing = [p for p in paths if not p.is_file()]
@@ -66,11 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if args.only:
-            return replay(paths, args.only)
+            return replay(paths, args.only, admin_url)
         for path in paths:
             dialogues = dr.load(path)
             started = time.monotonic()
-            report(path, dr.run_all(dialogues), time.monotonic() - started)
+            report(path, dr.run_all(dialogues, admin_url), time.monotonic() - started)
     except ValueError as e:
         print(f"bad dialogue file: {e}", file=sys.stderr)
         return 2

@@ -15,6 +15,7 @@ Used by tests/test_dialogues.py and bench/dialogues.py.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import shutil
 import sqlite3
@@ -109,16 +110,24 @@ def sessions(turns: Sequence[dict[str, Any]]) -> list[tuple[datetime, list[str]]
 
 
 class Runner:
-    """Runs dialogues, each on its own copy of one migrated template database."""
+    """Runs dialogues, each on its own copy of one migrated template database.
 
-    def __init__(self, workdir: Path | None = None) -> None:
+    With `admin_url` (a PostgreSQL server's maintenance database, bench/pgserver.py) each
+    dialogue gets its own database copied from a migrated template on that server."""
+
+    def __init__(self, workdir: Path | None = None, admin_url: str | None = None) -> None:
         self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="dialogues-")
         self.workdir = workdir or Path(self._tmp.name)  # type: ignore[union-attr]
         self.template = self.workdir / "template.db"
-        conn = open_db(self.template, create=True)
-        migrate(conn)
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.close()
+        self.admin_url = admin_url
+        self.prefix = f"r{next(_RUNNERS)}_"  # one server may serve several runners
+        if admin_url:
+            _pg_template(admin_url, self.prefix + "template")
+        else:
+            conn = open_db(self.template, create=True)
+            migrate(conn)
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.close()
         self.count = 0
 
     def close(self) -> None:
@@ -136,19 +145,26 @@ class Runner:
         folder = self.workdir / f"d{self.count}"
         folder.mkdir()
         db = folder / "organizer.db"
-        shutil.copy(self.template, db)
+        url = None
+        if self.admin_url:
+            name = f"{self.prefix}d{self.count}"
+            url = _pg_admin(self.admin_url,
+                            f"CREATE DATABASE {name} TEMPLATE {self.prefix}template", name)
+        else:
+            shutil.copy(self.template, db)
         try:
-            return self._run(d, db)
+            return self._run(d, db, url)
         except Exception as e:  # a crash is a wrong dialogue, said in one line
             return Outcome(d, Verdict(False, f"crashed: {type(e).__name__}: {e}"))
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+            if self.admin_url:
+                _pg_admin(self.admin_url, f"DROP DATABASE {self.prefix}d{self.count} WITH (FORCE)")
 
-    def _run(self, d: Dialogue, db: Path) -> Outcome:
-        settings = load_settings(
-            {"DB_PATH": str(db), "ORGANIZER_TZ": d.tz, "CALENDAR_BACKEND": "none",
-             "ORGANIZER_ENV_FILE": ""}
-        )  # fmt: skip
+    def _run(self, d: Dialogue, db: Path, url: str | None = None) -> Outcome:
+        env = {"DB_PATH": str(db), "ORGANIZER_TZ": d.tz, "CALENDAR_BACKEND": "none",
+               "ORGANIZER_ENV_FILE": ""}  # fmt: skip
+        settings = load_settings({**env, "DB_URL": url} if url else env)
         transcript: list[str] = []
         last_reply = ""
         for now, lines in sessions(d.turns):
@@ -158,7 +174,7 @@ class Runner:
             text = out.getvalue()
             transcript.append(f"--- {now.isoformat()}\n{text}")
             last_reply = replies_to_last(text, lines[-1])
-        got = read_items(db, ZoneInfo(d.tz))
+        got = read_items(db, ZoneInfo(d.tz), url)
         return Outcome(d, judge(d.expect, got, last_reply), got, "".join(transcript))
 
 
@@ -177,9 +193,37 @@ def _local(value: str | None, zone: ZoneInfo, all_day: bool) -> str | None:
     return local.date().isoformat() if all_day else local.strftime("%Y-%m-%dT%H:%M")
 
 
-def read_items(db: Path, zone: ZoneInfo) -> list[Got]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
+_RUNNERS = itertools.count(1)
+
+
+def _pg_admin(admin_url: str, sql: str, name: str | None = None) -> str | None:
+    """Run `sql` on the server's maintenance database; the URL of database `name`."""
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(sql)
+    return admin_url.rsplit("/", 1)[0] + "/" + name if name else None
+
+
+def _pg_template(admin_url: str, name: str) -> None:
+    from organizer.db.pg_connect import open_pg
+    from organizer.db.pg_migrate import migrate as pg_migrate
+
+    url = _pg_admin(admin_url, f"CREATE DATABASE {name}", name)
+    conn = open_pg(str(url))
+    pg_migrate(conn)
+    conn.close()
+
+
+def read_items(db: Path, zone: ZoneInfo, url: str | None = None) -> list[Got]:
+    if url:
+        from organizer.db.pg_compat import CompatConnection
+        from organizer.db.pg_connect import open_pg
+
+        conn: Any = CompatConnection(open_pg(url))
+    else:
+        conn = sqlite3.connect(db)
+        conn.row_factory = sqlite3.Row
     try:
         rows = conn.execute(
             "SELECT type, title, status, start_at, end_at, all_day, rrule FROM items"
@@ -201,8 +245,8 @@ def read_items(db: Path, zone: ZoneInfo) -> list[Got]:
     ]
 
 
-def run_all(dialogues: Iterable[Dialogue]) -> list[Outcome]:
-    with Runner() as runner:
+def run_all(dialogues: Iterable[Dialogue], admin_url: str | None = None) -> list[Outcome]:
+    with Runner(admin_url=admin_url) as runner:
         return [runner.run(d) for d in dialogues]
 
 

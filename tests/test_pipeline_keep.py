@@ -70,6 +70,7 @@ def test_past_tense_with_no_open_task_creates_nothing(pipe):
     assert item["title"] == "Купить молоко" and item["status"] == "OPEN"
 
 
+@pytest.mark.stores
 def test_past_tense_two_plausible_tasks_asks_which(pipe):
     pipe.say("купить молоко")
     pipe.say("купить молоко для кота")
