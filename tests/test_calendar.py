@@ -137,6 +137,7 @@ def drain(syncer: Syncer, conn: sqlite3.Connection, rounds: int = 20) -> datetim
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)  # 15:00 in Moscow
 
 
+@pytest.mark.stores
 def test_create_then_reschedule_then_cancel(
     backend: Backend, conn: sqlite3.Connection, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -176,6 +177,7 @@ def test_create_then_reschedule_then_cancel(
     assert "(skip)" in caplog.text
 
 
+@pytest.mark.stores
 def test_lookup_reuses_an_event_created_before_a_crash(
     backend: Backend, conn: sqlite3.Connection, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -2,7 +2,8 @@
 
 Issue 17: two workers syncing one calendar item both inserted it, and the second insert
 was rejected by the server as a duplicate. Real syncers in threads, each with its own
-connection to the same SQLite file, against the fake Google Calendar server.
+connection to the same store (the SQLite file, or PostgreSQL where they really run at
+once), against the fake Google Calendar server.
 """
 
 from __future__ import annotations
@@ -15,12 +16,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from fixtures.calendar import GOOGLE_CALENDAR_ID, add_meeting, item
 from organizer import sync
 from organizer.config import Settings
+from organizer.db import calsync
 from organizer.db.connect import transaction
 from organizer.db.store import open_store
 from organizer.model import to_db, utcnow
+
+pytestmark = pytest.mark.stores
 
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -93,3 +99,48 @@ def test_a_restarted_worker_takes_over_the_claims_of_its_killed_predecessor(
                          seconds=sync.LEASE_S)), orphan))  # fmt: skip
     assert sync.run_once(google_settings, conn) == 1  # no wait for the lease
     assert item(conn, orphan)["cal_state"] == "SYNCED"
+
+
+def test_only_this_hosts_dead_claims_are_released(conn: sqlite3.Connection) -> None:
+    """Host names are compared as a prefix: `_` is no wildcard, another host's claim is
+    left to its lease even when its pid is not running here."""
+    mine, other = add_meeting(conn, "Mine", START), add_meeting(conn, "Other", START)
+    until = to_db(utcnow() + timedelta(seconds=60))
+    with transaction(conn):
+        for item_id, by in ((mine, "web_1:41:a"), (other, "webx1:42:b")):
+            conn.execute("UPDATE items SET cal_claimed_by = ?, cal_lease_until = ? WHERE id = ?",
+                         (by, until, item_id))  # fmt: skip
+    assert calsync.release_dead(conn, "web_1", lambda pid: False) == 1
+    assert item(conn, mine)["cal_claimed_by"] is None
+    assert item(conn, other)["cal_claimed_by"] == "webx1:42:b"
+
+
+def test_a_broken_connection_is_opened_again_on_the_next_pass(
+    google_settings: Settings, conn: sqlite3.Connection, fake_google: Any, store: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The sync thread's own connection breaks (PostgreSQL restarted, a failover): that
+    pass fails in one line, the next one opens a new connection and syncs; before, every
+    pass after failed on the dead connection and nothing was synced again."""
+    first = add_meeting(conn, "First", START)
+    bg = sync.Background(google_settings)
+
+    def one_pass() -> None:
+        assert bg.tick(utcnow()) and bg.thread is not None
+        bg.thread.join(timeout=20)
+
+    one_pass()
+    assert item(conn, first)["cal_state"] == "SYNCED" and bg.syncer is not None
+    me = bg.syncer.me
+    if store == "postgresql":  # the server ends the session, as on a restart
+        pid = bg.syncer.conn.raw.info.backend_pid  # type: ignore[attr-defined]
+        conn.execute("SELECT pg_terminate_backend(?)", (pid,))
+    else:
+        bg.syncer.conn.close()
+    second = add_meeting(conn, "Second", START + timedelta(hours=1))
+    one_pass()
+    assert "reconnecting on the next pass" in caplog.text and bg.syncer is None
+    one_pass()
+    assert item(conn, second)["cal_state"] == "SYNCED"
+    assert bg.syncer is not None and bg.syncer.me == me  # its claims stay its own
+    assert len(fake_google.live_events(GOOGLE_CALENDAR_ID)) == 2

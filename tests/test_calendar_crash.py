@@ -7,7 +7,8 @@ rescue us: only the look-up-before-create of organizer.sync stands between a kil
 a duplicate. It also sleeps a little between applying a write and answering it, and
 half of the kills are fired right inside that window — after the remote create, before
 the local write. Meanwhile the test keeps acting like the pipeline: new meetings,
-reschedules and cancels land while the worker runs and dies.
+reschedules and cancels land while the worker runs and dies. The Google loop runs on
+both stores (on PostgreSQL with fewer kills: CI time).
 """
 
 from __future__ import annotations
@@ -36,16 +37,17 @@ from fixtures.calendar import (
     reschedule,
     write_sa_file,
 )
-from organizer.db.connect import open_db
 from organizer.model import from_db
 
 ORGANIZER = str(Path(sys.executable).parent / "organizer")
 BASE = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
-def _env(db_path: Path, extra: dict[str, str]) -> dict[str, str]:
+def _env(db_path: Path, db_url: str, extra: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
     env.update({"DB_PATH": str(db_path), "ORGANIZER_ENV_FILE": "", "PYTHONUNBUFFERED": "1"})
+    if db_url.startswith("postgresql"):
+        env["DB_URL"] = db_url
     env.update(extra)
     return env
 
@@ -53,8 +55,10 @@ def _env(db_path: Path, extra: dict[str, str]) -> dict[str, str]:
 class Loop:
     """Start, kill, restart the worker while acting like the pipeline."""
 
-    def __init__(self, db_path: Path, env: dict[str, str], log: Path, seed: int) -> None:
-        self.conn = open_db(db_path)
+    def __init__(
+        self, conn: sqlite3.Connection, env: dict[str, str], log: Path, seed: int
+    ) -> None:
+        self.conn = conn
         self.env = env
         self.log = log.open("ab")
         self.rng = random.Random(seed)
@@ -62,6 +66,7 @@ class Loop:
         self.cancelled: set[int] = set()
         self.kills = 0
         self.proc: subprocess.Popen[bytes] | None = None
+        self.beside: subprocess.Popen[bytes] | None = None  # a worker never killed
         self.n = 0
 
     def start(self) -> None:
@@ -70,19 +75,24 @@ class Loop:
         )
 
     def kill(self) -> None:
+        """SIGKILL the worker; with a second one beside, the older of the two (the one
+        warm and syncing), and the one just started stays as the one beside."""
+        if self.beside is not None:
+            self.proc, self.beside = self.beside, self.proc
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
         self.kills += 1
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        for proc in (self.proc, self.beside):
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
 
     def add(self, count: int = 1) -> None:
         for _ in range(count):
@@ -110,11 +120,18 @@ class Loop:
         )
 
     def run(
-        self, kills: int, budget_s: float, writes: Callable[[], int] | None
+        self, kills: int, budget_s: float, writes: Callable[[], int] | None,
+        beside: bool = False,
     ) -> None:
         """`kills` SIGKILLs within `budget_s`: half right after the server applied a
-        write (`writes()` grew), half at a random moment of the worker's life."""
+        write (`writes()` grew), half at a random moment of the worker's life.
+        `beside`: two workers sync the same items at all times (PostgreSQL): each
+        kill takes the older one, just after the new one was started."""
         deadline = time.monotonic() + budget_s
+        if beside:
+            self.beside = subprocess.Popen(
+                [ORGANIZER, "worker"], env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+            )
         try:
             while self.kills < kills and time.monotonic() < deadline:
                 self.mutate()
@@ -150,27 +167,38 @@ def _report(loop: Loop, events: int, name: str, log: str, extra: str = "") -> No
     print(line)
 
 
+# (kills, time budget in seconds) per store; on PostgreSQL two workers sync at once, the
+# older one killed each time (two syncers on each item: only the claim keeps them from
+# both creating it, since the fake's iCalUID uniqueness is off)
+GOOGLE_KILLS = {"sqlite": (50, 180), "postgresql": (10, 40)}
+
+
 @pytest.mark.slow
+@pytest.mark.stores
 @pytest.mark.timeout(300)
-def test_kill_9_loop_google(db_path: Path, tmp_path: Path, rsa_key: Any) -> None:
+def test_kill_9_loop_google(
+    db_path: Path, db_url: str, conn: sqlite3.Connection, store: str, tmp_path: Path,
+    rsa_key: Any,
+) -> None:
     from fakes.google_calendar import FakeGoogleCalendar
 
     fake = FakeGoogleCalendar(public_key=rsa_key.public_key(), unique_ical_uid=False).start()
     fake.delay_after_apply = (0.0, 0.15)
     sa = write_sa_file(tmp_path / "sa.json", rsa_key, fake.token_uri)
-    env = _env(db_path, {**google_env(fake, sa), "LOG_LEVEL": "INFO"})
-    loop = Loop(db_path, env, tmp_path / "worker.log", seed=int(time.time()))
+    env = _env(db_path, db_url, {**google_env(fake, sa), "LOG_LEVEL": "INFO"})
+    loop = Loop(conn, env, tmp_path / "worker.log", seed=int(time.time()))
     loop.add(12)
 
     def writes() -> int:
         return sum(fake.stats.requests.get(r, 0) for r in ("insert", "update", "delete"))
 
+    kills, budget_s = GOOGLE_KILLS[store]
     try:
-        loop.run(kills=50, budget_s=180, writes=writes)
+        loop.run(kills=kills, budget_s=budget_s, writes=writes, beside=store == "postgresql")
     finally:
         fake.stop()
     log = (tmp_path / "worker.log").read_text(errors="replace")
-    assert loop.kills >= 50, f"only {loop.kills} kills in the time budget"
+    assert loop.kills >= kills, f"only {loop.kills} kills in the time budget"
 
     items = loop.items()
     assert loop.pending() == 0, log[-3000:]
@@ -203,11 +231,13 @@ def test_kill_9_loop_google(db_path: Path, tmp_path: Path, rsa_key: Any) -> None
 
 @pytest.mark.slow
 @pytest.mark.timeout(180)
-def test_kill_9_loop_caldav(db_path: Path, tmp_path: Path, caldav_url: str) -> None:
+def test_kill_9_loop_caldav(
+    db_path: Path, db_url: str, conn: sqlite3.Connection, tmp_path: Path, caldav_url: str
+) -> None:
     import icalendar
 
-    env = _env(db_path, {**caldav_env(caldav_url), "LOG_LEVEL": "INFO"})
-    loop = Loop(db_path, env, tmp_path / "worker.log", seed=int(time.time()))
+    env = _env(db_path, db_url, {**caldav_env(caldav_url), "LOG_LEVEL": "INFO"})
+    loop = Loop(conn, env, tmp_path / "worker.log", seed=int(time.time()))
     loop.add(8)
     loop.run(kills=15, budget_s=60, writes=None)
     assert loop.kills >= 15

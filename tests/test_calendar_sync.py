@@ -23,6 +23,7 @@ from organizer.calendars.doctor import check_calendar
 from organizer.calendars.google import GoogleCalendar
 from organizer.config import Settings, load_settings
 from organizer.db import calsync
+from organizer.db import items as items_db
 from organizer.db.connect import transaction
 from organizer.ical import event_uid, vevent
 from organizer.model import to_db, utcnow
@@ -47,6 +48,7 @@ def test_backend_none_keeps_meetings_local_and_spends_no_retries(
     assert calsync.due(conn, utcnow() + timedelta(days=1), 10) == []
 
 
+@pytest.mark.stores
 def test_a_newer_request_is_never_overwritten(
     google_settings: Settings, conn: sqlite3.Connection, fake_google: Any
 ) -> None:
@@ -71,6 +73,26 @@ def test_a_newer_request_is_never_overwritten(
     [ev] = fake_google.live_events(GOOGLE_CALENDAR_ID)
     assert row["cal_state"] == "SYNCED" and row["cal_event_id"] == ev["id"]
     assert ev["start"]["dateTime"] == "2026-12-01T20:00:00+03:00"
+
+
+@pytest.mark.stores
+def test_exdates_are_read_oldest_first_and_a_new_one_is_a_newer_request(
+    conn: sqlite3.Connection,
+) -> None:
+    """The cancelled occurrences are one text, oldest first, on both stores (group_concat
+    over an ordered subquery / string_agg … ORDER BY), and part of the row's version."""
+    item_id = add_meeting(conn, "Weekly", START, rrule="FREQ=WEEKLY")
+    with transaction(conn):
+        for weeks in (3, 1, 2):
+            items_db.add_exdate(conn, item_id, START + timedelta(weeks=weeks), now=utcnow())
+    [read] = calsync.due(conn, utcnow(), 10)
+    assert read.exdates == ",".join(to_db(START + timedelta(weeks=w)) or "" for w in (1, 2, 3))
+    with transaction(conn):
+        items_db.add_exdate(conn, item_id, START + timedelta(weeks=4), now=utcnow())
+    assert calsync.mark_synced(conn, read, "ev-1") is False  # that version is gone
+    [again] = calsync.due(conn, utcnow(), 10)
+    assert again.exdates is not None and again.exdates.count(",") == 3
+    assert calsync.mark_synced(conn, again, "ev-1") is True
 
 
 def test_cancel_of_an_item_whose_create_was_lost_deletes_by_uid(

@@ -10,6 +10,7 @@ the next run finds the event and reuses it. See docs/CALENDAR.md.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
@@ -233,6 +234,7 @@ class Background:
         self.tuning = tuning
         self.syncer: Syncer | None = None
         self.thread: threading.Thread | None = None
+        self._me: str | None = None  # the claimant name kept across reconnects
 
     def tick(self, now: datetime) -> bool:
         """Start a pass unless one is running; True when one was started."""
@@ -252,13 +254,29 @@ class Background:
             if self.syncer is None:
                 conn = open_store(self.settings)
                 self.syncer = make_syncer(self.settings, conn, **self.tuning)
+                self.syncer.me = self._me or self.syncer.me
             # Keep going while full batches come back, so a backlog drains quickly.
             for _ in range(100):
                 at = now + timedelta(seconds=time.monotonic() - started)
                 if self.syncer.run(at) < self.syncer.batch:
                     break
+        except sqlite3.Error as e:
+            # A PostgreSQL connection can break (server restarted, failover, idle
+            # timeout): give it up, the next pass opens a new one. Nothing is lost:
+            # every state change is its own transaction and every remote call is
+            # idempotent by uid; the new syncer keeps our claimant name, so an item we
+            # had claimed is ours again at once (calsync.claim), not after its lease.
+            log.warning("calendar sync: database error (%s); reconnecting on the next pass", e)
+            self._drop()
         except Exception:
             log.exception("calendar sync pass failed")
+
+    def _drop(self) -> None:
+        if self.syncer is not None:
+            self._me = self.syncer.me
+            with contextlib.suppress(Exception):
+                self.syncer.conn.close()
+        self.syncer = None
 
 
 def make_periodic(settings: Settings, conn: sqlite3.Connection) -> Periodic | None:

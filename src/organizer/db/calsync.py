@@ -144,7 +144,10 @@ def release_dead(conn: sqlite3.Connection, host: str, alive: Callable[[int], boo
     other hosts, or of a process still running, are left to their lease."""
     released = 0
     held = conn.execute(
-        "SELECT id, cal_claimed_by FROM items WHERE cal_claimed_by LIKE ? || ':%'", (host,)
+        # a prefix compare, not LIKE: `_` in a host name is a LIKE wildcard, and LIKE's
+        # case rules differ between the stores
+        "SELECT id, cal_claimed_by FROM items WHERE substr(cal_claimed_by, 1, ?) = ?",
+        (len(host) + 1, f"{host}:"),
     ).fetchall()
     for item_id, by in held:
         pid = str(by)[len(host) + 1 :].split(":", 1)[0]
