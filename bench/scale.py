@@ -94,6 +94,7 @@ def handle(row, now):
 worker.handle = handle
 print("ready", flush=True)
 sys.stdin.readline()
+cpu = time.process_time()
 # Stop when the queue is empty, or nothing was handled for STALL_S (rows failing and
 # waiting out their back-off: the checks then count them lost).
 times, idle, last = [], 0, time.monotonic()
@@ -106,15 +107,17 @@ while idle < 3 and time.monotonic() - last < float(sys.argv[5]):
         "SELECT COUNT(*) FROM inbox_queue WHERE status IN ('NEW', 'CLAIMED')").fetchone()[0]
     idle = idle + 1 if left == 0 else 0
     time.sleep(0.001)
-print(json.dumps({"times": times, "rows": rows}), flush=True)
+print(json.dumps({"times": times, "rows": rows, "cpu": time.process_time() - cpu}), flush=True)
 """
 
 STALL_S = 10.0  # a worker gives up after this long without handling a message
 
-HEADER = (
-    f"{'store':<11} {'workers':>7} {'msg/s':>7} {'per worker':>10} {'p50 ms':>7} "
-    f"{'p99 ms':>7} {'lost':>5} {'twice':>5} {'order':>5}"
-)
+HEADER = scale_queue.HEADER + f" {'cpu ms/msg: workers':>19} {'server':>6}"
+
+
+def line(name: str, n: int, r: dict[str, float]) -> str:
+    server = f"{r['server_cpu']:>6.2f}" if r["server_cpu"] >= 0 else f"{'-':>6}"
+    return scale_queue.line(name, n, r) + f" {r['cpu']:>19.2f} {server}"
 
 
 def first_error(folder: Path) -> str:
@@ -168,8 +171,43 @@ def _spawn(url: str, spool_db: Path, workers: int) -> list[subprocess.Popen[str]
     ]  # fmt: skip
 
 
+def server_cpu(url: str) -> float | None:
+    """CPU seconds the PostgreSQL server behind `url` has used so far, when it runs on this
+    machine: the postmaster and its processes, with the backends that have exited (reaped
+    children count in the postmaster's cutime/cstime). None for SQLite or a remote server."""
+    if not url.startswith("postgresql"):
+        return None
+    conn = _open(url)
+    try:
+        pid = int(conn.execute("SELECT pg_backend_pid()").fetchone()[0])
+    finally:
+        conn.close()
+    try:
+        postmaster = int(_stat(pid)[1])
+        fields = _stat(postmaster)
+        ticks = sum(int(x) for x in fields[11:15])
+        for child in Path("/proc").iterdir():
+            if child.name.isdigit() and child.name != str(pid):
+                f = _stat(int(child.name))
+                if f and int(f[1]) == postmaster:
+                    ticks += int(f[11]) + int(f[12])
+    except (OSError, ValueError, IndexError):
+        return None
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    """/proc/PID/stat from the field after the command name (state, ppid, …); [] if gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return []
+    return text.rsplit(")", 1)[1].split()
+
+
 def measure(url: str, spool_db: Path, workers: int, messages: int) -> dict[str, float]:
     """Run `workers` worker processes on a filled store (`url`: sqlite:///… or postgresql://…)."""
+    server_before = server_cpu(url)
     procs = _spawn(url, spool_db, workers)
     try:
         for p in procs:
@@ -193,7 +231,11 @@ def measure(url: str, spool_db: Path, workers: int, messages: int) -> dict[str, 
     rate = len(rows) / max(1e-9, wall)
     ids = [r[0] for r in rows]
     lost, twice = check(url)
+    server_after = server_cpu(url)
+    server = None if server_before is None or server_after is None else server_after - server_before
     return {
+        "cpu": 1000 * sum(res["cpu"] for res in results) / max(1, len(rows)),
+        "server_cpu": -1.0 if server is None else 1000 * server / max(1, len(rows)),
         "handled": len(rows), "rate": rate, "per_worker": rate / workers,
         "p50": statistics.median(times), "p99": times[min(len(times) - 1, int(len(times) * .99))],
         "lost": max(lost, messages - len(set(ids))), "twice": twice + len(ids) - len(set(ids)),
@@ -285,7 +327,7 @@ def pipeline_layer(args: argparse.Namespace, counts: list[int], load: str) -> in
                 with dbs(where, args.messages, args.chats) as make:
                     for n in counts:
                         r = measure(make(n), spool_db, n, args.messages)
-                        print(scale_queue.line(name, n, r), flush=True)
+                        print(line(name, n, r), flush=True)
                         if r["lost"] or r["twice"] or r["order"]:
                             bad += 1
                             print(f"  first worker error: {first_error(spool_db.parent)}")

@@ -89,4 +89,6 @@ def test_pipeline_layer(sc: ModuleType, store: str, tmp_path: Path, db_url: str)
         url = f"sqlite://{db}"
     r = sc.measure(url, tmp_path / "spool.db", WORKERS, MESSAGES)
     assert (r["handled"], r["lost"], r["twice"], r["order"]) == (MESSAGES, 0, 0, 0), r
-    assert r["rate"] > 0 and 0 < r["p50"] <= r["p99"]
+    assert r["rate"] > 0 and 0 < r["p50"] <= r["p99"] and r["cpu"] > 0
+    # The server's CPU is read from /proc when it runs here (the tests' server does).
+    assert (r["server_cpu"] > 0) if store == "postgresql" else (r["server_cpu"] == -1.0)
