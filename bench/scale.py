@@ -178,14 +178,10 @@ def server_cpu(url: str) -> float | None:
     if not url.startswith("postgresql"):
         return None
     conn = _open(url)
-    try:
+    try:  # read while this backend lives: its parent is the postmaster
         pid = int(conn.execute("SELECT pg_backend_pid()").fetchone()[0])
-    finally:
-        conn.close()
-    try:
         postmaster = int(_stat(pid)[1])
-        fields = _stat(postmaster)
-        ticks = sum(int(x) for x in fields[11:15])
+        ticks = sum(int(x) for x in _stat(postmaster)[11:15])
         for child in Path("/proc").iterdir():
             if child.name.isdigit() and child.name != str(pid):
                 f = _stat(int(child.name))
@@ -193,6 +189,8 @@ def server_cpu(url: str) -> float | None:
                     ticks += int(f[11]) + int(f[12])
     except (OSError, ValueError, IndexError):
         return None
+    finally:
+        conn.close()
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
