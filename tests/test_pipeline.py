@@ -261,6 +261,29 @@ def test_question_expires_and_draft_is_kept_as_task(pipe):
     assert (kept["type"], kept["status"], kept["start_at"]) == ("task", "OPEN", None)
 
 
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_the_expiry_timer_leaves_a_chat_a_worker_is_answering(pipe):
+    """PostgreSQL runs workers side by side: the timer of one must not settle the question
+    of a chat whose message (maybe the answer) another worker holds. Before: it did, and
+    the person was told "kept as a task" beside the answer's own reply."""
+    from organizer.pipeline.expiry import expire_job
+
+    pipe.say("встреча с Петей")
+    pipe.say("встреча с Олей", chat_id=200)
+    pipe.advance(seconds=pipe.settings.clarify_ttl_sec + 5)
+    held = pipe.enqueue("text", {"text": "завтра в 15", "message_id": 99, "lang": None})
+    row = queue.claim(pipe.conn, "other-worker", pipe.now, 60)
+    assert row is not None and row.id == held
+    assert expire_job(pipe.settings, pipe.conn)(pipe.now) == 1  # chat 200's only
+    assert pipe.clarify() is not None
+    told = pipe.conn.execute("SELECT chat_id FROM outbox WHERE dedup_key LIKE 'clarify:%'")
+    assert [r[0] for r in told] == [200]
+    # once the holder is done, the chat is the timer's again
+    assert queue.complete(pipe.conn, held, "other-worker", pipe.now)
+    assert expire_job(pipe.settings, pipe.conn)(pipe.now) == 1
+    assert pipe.clarify() is None
+
+
 def test_untitled_draft_is_dropped_on_expiry_even_without_the_timer(pipe):
     pipe.say("напомни в 10")
     pipe.advance(seconds=pipe.settings.clarify_ttl_sec + 5)

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from fixtures.pipeline import buttons
-from organizer.db.connect import open_db
 
 # ---------------------------------------------------------------- task lists
 
@@ -185,12 +184,13 @@ def test_question_shown_again_in_english_after_a_restart(pipe, monkeypatch):
 # ---------------------------------------------------------------- a real worker restarted
 
 
-def test_question_shown_again_after_a_real_worker_restart(db_path: Path, tmp_path: Path):
+def test_question_shown_again_after_a_real_worker_restart(
+    db_path: Path, db_url: str, conn, tmp_path: Path
+):
     from test_pipeline_restart import say, start_worker, wait_reply
 
     log = tmp_path / "worker.log"
-    conn = open_db(db_path)
-    worker = start_worker(db_path, log)
+    worker = start_worker(db_path, log, db_url)
     try:
         q = say(conn, 7, 1, "встреча с Петей")
         assert wait_reply(conn, q, log).startswith("Когда «Встреча с Петей»?")
@@ -198,7 +198,7 @@ def test_question_shown_again_after_a_real_worker_restart(db_path: Path, tmp_pat
         assert wait_reply(conn, same, log) == "Добавил задачу: Купить молоко"
         worker.send_signal(signal.SIGKILL)
         assert worker.wait(timeout=15) == -signal.SIGKILL
-        worker = start_worker(db_path, log)
+        worker = start_worker(db_path, log, db_url)
         after = say(conn, 7, 3, "купить хлеб")
         text = wait_reply(conn, after, log)
         assert text.startswith("Добавил задачу: Купить хлеб\n\nКстати, я всё ещё жду ответа.")
@@ -209,5 +209,4 @@ def test_question_shown_again_after_a_real_worker_restart(db_path: Path, tmp_pat
         if worker.poll() is None:
             worker.terminate()
             assert worker.wait(timeout=15) == 0
-        conn.close()
     assert "Traceback" not in log.read_text()

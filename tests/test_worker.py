@@ -140,14 +140,14 @@ def test_worker_refuses_a_broken_canon(db_path: Path, tmp_path: Path) -> None:
     assert str(canon) in res.stderr and "Traceback" not in res.stderr
 
 
-def test_a_slow_handler_keeps_its_lease(db_path: Path, settings: Settings) -> None:
+def test_a_slow_handler_keeps_its_lease(settings: Settings) -> None:
     """A handler slower than the lease (a voice note waiting on ASR): a second worker's
     reaper and claim, running meanwhile, never get the row; it is handled once.
     Before: the lease ran out after WORKER_LEASE_SEC and the row was handed out again."""
     import dataclasses
     import threading
 
-    from organizer.db.connect import open_db
+    from organizer.db.store import open_store
 
     settings = dataclasses.replace(settings, worker_lease_sec=2)
     calls: list[str] = []
@@ -156,7 +156,7 @@ def test_a_slow_handler_keeps_its_lease(db_path: Path, settings: Settings) -> No
         calls.append(ctx.worker_id)
         time.sleep(5)  # two and a half leases
 
-    c1, c2 = open_db(db_path), open_db(db_path)
+    c1, c2 = open_store(settings), open_store(settings)
     rid, _ = queue.enqueue(c1, message_key="v", chat_id=1, kind="voice", payload={},
                            now=datetime.now(UTC))  # fmt: skip
     w1 = Worker(settings, c1, Plugins(handlers={"voice": slow}), worker_id="w1")

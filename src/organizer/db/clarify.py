@@ -1,7 +1,8 @@
 """The open clarifying question of a chat (at most one per chat).
 
 It lives in the database so it survives restarts of every service; `expired` finds the
-ones whose CLARIFY_TTL_SEC ran out. Writers run inside the caller's transaction.
+ones whose CLARIFY_TTL_SEC ran out (`take_expired` takes them for the expiry timer).
+Writers run inside the caller's transaction.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from organizer.db import chats
+from organizer.db.dialect import is_postgres
 from organizer.model import from_db, to_db
 
 
@@ -106,6 +109,29 @@ def expired(conn: sqlite3.Connection, now: datetime, *, limit: int = 100) -> lis
         (to_db(now), limit),
     )
     return [q for q in map(_q, rows) if q is not None]
+
+
+def take_expired(conn: sqlite3.Connection, now: datetime, *, limit: int = 100) -> list[Question]:
+    """The expired questions the expiry timer may settle, inside its transaction.
+
+    SQLite: `expired` (BEGIN IMMEDIATE made the timer the only writer). PostgreSQL,
+    where workers run side by side: each question is TAKEN with `FOR UPDATE SKIP
+    LOCKED` (two timers never settle one twice), and a chat a worker holds is left
+    alone (chats.hold): its message may be the answer, and settling under it would
+    tell the person "kept as a task" beside the answer's own reply.
+    """
+    if not is_postgres(conn):
+        return expired(conn, now, limit=limit)
+    rows = conn.execute(
+        "SELECT * FROM clarify c WHERE expires_at <= ?"
+        # busy chats left out here already, so they never fill a batch; chats.hold is
+        # what makes it safe
+        " AND NOT EXISTS (SELECT 1 FROM inbox_queue q WHERE q.chat_id = c.chat_id"
+        " AND q.status = 'CLAIMED')"
+        " ORDER BY expires_at LIMIT ? FOR UPDATE OF c SKIP LOCKED",
+        (to_db(now), limit),
+    ).fetchall()
+    return [q for q in map(_q, rows) if q is not None and chats.hold(conn, q.chat_id)]
 
 
 def count(conn: sqlite3.Connection) -> int:

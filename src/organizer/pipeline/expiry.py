@@ -74,12 +74,14 @@ def settle_question(
 def settle_expired(
     conn: sqlite3.Connection, settings: Settings, now: datetime, *, chat_id: int | None = None
 ) -> int:
-    """Settle every question past its CLARIFY_TTL_SEC (or only `chat_id`'s)."""
+    """Settle every question past its CLARIFY_TTL_SEC (or only `chat_id`'s: the chat
+    whose message is in hand). The timer's pass takes its questions (take_expired), so
+    on PostgreSQL it never settles one in a chat another worker is answering."""
     if chat_id is not None:
         q = clarify.get(conn, chat_id)
         due = [q] if q is not None and q.expired(now) else []
     else:
-        due = clarify.expired(conn, now)
+        due = clarify.take_expired(conn, now)
     for q in due:
         tz = users.tz_for(conn, q.chat_id, settings.organizer_tz)
         settle_question(conn, settings, q, now, tz)
