@@ -170,7 +170,7 @@ def _report(loop: Loop, events: int, name: str, log: str, extra: str = "") -> No
 # (kills, time budget in seconds) per store; on PostgreSQL two workers sync at once, the
 # older one killed each time (two syncers on each item: only the claim keeps them from
 # both creating it, since the fake's iCalUID uniqueness is off)
-GOOGLE_KILLS = {"sqlite": (50, 180), "postgresql": (10, 40)}
+GOOGLE_KILLS = {"sqlite": (50, 180), "postgresql": (8, 40)}
 
 
 @pytest.mark.slow

@@ -18,7 +18,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from fixtures.calendar import GOOGLE_CALENDAR_ID, caldav_env, caldav_events, google_env
+from fixtures.calendar import (
+    GOOGLE_CALENDAR_ID,
+    caldav_env,
+    caldav_events,
+    google_env,
+    store_env,
+)
 from fixtures.pipeline import MONDAY_10, Pipe, buttons
 from organizer import reminders, sync
 from organizer.calendars.base import EventSpec
@@ -26,7 +32,8 @@ from organizer.calendars.google import event_body
 from organizer.config import load_settings
 from organizer.db import calsync
 from organizer.db import items as items_db
-from organizer.db.connect import open_db, transaction
+from organizer.db.connect import transaction
+from organizer.db.store import open_store
 from organizer.handlers import build_plugins
 from organizer.ical import vevent
 from organizer.model import to_db
@@ -40,15 +47,15 @@ def msk(*args: int) -> datetime:
 
 
 @pytest.fixture
-def make_pipe(db_path: Path) -> Iterator[Any]:
+def make_pipe(db_path: Path, db_url: str) -> Iterator[Any]:
     made: list[Pipe] = []
 
     def factory(**env: str) -> Pipe:
         settings = load_settings(
-            {"DB_PATH": str(db_path), "ORGANIZER_TZ": "Europe/Moscow",
+            {**store_env(db_path, db_url), "ORGANIZER_TZ": "Europe/Moscow",
              "ORGANIZER_ENV_FILE": "", **env}
         )  # fmt: skip
-        conn = open_db(db_path)
+        conn = open_store(settings)
         plugins = build_plugins(settings, conn)
         plugins.periodic = [p for p in plugins.periodic if p.name != "calendar"]
         worker = Worker(settings, conn, plugins, worker_id="test-worker")
@@ -213,6 +220,7 @@ def _occurrences(ics: str, start: datetime, end: datetime) -> list[datetime]:
     return sorted(ev["DTSTART"].dt for ev in recurring_ical_events.of(cal).between(start, end))
 
 
+@pytest.mark.stores  # the CalDAV path through the real pipeline, on both stores
 def test_caldav_cancelled_occurrence_is_an_exdate_once(make_pipe: Any, caldav_url: str) -> None:
     pipe = make_pipe(**caldav_env(caldav_url))
     pipe.say("каждый понедельник в 10 планёрка")

@@ -230,3 +230,13 @@ def test_vevent_round_trips(
         assert ev["rrule"].to_ical().decode() == rrule
     else:  # (the VTIMEZONE's own yearly rules are RRULEs too)
         assert "rrule" not in ev
+
+
+def test_calendar_retry_on_an_empty_postgresql_says_so_in_one_line(
+    pg_empty_url: str, tmp_path: Path
+) -> None:
+    from conftest import make_env
+
+    r = _organizer(make_env(tmp_path / "spool.db", pg_empty_url), "calendar", "retry", "--failed")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.splitlines()[0].endswith("has no organizer tables (empty or never migrated)")
