@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from organizer.config import Settings
 from organizer.db import queue
+from organizer.db.checkpoints import Checkpointer
 from organizer.db.store import open_store
 from organizer.errors import OrganizerError
 from organizer.model import InboxRow, utcnow
@@ -299,6 +300,7 @@ def run(settings: Settings, *, plugins_factory: PluginsFactory) -> int:
     install_signal_handlers(stop)
     notifier = Notifier()
     conn, _ = open_service_db(settings, "worker")
+    checkpoints = Checkpointer.start(conn)  # the fsyncs off the messages' commits
     from organizer.canon import load_canon
 
     load_canon(settings.canon_path)  # a broken CANON_PATH stops the start with file:line
@@ -320,5 +322,7 @@ def run(settings: Settings, *, plugins_factory: PluginsFactory) -> int:
         notifier.stopping()
         log.info("worker %s stopping after %d message(s)", worker.worker_id, worker.processed)
         heart.stopped()
+        if checkpoints is not None:
+            checkpoints.close()
         conn.close()
     return 0
