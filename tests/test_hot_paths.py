@@ -59,3 +59,26 @@ def test_item_rows_are_read_by_position(conn: sqlite3.Connection) -> None:
     assert it is not None and (it.id, it.chat_id, it.title, it.start_at, it.all_day, it.lang,
                                it.tz) == (iid, 5, "встреча", start, False, "ru", "Europe/Moscow")
     assert it.end_at == start + timedelta(hours=1) and it.created_at == start
+
+
+def test_dates_and_durations_read_as_babel_writes_them() -> None:
+    """timefmt keeps Babel's texts (lru_cache): the same words, asked twice or once."""
+    from babel.dates import format_date, format_skeleton
+    from babel.units import format_unit
+
+    from organizer.pipeline import timefmt
+
+    today = datetime(2026, 12, 6).date()
+    for k in (-1, 0, 1, 3, 40, 400):
+        d = today + timedelta(days=k)
+        for lang, loc in (("ru", "ru"), ("en", "en"), ("xx", timefmt._locale("xx"))):
+            for _ in range(2):
+                core = format_date(d, "d MMMM" if d.year == today.year else "d MMMM y",
+                                   locale=loc)  # fmt: skip
+                assert timefmt.day_text(d, today, lang, relative=False) == core
+                assert timefmt.weekday_name(d, lang, short=True) == format_date(d, "EEE",
+                                                                               locale=loc)
+                assert timefmt.month_day(d, lang) == format_skeleton("MMMMd", d, locale=loc)
+    assert timefmt.duration_text(timedelta(minutes=80), "ru", length="long") == " ".join(
+        [format_unit(1, "duration-hour", length="long", locale="ru"),
+         format_unit(20, "duration-minute", length="long", locale="ru")])  # fmt: skip
