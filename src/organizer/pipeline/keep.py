@@ -52,8 +52,10 @@ def unsure_answer(t: Turn, q: clarify.Question, text: str) -> bool:
 def _day_beside_hedge(t: Turn, q: clarify.Question, text: str) -> bool:
     """«в субботу, время пока не знаю»: the day said is kept, the draft saved without a
     time (a time said after all — «в 15, но это не точно» — is an ordinary answer)."""
+    if q.purpose != "complete":
+        return False
     rest = beside_hedge(text)
-    if rest is None or q.purpose != "complete":  # most answers: the item is not read
+    if rest is None:  # most answers: the item is not read
         return False
     item = items.get(t.conn, q.item_id)
     if item is None or item.status != "DRAFT":
