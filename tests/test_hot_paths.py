@@ -46,15 +46,17 @@ def test_a_naive_moment_is_refused() -> None:
         to_db(datetime(2026, 1, 1))
 
 
+@pytest.mark.stores  # PostgreSQL's rows (pg_compat) are read by position too
 def test_item_rows_are_read_by_position(conn: sqlite3.Connection) -> None:
     from organizer.db import items
 
     assert [f.name for f in fields(items.Item)] == [c.strip() for c in items._COLUMNS.split(",")]
     start = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
-    iid, _ = items.insert(conn, chat_id=5, inbox_id=None, type="meeting", title="встреча",
-                          status="OPEN", start=start, end=start + timedelta(hours=1),
-                          all_day=False, rrule=None, tz="Europe/Moscow", source_text="s",
-                          lang="ru", now=start)  # fmt: skip
+    items.insert(conn, chat_id=5, inbox_id=None, type="meeting", title="встреча",
+                 status="OPEN", start=start, end=start + timedelta(hours=1), all_day=False,
+                 rrule=None, tz="Europe/Moscow", source_text="s", lang="ru",
+                 now=start)  # fmt: skip
+    iid = conn.execute("SELECT id FROM items WHERE chat_id = ?", (5,)).fetchone()[0]
     it = items.get(conn, iid)
     assert it is not None and (it.id, it.chat_id, it.title, it.start_at, it.all_day, it.lang,
                                it.tz) == (iid, 5, "встреча", start, False, "ru", "Europe/Moscow")
