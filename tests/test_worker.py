@@ -193,7 +193,7 @@ def test_one_handler_thread_serves_every_message(
 def test_local_kinds_run_on_the_workers_own_thread(
     conn: sqlite3.Connection, settings: Settings
 ) -> None:
-    """Issue 19 (pge): text and commands are parser + SQLite work, called without the
+    """Issue 19 (pge): text, commands and buttons are parser + SQLite work, called without the
     handoff to the handler thread (a sixth of a text message's CPU); voice (ASR) still
     goes to the handler thread, bounded at a stop. Before: every kind went through it."""
     import threading
@@ -212,7 +212,7 @@ def test_local_kinds_run_on_the_workers_own_thread(
     assert w.step(T0) and w.step(T0)
     assert where == {"text": True, "voice": False} and w.processed == 2
     real = build_plugins(settings, conn).inline
-    assert {"text", "command"} <= real and "voice" not in real
+    assert {"text", "command", "callback"} <= real and "voice" not in real
 
 
 def test_a_stuck_handler_does_not_hold_the_next_message(

@@ -35,9 +35,9 @@ def build_plugins(settings: Settings, conn: sqlite3.Connection) -> Plugins:
             "command": handle.handle_command,
         },
         buttons=table,
-        # text and commands are local work (parser + SQLite, bounded): run inline, no
-        # thread handoff; voice waits on ASR and button presses stay on the handler thread
-        inline=frozenset({"text", "command"}),
+        # text, commands and button presses are local work (parser + SQLite, bounded): run
+        # inline, no thread handoff; voice waits on ASR and stays on the handler thread
+        inline=frozenset({"text", "command", "callback"}),
     )
     plugins.periodic.append(
         Periodic("clarify-expiry", CLARIFY_EXPIRY_EVERY_S, handle.expire_job(settings, conn))

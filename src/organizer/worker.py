@@ -151,9 +151,9 @@ class Worker:
     def _run_bounded(self, handler: Handler, ctx: Context, row: InboxRow) -> bool:
         """Run the handler; on SIGTERM give it SHUTDOWN_GRACE_S, then release the row.
 
-        A kind the plugins call local (Plugins.inline: text, commands) is called right
-        here on the worker's thread: it makes no remote call that could outlast a stop,
-        and the handoff to the handler thread and back cost a sixth of a text message.
+        A kind the plugins call local (Plugins.inline: text, commands, buttons) is called
+        right here on the worker's thread: it makes no remote call that could outlast a
+        stop, and the handoff to the handler thread and back cost a sixth of a message.
 
         The handler runs on the worker's handler thread (a daemon, started once: a
         thread per message cost a third of a text message's time, issue 19) so that a
