@@ -14,7 +14,7 @@ def test_the_thread_checkpoints_and_the_commits_do_not(tmp_path: Path) -> None:
     """Before: every ~1000 pages a message's COMMIT ran the checkpoint and its two
     fsyncs itself (most of the worker's p99). Now the connection's commits checkpoint
     only past SAFETY_PAGES and the thread moves the log into the file meanwhile."""
-    db = tmp_path / "c.db"
+    db = tmp_path / "a folder #1" / "c.db"  # the thread opens it by URI: quoted
     conn = open_db(db, create=True)
     conn.execute("CREATE TABLE t (b BLOB)")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -18,6 +18,7 @@ import logging
 import sqlite3
 import threading
 from pathlib import Path
+from urllib.parse import quote
 
 from organizer.db.dialect import is_postgres
 
@@ -51,7 +52,9 @@ class Checkpointer:
 
     def _loop(self) -> None:
         try:
-            own = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            # mode=rw: a file gone meanwhile is an error, never a new empty database
+            own = sqlite3.connect(f"file:{quote(str(self.path))}?mode=rw", uri=True,
+                                  isolation_level=None, check_same_thread=False)
         except sqlite3.Error as e:  # the commits' SAFETY_PAGES bound the log
             log.warning("checkpoint thread cannot open %s: %s", self.path, e)
             return
