@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from organizer.config import load_settings  # noqa: E402
 from organizer.db import queue  # noqa: E402
+from organizer.db.checkpoints import Checkpointer  # noqa: E402
 from organizer.db.connect import open_db  # noqa: E402
 from organizer.db.migrate import migrate  # noqa: E402
 from organizer.handlers import build_plugins  # noqa: E402
@@ -75,6 +76,7 @@ def main() -> int:
             {"DB_PATH": str(db), "CALENDAR_BACKEND": "none", "ORGANIZER_ENV_FILE": ""}
         )
         worker = Worker(settings, conn, build_plugins(settings, conn), worker_id="bench")
+        checkpoints = Checkpointer.start(conn)  # as `organizer worker` runs (worker.run)
         keys = itertools.count()
 
         def enqueue(chat: int, text: str) -> int:
@@ -130,6 +132,8 @@ def main() -> int:
         cpu = time.process_time() - cpu0  # both threads (worker + handler) of this process
         failed = conn.execute("SELECT COUNT(*) FROM inbox_queue WHERE status = 'FAILED'").fetchone()[0]
         items = conn.execute("SELECT COUNT(*) FROM items").fetchone()[0]
+        if checkpoints is not None:
+            checkpoints.close()
         conn.close()
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())

@@ -198,6 +198,31 @@ def test_one_handler_thread_serves_every_message(
     assert len(threads) == 1 and w.processed == 20
 
 
+def test_local_kinds_run_on_the_workers_own_thread(
+    conn: sqlite3.Connection, settings: Settings
+) -> None:
+    """Issue 19 (pge): text, commands and buttons are parser + SQLite work, called without the
+    handoff to the handler thread (a sixth of a text message's CPU); voice (ASR) still
+    goes to the handler thread, bounded at a stop. Before: every kind went through it."""
+    import threading
+
+    from organizer.handlers import build_plugins
+
+    where: dict[str, bool] = {}
+
+    def note(ctx: Context, row: InboxRow) -> None:
+        where[row.kind] = threading.current_thread() is threading.main_thread()
+
+    queue.enqueue(conn, message_key="t", chat_id=1, kind="text", payload={}, now=T0)
+    queue.enqueue(conn, message_key="v", chat_id=2, kind="voice", payload={}, now=T0)
+    w = Worker(settings, conn, Plugins(handlers={"text": note, "voice": note},
+                                       inline=frozenset({"text"})))  # fmt: skip
+    assert w.step(T0) and w.step(T0)
+    assert where == {"text": True, "voice": False} and w.processed == 2
+    real = build_plugins(settings, conn).inline
+    assert {"text", "command", "callback"} <= real and "voice" not in real
+
+
 def test_a_stuck_handler_does_not_hold_the_next_message(
     conn: sqlite3.Connection, settings: Settings
 ) -> None:

@@ -35,6 +35,9 @@ def build_plugins(settings: Settings, conn: sqlite3.Connection) -> Plugins:
             "command": handle.handle_command,
         },
         buttons=table,
+        # text, commands and button presses are local work (parser + SQLite, bounded): run
+        # inline, no thread handoff; voice waits on ASR and stays on the handler thread
+        inline=frozenset({"text", "command", "callback"}),
     )
     plugins.periodic.append(
         Periodic("clarify-expiry", CLARIFY_EXPIRY_EVERY_S, handle.expire_job(settings, conn))

@@ -56,11 +56,11 @@ _COLUMNS = (
 def _item(r: sqlite3.Row | None) -> Item | None:
     if r is None:
         return None
-    d = dict(r)
-    for key in ("start_at", "end_at", "created_at", "updated_at"):
-        d[key] = from_db(d[key])
-    d["all_day"] = bool(d["all_day"])
-    return Item(**d)
+    # by position (the order of _COLUMNS and of Item's fields): ~7 items are read per
+    # text message, and a dict of each row cost more than the row itself
+    return Item(r[0], r[1], r[2], r[3], r[4], r[5], from_db(r[6]), from_db(r[7]), bool(r[8]),
+                r[9], r[10], r[11], r[12], r[13], r[14], r[15], r[16], from_db(r[17]),
+                from_db(r[18]))
 
 
 def get(conn: sqlite3.Connection, item_id: int) -> Item | None:

@@ -203,4 +203,19 @@ def past_completion(
     """
     if intent != "unknown" and start is not None and start > now:
         return None
-    return completion(text, task_verbs(canon.phrases("task")))
+    return completion(text, _task_verbs_of(canon.phrases("task")))
+
+
+# The canon's task verbs, built once per canon (its phrase tuples are immutable) rather than
+# on every message the grammar reads as a task or as nothing (issue 19). The tuple is kept
+# beside the set, so a new tuple at a reused address is never confused with the old one.
+_VERBS: dict[int, tuple[tuple[tuple[str, ...], ...], frozenset[str]]] = {}
+
+
+def _task_verbs_of(phrases: tuple[tuple[str, ...], ...]) -> frozenset[str]:
+    hit = _VERBS.get(id(phrases))
+    if hit is None or hit[0] is not phrases:
+        if len(_VERBS) > 8:  # canons reloaded many times (tests): start over
+            _VERBS.clear()
+        hit = _VERBS[id(phrases)] = (phrases, task_verbs(phrases))
+    return hit[1]

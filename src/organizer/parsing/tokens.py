@@ -8,6 +8,8 @@ whatever spacing the writer (or the speech recogniser) used.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 
 from organizer.parsing.lexicon import ALIASES, DIGIT_ALIASES, POSSESSIVE_BASES
 from organizer.parsing.typos import KNOWN, MIN_LEN, fixed_word
@@ -40,8 +42,30 @@ def norm(word: str) -> str:
     return word.lower().replace("ё", "е")
 
 
+# One message's text is tokenized by several steps of one turn (the impossible-date check,
+# the reading, the split into items): the last few texts' tokens are kept (issue 19). Each
+# caller gets a list of its own; the Tok objects are shared, and nothing changes a Tok after
+# `tokenize` made it. Only a handful are kept: a memo for one message, not a store.
+RECENT_MAX = 4
+_RECENT: OrderedDict[str, list[Tok]] = OrderedDict()
+_RECENT_LOCK = threading.Lock()
+
+
 def tokenize(text: str) -> list[Tok]:
     """Split `text` into tokens; merge "p.m."/"a.m." and words joined by an apostrophe."""
+    with _RECENT_LOCK:
+        hit = _RECENT.get(text)
+    if hit is not None:
+        return list(hit)
+    out = _tokenize(text)
+    with _RECENT_LOCK:
+        _RECENT[text] = list(out)
+        while len(_RECENT) > RECENT_MAX:
+            _RECENT.popitem(last=False)
+    return out
+
+
+def _tokenize(text: str) -> list[Tok]:
     out: list[Tok] = []
     prev_end = -1
     for m in _TOKEN.finditer(text):

@@ -130,12 +130,18 @@ def _vague(word: str, before: str) -> bool:
 
 
 _LONGEST_FIRST = sorted(_OPENERS, key=lambda o: len(o[0].split()), reverse=True)
+# The openers by their first word, longest first within each (split once, not per message:
+# ~70 openers were split and compared for every text, issue 19)
+_BY_FIRST: dict[str, list[tuple[list[str], bool, bool]]] = {}
+for _phrase, _sure, _named in _LONGEST_FIRST:
+    _BY_FIRST.setdefault(_phrase.split()[0], []).append((_phrase.split(), _sure, _named))
 
 
 def _opener(words: list[str]) -> tuple[int, bool, bool] | None:
+    if not words:
+        return None
     low = [w.casefold() for w in words]
-    for phrase, sure, named in _LONGEST_FIRST:
-        said = phrase.split()
+    for said, sure, named in _BY_FIRST.get(low[0], ()):
         if low[: len(said)] == said:
             return len(said), sure, named
     return None

@@ -52,9 +52,13 @@ def unsure_answer(t: Turn, q: clarify.Question, text: str) -> bool:
 def _day_beside_hedge(t: Turn, q: clarify.Question, text: str) -> bool:
     """«в субботу, время пока не знаю»: the day said is kept, the draft saved without a
     time (a time said after all — «в 15, но это не точно» — is an ordinary answer)."""
+    if q.purpose != "complete":
+        return False
     rest = beside_hedge(text)
+    if rest is None:  # most answers: the item is not read
+        return False
     item = items.get(t.conn, q.item_id)
-    if rest is None or item is None or q.purpose != "complete" or item.status != "DRAFT":
+    if item is None or item.status != "DRAFT":
         return False
     p = parse(f"{item.source_text or ''} {rest}"[:MAX_PARSE_CHARS], t.now, t.tz,
               t.settings.canon_path)  # fmt: skip

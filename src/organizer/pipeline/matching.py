@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from difflib import SequenceMatcher
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from organizer.pipeline.replies import ItemLike
@@ -57,6 +58,10 @@ def same_short(a: str, b: str) -> bool:
     return len(a) == len(b) == 3 and a[:2] == b[:2] and {a[2], b[2]} <= _SHORT_ENDS
 
 
+# Word-level and pure: a chat's titles and the words people name them by repeat, so the
+# stems and the fuzzy comparisons (SequenceMatcher, the costliest part of a match) are
+# kept rather than redone for every candidate item of every message (issue 19).
+@lru_cache(maxsize=8192)
 def stem(word: str) -> str:
     w = word.casefold().replace("ё", "е")
     if re.search(r"[а-я]", w):
@@ -82,6 +87,7 @@ def stems(text: str | None) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=16384)
 def _same(a: str, b: str) -> bool:
     if a == b:
         return True

@@ -9,14 +9,13 @@ Nothing here reads the clock: `now` is always an argument.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import (
-    format_date,
-    format_skeleton,
-    get_month_names,
-)
-from babel.units import format_unit
+from babel.dates import format_date as _babel_date
+from babel.dates import format_skeleton as _babel_skeleton
+from babel.dates import get_month_names
+from babel.units import format_unit as _babel_unit
 
 from organizer import schedule
 from organizer.texts import FALLBACK, LANGS, tr
@@ -27,13 +26,31 @@ RU_MONTHS_GEN = tuple(get_month_names("wide", "format", "ru")[m] for m in range(
 STAMP = "%Y%m%d%H%M"  # the local minute a button names a time or an occurrence by
 
 
+# Babel's formatting is pure and costs tens of µs a call; a reply names the same few days
+# and durations again and again (today, tomorrow, this week), so the texts are kept
+# (issue 19: ~1 date a text message). Keyed by value; nothing here reads the clock.
+@lru_cache(maxsize=2048)
+def format_date(d: date, pattern: str, locale: str) -> str:
+    return _babel_date(d, pattern, locale=locale)
+
+
+@lru_cache(maxsize=2048)
+def format_skeleton(skeleton: str, d: date, locale: str) -> str:
+    return _babel_skeleton(skeleton, d, locale=locale)
+
+
+@lru_cache(maxsize=1024)
+def format_unit(value: int, unit: str, length: str, locale: str) -> str:
+    return _babel_unit(value, unit, length=length, locale=locale)
+
+
 def _locale(lang: str) -> str:
     return lang if lang in LANGS else FALLBACK
 
 
 def weekday_name(d: date, lang: str, *, short: bool = False) -> str:
     """'пятница' / 'Friday'; short: 'пт' / 'Fri'."""
-    return format_date(d, "EEE" if short else "EEEE", locale=_locale(lang))
+    return format_date(d, "EEE" if short else "EEEE", _locale(lang))
 
 
 def in_text(delta: timedelta, lang: str) -> str:
@@ -46,9 +63,9 @@ def duration_text(delta: timedelta, lang: str, *, length: str = "short") -> str:
     minutes = max(1, int(delta.total_seconds() // 60))
     h, m = divmod(minutes, 60)
     loc = _locale(lang)
-    parts = [format_unit(h, "duration-hour", length=length, locale=loc)] if h else []
+    parts = [format_unit(h, "duration-hour", length, loc)] if h else []
     if m or not h:
-        parts.append(format_unit(m, "duration-minute", length=length, locale=loc))
+        parts.append(format_unit(m, "duration-minute", length, loc))
     return " ".join(parts)
 
 
@@ -68,7 +85,7 @@ def day_text(
     d: date, today: date, lang: str, *, with_weekday: bool = True, relative: bool = True
 ) -> str:
     """'завтра, 24 ноября' / 'пятница, 27 ноября' / '3 марта 2027' (year only when not this)."""
-    core = format_date(d, "d MMMM" if d.year == today.year else "d MMMM y", locale=_locale(lang))
+    core = format_date(d, "d MMMM" if d.year == today.year else "d MMMM y", _locale(lang))
     delta = (d - today).days
     if not relative:
         return core
@@ -128,7 +145,7 @@ def hhmm(moment: datetime, tz: str) -> str:
 
 def month_day(d: date, lang: str, *, weekday: bool = False) -> str:
     """'2 декабря' / 'December 2' (with the weekday in front when asked)."""
-    s = format_skeleton("MMMMd", d, locale=_locale(lang))
+    s = format_skeleton("MMMMd", d, _locale(lang))
     return f"{weekday_name(d, lang)}, {s}" if weekday else s
 
 

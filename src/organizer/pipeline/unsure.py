@@ -115,9 +115,9 @@ def beside_hedge(text: str) -> str | None:
     if len(text) > 200:
         return None
     clauses = [c for c in _CLAUSE.split(text) if c and c.strip()]
-    hedges = [c for c in clauses if _hedge_clause(c)]
-    rest = [c for c in clauses if not _hedge_clause(c)]
-    if not hedges or not rest:
+    hedging = [_hedge_clause(c) for c in clauses]  # each clause read once
+    rest = [c for c, h in zip(clauses, hedging, strict=True) if not h]
+    if not any(hedging) or not rest:
         return None
     return ", ".join(c.strip() for c in rest)
 
