@@ -181,11 +181,6 @@ class Settings:
         """'sqlite' or 'postgresql': which store DB_URL chose."""
         return dburl.parse(self.db_url).store
 
-    def require_sqlite(self, what: str) -> None:
-        """Refuse, in one line, to run a part that is not ported to PostgreSQL yet."""
-        if self.store != dburl.SQLITE:
-            raise dburl.not_on_postgresql(what)
-
     @property
     def spool(self) -> Path:
         return self.spool_dir or self.db_path.parent / "spool"
@@ -215,6 +210,10 @@ class Settings:
                 shown = dburl.redact(shown)
             out.append((var.name, shown, self.sources.get(var.name, "default")))
         return out
+
+    def __repr__(self) -> str:
+        # A logged or printed Settings must not carry the tokens or DB_URL's password.
+        return "Settings(" + ", ".join(f"{n}={v!r}" for n, v, _ in self.public_items()) + ")"
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

@@ -16,11 +16,6 @@ from organizer.errors import ConfigError
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
 _PG_SCHEMES = ("postgresql", "postgres")
-DOCS = "docs/POSTGRESQL.md"
-
-
-class NotOnPostgreSQL(ConfigError):
-    """A part that has not been ported to PostgreSQL was started with a postgresql DB_URL."""
 
 
 @dataclass(frozen=True)
@@ -76,12 +71,4 @@ def parse(raw: str) -> DbUrl:
         f"DB_URL={redact(raw)!r} is neither sqlite:///path nor postgresql://…",
         "e.g. DB_URL=sqlite:///var/lib/organizer/organizer.db or "
         "DB_URL=postgresql://organizer@127.0.0.1/organizer",
-    )
-
-
-def not_on_postgresql(what: str) -> NotOnPostgreSQL:
-    """The one line for a part that has not been ported to PostgreSQL yet."""
-    return NotOnPostgreSQL(
-        f"{what} does not run on PostgreSQL yet (DB_URL is postgresql://…)",
-        f"use an SQLite DB_URL (or DB_PATH) for it; what runs on PostgreSQL: {DOCS}",
     )

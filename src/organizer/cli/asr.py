@@ -27,7 +27,7 @@ def asr_service(ctx: typer.Context) -> None:
         return
     from organizer.asr import service
 
-    settings = settings_from(ctx, postgresql=True)  # the heartbeat goes to DB_URL's store
+    settings = settings_from(ctx)  # the heartbeat goes to DB_URL's store
     setup_service_logging(settings)
     raise typer.Exit(service.run(settings))
 
@@ -68,7 +68,7 @@ def transcribe_file(
     """Send FILE to the running service at ASR_SERVICE_URL and print the text."""
     from organizer.asr_client import AsrError, transcribe
 
-    settings = settings_from(ctx, postgresql=True)  # opens no database
+    settings = settings_from(ctx)  # opens no database
     if not file.is_file():
         raise OrganizerError(f"{file} is not a file", "give the path of an audio file")
     try:

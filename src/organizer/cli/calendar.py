@@ -41,7 +41,7 @@ def calendar_retry(
 
     if (item_id is None) == (not failed):
         raise OrganizerError("give either an item id or --failed", "organizer calendar retry 42")
-    settings = settings_from(ctx, postgresql=True)
+    settings = settings_from(ctx)
     conn = open_store(settings)
     require_tables(conn, settings)
     if failed:
@@ -61,7 +61,7 @@ def calendar_check(ctx: typer.Context) -> None:
     """Reach the configured calendar once and say what answered."""
     from organizer.calendars.doctor import check_calendar
 
-    result = check_calendar(settings_from(ctx, postgresql=True))
+    result = check_calendar(settings_from(ctx))
     typer.echo(f"{result.status} {result.name}: {result.detail}")
     if result.status == "FAIL":
         raise typer.Exit(1)

@@ -53,7 +53,7 @@ def register(app: typer.Typer) -> None:
         from organizer import chat as chat_mod
         from organizer.logs import setup_logging
 
-        settings = settings_from(ctx, postgresql=True)
+        settings = settings_from(ctx)
         debug = bool((ctx.find_root().obj or {}).get("debug"))
         setup_logging("DEBUG" if debug else "WARNING")
         if lang is not None and lang not in ("ru", "en"):

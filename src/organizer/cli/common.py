@@ -15,14 +15,10 @@ from organizer.errors import DatabaseError
 from organizer.logs import setup_logging
 
 
-def settings_from(ctx: typer.Context, *, postgresql: bool = False) -> Settings:
-    """The settings; a command not ported to PostgreSQL (postgresql=False) refuses a
-    postgresql DB_URL here, in one line, before it opens anything."""
+def settings_from(ctx: typer.Context) -> Settings:
+    """The settings (the env file named by the root's --env-file, then the environment)."""
     obj = ctx.find_root().obj or {}
-    settings = load_settings(env_file=obj.get("env_file"))
-    if not postgresql:
-        settings.require_sqlite(f"`{ctx.command_path}`")
-    return settings
+    return load_settings(env_file=obj.get("env_file"))
 
 
 def setup_service_logging(settings: Settings) -> None:

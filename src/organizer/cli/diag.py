@@ -61,7 +61,7 @@ def queue(
     """Counts by status, oldest waiting age, attempts; --status lists the rows."""
     from organizer.db import diag
 
-    conn = open_diag(settings_from(ctx, postgresql=True))
+    conn = open_diag(settings_from(ctx))
     now = utcnow()
     if status:
         render(
@@ -78,7 +78,7 @@ def claimed(ctx: typer.Context, limit: LimitOpt = 50, as_json: JsonOpt = False) 
     """Rows in hand of a worker, with lease time left; expired leases are flagged."""
     from organizer.db import diag
 
-    conn = open_diag(settings_from(ctx, postgresql=True))
+    conn = open_diag(settings_from(ctx))
     render(
         diag.claimed(conn, utcnow(), limit=limit),
         title="claimed rows",
@@ -105,7 +105,7 @@ def items(
     """The latest items."""
     from organizer.db import diag
 
-    conn = open_diag(settings_from(ctx, postgresql=True))
+    conn = open_diag(settings_from(ctx))
     render(
         diag.items(conn, limit=limit, status=status, type_=type_, chat_id=chat),
         title="items (newest first)",
@@ -129,7 +129,7 @@ def calendar(
     """Items whose calendar sync is pending or failed, with the last error."""
     from organizer.db import diag
 
-    conn = open_diag(settings_from(ctx, postgresql=True))
+    conn = open_diag(settings_from(ctx))
     render(
         diag.calendar(conn, utcnow(), limit=limit, state_=state),
         title="calendar sync",
@@ -153,7 +153,7 @@ def reminders(
     """Reminders and agendas waiting to fire, soonest first (negative due_in_s = overdue)."""
     from organizer.db import diag
 
-    conn = open_diag(settings_from(ctx, postgresql=True))
+    conn = open_diag(settings_from(ctx))
     render(
         diag.reminders(conn, utcnow(), limit=limit, status=status),
         title=f"reminders ({(status or 'PENDING').upper()})",
@@ -172,7 +172,7 @@ def db(
     (on PostgreSQL: the server's version, size, connections and replicas)."""
     from organizer.db import diag
 
-    settings = settings_from(ctx, postgresql=True)
+    settings = settings_from(ctx)
     conn = open_diag(settings)
     if settings.store == "postgresql":
         pg = diag.pg_db_info(conn, settings)
@@ -192,7 +192,7 @@ def health(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     from organizer.db import diag
     from organizer.health import disk_text, gather
 
-    settings = settings_from(ctx, postgresql=True)
+    settings = settings_from(ctx)
     conn = open_diag(settings)  # one line and exit 1 for a missing or empty DB
     now = utcnow()
     snap = gather(settings, now)
@@ -218,7 +218,7 @@ def outbox(ctx: typer.Context, limit: LimitOpt = 20, as_json: JsonOpt = False) -
     """Replies that could not be delivered (FAILED), and whether the person was told."""
     from organizer.db import outbox as ob
 
-    conn = open_diag(settings_from(ctx, postgresql=True))
+    conn = open_diag(settings_from(ctx))
     counts = ", ".join(f"{k} {v}" for k, v in ob.counts(conn).items())
     render(
         ob.undelivered(conn, limit),

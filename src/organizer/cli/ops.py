@@ -28,7 +28,7 @@ def migrate(
     from organizer.db.migrate import migrate as apply
     from organizer.db.migrate import pending, state
 
-    settings = settings_from(ctx, postgresql=True)
+    settings = settings_from(ctx)
     if settings.store == "postgresql":
         from organizer.cli.pg_migrate import migrate_postgresql
 
@@ -86,7 +86,7 @@ def config_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print the resolved settings and where each came from (secrets masked)."""
-    settings = settings_from(ctx, postgresql=True)
+    settings = settings_from(ctx)
     rows = [{"name": n, "value": v, "source": s} for n, v, s in settings.public_items()]
     render(
         rows,
@@ -138,7 +138,7 @@ def backup(
     from organizer.backup import backup as take
     from organizer.progress import display
 
-    settings = settings_from(ctx, postgresql=True)
+    settings = settings_from(ctx)
     if settings.store == "postgresql":
         from organizer.backup_pg import backup as dump
 
@@ -177,7 +177,7 @@ def restore(
     """Replace the database with a backup, after a safety copy of the current file."""
     from organizer.backup import restore as put_back
 
-    settings = settings_from(ctx, postgresql=True)
+    settings = settings_from(ctx)
     if settings.store == "postgresql":
         raise OrganizerError(
             "`organizer restore` restores SQLite files only; DB_URL is postgresql://…",

@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
         from organizer.errors import OrganizerError
         from organizer.parsing import parse
 
-        settings = settings_from(ctx, postgresql=True)  # no database
+        settings = settings_from(ctx)  # no database
         canon = load_canon(settings.canon_path)
         zone_name = tz or settings.organizer_tz
         if batch:

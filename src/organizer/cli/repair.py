@@ -29,7 +29,7 @@ def queue_retry(
 
     if (row_id is None) == (not failed):
         raise OrganizerError("give either a row id or --failed", "organizer queue retry 42")
-    settings = settings_from(ctx, postgresql=True)
+    settings = settings_from(ctx)
     conn = open_store(settings)  # on PostgreSQL queue.retry* hand over to db/pg_queue
     require_tables(conn, settings)
     if failed:

@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
 
         if as_json and markdown:
             raise typer.BadParameter("choose one of --json and --markdown")
-        settings = settings_from(ctx, postgresql=True)
+        settings = settings_from(ctx)
         report_ = gather(settings, utcnow(), offline=offline)
         if as_json:
             text = report_json(report_)

@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
         from organizer import worker as worker_mod
         from organizer.handlers import build_plugins
 
-        settings = settings_from(ctx, postgresql=True)
+        settings = settings_from(ctx)
         setup_service_logging(settings)
         raise typer.Exit(worker_mod.run(settings, plugins_factory=build_plugins))
 
@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
         """Talk to Telegram: long-poll (or --webhook) updates into the inbox, deliver the outbox."""
         from organizer import bot as bot_mod
 
-        settings = settings_from(ctx, postgresql=True)
+        settings = settings_from(ctx)
         setup_service_logging(settings)
         raise typer.Exit(bot_mod.run(settings, webhook=webhook))
 
@@ -44,6 +44,6 @@ def register(app: typer.Typer) -> None:
         """Serve /health, /metrics and the token-protected read/submit API."""
         from organizer import api as api_mod
 
-        settings = settings_from(ctx, postgresql=True)
+        settings = settings_from(ctx)
         setup_service_logging(settings)
         raise typer.Exit(api_mod.run(settings))
