@@ -2,7 +2,7 @@
 
 A worker handling a message holds its chat (the queue's claim). On SQLite every other
 writer waits for the single write lock, so a timer's read-then-write is safe. On
-PostgreSQL (READ COMMITTED) a timer that writes a chat's rows (clarify expiry, …) must
+PostgreSQL (READ COMMITTED) a timer that writes a chat's rows (clarify expiry, reminders) must
 first take the chat: the transaction-scoped advisory lock the queue's claim also tries
 (organizer.db.pg_queue), then a check, in a new statement after the lock, that no
 inbox row of the chat is CLAIMED. Until the timer commits, no worker can claim it.

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from organizer.db import chats
 from organizer.db.dialect import is_postgres
 from organizer.model import from_db, to_db
 
@@ -85,29 +86,15 @@ def take_due(conn: sqlite3.Connection, now: datetime, limit: int) -> list[Remind
         conn.execute(
             "SELECT * FROM reminders r WHERE status = 'PENDING' AND due_at <= ?"
             # busy chats left out here already (inbox_chat index), so they never fill
-            # a batch; _hold_chat below is what makes it safe
+            # a batch; chats.hold below is what makes it safe
             " AND NOT EXISTS (SELECT 1 FROM inbox_queue q WHERE q.chat_id = r.chat_id"
             " AND q.status = 'CLAIMED')"
             " ORDER BY due_at, id LIMIT ? FOR UPDATE OF r SKIP LOCKED",
             (to_db(now), limit),
         )
     )
-    free = {chat for chat in {r.chat_id for r in rows} if _hold_chat(conn, chat)}
+    free = {chat for chat in {r.chat_id for r in rows} if chats.hold(conn, chat)}
     return [r for r in rows if r.chat_id in free]
-
-
-def _hold_chat(conn: sqlite3.Connection, chat_id: int) -> bool:
-    """PostgreSQL: keep the queue from handing the chat out until our commit (the
-    transaction-scoped advisory lock its claim tries too), then check that no worker
-    holds it now. Read after the lock, in a new statement, so a claim that committed
-    before we got the lock is seen."""
-    got = conn.execute("SELECT pg_try_advisory_xact_lock(?)", (chat_id,)).fetchone()
-    if not (got and got[0]):
-        return False
-    busy = conn.execute(
-        "SELECT 1 FROM inbox_queue WHERE chat_id = ? AND status = 'CLAIMED' LIMIT 1", (chat_id,)
-    ).fetchone()
-    return busy is None
 
 
 def any_due(conn: sqlite3.Connection, now: datetime) -> bool:
