@@ -258,3 +258,39 @@ def test_object_first_moves_in_english(pipe: Pipe) -> None:
     gym, dentist = pipe.items()
     assert (local(gym["start_at"]), local(gym["end_at"])) == ("Tue 24 18:00", "Tue 24 19:00")
     assert (local(dentist["start_at"]), local(dentist["end_at"])) == ("Fri 27 11:00", "Fri 27 12:00")
+
+
+# ---------------------------------------------------------------- numbers tell items apart
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "titles"),
+    [
+        ("meeting with client k0 tomorrow at 10", "meeting with client k20 tomorrow at 11",
+         ["Meeting with client k0", "Meeting with client k20"]),
+        ("встреча в переговорке 101 завтра в 10", "встреча в переговорке 202 завтра в 12",
+         ["Встреча в переговорке 101", "Встреча в переговорке 202"]),
+    ],
+)
+def test_a_title_with_another_number_is_a_new_item_not_a_move(
+    pipe: Pipe, first: str, second: str, titles: list[str]
+) -> None:
+    """The second meeting MOVED the first (its title read as the first's in another form:
+    the titles' stems ignored the digits), a silent loss found by the crash test."""
+    pipe.say(first)
+    pipe.advance(minutes=1)
+    reply = pipe.say(second)
+    assert sorted(str(i["title"]) for i in pipe.items()) == titles, reply.text
+
+
+def test_a_command_naming_a_number_finds_that_item_only(pipe: Pipe) -> None:
+    pipe.say("встреча в переговорке 101 завтра в 10")
+    pipe.say("встреча в переговорке 202 завтра в 12")
+    pipe.advance(minutes=40)  # past "it": the title alone must choose
+    pipe.say("перенеси встречу в переговорке 101 на 15")
+    moved = {str(i["title"]): local(i["start_at"]) for i in pipe.items()}
+    assert moved == {"Встреча в переговорке 101": "Tue 24 15:00",
+                     "Встреча в переговорке 202": "Tue 24 12:00"}
+    pipe.say("купить молоко")
+    pipe.say("купил 2 литра молока")  # no number in the task's title: still found
+    assert [i["status"] for i in pipe.items() if i["title"] == "Купить молоко"] == ["DONE"]

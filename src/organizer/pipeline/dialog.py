@@ -214,7 +214,7 @@ def says_date(text: str) -> bool:
 
 
 def similar_titles(a: str | None, b: str | None) -> bool:
-    if not a or not b:
+    if not a or not b or matching.numbers_clash(a, b):
         return False
     qa, qb = matching.stems(a), matching.stems(b)
     if not qa or not qb:

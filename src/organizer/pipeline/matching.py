@@ -87,6 +87,23 @@ def stems(text: str | None) -> list[str]:
     return out
 
 
+_NUMBER = re.compile(r"\w*\d\w*")
+
+
+def numbers(text: str | None) -> frozenset[str]:
+    """The words of a title that carry a digit ("k20", "101", "2б"): `stems` keeps
+    letters only, so these are compared on their own."""
+    return frozenset(t.casefold() for t in _NUMBER.findall(text or ""))
+
+
+def numbers_clash(a: str | None, b: str | None) -> bool:
+    """Both titles carry numbers and share none: "client k20" is not "client k0", "room
+    101" not "room 202". A title without numbers clashes with nothing ("купил 2 литра
+    молока" still finds «Купить молоко»)."""
+    na, nb = numbers(a), numbers(b)
+    return bool(na and nb and na.isdisjoint(nb))
+
+
 @lru_cache(maxsize=16384)
 def _same(a: str, b: str) -> bool:
     if a == b:
@@ -146,6 +163,7 @@ def find(
     pool = list(candidates)
     if day is not None:
         pool = [i for i in pool if on_day(i, day, tz)]
+    pool = [i for i in pool if not numbers_clash(title, i.title)]
     if at is not None:
         exact = [i for i in pool if i.start_at is not None and i.start_at == at]
         if exact:
