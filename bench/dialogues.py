@@ -13,7 +13,6 @@ tests/dialogue_runner.py, tests/dialogue_judge.py.
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 import time
@@ -22,23 +21,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _stdlib_queue() -> None:
-    """bench/queue.py shadows the standard library's `queue` in scripts run from bench/,
-    and psycopg (--postgresql) needs the real one: load it with bench/ out of the path."""
-    here = Path(__file__).resolve().parent
-    mod = sys.modules.get("queue")
-    if mod is not None and Path(getattr(mod, "__file__", None) or "/").resolve().parent != here:
-        return
-    sys.modules.pop("queue", None)
-    saved = sys.path[:]
-    sys.path[:] = [p for p in saved if Path(p or ".").resolve() != here]
-    try:
-        importlib.import_module("queue")
-    finally:
-        sys.path[:] = saved
-
-
-_stdlib_queue()
 sys.path.insert(0, str(ROOT / "tests"))
 
 import dialogue_runner as dr  # noqa: E402

@@ -158,8 +158,7 @@ def check(url: str) -> tuple[int, int]:
 
 
 def _spawn(url: str, spool_db: Path, workers: int) -> list[subprocess.Popen[str]]:
-    # cwd=ROOT: a child's sys.path[0] is its cwd, and bench/queue.py must not shadow the
-    # standard module psycopg imports. Their logs go to one file beside the spool.
+    # Their logs go to one file beside the spool.
     log = (spool_db.parent / "workers.log").open("a")
     return [
         subprocess.Popen(

@@ -15,7 +15,6 @@ order (per chat, rows handled out of id order or two of a chat in hand at once).
 
 from __future__ import annotations
 
-import importlib
 import json
 import statistics
 import subprocess
@@ -29,23 +28,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _stdlib_queue() -> None:
-    """bench/queue.py shadows the standard library's `queue` in scripts run from bench/, and
-    psycopg needs the real one: load it once with bench/ out of the path."""
-    here = Path(__file__).resolve().parent
-    mod = sys.modules.get("queue")
-    if mod is not None and Path(getattr(mod, "__file__", None) or "/").resolve().parent != here:
-        return
-    sys.modules.pop("queue", None)
-    saved = sys.path[:]
-    sys.path[:] = [p for p in saved if Path(p or ".").resolve() != here]
-    try:
-        importlib.import_module("queue")
-    finally:
-        sys.path[:] = saved
-
-
-_stdlib_queue()
 sys.path.insert(0, str(ROOT / "src"))
 
 # bench/pipeline.py's mix; bench/ is on the path (scale.py's folder, or the test's import)

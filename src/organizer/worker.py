@@ -238,8 +238,6 @@ class _Runner:
 
     A job still running when a new one comes (abandoned at shutdown) keeps its thread
     to itself: the new job gets a new thread, so nothing waits behind a stuck handler.
-    (A deque and a Condition rather than queue.SimpleQueue: bench/queue.py would shadow
-    the standard module when a bench script runs.)
     """
 
     def __init__(self) -> None:

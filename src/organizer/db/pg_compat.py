@@ -97,11 +97,20 @@ class Result:
 
     def __init__(self, cur: psycopg.Cursor[Any]) -> None:
         self.rowcount = cur.rowcount
-        self.description = cur.description
-        names = [c.name for c in cur.description or ()]
-        self._names = {n: i for i, n in enumerate(names)}
-        self._rows = list(cur.fetchall()) if cur.description else []
+        # The column names from the result itself: psycopg's `description` builds a Column
+        # object per column on every read, a third of this adapter's cost on SELECT *.
+        res = cur.pgresult
+        n = res.nfields if res is not None else 0
+        self._names = {(res.fname(i) or b"").decode(): i for i in range(n)} if res else {}
+        self._rows = cur.fetchall() if n else []
         self._pos = 0
+
+    @property
+    def description(self) -> tuple[tuple[str, None, None, None, None, None, None], ...] | None:
+        """sqlite3's shape: a 7-tuple per column, the name first; None for no rows."""
+        if not self._names:
+            return None
+        return tuple((name, None, None, None, None, None, None) for name in self._names)
 
     def _row(self, values: Sequence[Any]) -> Row:
         row = Row(values)

@@ -1,6 +1,6 @@
 """Queue and CLI start-up figures (not a test: prints numbers).
 
-    .venv/bin/python bench/queue.py [--messages 4000]
+    .venv/bin/python bench/inbox_queue.py [--messages 4000]
 
 - claim→complete cycles per second with 1 and with 4 worker processes on one file;
 - wall time of `organizer --help` and `organizer diag queue` (median of several runs).
