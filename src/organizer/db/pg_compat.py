@@ -142,9 +142,11 @@ class CompatConnection:
     def execute(self, sql: str, args: Sequence[Any] = ()) -> Result:
         import psycopg
 
-        # A client-side cursor: the values are bound into the text like sqlite3 does, so
-        # an untyped `?` (in a SELECT list, beside `||`) needs no cast on PostgreSQL.
-        cur = psycopg.ClientCursor(self.raw)
+        # Server-side binding: psycopg prepares a statement the connection has run 5
+        # times, so the server stops parsing and planning the same few dozen statements
+        # (bench/hotspots.py --postgresql; docs/POSTGRESQL.md: PgBouncer needs
+        # max_prepared_statements for this).
+        cur = self.raw.cursor()
         try:
             # always a tuple, even empty: psycopg then reads %% as a literal %
             cur.execute(placeholders(sql), _args(args))
@@ -158,7 +160,7 @@ class CompatConnection:
         import psycopg
 
         try:
-            with psycopg.ClientCursor(self.raw) as cur:
+            with self.raw.cursor() as cur:
                 cur.executemany(placeholders(sql), [_args(a) for a in seq])
         except psycopg.Error as e:
             raise translate_error(e) from e
