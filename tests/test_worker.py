@@ -323,3 +323,27 @@ def test_a_repeating_deadlock_is_an_ordinary_failure(
     assert len(calls) == worker_mod.TRANSIENT_RETRIES + 1
     row = queue.get(conn, rid)
     assert row and row.status == "NEW" and "deadlock detected" in (row.last_error or "")
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_a_worker_that_lost_its_postgresql_connection_exits_for_a_restart(
+    db_path: Path, db_url: str, conn: sqlite3.Connection
+) -> None:
+    """Before: every step failed from then on with a traceback, for ever, and the row
+    waited (the bot already exited so; systemd's Restart=always brings either back)."""
+    proc = subprocess.Popen([ORGANIZER, "worker"], env=make_env(db_path, db_url),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: conn.execute(
+            "SELECT COUNT(*) FROM heartbeats WHERE service = 'worker' AND stopped_at IS NULL"
+        ).fetchone()[0], timeout=15)
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        assert proc.wait(timeout=20) == 1
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        out = proc.communicate(timeout=10)[0].decode()
+    assert "lost the connection to PostgreSQL" in out and "Traceback" not in out, out

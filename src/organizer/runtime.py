@@ -75,17 +75,18 @@ def run_loop(
     *,
     clock: Callable[[], datetime] = utcnow,
     backoff: Backoff | None = None,
-    on_error: Callable[[BaseException], None] | None = None,
+    on_error: Callable[[BaseException], bool] | None = None,
 ) -> None:
-    """`while not stop: stop.wait(0 if step(now) else backoff)`. A failing step never ends it."""
+    """`while not stop: stop.wait(0 if step(now) else backoff)`. A failing step never ends
+    it, unless `on_error` sets `stop`; `on_error` returns True when it has said what went
+    wrong itself (no traceback then)."""
     backoff = backoff or Backoff()
     while not stop.is_set():
         try:
             busy = step(clock())
         except Exception as e:  # one bad step must not stop the service
-            log.exception("loop step failed")
-            if on_error:
-                on_error(e)
+            if not (on_error and on_error(e)):
+                log.exception("loop step failed")
             busy = False
         if busy:
             backoff.reset()
@@ -111,6 +112,9 @@ class Periodic:
         self.last = now
         try:
             return self.fn(now)
+        except sqlite3.OperationalError as e:  # the database's state (locked, gone), not a bug
+            log.error("periodic task %s failed: %s", self.name, e)
+            return None
         except Exception:
             log.exception("periodic task %s failed", self.name)
             return None

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from organizer.config import Settings
 from organizer.db import queue
 from organizer.db.checkpoints import Checkpointer
-from organizer.db.store import open_store
+from organizer.db.store import open_store, store_lost
 from organizer.db.transient import is_transient
 from organizer.errors import OrganizerError
 from organizer.model import InboxRow, utcnow
@@ -338,8 +338,21 @@ def run(settings: Settings, *, plugins_factory: PluginsFactory) -> int:
     heart.beat(utcnow(), "starting")
     notifier.ready()
     log.info("worker %s ready", worker.worker_id)
+    lost: list[bool] = []
+
+    def on_error(e: BaseException) -> bool:
+        if not store_lost(conn):
+            return False
+        # Every later step would fail the same way: exit 1, and systemd (Restart=always)
+        # starts the worker again on a new connection once the server is back.
+        log.error("lost the connection to PostgreSQL (%s); exiting so that the service "
+                  "manager starts the worker again", e)  # fmt: skip
+        lost.append(True)
+        stop.set()
+        return True
+
     try:
-        run_loop(worker.step, stop)
+        run_loop(worker.step, stop, on_error=on_error)
     finally:
         notifier.stopping()
         log.info("worker %s stopping after %d message(s)", worker.worker_id, worker.processed)
@@ -347,4 +360,4 @@ def run(settings: Settings, *, plugins_factory: PluginsFactory) -> int:
         if checkpoints is not None:
             checkpoints.close()
         conn.close()
-    return 0
+    return 1 if lost else 0

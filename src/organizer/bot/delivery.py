@@ -50,6 +50,7 @@ from organizer.bot.notice import notice_for
 from organizer.bot.sender import gone_here, sender_name
 from organizer.db import outbox
 from organizer.db.outbox import OutboxRow
+from organizer.db.store import store_lost
 from organizer.model import utcnow
 
 log = logging.getLogger(__name__)
@@ -63,13 +64,6 @@ RETRY_BASE_S, RETRY_MAX_S = 2.0, 120.0
 OUTAGE_BASE_S, OUTAGE_MAX_S = 1.0, 60.0
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 RECORD_TRIES, RECORD_PAUSE_S = 5, 1.0  # a confirmed send's SENT commit vs a busy database
-
-
-def store_lost(conn: sqlite3.Connection) -> bool:
-    """PostgreSQL closed our connection (a server restart, a failover, an operator's
-    pg_terminate_backend): every later statement fails. An SQLite file is never lost so."""
-    raw = getattr(conn, "raw", None)
-    return raw is not None and bool(getattr(raw, "closed", False))
 
 
 class Unsent(Exception):

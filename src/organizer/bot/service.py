@@ -25,12 +25,13 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tel
 from telegram.ext import Application, ApplicationBuilder
 
 from organizer.bot import aside
-from organizer.bot.delivery import MAX_IN_FLIGHT, Deliverer, Link, retry_after_s, store_lost
+from organizer.bot.delivery import MAX_IN_FLIGHT, Deliverer, Link, retry_after_s
 from organizer.bot.incoming import Incoming, Refusal
 from organizer.bot.limits import RateLimiter
 from organizer.bot.texts import COMMANDS, command_description
 from organizer.config import Settings
 from organizer.db import botstate
+from organizer.db.store import store_lost
 from organizer.model import utcnow
 from organizer.runtime import Heart
 from organizer.systemd import Notifier, watchdog_period_s

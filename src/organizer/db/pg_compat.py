@@ -146,7 +146,10 @@ class CompatConnection:
         # times, so the server stops parsing and planning the same few dozen statements
         # (bench/hotspots.py --postgresql; docs/POSTGRESQL.md: PgBouncer needs
         # max_prepared_statements for this).
-        cur = self.raw.cursor()
+        try:
+            cur = self.raw.cursor()  # refused already when the connection is closed
+        except psycopg.Error as e:
+            raise translate_error(e) from e
         try:
             # always a tuple, even empty: psycopg then reads %% as a literal %
             cur.execute(placeholders(sql), _args(args))

@@ -73,3 +73,12 @@ def require_current_store(conn: Conn, settings: Settings) -> SchemaState:
         raise SchemaError(f"database {url} is behind the code (pending: {names})",
                           "run `organizer migrate` with this DB_URL")
     return st
+
+
+def store_lost(conn: object) -> bool:
+    """PostgreSQL closed our connection (a server restart, a failover, an operator's
+    pg_terminate_backend): every later statement fails, so a service exits and its
+    manager (systemd's Restart=always) starts it on a new one. An SQLite file is never
+    lost so."""
+    raw = getattr(conn, "raw", None)
+    return raw is not None and bool(getattr(raw, "closed", False))
