@@ -10,15 +10,9 @@ import json
 
 import pytest
 
-from fixtures.pipeline import MONDAY_10, buttons
+from fixtures.pipeline import buttons, local
 from organizer.db import queue
-from organizer.model import from_db, to_db
-
-
-def local(text: str | None) -> str | None:
-    dt = from_db(text)
-    return None if dt is None else dt.astimezone(MONDAY_10.tzinfo).strftime("%Y-%m-%d %H:%M")
-
+from organizer.model import to_db
 
 # ---------------------------------------------------------------- text → item + reply
 

@@ -7,13 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.pipeline import MONDAY_10, buttons
-from organizer.model import from_db
-
-
-def local(text: str | None) -> str | None:
-    dt = from_db(text)
-    return None if dt is None else dt.astimezone(MONDAY_10.tzinfo).strftime("%Y-%m-%d %H:%M")
+from fixtures.pipeline import buttons, local
 
 
 def summary(pipe) -> list[tuple[str, str, str | None, str]]:
