@@ -9,6 +9,7 @@ decisions are the pure organizer.pipeline.lists's.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -60,30 +61,42 @@ def _recurring(conn: sqlite3.Connection, chat_id: int, tz: str,
         if it.start_at is None or it.type not in ("task", "meeting"):
             continue
         skip: set[datetime] | None = None
+
+        def cancelled(it_id: int = it.id) -> set[datetime]:
+            nonlocal skip
+            if skip is None:
+                skip = set(items.exdates(conn, it_id))  # read once a day has an occurrence
+            return skip
+
         try:
             series = schedule.occurrences(it.rrule or "", it.start_at, it.tz or tz)
         except schedule.ScheduleError:
             series = None  # a bad rule: the item stands on its own start, as in the agenda
         for lo, hi in days:
-            occs = _between(series, it.start_at, lo, hi)
-            if occs:
-                if skip is None:
-                    skip = set(items.exdates(conn, it.id))  # cancelled occurrences
-                occs = [o for o in occs if o not in skip]
-            if occs:
-                out.append(reminders.at_occurrence(reminders.AgendaEntry(it, occs[0])))
+            at = _first_kept(series, it.start_at, lo, hi, cancelled)
+            if at is not None:
+                out.append(reminders.at_occurrence(reminders.AgendaEntry(it, at)))
     return out
 
 
-def _between(series: schedule._Occurrences | None, start_at: datetime, lo: datetime,
-             hi: datetime) -> list[datetime]:
-    """The series' occurrences in [lo, hi); a bad rule: the item's own start, if there."""
+def _first_kept(series: schedule._Occurrences | None, start_at: datetime, lo: datetime,
+                hi: datetime, cancelled: Callable[[], set[datetime]]) -> datetime | None:
+    """The first occurrence in [lo, hi) that was not cancelled: the first kept one of
+    `series.between(lo, hi)` (the agenda's reading), found without listing the day's
+    others; a bad rule: the item's own start, if there."""
     if series is not None:
         try:
-            return series.between(lo, hi)
+            at = series.after(lo, inc=True)
+            for _ in range(schedule._MAX_STEPS):  # between() lists at most as many
+                if at is None or at >= hi:
+                    return None
+                if at not in cancelled():
+                    return at
+                at = series.after(at)
+            return None
         except schedule.ScheduleError:
             pass
-    return [start_at] if lo <= start_at < hi else []
+    return start_at if lo <= start_at < hi and start_at not in cancelled() else None
 
 
 def busy(
