@@ -103,3 +103,22 @@ def test_an_impossible_date_is_looked_for_only_where_one_can_be(
     assert baddate.find("31 апреля в 10 встреча") is not None
     assert baddate.find("встреча 31.04") is not None
     assert baddate.find("meeting 4/31") is not None
+
+
+def test_the_shift_pattern_is_searched_only_beside_a_direction_word() -> None:
+    """Issue 19: _SHIFT is a long pattern; every reading of it has a direction word, "by"
+    or a verb particle, so a message without one skips it, with the same answer."""
+    from organizer.parsing import shift
+
+    said = ["перенеси на час позже", "push it by 30 minutes", "сдвинь на 15 минут раньше",
+            "на день позже", "move lunch 30 minutes later", "on a week later",
+            "позже на 2 часа", "pull it forward 20 min", "back by an hour", "вперёд на час",
+            "move it up 15 minutes", "push out a week", "на полчаса попозже",
+            "завтра в 15 встреча с Петей", "купить молоко", "meeting with Anna at 3pm",
+            "созвон на 30 минут", "сдвинь на неделю вперёд", "by 5pm", "ПОЗЖЕ НА ЧАС"]
+    for text in said:
+        norm = text.replace("ё", "е").replace("Ё", "Е")
+        if shift._SHIFT.search(norm) is not None:
+            assert shift._SHIFT_WORD.search(norm) is not None, text
+    assert shift._SHIFT_WORD.search("завтра в 15 встреча с Петей") is None
+    assert shift.find_shift("перенеси на час позже") is not None
