@@ -175,3 +175,24 @@ def test_items_joined_strongly_come_back_one_by_one(chosen, join):
     alone = [parse(c, NOW, TZ, CANON).to_dict() for c in chosen]
     assert [(i[0], i[1], i[2]) for i in got] == [(a["intent"], a["title"], a["start"])
                                                 for a in alone]
+
+
+def test_joins_looked_up_by_first_word_find_what_the_list_finds() -> None:
+    """Issue 19: `_join_at` looks the token up among the joins that begin with it; the
+    answer is the first join of _JOINS that matches, as when every join was tried."""
+    from organizer.parsing import split
+    from organizer.parsing.tokens import tokenize
+
+    def linear(toks, i):  # type: ignore[no-untyped-def]
+        for words, strong in split._JOINS:
+            j = i + len(words)
+            if j <= len(toks) and tuple(t.t for t in toks[i:j]) == words:
+                return j, strong
+        return None
+
+    assert sorted(j for js in split._JOINS_BY_FIRST.values() for j in js) == sorted(split._JOINS)
+    for text in ("купить хлеб а также молоко", "и потом позвонить", "call mom and then dad",
+                 "после этого и ещё а затем", "then also and", "встреча в 10, а потом обед"):
+        toks = tokenize(text)
+        for i in range(len(toks) + 1):
+            assert split._join_at(toks, i) == linear(toks, i), (text, i)

@@ -210,3 +210,43 @@ def test_question_shown_again_after_a_real_worker_restart(
             worker.terminate()
             assert worker.wait(timeout=15) == 0
     assert "Traceback" not in log.read_text()
+
+
+def test_busy_reads_a_range_of_days_as_the_agenda_does_in_three_queries(pipe):
+    """Issue 19: a chat's busy times over several days are the daily agenda's entries of
+    each day (a series at its first kept occurrence, a cancelled one skipped), read with
+    one query for the dated items and one for the series, not three per day."""
+    from datetime import timedelta
+
+    from organizer import reminders
+    from organizer.db import items
+    from organizer.pipeline import busy
+
+    pipe.say("каждый день в 9 зарядка")
+    pipe.say("завтра в 15 встреча с Петей")
+    pipe.say("в среду в 12 обед с Олей")
+    pipe.say("заметка: код от домофона 1234")
+    series = next(i for i in pipe.items() if i["rrule"])
+    start = pipe.now.replace(hour=0, minute=0)
+    end = start + timedelta(days=4)
+    day_after = items.get(pipe.conn, series["id"]).start_at + timedelta(days=2)
+    items.add_exdate(pipe.conn, series["id"], day_after, now=pipe.now)
+    pipe.conn.commit()
+
+    want = []  # the agenda, day by day (the reading before issue 19)
+    for k in range(4):
+        meetings, tasks, _ = reminders.agenda_entries(
+            pipe.conn, pipe.chat_id, start.date() + timedelta(days=k), "Europe/Moscow")
+        want += [reminders.at_occurrence(e) for e in (*meetings, *tasks)]
+    want.sort(key=lambda i: (i.start_at, not i.all_day, i.id))
+
+    statements: list[str] = []
+    if hasattr(pipe.conn, "set_trace_callback"):
+        pipe.conn.set_trace_callback(statements.append)
+    got = busy.occurrences(pipe.conn, pipe.chat_id, "Europe/Moscow", start, end)
+    if hasattr(pipe.conn, "set_trace_callback"):
+        pipe.conn.set_trace_callback(None)
+        assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) <= 3
+    assert [(i.id, i.start_at) for i in got] == [(i.id, i.start_at) for i in want]
+    # Monday to Thursday; the series starts on Tuesday at 9, Thursday's is cancelled
+    assert len([i for i in got if i.id == series["id"]]) == 2

@@ -198,3 +198,20 @@ def test_a_task_is_found_by_words_beyond_its_short_title() -> None:
     assert "визит" not in (task.title or "")
     assert [i.id for i in lists.search("визит мастера", [task], [said])] == [1]
     assert lists.search("бассейн", [task], [said]) == []
+
+
+def test_title_stems_and_numbers_are_kept_per_text_and_each_caller_gets_its_own() -> None:
+    """Issue 19: an open item's title is read for every message; its stems and numbers
+    are kept, and a caller that changes its list changes nobody else's."""
+    from organizer.pipeline import matching
+
+    title = "Созвон с клиентом k20 (stems-kept test)"
+    first = matching.stems(title)
+    first.append("changed by a caller")
+    assert "changed by a caller" not in matching.stems(title)
+    hits = matching._stems.cache_info().hits
+    matching.stems(title)
+    assert matching._stems.cache_info().hits == hits + 1
+    assert matching.numbers(title) == frozenset({"k20"})
+    assert matching.numbers(title) is matching.numbers(title)
+    assert matching.stems("") == [] and matching.stems(None) == []

@@ -192,10 +192,11 @@ def _one(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
     else:
         intent, reminder, cmd_hits = force_intent, False, []
         skip = set()
+    # the time is assembled once: the past-completion check and the result both read it
+    timing = None if intent in ("unknown", "note") else assemble(intent, msg.hits,
+                                                                 msg.mentions, now, zone)
     if force_intent is None and intent in ("unknown", "task", "meeting") and not reminder:
-        said = None if intent == "unknown" else assemble(intent, msg.hits, msg.mentions, now,
-                                                         zone).start
-        done = past_completion(msg.text, intent, canon, said, now)
+        done = past_completion(msg.text, intent, canon, timing.start if timing else None, now)
         if done is not None:  # «хлеб купил»: the task is done (parsing/past.py)
             return ParseResult("complete", done or None, None, None, False, None,
                                () if done else ("title",))
@@ -205,7 +206,8 @@ def _one(text: str, now: datetime, zone: ZoneInfo, canon: Canon,
         title = build_title(msg.text, msg.toks, [], cmd_hits, note=True, skip=skip)
         return ParseResult("note", title, None, None, False, None,
                            () if title else ("title",))
-    timing = assemble(intent, msg.hits, msg.mentions, now, zone)
+    if timing is None:  # pragma: no cover - "unknown" and "note" returned above
+        return UNKNOWN
     if intent == "agenda":
         return ParseResult("agenda", None, timing.start, timing.end, timing.start is not None,
                            None, ())

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from organizer.parsing.date_math import last_day
 from organizer.parsing.date_words import month_at, year_at
+from organizer.parsing.lexicon import MONTHS
 from organizer.parsing.numbers import ordinal
 from organizer.parsing.tokens import Tok, language, tokenize
 
@@ -101,6 +102,10 @@ def _date_at(toks: list[Tok], k: int, en: bool) -> tuple[int, int, int | None, i
 def find(text: str) -> BadDate | None:
     """The first date in `text` that does not exist, or None."""
     toks = tokenize(text)
+    # a date needs a month's name or a glued "." or "/" between numbers ("31.04", "4/31"):
+    # most messages have neither, and are not looked at token by token (issue 19)
+    if not any(t.t in MONTHS or (t.glued and t.t in (".", "/")) for t in toks):
+        return None
     en = language(text) == "en"
     for k in range(len(toks)):
         got = _date_at(toks, k, en)

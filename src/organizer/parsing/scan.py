@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 from organizer.parsing import dates, durations, periods, recurrence, times
@@ -184,10 +186,35 @@ def can_start(tok: Tok) -> bool:
     return tok.t in _STARTERS or tok.t.startswith(_STARTER_PREFIXES)
 
 
+# One message's tokens are scanned by more than one step of its turn (the reading, then the
+# split into items): the last few scans are kept (issue 19). `tokenize` hands the same Tok
+# objects out for the same text and nothing changes a Tok, so the key is the tokens'
+# identities; each entry holds its tokens, so an id in a key is never reused while the
+# entry lives. Each caller gets new Mention objects (a caller may fill in `data`).
+RECENT_MAX = 4
+_RECENT: OrderedDict[tuple[object, ...], tuple[tuple[Tok, ...], list[Mention]]] = OrderedDict()
+_RECENT_LOCK = threading.Lock()
+
+
 def scan(toks: list[Tok], en: bool, new_time: bool = False, gate: bool = True
          ) -> list[Mention]:
     """Non-overlapping mentions, greedy by start, longest first; ties go to the earlier
     matcher in the list. `new_time` (a reschedule) lets "на 16" be a clock time."""
+    key = (en, new_time, gate, *map(id, toks))
+    with _RECENT_LOCK:
+        hit = _RECENT.get(key)
+    if hit is None:
+        found = _scan(toks, en, new_time, gate)
+        with _RECENT_LOCK:
+            _RECENT[key] = (tuple(toks), found)
+            while len(_RECENT) > RECENT_MAX:
+                _RECENT.popitem(last=False)
+    else:
+        found = hit[1]
+    return [Mention(m.kind, m.i, m.j, dict(m.data)) for m in found]
+
+
+def _scan(toks: list[Tok], en: bool, new_time: bool, gate: bool) -> list[Mention]:
     matchers: tuple[Callable[[list[Tok], int], Mention | None], ...] = (
         match_recurrence,
         lambda t, i: match_date_range(t, i, en),

@@ -51,6 +51,11 @@ _SHIFT = re.compile(
     re.IGNORECASE,
 )
 # "перенеси на следующий день", "move it to the next day": the item's next day (no clock)
+# Every reading of _SHIFT has a direction word, or "by", or a verb particle as a whole
+# word: a message without one is not searched with the long pattern (issue 19).
+_SHIFT_WORD = re.compile(
+    rf"(?<![\w])(?:{_LATER}|{_EARLIER}|by|forward|back|ahead|up|out)(?![\w])", re.IGNORECASE
+)
 _NEXT_DAY = re.compile(
     r"(?<![\w])(?:на\s+)?следующ(?:ий|ее)\s+(?:день|число)(?![\w])"
     r"|(?<![\w])(?:to\s+)?the\s+(?:next|following)\s+day(?![\w])"
@@ -164,7 +169,7 @@ def find_shift(text: str, bare: bool = False) -> Shift | None:
     """The relative move said in `text`, or None. `bare`: the text is a move already,
     so an amount alone ("на час", "30 minutes") is one too (later)."""
     norm = text.replace("ё", "е").replace("Ё", "Е")
-    m = _SHIFT.search(norm)
+    m = _SHIFT.search(norm) if _SHIFT_WORD.search(norm) else None
     if m is not None:
         g = m.groupdict()
         direction = next((g[k] for k in ("dir", "dir2", "dir3", "pre", "pre4") if g.get(k)), "")

@@ -117,9 +117,18 @@ class _Look:
 # ------------------------------------------------------------------ where to cut
 
 
+# The joins by their first word, in _JOINS's order: a token that begins none is passed
+# over without comparing it with every join (issue 19).
+_JOINS_BY_FIRST: dict[str, tuple[tuple[tuple[str, ...], bool], ...]] = {
+    first: tuple(jn for jn in _JOINS if jn[0][0] == first) for first in {w[0] for w, _ in _JOINS}
+}
+
+
 def _join_at(toks: list[Tok], i: int) -> tuple[int, bool] | None:
     """The join that starts at token i: (the token after it, strong)."""
-    for words, strong in _JOINS:
+    if i >= len(toks):
+        return None
+    for words, strong in _JOINS_BY_FIRST.get(toks[i].t, ()):
         j = i + len(words)
         if j <= len(toks) and tuple(t.t for t in toks[i:j]) == words:
             return j, strong

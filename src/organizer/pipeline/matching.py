@@ -75,21 +75,26 @@ def stem(word: str) -> str:
 
 
 def stems(text: str | None) -> list[str]:
-    if not text:
-        return []
-    out = []
+    return list(_stems(text)) if text else []
+
+
+@lru_cache(maxsize=8192)
+def _stems(text: str) -> tuple[str, ...]:
+    """`stems` kept per text: an open item's title is read for every message (issue 19)."""
+    out: list[str] = []
     for tok in _TOKEN.findall(text.casefold().replace("ё", "е")):
         if tok in _STOP:
             continue
         s = stem(tok)
         if s and s not in out:
             out.append(s)
-    return out
+    return tuple(out)
 
 
 _NUMBER = re.compile(r"\w*\d\w*")
 
 
+@lru_cache(maxsize=8192)
 def numbers(text: str | None) -> frozenset[str]:
     """The words of a title that carry a digit ("k20", "101", "2б"): `stems` keeps
     letters only, so these are compared on their own."""
