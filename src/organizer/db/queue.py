@@ -319,7 +319,9 @@ def counts(conn: sqlite3.Connection, now: datetime) -> QueueCounts:
         by[status] = n
     oldest = conn.execute("SELECT MIN(created_at) FROM inbox_queue WHERE status = 'NEW'").fetchone()
     worst = conn.execute(
-        "SELECT COALESCE(MAX(attempts), 0) FROM inbox_queue WHERE status IN ('NEW', 'CLAIMED')"
+        # the OR of equalities, as migration 0018's partial index is written (IN would scan)
+        "SELECT COALESCE(MAX(attempts), 0) FROM inbox_queue"
+        " WHERE (status = 'NEW' OR status = 'CLAIMED')"
     ).fetchone()
     expired = conn.execute(
         "SELECT COUNT(*) FROM inbox_queue WHERE status = 'CLAIMED' AND lease_until < ?",
@@ -345,7 +347,7 @@ def list_rows(
 def voice_file_in_use(conn: sqlite3.Connection, file_path: str) -> bool:
     """True while a waiting or claimed voice row still needs this spooled file."""
     r = conn.execute(
-        "SELECT 1 FROM inbox_queue WHERE kind = 'voice' AND status IN ('NEW', 'CLAIMED')"
+        "SELECT 1 FROM inbox_queue WHERE kind = 'voice' AND (status = 'NEW' OR status = 'CLAIMED')"
         " AND json_extract(payload, '$.file_path') = ? LIMIT 1",
         (file_path,),
     ).fetchone()
