@@ -12,3 +12,9 @@ CREATE INDEX inbox_ready ON inbox_queue (status, next_attempt_at, id)
 DROP INDEX inbox_chat;
 CREATE INDEX inbox_chat ON inbox_queue (chat_id, status)
     WHERE status = 'NEW' OR status = 'CLAIMED';
+
+-- The outbox's pacing index (0014) holds sent rows only: a reply is inserted unsent, so
+-- the worker's INSERT no longer writes it (an index page less per message); the
+-- sender's `p.sent_at > ?` implies sent_at IS NOT NULL, so its lookup still uses it.
+DROP INDEX outbox_chat_sent;
+CREATE INDEX outbox_chat_sent ON outbox (chat_id, sent_at) WHERE sent_at IS NOT NULL;

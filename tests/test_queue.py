@@ -220,4 +220,10 @@ def test_done_rows_leave_the_queue_indexes_and_lookups_still_use_them(tmp_path: 
     for sql in lookups:
         plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql))
         assert "USING" in plan and "INDEX" in plan, (sql, plan)
+    # the outbox's pacing index: sent rows only, still found by the sender's lookup
+    partial = {r["name"]: r["partial"] for r in conn.execute("PRAGMA index_list(outbox)")}
+    assert partial["outbox_chat_sent"] == 1
+    sql = "SELECT 1 FROM outbox p WHERE p.chat_id = 1 AND p.sent_at > 'x'"
+    plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql))
+    assert "outbox_chat_sent" in plan, plan
     conn.close()
