@@ -77,7 +77,8 @@ def main() -> int:
         settings = load_settings(
             {"DB_PATH": str(db), "CALENDAR_BACKEND": "none", "ORGANIZER_ENV_FILE": ""}
         )
-        worker = Worker(settings, conn, build_plugins(settings, conn), worker_id="cost")
+        worker = Worker(settings, conn, build_plugins(settings, conn), worker_id="cost",
+                        prefetch=True)  # as `organizer worker` runs
         texts = itertools.cycle(TEXTS)
         for i in range(args.messages):
             queue.enqueue(conn, message_key=f"cost:{i}", chat_id=100 + i % args.chats,

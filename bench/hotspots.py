@@ -72,7 +72,8 @@ def main() -> int:
 
 def _profile(args: argparse.Namespace, conn: Any, settings: Any) -> int:
     profile = cProfile.Profile()
-    worker = Worker(settings, conn, build_plugins(settings, conn), worker_id="hotspots")
+    worker = Worker(settings, conn, build_plugins(settings, conn), worker_id="hotspots",
+                    prefetch=True)  # as `organizer worker` runs
     checkpoints = Checkpointer.start(conn)
     texts = itertools.cycle(TEXTS)
     for i in range(args.messages + len(TEXTS)):

@@ -75,7 +75,8 @@ def main() -> int:
         settings = load_settings(
             {"DB_PATH": str(db), "CALENDAR_BACKEND": "none", "ORGANIZER_ENV_FILE": ""}
         )
-        worker = Worker(settings, conn, build_plugins(settings, conn), worker_id="bench")
+        worker = Worker(settings, conn, build_plugins(settings, conn), worker_id="bench",
+                        prefetch=True)  # as `organizer worker` runs
         checkpoints = Checkpointer.start(conn)  # as `organizer worker` runs (worker.run)
         keys = itertools.count()
 

@@ -196,3 +196,34 @@ def test_a_real_backoff_still_waits(conn: sqlite3.Connection) -> None:
     assert queue.fail(conn, rid, "w", T0, "boom") == "NEW"
     assert queue.claim(conn, "w", T0, 30) is None
     assert queue.claim(conn, "w", T0 + timedelta(seconds=queue.BACKOFF_MAX_S + 1), 30)
+
+
+def test_done_rows_leave_the_queue_indexes_and_lookups_still_use_them(tmp_path: Path) -> None:
+    """Migration 0018: the queue's indexes hold NEW and CLAIMED rows only (a DONE row
+    no longer writes an index page more per message), and every lookup of waiting or
+    claimed rows still finds them through an index, not a scan of the history."""
+    from organizer.db.connect import open_db
+    from organizer.db.migrate import migrate
+
+    conn: sqlite3.Connection = open_db(tmp_path / "q.db", create=True)
+    migrate(conn)
+    partial = {r["name"]: r["partial"] for r in conn.execute("PRAGMA index_list(inbox_queue)")}
+    assert partial["inbox_ready"] == 1 and partial["inbox_chat"] == 1
+    lookups = [
+        "SELECT COALESCE(MAX(attempts), 0) FROM inbox_queue"
+        " WHERE (status = 'NEW' OR status = 'CLAIMED')",
+        "SELECT 1 FROM inbox_queue WHERE kind = 'voice' AND (status = 'NEW' OR status = 'CLAIMED')"
+        " AND json_extract(payload, '$.file_path') = 'x' LIMIT 1",
+        "SELECT MIN(created_at) FROM inbox_queue WHERE status = 'NEW'",
+        "SELECT 1 FROM inbox_queue WHERE chat_id = 1 AND status = 'CLAIMED' LIMIT 1",
+    ]
+    for sql in lookups:
+        plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "USING" in plan and "INDEX" in plan, (sql, plan)
+    # the outbox's pacing index: sent rows only, still found by the sender's lookup
+    partial = {r["name"]: r["partial"] for r in conn.execute("PRAGMA index_list(outbox)")}
+    assert partial["outbox_chat_sent"] == 1
+    sql = "SELECT 1 FROM outbox p WHERE p.chat_id = 1 AND p.sent_at > 'x'"
+    plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql))
+    assert "outbox_chat_sent" in plan, plan
+    conn.close()

@@ -169,3 +169,107 @@ def test_sigkilled_workers_never_leave_a_reply_without_done(
     ).fetchone()[0]
     assert replies == 0
     assert _reply_without_done_or_done_without_reply(conn) == (0, 0)
+
+
+def _prefetching(pipe: Pipe) -> Worker:
+    """The worker as `organizer worker` makes it (the next claim rides in the DONE commit)."""
+    return Worker(pipe.settings, pipe.conn, pipe.worker.plugins, worker_id="service",
+                  prefetch=True)  # fmt: skip
+
+
+def test_the_service_claims_the_next_row_in_the_commit_of_the_last(pipe: Pipe) -> None:
+    """Issue 19: with a message waiting, a text message costs one transaction (was two:
+    its claim was a commit of its own); every message still answered once, in order."""
+    pipe.say("купить хлеб")  # the chat's settings rows exist
+    worker = _prefetching(pipe)
+    ids = [pipe.enqueue("text", {"text": f"купить молоко {i}", "message_id": i, "lang": None},
+                        chat_id=300 + i % 2) for i in range(3)]  # fmt: skip
+    assert worker.step(pipe.now)  # claims the first, and the second beside its DONE
+    second = queue.get(pipe.conn, ids[1])
+    assert second is not None and second.status == "CLAIMED" and second.claimed_by == "service"
+    seen: list[str] = []
+    pipe.conn.set_trace_callback(lambda sql: seen.append(sql))
+    try:
+        assert worker.step(pipe.now)
+    finally:
+        pipe.conn.set_trace_callback(None)
+    assert sum(1 for s in seen if s.startswith("BEGIN")) == 1, seen
+    assert worker.step(pipe.now)  # the last: nothing left to claim beside its DONE
+    assert not worker.step(pipe.now)
+    for row_id in ids:
+        row = queue.get(pipe.conn, row_id)
+        assert row is not None and row.status == "DONE" and row.attempts == 1
+        assert len(pipe.outbox_for(row_id)) == 1
+
+
+def test_a_prefetched_row_is_given_back_untouched_when_the_worker_stops(pipe: Pipe) -> None:
+    """Stopping with the next row claimed: it goes back to NEW, its attempt not counted,
+    so its chat does not wait for the lease to lapse."""
+    worker = _prefetching(pipe)
+    first = pipe.enqueue("text", {"text": "купить хлеб", "message_id": 1, "lang": None})
+    second = pipe.enqueue("text", {"text": "купить сыр", "message_id": 2, "lang": None})
+    assert worker.step(pipe.now)
+    assert queue.get(pipe.conn, first).status == "DONE"  # type: ignore[union-attr]
+    worker.release_next(pipe.now)
+    row = queue.get(pipe.conn, second)
+    assert row is not None and row.status == "NEW" and row.claimed_by is None
+    assert row.attempts == 0
+    assert pipe.worker.step(pipe.now)  # any worker takes it at once
+    assert queue.get(pipe.conn, second).status == "DONE"  # type: ignore[union-attr]
+
+
+def test_a_prefetched_claim_rolled_back_with_its_transaction_is_claimed_afresh(
+    pipe: Pipe,
+) -> None:
+    """A handler that fails after marking DONE, before its commit: the claim made beside
+    that DONE rolls back with it, the worker drops it, and the next step claims as usual
+    (the row is answered once, its one attempt counted once)."""
+    from organizer.db.connect import transaction
+
+    def done_then_fail(ctx: Context, row: object) -> None:
+        with transaction(ctx.conn):
+            ctx.mark_done()
+            raise RuntimeError("after DONE, before the commit")
+
+    worker = _prefetching(pipe)
+    worker.plugins.handlers["boom"] = done_then_fail
+    try:
+        first = pipe.enqueue("boom", {}, chat_id=901)
+        second = pipe.enqueue("text", {"text": "купить сыр", "message_id": 2, "lang": None},
+                              chat_id=902)  # fmt: skip
+        assert worker.step(pipe.now)
+        assert queue.get(pipe.conn, first).status == "NEW"  # type: ignore[union-attr]
+        assert queue.get(pipe.conn, second).status == "NEW"  # type: ignore[union-attr]
+        assert worker.step(pipe.now)
+    finally:
+        del worker.plugins.handlers["boom"]
+    row = queue.get(pipe.conn, second)
+    assert row is not None and row.status == "DONE" and row.attempts == 1
+    assert len(pipe.outbox_for(second)) == 1
+
+
+def test_sigterm_mid_burst_leaves_no_row_claimed(
+    conn: sqlite3.Connection, db_path: Path, db_url: str, tmp_path: Path
+) -> None:
+    """`organizer worker` stopped during a backlog (it holds the next row's claim beside
+    each DONE): the held row goes back to NEW untouched, nothing waits for a lease."""
+    for i in range(400):
+        queue.enqueue(conn, message_key=f"term:{i}", chat_id=700 + i % 10, kind="text",
+                      payload={"text": f"купить сыр {i}", "message_id": i, "lang": None},
+                      now=utcnow())  # fmt: skip
+    env = make_env(db_path, db_url, CALENDAR_BACKEND="none")
+    with (tmp_path / "worker.log").open("ab") as log:
+        worker = subprocess.Popen([ORGANIZER, "worker"], env=env, stdout=log,
+                                  stderr=subprocess.STDOUT)  # fmt: skip
+        try:
+            wait_until(lambda: conn.execute(
+                "SELECT COUNT(*) FROM inbox_queue WHERE status = 'DONE'").fetchone()[0] >= 20,
+                timeout=30)  # fmt: skip
+        finally:
+            worker.terminate()
+            assert worker.wait(timeout=15) == 0
+    left = conn.execute(
+        "SELECT COUNT(*) FROM inbox_queue WHERE status = 'CLAIMED'"
+        " OR (status = 'NEW' AND attempts > 0)"
+    ).fetchone()[0]
+    assert left == 0

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from organizer.config import Settings
 from organizer.db import queue
 from organizer.db.checkpoints import Checkpointer
+from organizer.db.dialect import is_postgres
 from organizer.db.store import open_store, store_lost
 from organizer.db.transient import is_transient
 from organizer.errors import OrganizerError
@@ -66,8 +67,14 @@ class Worker:
         worker_id: str | None = None,
         stop: threading.Event | None = None,
         heart: Heart | None = None,
+        prefetch: bool = False,
     ) -> None:
         self.settings = settings
+        # `prefetch` (the `organizer worker` service, SQLite): the next row is claimed in
+        # the transaction that marks the current one DONE, one commit less per message.
+        # Whoever makes a Worker with it calls release_next when it stops stepping.
+        self.prefetch = prefetch and not is_postgres(conn)
+        self._next: InboxRow | None = None
         self.conn = conn
         self.plugins = plugins
         self.worker_id = worker_id or f"{socket.gethostname()}:{threading.get_native_id()}"
@@ -100,11 +107,40 @@ class Worker:
         """One turn: timers, then at most one message. True when a message was handled."""
         for timer in self.timers:
             timer.maybe_run(now)
-        row = queue.claim(self.conn, self.worker_id, now, self.settings.worker_lease_sec)
+        row = self._take_next() or queue.claim(
+            self.conn, self.worker_id, now, self.settings.worker_lease_sec
+        )
         if row is None:
             return False
         self.handle(row, now)
         return True
+
+    def _take_next(self) -> InboxRow | None:
+        row, self._next = self._next, None
+        return row
+
+    def _check_next(self) -> None:
+        """After a handler raised: its transaction may have rolled back after marking
+        DONE, and the claim beside it with it; keep the claim only if it still stands."""
+        if self._next is not None and not queue.holds(self.conn, self._next, self.worker_id):
+            self._next = None
+
+    def _done(self, conn: sqlite3.Connection, row: InboxRow, now: datetime) -> bool:
+        """Context.done_hook: DONE, and with `prefetch` the next row's claim, in the
+        handler's last transaction (the claim is as durable as a claim of its own)."""
+        if not queue.complete_in(conn, row.id, self.worker_id, now):
+            return False
+        if self.prefetch and not self.stop.is_set():
+            self._next = queue.claim_in(conn, self.worker_id, now,
+                                        self.settings.worker_lease_sec)
+        return True
+
+    def release_next(self, now: datetime) -> None:
+        """Give the prefetched row back untouched (stopping): its chat is not left
+        waiting for a lease to lapse, and its attempt is not counted."""
+        row, self._next = self._next, None
+        if row is not None and not self.conn.in_transaction:
+            queue.release(self.conn, row.id, self.worker_id, now)
 
     def handle(self, row: InboxRow, now: datetime) -> None:
         # Rows are stamped from the `now` this step was given (plus the time the handler
@@ -122,9 +158,9 @@ class Worker:
             queue.fail(self.conn, row.id, self.worker_id, at(), error, retry=False)
             return
         ctx = Context(self.conn, self.settings, now, self.worker_id, self.stop,
-                      done_hook=lambda c: queue.complete_in(c, row.id, self.worker_id, at()))
+                      done_hook=lambda c: self._done(c, row, at()))
         try:
-            if not self._run_retrying(handler, ctx, row):
+            if not self._run_checked(handler, ctx, row):
                 return
         except LeaseLost:
             log.warning("inbox id=%d: lease lost before completion (reaped?); its"
@@ -151,6 +187,13 @@ class Worker:
             log.warning("inbox id=%d: lease lost before completion (reaped?)", row.id)
         self.processed += 1
 
+
+    def _run_checked(self, handler: Handler, ctx: Context, row: InboxRow) -> bool:
+        try:
+            return self._run_retrying(handler, ctx, row)
+        except BaseException:
+            self._check_next()
+            raise
 
     def _run_retrying(self, handler: Handler, ctx: Context, row: InboxRow) -> bool:
         """`_run_bounded`, run again at once (up to TRANSIENT_RETRIES times) when
@@ -334,6 +377,7 @@ def run(settings: Settings, *, plugins_factory: PluginsFactory) -> int:
         worker_id=f"{heart.host}:{heart.pid}",
         stop=stop,
         heart=heart,
+        prefetch=True,
     )
     heart.beat(utcnow(), "starting")
     notifier.ready()
@@ -355,6 +399,7 @@ def run(settings: Settings, *, plugins_factory: PluginsFactory) -> int:
         run_loop(worker.step, stop, on_error=on_error)
     finally:
         notifier.stopping()
+        worker.release_next(utcnow())
         log.info("worker %s stopping after %d message(s)", worker.worker_id, worker.processed)
         heart.stopped()
         if checkpoints is not None:

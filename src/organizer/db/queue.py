@@ -105,27 +105,46 @@ def claim(
     that has since been stepped back: that wait is skew, not backoff, so the row is due.
     An earlier row of the chat holds the later ones, except a voice row in back-off.
     """
+    with transaction(conn):
+        return claim_in(conn, worker_id, now, lease_s)
+
+
+def claim_in(
+    conn: sqlite3.Connection, worker_id: str, now: datetime, lease_s: float
+) -> InboxRow | None:
+    """`claim` inside the caller's transaction (SQLite): the worker claims its next row
+    in the transaction that marks the current one DONE (Worker's prefetch)."""
     ts = to_db(now)
     skew = to_db(now + timedelta(seconds=BACKOFF_MAX_S))
-    with transaction(conn):
-        r = conn.execute(
-            "UPDATE inbox_queue SET status = 'CLAIMED', claimed_by = ?, lease_until = ?,"
-            " attempts = attempts + 1, updated_at = ?"
-            " WHERE id = ("
-            "   SELECT q.id FROM inbox_queue q"
-            "   WHERE q.status = 'NEW' AND (q.next_attempt_at <= ? OR q.next_attempt_at > ?)"
-            "     AND NOT EXISTS (SELECT 1 FROM inbox_queue c"
-            "                     WHERE c.chat_id = q.chat_id AND c.status = 'CLAIMED')"
-            "     AND NOT EXISTS (SELECT 1 FROM inbox_queue e"
-            "                     WHERE e.chat_id = q.chat_id AND e.status = 'NEW'"
-            "                       AND e.id < q.id"
-            "                       AND NOT (e.kind = 'voice' AND e.next_attempt_at > ?"
-            "                                AND e.next_attempt_at <= ?))"
-            "   ORDER BY q.next_attempt_at, q.id LIMIT 1)"
-            " RETURNING *",
-            (worker_id, to_db(now + timedelta(seconds=lease_s)), ts, ts, skew, ts, skew),
-        ).fetchone()
-        return _row(r)
+    r = conn.execute(
+        "UPDATE inbox_queue SET status = 'CLAIMED', claimed_by = ?, lease_until = ?,"
+        " attempts = attempts + 1, updated_at = ?"
+        " WHERE id = ("
+        "   SELECT q.id FROM inbox_queue q"
+        "   WHERE q.status = 'NEW' AND (q.next_attempt_at <= ? OR q.next_attempt_at > ?)"
+        "     AND NOT EXISTS (SELECT 1 FROM inbox_queue c"
+        "                     WHERE c.chat_id = q.chat_id AND c.status = 'CLAIMED')"
+        "     AND NOT EXISTS (SELECT 1 FROM inbox_queue e"
+        "                     WHERE e.chat_id = q.chat_id AND e.status = 'NEW'"
+        "                       AND e.id < q.id"
+        "                       AND NOT (e.kind = 'voice' AND e.next_attempt_at > ?"
+        "                                AND e.next_attempt_at <= ?))"
+        "   ORDER BY q.next_attempt_at, q.id LIMIT 1)"
+        " RETURNING *",
+        (worker_id, to_db(now + timedelta(seconds=lease_s)), ts, ts, skew, ts, skew),
+    ).fetchone()
+    return _row(r)
+
+
+def holds(conn: sqlite3.Connection, row: InboxRow, worker_id: str) -> bool:
+    """True while `row` (as this worker claimed it) is still this worker's claim: a
+    claim made inside a transaction that later rolled back is not."""
+    r = conn.execute(
+        "SELECT 1 FROM inbox_queue WHERE id = ? AND status = 'CLAIMED' AND claimed_by = ?"
+        " AND attempts = ?",
+        (row.id, worker_id, row.attempts),
+    ).fetchone()
+    return r is not None
 
 
 @postgres_twin(PG)
@@ -319,7 +338,9 @@ def counts(conn: sqlite3.Connection, now: datetime) -> QueueCounts:
         by[status] = n
     oldest = conn.execute("SELECT MIN(created_at) FROM inbox_queue WHERE status = 'NEW'").fetchone()
     worst = conn.execute(
-        "SELECT COALESCE(MAX(attempts), 0) FROM inbox_queue WHERE status IN ('NEW', 'CLAIMED')"
+        # the OR of equalities, as migration 0018's partial index is written (IN would scan)
+        "SELECT COALESCE(MAX(attempts), 0) FROM inbox_queue"
+        " WHERE (status = 'NEW' OR status = 'CLAIMED')"
     ).fetchone()
     expired = conn.execute(
         "SELECT COUNT(*) FROM inbox_queue WHERE status = 'CLAIMED' AND lease_until < ?",
@@ -345,7 +366,7 @@ def list_rows(
 def voice_file_in_use(conn: sqlite3.Connection, file_path: str) -> bool:
     """True while a waiting or claimed voice row still needs this spooled file."""
     r = conn.execute(
-        "SELECT 1 FROM inbox_queue WHERE kind = 'voice' AND status IN ('NEW', 'CLAIMED')"
+        "SELECT 1 FROM inbox_queue WHERE kind = 'voice' AND (status = 'NEW' OR status = 'CLAIMED')"
         " AND json_extract(payload, '$.file_path') = ? LIMIT 1",
         (file_path,),
     ).fetchone()
