@@ -8,10 +8,8 @@ import sqlite3
 import typer
 
 from organizer.config import Settings, env_file_warnings, load_settings
-from organizer.db.connect import open_db, require_schema
 from organizer.db.pg_compat import CompatConnection
-from organizer.dburl import redact
-from organizer.errors import DatabaseError
+from organizer.db.store import open_store, require_tables
 from organizer.logs import setup_logging
 
 
@@ -32,23 +30,12 @@ def setup_service_logging(settings: Settings) -> None:
 
 
 def open_diag(settings: Settings) -> sqlite3.Connection | CompatConnection:
-    """A read-only connection for the diag views written for both stores."""
-    if settings.store == "sqlite":
-        return open_readonly(settings)
-    from organizer.db.pg_connect import has_table, open_pg
-
-    conn = open_pg(settings.db_url)
-    conn.execute("SET default_transaction_read_only = on")
-    if not has_table(conn, "inbox_queue"):
+    """A read-only connection to DB_URL's store for the diag views (written for both);
+    an empty or never-migrated store is one line."""
+    conn = open_store(settings, readonly=True)
+    try:
+        require_tables(conn, settings)
+    except BaseException:
         conn.close()
-        raise DatabaseError(
-            f"{redact(settings.db_url)} has no organizer tables (empty or never migrated)",
-            "run `organizer migrate` with this DB_URL, or fix DB_URL",
-        )
-    return CompatConnection(conn)
-
-
-def open_readonly(settings: Settings) -> sqlite3.Connection:
-    conn = open_db(settings.db_path, readonly=True)
-    require_schema(conn, settings.db_path)
+        raise
     return conn

@@ -106,9 +106,10 @@ def reopened(conn: Any, settings: Settings) -> Any:
     A SQLite file connection never goes away; a PostgreSQL session does, and without this
     a long-running service would report itself dead until restarted. Failing to reconnect
     (the server still down) keeps the broken one: the next beat tries again."""
-    if not is_postgres(conn) or not conn.raw.closed:
+    from organizer.db.store import open_store, store_lost
+
+    if not store_lost(conn):
         return conn
-    from organizer.db.store import open_store
     from organizer.errors import OrganizerError
 
     try:

@@ -165,16 +165,15 @@ def _statements(sql: str) -> list[str]:
 
 def require_current(conn: sqlite3.Connection, path: Path) -> SchemaState:
     """What every long-running service calls before READY=1."""
-    st = state(conn)
+    return check_current(state(conn), str(path), f"run `organizer migrate` with DB_PATH={path}")
+
+
+def check_current(st: SchemaState, where: str, fix: str) -> SchemaState:
+    """`st` when the database `where` is migrated and current; else one SchemaError line
+    (both stores: `where` is the file or the password-less URL)."""
     if st.version == 0:
-        raise SchemaError(
-            f"database {path} has no organizer schema",
-            f"run `organizer migrate` with DB_PATH={path}",
-        )
+        raise SchemaError(f"database {where} has no organizer schema", fix)
     if st.pending:
         names = ", ".join(f"{m.version:04d}_{m.name}" for m in st.pending)
-        raise SchemaError(
-            f"database {path} is behind the code (pending: {names})",
-            f"run `organizer migrate` with DB_PATH={path}",
-        )
+        raise SchemaError(f"database {where} is behind the code (pending: {names})", fix)
     return st

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from organizer import dburl
 from organizer.db.connect import open_db, require_schema
-from organizer.db.migrate import SchemaState, require_current
+from organizer.db.migrate import SchemaState, check_current, require_current
 from organizer.dburl import redact
-from organizer.errors import DatabaseError, SchemaError
+from organizer.errors import DatabaseError
 
 if TYPE_CHECKING:
     from organizer.config import Settings
@@ -63,16 +63,8 @@ def require_current_store(conn: Conn, settings: Settings) -> SchemaState:
         return require_current(conn, settings.db_path)  # type: ignore[arg-type]
     from organizer.db import pg_migrate
 
-    st = pg_migrate.state(conn.raw)  # type: ignore[union-attr]
-    url = redact(settings.db_url)
-    if st.version == 0:
-        raise SchemaError(f"database {url} has no organizer schema",
-                          "run `organizer migrate` with this DB_URL")
-    if st.pending:
-        names = ", ".join(f"{m.version:04d}_{m.name}" for m in st.pending)
-        raise SchemaError(f"database {url} is behind the code (pending: {names})",
-                          "run `organizer migrate` with this DB_URL")
-    return st
+    return check_current(pg_migrate.state(conn.raw), redact(settings.db_url),  # type: ignore[union-attr]
+                         "run `organizer migrate` with this DB_URL")
 
 
 def store_lost(conn: object) -> bool:
