@@ -42,6 +42,17 @@ def open_service_db(settings: Settings, service: str) -> tuple[sqlite3.Connectio
     return conn, st  # type: ignore[return-value]
 
 
+def pid_alive(pid: int) -> bool:
+    """A process with this pid exists on this host (someone else's counts: EPERM)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def install_signal_handlers(stop: threading.Event) -> None:
     """SIGTERM/SIGINT only set the flag; the loop notices and winds down."""
 

@@ -28,7 +28,7 @@ from organizer.db import calsync
 from organizer.db.calsync import CalRow
 from organizer.db.store import open_store
 from organizer.model import from_db, utcnow
-from organizer.runtime import Periodic
+from organizer.runtime import Periodic, pid_alive
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +49,6 @@ def backoff_s(attempts: int, base_s: float, max_s: float, retry_after_s: float |
     if retry_after_s is not None:
         delay = max(delay, retry_after_s)
     return delay
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process: alive
-    return True
 
 
 def spec_for(row: CalRow) -> EventSpec | None:
@@ -129,7 +119,7 @@ class Syncer:
         handled = 0
         if not self._swept:  # once per syncer: a killed predecessor's claims
             self._swept = True
-            n = calsync.release_dead(self.conn, self.host, _pid_alive)
+            n = calsync.release_dead(self.conn, self.host, pid_alive)
             if n:
                 log.info("calendar: %d claim(s) of a stopped syncer released", n)
         for row in calsync.due(self.conn, now, self.batch):

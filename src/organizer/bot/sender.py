@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import socket
 
+from organizer.runtime import pid_alive
+
 
 def _host() -> str:
     """This host, and its pid namespace: two containers sharing a hostname (host
@@ -35,10 +37,4 @@ def gone_here(sender: str) -> bool:
     host, _, pid = sender.rpartition("/")
     if host != _host() or not pid.isdigit() or int(pid) == os.getpid():
         return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # EPERM: it exists, under another user
-        return False
-    return False
+    return not pid_alive(int(pid))
